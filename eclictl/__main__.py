@@ -1,0 +1,5 @@
+"""`python -m eclictl`."""
+
+from eclictl.main import main
+
+main()

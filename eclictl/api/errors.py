@@ -1,0 +1,148 @@
+"""The API error tree, mapped from HTTP status (modelled on httpx's _exceptions.py).
+
+ApiError
+ ├── ApiStatusError            (the panel answered with an error status)
+ │    ├── ApiAuthError          401
+ │    ├── ApiPermissionError    403  (.permission: the missing permission when the panel names it)
+ │    ├── ApiNotFoundError      404
+ │    ├── ApiValidationError    400 / 422
+ │    ├── ApiConflictError      409
+ │    ├── ApiRateLimitError     429
+ │    ├── ApiFeatureDisabledError 503 "Feature ... is disabled"
+ │    └── ApiServerError        5xx
+ └── ApiConnectionError        (nothing usable came back)
+      └── ApiTimeoutError
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from eclictl.errors import EclictlError, ExitCode
+
+_PERMISSION_RE = re.compile(r"Admin permission (?P<perm>\S+?) required")
+_FEATURE_RE = re.compile(r"Feature '(?P<feature>[^']*)' is disabled")
+
+
+class ApiError(EclictlError):
+    exit_code = ExitCode.ERROR
+
+
+class ApiConnectionError(ApiError):
+    exit_code = ExitCode.NETWORK
+
+
+class ApiTimeoutError(ApiConnectionError):
+    pass
+
+
+class ApiStatusError(ApiError):
+    def __init__(self, message: str, *, status: int, method: str, path: str, body: Any = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint, details=body)
+        self.status = status
+        self.method = method
+        self.path = path
+        self.body = body
+
+
+class ApiAuthError(ApiStatusError):
+    exit_code = ExitCode.AUTH
+
+
+class ApiPermissionError(ApiStatusError):
+    exit_code = ExitCode.PERMISSION
+
+    @property
+    def permission(self) -> str | None:
+        m = _PERMISSION_RE.search(self.message)
+        return m.group("perm") if m else None
+
+
+class ApiNotFoundError(ApiStatusError):
+    exit_code = ExitCode.NOT_FOUND
+
+
+class ApiValidationError(ApiStatusError):
+    exit_code = ExitCode.REJECTED
+
+
+class ApiConflictError(ApiStatusError):
+    exit_code = ExitCode.REJECTED
+
+
+class ApiRateLimitError(ApiStatusError):
+    exit_code = ExitCode.ERROR
+
+
+class ApiServerError(ApiStatusError):
+    exit_code = ExitCode.ERROR
+
+
+class ApiFeatureDisabledError(ApiStatusError):
+    exit_code = ExitCode.FEATURE_DISABLED
+
+    @property
+    def feature(self) -> str | None:
+        m = _FEATURE_RE.search(self.message)
+        feature = m.group("feature") if m else None
+        return None if feature in (None, "{feature}") else feature
+
+
+def feature_for_path(path: str) -> str | None:
+    """The panel's 503 body says literally '{feature}'; name the flag from the path instead."""
+    for flag, prefixes in FEATURE_PREFIXES.items():
+        if any(path.startswith(p) for p in prefixes):
+            return flag
+    return None
+
+
+#: ../shared/api/README.md §8: the prefix-gated feature flags.
+FEATURE_PREFIXES: dict[str, tuple[str, ...]] = {
+    "ai": ("/api/ai",),
+    "ticketing": ("/api/tickets", "/api/admin/tickets"),
+    "applications": ("/api/applications", "/api/admin/applications", "/api/public/applications"),
+    "billing": ("/api/orders", "/api/admin/orders", "/api/payments", "/api/plans", "/api/coupons",
+                "/api/admin/coupons"),
+    "oauth": ("/api/oauth",),
+    "tunnels": ("/api/tunnel",),
+    "registration": ("/api/users/register",),
+    "elo": ("/api/elo", "/api/admin/elo"),
+    "calendar": ("/api/calendar",),
+    "chat": ("/api/chat", "/api/ws/chat"),
+    "blog": ("/api/blog", "/api/public/blog", "/api/admin/blog"),
+}
+
+
+def error_for_status(status: int, message: str, *, method: str, path: str, body: Any) -> ApiStatusError:
+    """One mapping from status to error class, used by the client and by `eclictl api`."""
+    kwargs: dict[str, Any] = {"status": status, "method": method, "path": path, "body": body}
+    if status == 401:
+        return ApiAuthError(message, hint="check the API key (`eclictl auth status`) or log in again", **kwargs)
+    if status == 403:
+        err = ApiPermissionError(message, **kwargs)
+        if err.permission:
+            err.hint = f"this key lacks the '{err.permission}' permission"
+        elif "(api key)" in message:
+            err.hint = "this client API key's own permission list does not cover the route (README §4.3)"
+        return err
+    if status in (404, 410):
+        return ApiNotFoundError(message, **kwargs)
+    if status in (400, 422):
+        return ApiValidationError(message, **kwargs)
+    if status == 409:
+        return ApiConflictError(message, **kwargs)
+    if status == 429:
+        return ApiRateLimitError(message, hint="the panel allows 500 requests/minute per IP; wait a minute",
+                                 **kwargs)
+    if status == 503 and _FEATURE_RE.search(message):
+        err503 = ApiFeatureDisabledError(message, **kwargs)
+        feature = err503.feature or feature_for_path(path)
+        if feature:
+            err503.message = f"Feature '{feature}' is disabled on the panel"
+            err503.hint = f"enable it with `eclictl flags enable {feature}`"
+        return err503
+    if status >= 500:
+        return ApiServerError(message, **kwargs)
+    return ApiStatusError(message, **kwargs)

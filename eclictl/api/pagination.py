@@ -1,0 +1,78 @@
+"""Per-endpoint pagination: EcliPanel has no common convention (README §9)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """How one list endpoint answers.
+
+    items_key None means the body is a bare array (or the whole list in one go);
+    page_param None means the endpoint does not paginate.
+    """
+
+    items_key: str | None = None
+    page_param: str | None = None
+    first_page: int = 1
+    size_param: str | None = None
+    page_size: int | None = None
+    total_key: str | None = None
+    total_pages_key: str | None = None
+    max_pages: int = 100_000
+
+
+ALL_AT_ONCE = PageSpec()
+
+
+def extract_items(body: Any, items_key: str | None) -> list[Any]:
+    """Tolerates both `{key: [...]}` and a bare array, so a changed panel does not crash us."""
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict):
+        if items_key and isinstance(body.get(items_key), list):
+            return body[items_key]
+        for value in body.values():
+            if isinstance(value, list) and (not value or isinstance(value[0], dict)):
+                return value
+    return []
+
+
+def iterate_pages(fetch: Any, path: str, spec: PageSpec, params: dict[str, Any] | None = None,
+                  *, start_page: int | None = None, single_page: bool = False) -> Iterator[list[Any]]:
+    """Yield each page's items as it arrives. `fetch(path, params)` returns the decoded body."""
+    params = dict(params or {})
+    if spec.page_param is None:
+        yield extract_items(fetch(path, params), spec.items_key)
+        return
+    page = start_page if start_page is not None else spec.first_page
+    if spec.size_param and spec.page_size:
+        params[spec.size_param] = spec.page_size
+    seen = 0
+    previous_first: Any = object()
+    for _ in range(spec.max_pages):
+        params[spec.page_param] = page
+        body = fetch(path, params)
+        items = extract_items(body, spec.items_key)
+        if not items:
+            return
+        first = items[0].get("id") if isinstance(items[0], dict) else items[0]
+        if first == previous_first:
+            return  # the panel ignored the page parameter: stop instead of looping forever
+        previous_first = first
+        yield items
+        seen += len(items)
+        if single_page:
+            return
+        if isinstance(body, dict):
+            if spec.total_pages_key and isinstance(body.get(spec.total_pages_key), int):
+                if page - spec.first_page + 1 >= body[spec.total_pages_key]:
+                    return
+            if spec.total_key and isinstance(body.get(spec.total_key), int) and seen >= body[spec.total_key]:
+                return
+        size = spec.page_size or (body.get("per") if isinstance(body, dict) else None)
+        if isinstance(size, int) and len(items) < size:
+            return
+        page += 1

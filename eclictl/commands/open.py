@@ -1,0 +1,41 @@
+"""`eclictl open`: the same place in the web Staff Portal (like `gh browse`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from eclictl.errors import UsageError
+from eclictl.options import command
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command("open", epilog=(
+    "Examples:\n\n"
+    "  eclictl open                      # the Staff Portal overview\n\n"
+    "  eclictl open fraud\n\n"
+    "  eclictl open --user 42            # opens the user's detail dialog\n\n"
+    "  eclictl open --server 5f0c8a1e-...\n\n"
+    "The web address comes from the profile's web_url, else the API URL's origin."))
+@command(exclude=("columns", "no_headers"))
+def open_portal(
+    tab: Annotated[Optional[str], typer.Argument(help="Portal tab, e.g. users, fraud, nodes, settings.",
+                                                 show_default=False)] = None,
+    user: Annotated[Optional[int], typer.Option("--user", help="Open this user (viewUser).",
+                                                show_default=False)] = None,
+    server: Annotated[Optional[str], typer.Option("--server", help="Open this server by UUID (viewServer).",
+                                                  show_default=False)] = None,
+) -> Any:
+    """Print the Staff Portal link for a tab (and open it in a browser on a terminal)."""
+    from eclictl.context import current
+    from eclictl.weblinks import TABS, open_tab
+
+    if tab is not None and tab not in TABS:
+        raise UsageError(f"unknown portal tab '{tab}'", hint=f"tabs: {', '.join(TABS)}")
+    if user is not None and server is not None:
+        raise UsageError("give --user or --server, not both")
+    if tab is None:
+        tab = "users" if user is not None else ("servers" if server is not None else "overview")
+    return open_tab(current(), tab, viewUser=user, viewServer=server)

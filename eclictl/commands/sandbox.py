@@ -1,0 +1,59 @@
+"""`eclictl sandbox`: the built-in demo panel, for trying eclictl and rehearsing scripts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command(
+    "sandbox",
+    epilog=(
+        "Examples:\n\n"
+        "  eclictl sandbox --write-profile sandbox &\n\n"
+        "  eclictl -p sandbox users list --redact\n\n"
+        "  eclictl sandbox --port 8099 --latency-ms 50 --fault-rate 0.05   # rehearse a flaky panel"
+    ),
+)
+def sandbox(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).", min=0,
+                                      max=65535)] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the deterministic demo data.")] = 0,
+    users: Annotated[int, typer.Option("--users", help="How many demo users to seed.", min=1)] = 300,
+    latency_ms: Annotated[int, typer.Option("--latency-ms", help="Added latency per request.", min=0)] = 0,
+    fault_rate: Annotated[float, typer.Option("--fault-rate", help="Share of requests answered with a 503 "
+                                              "HTML page (0-1).", min=0.0, max=1.0)] = 0.0,
+    rate_limit: Annotated[Optional[int], typer.Option("--rate-limit", help="Requests per minute per IP before "
+                                                      "429, like the real panel (0 = off).", min=0)] = 500,
+    write_profile: Annotated[Optional[str], typer.Option("--write-profile", help="Save URL and admin key as "
+                                                         "this profile.", show_default=False)] = None,
+) -> None:
+    """Run a demo EcliPanel on 127.0.0.1 with seeded data (prints its URL and an admin key)."""
+    import threading
+
+    from eclictl.context import current
+    from eclictl.sandbox import Sandbox
+
+    ctx = current()
+    panel = Sandbox(seed=seed, latency_ms=latency_ms, fault_rate=fault_rate, rate_limit=rate_limit or None,
+                    users=users)
+    server = panel.serve(port=port)
+    out = ctx.io.stdout
+    out.write(f"ECLICTL_URL={server.url}\nECLICTL_API_KEY={panel.keys['admin']}\n")
+    if write_profile:
+        from eclictl.commands.profile import save_profile
+
+        save_profile(ctx, write_profile, {"url": server.url, "api_key": panel.keys["admin"]}, make_current=False)
+        out.write(f"# saved as profile '{write_profile}': eclictl -p {write_profile} users list\n")
+    out.write("# other keys: " + ", ".join(f"{k}={v}" for k, v in panel.keys.items() if k != "admin") + "\n")
+    out.write("# Ctrl-C stops the sandbox\n")
+    out.flush()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()

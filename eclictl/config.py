@@ -1,0 +1,230 @@
+"""Profiles in config.toml and the settings resolved from flag > ECLICTL_* env > profile > default."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from eclictl.errors import ConfigError, UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+OUTPUT_FORMATS = ("table", "tsv", "json", "jsonl", "csv", "ids")
+DEFAULT_PROFILE = "default"
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_RETRIES = 3
+
+
+def _parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on", "y"):
+        return True
+    if text in ("0", "false", "no", "off", "n", ""):
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _parse_output(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in OUTPUT_FORMATS:
+        raise ValueError(f"must be one of {', '.join(OUTPUT_FORMATS)}")
+    return text
+
+
+def _parse_positive_float(value: Any) -> float:
+    number = float(value)
+    if number <= 0:
+        raise ValueError("must be positive")
+    return number
+
+
+def _parse_non_negative_int(value: Any) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be zero or more")
+    return number
+
+
+def _parse_url(value: Any) -> str:
+    text = str(value).strip().rstrip("/")
+    if not text.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return text
+
+
+#: Keys a profile may hold, with their parser. `eclictl config set` validates against this.
+PROFILE_KEYS: dict[str, Callable[[Any], Any]] = {
+    "url": _parse_url,
+    "api_key": str,
+    "token": str,
+    "token_expires_at": str,
+    "csrf_token": str,
+    "auth_email": str,
+    "output": _parse_output,
+    "redact": _parse_bool,
+    "redact_servers": _parse_bool,
+    "redact_orgs": _parse_bool,
+    "timeout": _parse_positive_float,
+    "max_retries": _parse_non_negative_int,
+    "web_url": _parse_url,
+    "concurrency": _parse_non_negative_int,
+    "rate": _parse_non_negative_int,
+}
+SECRET_KEYS = frozenset({"api_key", "token", "csrf_token"})
+
+
+def config_dir(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    override = env.get("ECLICTL_CONFIG_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("eclictl"))
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    return config_dir(env) / "config.toml"
+
+
+def load_config(path: Path) -> dict[str, Any]:
+    """The whole file; a syntax error names the file, line and column."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}", hint="fix or delete the file") from None
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"{path}: 'profiles' must be a table")
+    return data
+
+
+def save_config(path: Path, data: Mapping[str, Any]) -> None:
+    """Atomic replace with mode 0600: the file holds API keys."""
+    import tomli_w
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            tomli_w.dump(dict(data), fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        os.chmod(path, 0o600)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def parse_profile_value(key: str, value: Any) -> Any:
+    parser = PROFILE_KEYS.get(key)
+    if parser is None:
+        raise UsageError(f"unknown setting '{key}'", hint=f"known settings: {', '.join(sorted(PROFILE_KEYS))}")
+    try:
+        return parser(value)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"invalid value for '{key}': {exc}") from None
+
+
+@dataclass
+class Settings:
+    """Everything a command needs to know about where and how to talk to the panel."""
+
+    profile: str = DEFAULT_PROFILE
+    profile_exists: bool = False
+    url: str | None = None
+    api_key: str | None = None
+    token: str | None = None
+    token_expires_at: str | None = None
+    csrf_token: str | None = None
+    output: str | None = None
+    redact: bool | None = None
+    redact_servers: bool = False
+    redact_orgs: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+    web_url: str | None = None
+    concurrency: int = 8
+    rate: int = 450
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def public(self) -> dict[str, Any]:
+        """For `config get`/`profile show`: secrets never leave as plain text."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name == "sources":
+                continue
+            value = getattr(self, f.name)
+            if f.name in SECRET_KEYS and value:
+                value = mask_secret(value)
+            out[f.name] = value
+        return out
+
+
+def mask_secret(value: str) -> str:
+    """Show enough to tell keys apart, never enough to use one."""
+    if len(value) <= 8:
+        return "****"
+    return f"{value[:4]}…{value[-4:]}"
+
+
+_ENV_KEYS = {
+    "url": "ECLICTL_URL",
+    "api_key": "ECLICTL_API_KEY",
+    "output": "ECLICTL_OUTPUT",
+    "redact": "ECLICTL_REDACT",
+    "timeout": "ECLICTL_TIMEOUT",
+    "max_retries": "ECLICTL_MAX_RETRIES",
+    "web_url": "ECLICTL_WEB_URL",
+    "token": "ECLICTL_TOKEN",
+}
+
+
+def resolve_settings(flags: Mapping[str, Any], env: Mapping[str, str], config: Mapping[str, Any]) -> Settings:
+    """flag > ECLICTL_* env > profile > default, each value tagged with where it came from."""
+    profile_name = flags.get("profile") or env.get("ECLICTL_PROFILE") or config.get("current_profile") \
+        or DEFAULT_PROFILE
+    profiles = config.get("profiles", {})
+    profile = profiles.get(profile_name)
+    if flags.get("profile") and profile is None and not flags.get("allow_missing_profile"):
+        known = ", ".join(sorted(profiles)) or "none"
+        raise ConfigError(f"no profile named '{profile_name}' (known: {known})",
+                          hint="create one with `eclictl auth login --profile NAME`")
+    settings = Settings(profile=profile_name, profile_exists=profile is not None)
+    profile = profile or {}
+    for key in PROFILE_KEYS:
+        if not hasattr(settings, key):
+            continue
+        value, source = None, None
+        if flags.get(key) is not None:
+            value, source = flags[key], "flag"
+        elif key in _ENV_KEYS and env.get(_ENV_KEYS[key]) not in (None, ""):
+            value, source = env[_ENV_KEYS[key]], f"env {_ENV_KEYS[key]}"
+        elif key in profile:
+            value, source = profile[key], f"profile {profile_name}"
+        if source is None:
+            continue
+        try:
+            value = PROFILE_KEYS[key](value)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"invalid {key} from {source}: {exc}") from None
+        setattr(settings, key, value)
+        settings.sources[key] = source
+    return settings

@@ -1,0 +1,288 @@
+"""AppContext: settings, IO streams, output options, and a lazily built API client.
+
+Like gh's Factory: the HTTP client is only built when a command needs it, and tests inject
+IO, environment, transport and sleep through `Factory` without monkeypatching.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TextIO
+
+from eclictl.config import Settings, config_path, load_config, resolve_settings
+from eclictl.errors import AuthError, RejectedError, UsageError
+
+if TYPE_CHECKING:
+    from eclictl.api.client import ApiClient
+    from eclictl.output.redact import Redactor
+    from eclictl.output.render import Renderer
+
+
+@dataclass
+class IOStreams:
+    stdin: TextIO
+    stdout: TextIO
+    stderr: TextIO
+    stdin_tty: bool
+    stdout_tty: bool
+    stderr_tty: bool
+
+    @classmethod
+    def system(cls) -> "IOStreams":
+        def tty(stream: Any) -> bool:
+            try:
+                return bool(stream.isatty())
+            except (AttributeError, ValueError):
+                return False
+
+        return cls(sys.stdin, sys.stdout, sys.stderr, tty(sys.stdin), tty(sys.stdout), tty(sys.stderr))
+
+
+@dataclass
+class Factory:
+    """What the outside world provides; tests replace any part of it."""
+
+    io: IOStreams = field(default_factory=IOStreams.system)
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    transport: Any = None  # an httpx transport (the sandbox's MockTransport in tests)
+    sleep: Callable[[float], None] = time.sleep
+    open_browser: Callable[[str], bool] | None = None
+
+
+_current: contextvars.ContextVar["AppContext"] = contextvars.ContextVar("eclictl_app_context")
+
+
+def current() -> "AppContext":
+    """The AppContext of the running command (set by the root callback)."""
+    try:
+        return _current.get()
+    except LookupError:  # pragma: no cover - only when a command runs outside the app
+        ctx = AppContext(Factory(), {})
+        _current.set(ctx)
+        return ctx
+
+
+class AppContext:
+    def __init__(self, factory: Factory, flags: Mapping[str, Any]) -> None:
+        self.factory = factory
+        self.io = factory.io
+        self.env = factory.env
+        self.flags = dict(flags)
+        self._config: dict[str, Any] | None = None
+        self._settings: Settings | None = None
+        self._api: ApiClient | None = None
+        self.verbose = bool(flags.get("verbose"))
+        self.debug = self.env.get("ECLICTL_DEBUG", "") not in ("", "0")
+        self.no_color = bool(flags.get("no_color")) or "NO_COLOR" in self.env or not self.io.stdout_tty
+        # Output options: the root callback sets them; each verb may override.
+        self.output: str | None = flags.get("output")
+        self.columns: list[str] | None = None
+        self.no_headers = False
+        self.redact_flag: bool | None = flags.get("redact")
+        self.redact_servers_flag: bool | None = flags.get("redact_servers")
+        self.redact_orgs_flag: bool | None = flags.get("redact_orgs")
+        self.notes: list[str] = []
+        self._privacy_checked = False
+
+    def activate(self) -> None:
+        _current.set(self)
+
+    # -- configuration --------------------------------------------------------------------
+    @property
+    def config_file(self):  # type: ignore[no-untyped-def]
+        return config_path(self.env)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        if self._config is None:
+            self._config = load_config(self.config_file)
+        return self._config
+
+    def reload_config(self) -> None:
+        self._config = None
+        self._settings = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = resolve_settings(self.flags, self.env, self.config)
+        return self._settings
+
+    # -- output ---------------------------------------------------------------------------
+    @property
+    def output_format(self) -> str:
+        if self.output:
+            return self.output
+        if self.settings.output:
+            return self.settings.output
+        return "table" if self.io.stdout_tty else "tsv"
+
+    def redact_categories(self) -> frozenset[str]:
+        self._maybe_ask_privacy()
+        s = self.settings
+        cats: set[str] = set()
+        redact = self.redact_flag if self.redact_flag is not None else s.redact
+        if redact:
+            cats.add("pii")
+        servers = self.redact_servers_flag if self.redact_servers_flag is not None else s.redact_servers
+        orgs = self.redact_orgs_flag if self.redact_orgs_flag is not None else s.redact_orgs
+        if servers:
+            cats.add("servers")
+        if orgs:
+            cats.add("orgs")
+        return frozenset(cats)
+
+    def _maybe_ask_privacy(self) -> None:
+        """First use of a saved profile on a terminal: ask once how sensitive data is shown.
+
+        The portal asks the same the first time it opens (localStorage `eclipanel_admin_privacy`).
+        Never asked without a TTY, nor when a flag or ECLICTL_REDACT already decides.
+        """
+        if self._privacy_checked:
+            return
+        self._privacy_checked = True
+        s = self.settings
+        if (not self.interactive or not s.profile_exists or "redact" in s.sources
+                or self.redact_flag is not None or "ECLICTL_REDACT" in self.env):
+            return
+        from eclictl.commands.profile import save_profile
+
+        self.io.stderr.write(
+            f"Privacy mode for profile '{s.profile}' (asked once; change it with `eclictl config set redact`):\n")
+        pii = self._ask_yes_no("  Hide personal data (names, e-mails, addresses, IPs)?", default=True)
+        servers = self._ask_yes_no("  Also hide server names?", default=False)
+        orgs = self._ask_yes_no("  Also hide organisation names?", default=False)
+        save_profile(self, s.profile, {"redact": pii, "redact_servers": servers, "redact_orgs": orgs})
+
+    def _ask_yes_no(self, question: str, *, default: bool) -> bool:
+        self.io.stderr.write(f"{question} [{'Y/n' if default else 'y/N'}]: ")
+        self.io.stderr.flush()
+        answer = self.io.stdin.readline().strip().lower()
+        if not answer:
+            return default
+        return answer in ("y", "yes")
+
+    def redactor(self) -> "Redactor":
+        from eclictl.output.redact import Redactor
+
+        return Redactor(self.redact_categories())
+
+    def renderer(self) -> "Renderer":
+        from eclictl.output.render import Renderer, RenderOptions
+
+        opts = RenderOptions(fmt=self.output_format, columns=self.columns, no_headers=self.no_headers,
+                             redactor=self.redactor(), color=not self.no_color)
+        return Renderer(self.io.stdout, self.io.stderr, opts, tty=self.io.stdout_tty)
+
+    def emit(self, result: Any) -> None:
+        self.renderer().emit(result)
+        if self.redact_categories() and self.io.stderr_tty and self.io.stdout_tty \
+                and self.output_format == "table":
+            self.io.stderr.write("(output redacted: personal data is masked; --no-redact to show)\n")
+
+    def info(self, message: str) -> None:
+        """A human note on stderr (redacted like everything else)."""
+        self.io.stderr.write(self.redactor().text(message) + "\n")
+
+    def warn(self, message: str) -> None:
+        self.info(f"warning: {message}")
+
+    def log(self, line: str) -> None:
+        if self.verbose:
+            self.io.stderr.write(self.redactor().text(line) + "\n")
+
+    # -- interaction ----------------------------------------------------------------------
+    @property
+    def interactive(self) -> bool:
+        return self.io.stdin_tty and self.io.stdout_tty
+
+    def confirm(self, question: str, *, yes: bool, what: str = "this") -> None:
+        """Destructive commands never hang a script: no TTY and no --yes refuses (exit 2)."""
+        if yes:
+            return
+        if not self.interactive:
+            raise UsageError(f"refusing to {what} without --yes (no terminal to ask)",
+                             hint="add --yes to confirm, or --dry-run to preview")
+        self.io.stderr.write(f"{question} [y/N]: ")
+        self.io.stderr.flush()
+        answer = self.io.stdin.readline().strip().lower()
+        if answer not in ("y", "yes"):
+            raise RejectedError("cancelled: nothing was changed")
+
+    def prompt(self, question: str, *, secret: bool = False, default: str | None = None) -> str:
+        if not self.io.stdin_tty:
+            raise UsageError(f"cannot ask for {question.lower().rstrip(': ')} without a terminal")
+        suffix = f" [{default}]" if default else ""
+        self.io.stderr.write(f"{question}{suffix}: ")
+        self.io.stderr.flush()
+        if secret and self.io.stdin is sys.stdin:
+            import getpass
+
+            value = getpass.getpass(prompt="", stream=self.io.stderr)
+        else:
+            value = self.io.stdin.readline().rstrip("\n")
+        return value or (default or "")
+
+    def read_ids(self, values: Iterable[str]) -> list[str]:
+        """Arguments, with `-` meaning: read ids from stdin (one per line or whitespace-separated)."""
+        ids: list[str] = []
+        for value in values:
+            if value == "-":
+                ids.extend(tok for tok in self.io.stdin.read().split() if tok)
+            else:
+                ids.append(value)
+        seen: set[str] = set()
+        unique = [i for i in ids if not (i in seen or seen.add(i))]
+        if not unique:
+            raise UsageError("no ids given (pass them as arguments or '-' to read stdin)")
+        return unique
+
+    # -- the API --------------------------------------------------------------------------
+    @property
+    def api(self) -> "ApiClient":
+        if self._api is None:
+            self._api = self.build_client()
+        return self._api
+
+    def build_client(self, *, url: str | None = None, api_key: str | None = None,
+                     token: str | None = None, require_auth: bool = True) -> "ApiClient":
+        from eclictl.api.client import ApiClient
+
+        s = self.settings
+        url = url or s.url
+        if not url:
+            raise UsageError("no panel URL configured",
+                             hint="run `eclictl auth login`, pass --url, or set ECLICTL_URL")
+        api_key = api_key if api_key is not None else s.api_key
+        token = token if token is not None else (None if api_key else s.token)
+        if require_auth and not api_key and not token:
+            raise AuthError("no credentials configured for this panel",
+                            hint="run `eclictl auth login` or set ECLICTL_API_KEY")
+        if token and not api_key:
+            self._check_token_expiry()
+        return ApiClient(url, api_key=api_key, token=token, csrf_token=s.csrf_token if token else None,
+                         timeout=s.timeout, max_retries=s.max_retries, transport=self.factory.transport,
+                         sleep=self.factory.sleep, log=self.log if self.verbose else None,
+                         pool_size=max(8, s.concurrency))
+
+    def _check_token_expiry(self) -> None:
+        from datetime import datetime, timezone
+
+        expires = self.settings.token_expires_at
+        if not expires:
+            return
+        try:
+            when = datetime.fromisoformat(expires.replace("Z", "+00:00"))
+        except ValueError:
+            return
+        if when <= datetime.now(timezone.utc):
+            raise AuthError(f"the stored session for profile '{self.settings.profile}' expired at {expires}",
+                            hint=f"log in again: eclictl auth login --profile {self.settings.profile}")
+
+    def close(self) -> None:
+        if self._api is not None:
+            self._api.close()

@@ -1,0 +1,1 @@
+"""The one renderer: commands return data, `emit()` prints it."""

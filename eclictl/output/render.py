@@ -1,0 +1,234 @@
+"""emit(): normalise → redact → select columns → render, for every command.
+
+Formats: table (rich, TTY), tsv (piped default), json, jsonl, csv, ids. json/jsonl/csv/ids
+stream: rows are written as they arrive, so `list --all` runs in constant memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Mapping, Sequence, TextIO
+
+from eclictl.errors import UsageError
+from eclictl.output.columns import Col, auto_columns, cell_text, get_path
+from eclictl.output.redact import Redactor
+
+
+@dataclass
+class View:
+    """What a command returns: data plus how to show it."""
+
+    data: Any
+    columns: Sequence[Col] | None = None
+    detail: bool = False  # one record: key/value table
+    id_field: str = "id"
+    title: str | None = None
+    sensitive: Mapping[str, str] = field(default_factory=dict)  # extra key -> redaction category
+    empty: str | None = None  # said on stderr when a list is empty (TTY)
+    json_data: Any = None  # what json should print when it differs from the rows (e.g. summaries)
+
+
+@dataclass
+class RenderOptions:
+    fmt: str = "tsv"
+    columns: list[str] | None = None
+    no_headers: bool = False
+    redactor: Redactor = field(default_factory=lambda: Redactor(()))
+    color: bool = False
+    width: int | None = None
+
+
+def _json_default(value: Any) -> Any:
+    return str(value)
+
+
+def dumps(value: Any, *, pretty: bool = True) -> str:
+    if pretty:
+        return json.dumps(value, indent=2, ensure_ascii=False, default=_json_default)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+
+
+class Renderer:
+    def __init__(self, out: TextIO, err: TextIO, options: RenderOptions, *, tty: bool) -> None:
+        self.out = out
+        self.err = err
+        self.opts = options
+        self.tty = tty
+
+    # -- the single path ------------------------------------------------------------------
+    def emit(self, result: Any) -> None:
+        view = result if isinstance(result, View) else View(result, detail=isinstance(result, dict))
+        redactor = Redactor(self.opts.redactor.categories, {**self.opts.redactor.extra, **view.sensitive})
+        if view.json_data is not None and self.opts.fmt in ("json",):
+            self._write_json_value(redactor.record(view.json_data))
+            return
+        data = view.data
+        if data is None:
+            return
+        if isinstance(data, str):
+            self.out.write(redactor.text(data) + ("" if data.endswith("\n") else "\n"))
+            return
+        if view.detail or isinstance(data, dict):
+            self._emit_detail(redactor.record(data), view)
+            return
+        rows: Iterator[Any] = (redactor.record(row) for row in data)
+        self._emit_rows(rows, view)
+
+    # -- lists ----------------------------------------------------------------------------
+    def _columns_for(self, view: View, first: Any) -> list[Col]:
+        declared = list(view.columns or [])
+        if not declared and isinstance(first, dict):
+            declared = auto_columns(first)
+        if not self.opts.columns:
+            return declared
+        known = {c.key: c for c in declared}
+        valid = set(known)
+        if isinstance(first, dict):
+            valid |= set(first)
+        chosen = []
+        for key in self.opts.columns:
+            if key in known:
+                chosen.append(known[key])
+            elif key in valid or (first is None and not declared) or "." in key:
+                chosen.append(Col(key))
+            else:
+                raise UsageError(f"unknown column '{key}'",
+                                 hint=f"valid columns: {', '.join(sorted(valid))}")
+        return chosen
+
+    def _emit_rows(self, rows: Iterator[Any], view: View) -> None:
+        fmt = self.opts.fmt
+        first = next(rows, None)
+        if first is not None and not isinstance(first, dict):
+            first = {"value": first}
+            rows = ({"value": r} for r in rows)
+        cols = self._columns_for(view, first)
+        all_rows = _chain(first, rows)
+        if fmt == "json":
+            self._stream_json_array(all_rows, cols if self.opts.columns else None)
+        elif fmt == "jsonl":
+            for row in all_rows:
+                self.out.write(dumps(_select(row, cols) if self.opts.columns else row, pretty=False) + "\n")
+                self.out.flush()
+        elif fmt == "ids":
+            for row in all_rows:
+                value = get_path(row, view.id_field)
+                if value is not None:
+                    self.out.write(f"{value}\n")
+        elif fmt == "csv":
+            writer = csv.writer(self.out, lineterminator="\n")
+            if not self.opts.no_headers:
+                writer.writerow([c.key for c in cols])
+            for row in all_rows:
+                writer.writerow([cell_text(get_path(row, c.key)) for c in cols])
+                self.out.flush()
+        elif fmt == "tsv":
+            if self.tty and not self.opts.no_headers:
+                self.out.write("\t".join(c.title for c in cols) + "\n")
+            for row in all_rows:
+                self.out.write("\t".join(_tsv_cell(cell_text(get_path(row, c.key), c.fmt)) for c in cols) + "\n")
+                self.out.flush()
+        else:
+            self._rich_table(list(all_rows), cols, view)
+
+    def _stream_json_array(self, rows: Iterable[dict[str, Any]], cols: list[Col] | None) -> None:
+        self.out.write("[")
+        first = True
+        for row in rows:
+            item = _select(row, cols) if cols else row
+            text = "\n".join("  " + line for line in dumps(item).splitlines())
+            self.out.write(("\n" if first else ",\n") + text)
+            first = False
+            self.out.flush()
+        self.out.write("\n]\n" if not first else "]\n")
+
+    def _rich_table(self, rows: list[dict[str, Any]], cols: list[Col], view: View) -> None:
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console(file=self.out, no_color=not self.opts.color, highlight=False,
+                          force_terminal=self.tty, width=self.opts.width, soft_wrap=False)
+        if not rows:
+            if view.empty is not None:
+                console.print(view.empty, style="dim")
+            elif self.tty:
+                console.print("(no results)", style="dim")
+            return
+        table = Table(title=view.title, show_header=not self.opts.no_headers, header_style="bold",
+                      box=None, pad_edge=False, expand=False)
+        for c in cols:
+            table.add_column(c.title, overflow="ellipsis", no_wrap=True, max_width=c.max_width)
+        for row in rows:
+            table.add_row(*[cell_text(get_path(row, c.key), c.fmt) for c in cols], style=None)
+        console.print(table)
+
+    # -- single records -------------------------------------------------------------------
+    def _emit_detail(self, record: Any, view: View) -> None:
+        fmt = self.opts.fmt
+        cols = None
+        if self.opts.columns and isinstance(record, dict):
+            cols = self._columns_for(view, record)
+            record = _select(record, cols)
+        if fmt == "json":
+            self._write_json_value(record)
+        elif fmt == "jsonl":
+            self.out.write(dumps(record, pretty=False) + "\n")
+        elif fmt == "ids":
+            value = get_path(record, view.id_field) if isinstance(record, dict) else record
+            if value is not None:
+                self.out.write(f"{value}\n")
+        elif fmt == "csv":
+            writer = csv.writer(self.out, lineterminator="\n")
+            keys = list(record) if isinstance(record, dict) else ["value"]
+            if not self.opts.no_headers:
+                writer.writerow(keys)
+            writer.writerow([cell_text(record.get(k)) for k in keys] if isinstance(record, dict)
+                            else [cell_text(record)])
+        elif fmt == "tsv":
+            for key, value in _flatten(record):
+                self.out.write(f"{key}\t{_tsv_cell(cell_text(value))}\n")
+        else:
+            from rich.console import Console
+            from rich.table import Table
+
+            console = Console(file=self.out, no_color=not self.opts.color, highlight=False,
+                              force_terminal=self.tty, width=self.opts.width)
+            table = Table(title=view.title, show_header=False, box=None, pad_edge=False)
+            table.add_column("field", style="bold")
+            table.add_column("value", overflow="fold")
+            for key, value in _flatten(record):
+                table.add_row(key, cell_text(value))
+            console.print(table)
+
+    def _write_json_value(self, value: Any) -> None:
+        self.out.write(dumps(value) + "\n")
+
+
+def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    if first is None:
+        return
+    yield first
+    yield from rest
+
+
+def _select(row: dict[str, Any], cols: Sequence[Col]) -> dict[str, Any]:
+    return {c.key: get_path(row, c.key) for c in cols}
+
+
+def _tsv_cell(text: str) -> str:
+    return text.replace("\t", " ").replace("\n", " ")
+
+
+def _flatten(record: Any, prefix: str = "", depth: int = 0) -> Iterator[tuple[str, Any]]:
+    """Nested dicts become dotted keys (two levels); lists stay compact JSON."""
+    if not isinstance(record, dict):
+        yield (prefix or "value", record)
+        return
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value and depth < 1:
+            yield from _flatten(value, name + ".", depth + 1)
+        else:
+            yield (name, value)

@@ -1,0 +1,124 @@
+"""Route table of the sandbox panel.
+
+Every portal section adds one module under `eclictl/sandbox/routes/` that declares
+its routes with `@route(...)` and (optionally) a `seed(state, rng)` function. The
+handler discovers the modules, so adding a section never edits a shared file.
+
+Gates follow ../shared/api/README.md §4.3:
+  ("A", p)  authorize(p) middleware   ("H", p) in-handler requireAdminPermission(p)
+  ("S", p)  bare hasPermissionSync(p) ("PAGE", "") requireAdminPageAccess
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+Gate = tuple[str, str]
+
+#: The usual admin route: A(admin:access) + H(<granular>).
+def admin(perm: str) -> tuple[Gate, ...]:
+    return (("A", "admin:access"), ("H", perm))
+
+
+class HttpError(Exception):
+    """Raise from a route to answer with `{"error": message}` (plus extra keys)."""
+
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body: dict[str, Any] = {"error": message, **extra}
+        self.headers: dict[str, str] = {}
+
+
+@dataclass
+class Raw:
+    """A non-JSON answer (text/plain `[object Object]`, binary downloads, HTML)."""
+
+    status: int
+    content_type: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    state: Any
+    params: dict[str, str] = field(default_factory=dict)
+    principal: Any = None  # sandbox.auth.Principal once authenticated
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else default
+
+    def json(self, default: Any = None) -> Any:
+        """The body as JSON; a malformed body is the panel's 400 `Request error`."""
+        if not self.body or not self.body.strip():
+            return default
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            raise HttpError(400, "Request error") from None
+
+    def param_int(self, name: str) -> int | None:
+        """Path params are parsed with Number(...) on the panel: non-numeric -> None."""
+        try:
+            return int(self.params[name])
+        except (KeyError, ValueError):
+            return None
+
+
+Handler = Callable[[Request], Any]
+
+
+@dataclass
+class Route:
+    method: str
+    pattern: str
+    regex: re.Pattern[str]
+    handler: Handler
+    auth: bool
+    gates: tuple[Gate, ...]
+
+
+ROUTES: list[Route] = []
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    parts = []
+    for seg in pattern.strip("/").split("/"):
+        if seg.startswith(":"):
+            parts.append(f"(?P<{seg[1:]}>[^/]+)")
+        else:
+            parts.append(re.escape(seg))
+    return re.compile("^/" + "/".join(parts) + "/?$")
+
+
+def route(method: str, pattern: str, *, auth: bool = True, gates: tuple[Gate, ...] = ()) -> Callable[[Handler], Handler]:
+    """Register a handler. `pattern` is the full path, e.g. `/api/admin/users/:id`."""
+
+    def register(fn: Handler) -> Handler:
+        ROUTES.append(Route(method.upper(), pattern, _compile(pattern), fn, auth, tuple(gates)))
+        return fn
+
+    return register
+
+
+def match(method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
+    """(route, params, path_known). path_known is True when only the method differed."""
+    path_known = False
+    for r in ROUTES:
+        m = r.regex.match(path)
+        if not m:
+            continue
+        if r.method == method or (method == "HEAD" and r.method == "GET"):
+            return r, m.groupdict(), True
+        path_known = True
+    return None, {}, path_known

@@ -1,0 +1,52 @@
+"""The sandbox over real HTTP: a stdlib ThreadingHTTPServer on 127.0.0.1."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from eclictl.sandbox.faults import ConnectionFault
+
+
+def start(sandbox: Any, host: str, port: int) -> Any:
+    from eclictl.sandbox.handler import ServerHandle
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet server
+            return
+
+        def _serve(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length) if length else b""
+            try:
+                status, headers, payload = sandbox.handle(self.command, parts.path,
+                                                          parse_qs(parts.query, keep_blank_values=True),
+                                                          {k.lower(): v for k, v in self.headers.items()}, body,
+                                                          self.client_address[0])
+            except ConnectionFault:
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(2)
+                except OSError:
+                    pass
+                return
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="eclictl-sandbox", daemon=True)
+    thread.start()
+    return ServerHandle(server, thread)

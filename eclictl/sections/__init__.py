@@ -1,0 +1,1 @@
+"""One module per Staff Portal section; each defines `app` (see _spec.py)."""

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Quick start, command one: install eclictl in .venv, start the built-in demo panel, take a short tour.
+# Uses a throw-away config directory, so your own profiles are never touched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e . 
+export PATH="$PWD/.venv/bin:$PATH"
+export ECLICTL_CONFIG_DIR="$(mktemp -d)"
+log="$ECLICTL_CONFIG_DIR/sandbox.log"
+eclictl sandbox --write-profile sandbox >"$log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -rf "$ECLICTL_CONFIG_DIR"' EXIT
+for _ in $(seq 1 100); do grep -q "saved as profile" "$log" 2>/dev/null && break; sleep 0.1; done
+export ECLICTL_PROFILE=sandbox
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@" || echo "(exit $?)"; }
+cat "$log" | head -2
+step eclictl whoami
+step eclictl users list --limit 5
+step eclictl users list --query spam.test -o json --redact --columns id,email,firstName,suspended
+step eclictl users list --query spam.test -o ids
+step eclictl api /health
+printf '\nThe sandbox is a stand-in for a real panel: point --url/ECLICTL_URL at yours and run eclictl auth login.\n'

@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Regenerate docs/reference.md and completions/* from the command tree (--check: fail on drift)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from eclictl._reference import generated_files  # noqa: E402
+
+
+def main() -> int:
+    check = "--check" in sys.argv[1:]
+    stale = []
+    for rel, content in generated_files().items():
+        path = ROOT / rel
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == content:
+            continue
+        stale.append(rel)
+        if not check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+    if check and stale:
+        print("stale generated files: " + ", ".join(stale) + "\nrun: python scripts/gen_docs.py", file=sys.stderr)
+        return 1
+    if not check:
+        print("updated: " + (", ".join(stale) or "nothing"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""docs/reference.md and completions/ are generated from the command tree and must not drift."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eclictl._reference import command_tree, generated_files
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_generated_files_are_current() -> None:
+    stale = [rel for rel, content in generated_files().items()
+             if not (ROOT / rel).exists() or (ROOT / rel).read_text(encoding="utf-8") != content]
+    assert not stale, f"stale: {', '.join(stale)}; regenerate with: python scripts/gen_docs.py"
+
+
+def test_every_command_is_in_every_completion_script_and_the_reference() -> None:
+    files = generated_files()
+
+    def walk(node):  # type: ignore[no-untyped-def]
+        yield node
+        for child in node.children:
+            yield from walk(child)
+
+    for node in walk(command_tree()):
+        if len(node.path) < 2:
+            continue
+        name = node.path[-1]
+        assert f"`{' '.join(node.path)}`" in files["docs/reference.md"]
+        for script in ("completions/eclictl.bash", "completions/_eclictl", "completions/eclictl.fish",
+                       "completions/eclictl.ps1"):
+            assert name in files[script], (script, node.path)
+
+
+def test_every_command_has_a_summary_and_examples() -> None:
+    def walk(node):  # type: ignore[no-untyped-def]
+        yield node
+        for child in node.children:
+            yield from walk(child)
+
+    for node in walk(command_tree()):
+        assert node.help, f"{' '.join(node.path)} has no help text"
+        if not node.children:
+            assert "Examples:" in node.epilog, f"{' '.join(node.path)} has no examples in its epilog"
