@@ -1,0 +1,682 @@
+"""Users tab: `/api/admin/users*` and `/api/users/:id/roles*` (../shared/api/users.md, roles.md).
+
+Quirks handled here (users.md §6): there is no GET for one user, so `show` combines the profile,
+the role links and the current plan; `PUT` answers only `{success}`, so `edit` re-reads the row;
+`cancel-plan` answers success for unknown users, so ids are checked first; the synchronous
+`export` is a GET with heavy side effects (backups, e-mail), so it asks first and never retries.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Optional
+
+import typer
+
+from eclictl.api.pagination import PageSpec
+from eclictl.errors import NotFoundError, RejectedError, UsageError
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, typed_value
+from eclictl.output.columns import Col
+from eclictl.sections._spec import Filter, Section, build, detail_view
+
+PATH = "/api/admin/users"
+EDIT_PANEL = "Fields"
+PLAN_PANEL = "Plan options"
+USER_REF = "User id or exact e-mail."
+USER_REFS = "User ids or e-mails; '-' reads them from stdin."
+
+
+class _UserSection(Section):
+    """Users are addressed by id or by exact (case-insensitive) e-mail."""
+
+    def resolve_id(self, api: Any, ref: str) -> Any:
+        return resolve_user_id(api, ref)
+
+
+USERS = _UserSection(
+    name="users",
+    help="Users: list, search, show, edit, suspend, delete, plans, roles, KYC, exports.",
+    path=PATH,
+    pages=PageSpec(items_key="users", page_param="page", page_size=50, total_key="total"),
+    columns=(
+        Col("id"), Col("email"), Col("firstName", "FIRST"), Col("lastName", "LAST"), Col("role"),
+        Col("portalType", "PORTAL"), Col("suspended"), Col("fraudFlag", "FRAUD"), Col("createdAt", "CREATED"),
+    ),
+    name_fields=("email",),
+    search_param="q",
+    show_path="/api/admin/users/{id}/profile",
+    delete_path="/api/admin/users/{id}",
+    permission="users:read",
+    tab="users",
+    web_param="viewUser",
+    filters=(
+        Filter("query", "Search by e-mail or id (names are encrypted at rest and never match).",
+               param="q", short="-q"),
+        Filter("suspended", "Only suspended users (filtered locally: fetches every page).", field="suspended",
+               is_flag=True),
+        Filter("fraud", "Only fraud-flagged users (filtered locally).", field="fraudFlag", is_flag=True),
+        Filter("portal", "Only this portal type: free, paid, educational, enterprise (filtered locally).",
+               field="portalType"),
+    ),
+    verbs=("list",),
+    examples=(
+        "eclictl users list --query @example.com",
+        "eclictl users list --all -o jsonl --redact",
+        "eclictl users list --query spam -o ids | eclictl users suspend - --yes",
+        "eclictl users list --suspended --portal paid",
+    ),
+)
+
+app = build(USERS)
+
+
+# -- resolving users ----------------------------------------------------------------------
+def resolve_user_id(api: Any, ref: str) -> int:
+    """A user id for an id or an exact (case-insensitive) e-mail; other sections import this.
+
+    E-mails are looked up with `GET /api/admin/users?q=EMAIL` (a LIKE search), then matched
+    exactly: none is exit 6, several are exit 7 with the candidates.
+    """
+    text = str(ref).strip()
+    if text.isdigit():
+        return int(text)
+    if "@" not in text:
+        raise UsageError(f"expected a user id or e-mail, got '{ref}'")
+    wanted = text.lower()
+    matches = [row for row in USERS.iter_rows(api, {"q": text})
+               if isinstance(row, dict) and str(row.get("email") or "").lower() == wanted]
+    if not matches:
+        raise NotFoundError(f"no user with e-mail '{text}'")
+    if len(matches) > 1:
+        found = ", ".join(f"{r.get('id')} ({r.get('email')})" for r in matches)
+        raise RejectedError(f"e-mail '{text}' matches several users: {found}", hint="use the id")
+    return int(matches[0]["id"])
+
+
+def user_row(api: Any, user_id: int) -> dict[str, Any]:
+    """The list row of one user (`q=<digits>` is an exact id match); exit 6 when absent."""
+    for row in USERS.iter_rows(api, {"q": str(user_id)}, all_pages=False):
+        if isinstance(row, dict) and row.get("id") == user_id:
+            return row
+    raise NotFoundError(f"no user {user_id}", hint="User not found")
+
+
+def _ctx() -> Any:
+    from eclictl.context import current
+
+    return current()
+
+
+def _bulk(ctx: Any, action: str, refs: list[str], fn: Any) -> None:
+    from eclictl.bulk import BulkRunner, finish
+
+    items = ctx.read_ids(refs)
+    finish(ctx, BulkRunner(ctx).run(action, items, fn))
+
+
+# -- show -----------------------------------------------------------------------------------
+def _strip_ai_endpoints(profile: dict[str, Any]) -> None:
+    """AI model `endpoint(s)` are secrets too (README §12 rule 1); the client drops apiKey."""
+    for link in profile.get("aiModels") or []:
+        model = link.get("model") if isinstance(link, dict) else None
+        if isinstance(model, dict):
+            model.pop("endpoint", None)
+            model.pop("endpoints", None)
+
+
+def _optional(ctx: Any, what: str, fn: Any) -> Any:
+    """A secondary read for `show`: a missing permission is a warning, not a failure."""
+    from eclictl.api.errors import ApiPermissionError
+
+    try:
+        return fn()
+    except ApiPermissionError as exc:
+        ctx.warn(f"{what} not shown: {exc.message}")
+        return None
+
+
+@app.command("show", epilog="Examples:\n\n  eclictl users show 42\n\n"
+             "  eclictl users show jane@example.com -o json\n\n  eclictl users show 42 --redact")
+@command()
+def show(
+    ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)],
+    web: Annotated[bool, typer.Option("--web", help="Open the user in the web portal instead.")] = False,
+) -> Any:
+    """Show one user: profile, orgs, servers, orders, roles and current plan."""
+    ctx = _ctx()
+    user_id = resolve_user_id(ctx.api, ref)
+    if web:
+        from eclictl.weblinks import open_tab
+
+        return open_tab(ctx, "users", viewUser=user_id)
+    profile = ctx.api.get(f"{PATH}/{user_id}/profile")
+    if not isinstance(profile, dict):
+        profile = user_row(ctx.api, user_id)
+    _strip_ai_endpoints(profile)
+    profile["roles"] = _optional(ctx, "roles", lambda: ctx.api.get(f"/api/users/{user_id}/roles"))
+    profile["currentPlan"] = _optional(ctx, "current plan", lambda: ctx.api.get(f"{PATH}/{user_id}/current-plan"))
+    return detail_view(USERS, profile)
+
+
+# -- edit -----------------------------------------------------------------------------------
+TEXT = frozenset({"firstName", "lastName", "email", "address"})
+TEXT_OR_NULL = frozenset({"middleName", "displayName", "address2", "phone", "billingCompany", "billingCity",
+                          "billingState", "billingZip", "billingCountry", "avatarUrl", "supportBanReason"})
+BOOLS = frozenset({"suspended", "inactive", "emailVerified", "idVerified", "studentVerified", "fraudFlag",
+                   "guideShown", "supportBanned"})
+OTHER = frozenset({"role", "portalType", "nodeId", "studentVerifiedAt", "fraudReason", "limits", "dateOfBirth",
+                   "parentId", "badges"})
+EDITABLE = TEXT | TEXT_OR_NULL | BOOLS | OTHER
+PORTALS = ("free", "paid", "educational", "enterprise")
+SIZE_RE = re.compile(r"^\s*\d+(\.\d+)?\s*(b|k|kb|m|mb|g|gb|t|tb)?\s*$", re.I)
+CPU_RE = re.compile(r"^\s*\d+(\.\d+)?\s*(%|cores?|vcpus?|cpus?)?\s*$", re.I)
+COUNT_LIMITS = ("serverLimit", "portsPerServer", "tunnelPortCount", "databases", "backups")
+SIZE_LIMITS = ("memory", "disk")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_limits(value: Any) -> Any:
+    """`limits`: an object merged into the user's limits, or null/false to clear them all."""
+    if value is None or value is False:
+        return value
+    if not isinstance(value, dict):
+        raise UsageError("limits must be a JSON object or null, e.g. limits='{\"memory\": \"2GB\"}'")
+    for key, item in value.items():
+        if key in SIZE_LIMITS:
+            ok = (_is_number(item) and item >= 0) or (isinstance(item, str) and SIZE_RE.match(item))
+            unit = "a number of MB or a size such as 2GB"
+        elif key == "cpu":
+            ok = (_is_number(item) and item >= 0) or (isinstance(item, str) and CPU_RE.match(item))
+            unit = "a percentage (100 = one core), '150%' or '1.5 cores'"
+        elif key in COUNT_LIMITS:
+            ok, unit = _is_number(item) and item >= 0, "a non-negative number"
+        else:
+            _ctx().warn(f"limits.{key} is not a limit the panel validates; sent as given")
+            continue
+        if not ok:
+            raise UsageError(f"limits.{key} must be {unit}, got {item!r}")
+    return value
+
+
+def _check_date(field: str, value: Any) -> None:
+    from datetime import date
+
+    try:
+        date.fromisoformat(str(value))
+    except ValueError:
+        raise UsageError(f"{field} must be a date in YYYY-MM-DD format, got '{value}'") from None
+
+
+def _edit_value(field: str, raw: str) -> Any:
+    """Type one `--set field=value` exactly as PUT /api/admin/users/:id expects it."""
+    typed = typed_value(raw)
+    if field in TEXT:
+        if not raw.strip() or typed is None:
+            raise UsageError(f"{field} cannot be empty or null")
+        if field == "email" and "@" not in raw:
+            raise UsageError(f"email must be an e-mail address, got '{raw}'")
+        return raw.strip()
+    if field in TEXT_OR_NULL:
+        return None if typed is None else raw.strip()
+    if field in BOOLS:
+        if not isinstance(typed, bool):
+            raise UsageError(f"{field} must be true or false, got '{raw}'")
+        return typed
+    if field == "role":
+        return None if typed is None else raw.strip()
+    if field == "portalType":
+        if raw.strip() not in PORTALS:
+            raise UsageError(f"portalType must be one of {', '.join(PORTALS)}, got '{raw}'")
+        return raw.strip()
+    if field == "nodeId":
+        if typed is not None and not (isinstance(typed, int) and not isinstance(typed, bool) and typed > 0):
+            raise UsageError(f"nodeId must be a node id (a positive integer) or null, got '{raw}'")
+        return typed
+    if field == "parentId":
+        if typed is None or raw.strip() == "":
+            return None
+        if not (isinstance(typed, int) and not isinstance(typed, bool) and typed > 0):
+            raise UsageError(f"parentId must be a positive integer or null, got '{raw}'")
+        return typed
+    if field in ("dateOfBirth", "studentVerifiedAt"):
+        if typed is None or typed is False or raw.strip() == "":
+            return None
+        _check_date(field, raw.strip())
+        return raw.strip()
+    if field == "fraudReason":
+        return "" if typed is None else raw.strip()  # the panel trims; empty clears it
+    if field == "badges":
+        if not isinstance(typed, list) or not all(isinstance(b, str) for b in typed):
+            raise UsageError("badges must be a JSON array of strings, e.g. badges='[\"beta\",\"partner\"]' "
+                             "(anything else would wipe every badge)")
+        return typed
+    if field == "limits":
+        return _check_limits(typed)
+    raise UsageError(f"cannot edit '{field}'")  # pragma: no cover - EDITABLE guards this
+
+
+def parse_edit(pairs: list[str]) -> dict[str, Any]:
+    """`--set` pairs -> the PUT body; `limits.memory=2GB` merges into one limits object."""
+    import difflib
+
+    body: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise UsageError(f"--set expects field=value, got '{pair}'")
+        field, raw = pair.split("=", 1)
+        field = field.strip()
+        if field.startswith("limits."):
+            sub = field.split(".", 1)[1]
+            limits = body.get("limits")
+            if not isinstance(limits, dict):
+                limits = {}
+            limits[sub] = typed_value(raw)
+            body["limits"] = _check_limits(limits)
+            continue
+        if field not in EDITABLE:
+            close = difflib.get_close_matches(field, sorted(EDITABLE), n=1)
+            raise UsageError(f"'{field}' is not a field the panel lets you edit",
+                             hint=f"did you mean '{close[0]}'?" if close else
+                             f"editable: {', '.join(sorted(EDITABLE))}")
+        body[field] = _edit_value(field, raw)
+    if not body:
+        raise UsageError("nothing to change: pass at least one --set field=value")
+    return body
+
+
+def _edited_view(row: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": row.get("id"), "email": row.get("email")}
+    for key in body:
+        if key == "badges":
+            out[key] = (row.get("settings") or {}).get("badges")
+        else:
+            out[key] = row.get(key)
+    return out
+
+
+@app.command("edit", epilog="Examples:\n\n  eclictl users edit 42 --set firstName=Jane --set phone=null\n\n"
+             "  eclictl users edit 42 --set limits.memory=4GB --set limits.cpu=200\n\n"
+             "  eclictl users edit 42 --set 'badges=[\"beta\"]' --dry-run\n\n"
+             "  eclictl users edit 42 --set role=rootAdmin   # root callers only")
+@command()
+def edit(
+    ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)],
+    sets: Annotated[list[str], typer.Option(
+        "--set", "-s", help="field=value (true/false, null, numbers and JSON are typed). Fields: "
+        "names, address, billing*, phone, email, role (root only), portalType, nodeId, suspended/inactive "
+        "(users:suspend), supportBanned/supportBanReason (tickets:ban), emailVerified, idVerified, "
+        "studentVerified, fraudFlag, fraudReason, limits (object or null; limits.memory=2GB), "
+        "dateOfBirth, parentId, badges (JSON array).", rich_help_panel=EDIT_PANEL)],
+    dry_run: DryRunOpt = False,
+) -> Any:
+    """Change fields of a user (validated locally before anything is sent)."""
+    ctx = _ctx()
+    body = parse_edit(sets)
+    user_id = resolve_user_id(ctx.api, ref)
+    if dry_run:
+        return {"id": user_id, "method": "PUT", "path": f"{PATH}/{user_id}", "body": body}
+    if body.get("limits") is None and "limits" in body:
+        ctx.warn("limits=null clears ALL of the user's limits")
+    ctx.api.put(f"{PATH}/{user_id}", body)
+    return _edited_view(user_row(ctx.api, user_id), body)
+
+
+# -- suspend / unsuspend / delete -----------------------------------------------------------
+def _dry_run(items: list[str], action: str) -> Any:
+    """What a bulk verb would do; nothing is sent."""
+    from eclictl.output.render import View
+
+    return View([{"item": i, "action": action} for i in items], columns=[Col("item"), Col("action")],
+                id_field="item")
+
+
+def _set_suspended(ctx: Any, ref: str, value: bool) -> Any:
+    user_id = resolve_user_id(ctx.api, ref)
+    row = user_row(ctx.api, user_id)
+    if bool(row.get("suspended")) == value:
+        return ("skipped", "already suspended" if value else "not suspended")
+    ctx.api.put(f"{PATH}/{user_id}", {"suspended": value})
+    return None
+
+
+@app.command("suspend", epilog="Examples:\n\n  eclictl users suspend 42 43 --yes\n\n"
+             "  eclictl users list --query spam -o ids | eclictl users suspend - --yes")
+@command()
+def suspend(
+    refs: Annotated[list[str], typer.Argument(metavar="ID...", help=USER_REFS)],
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+) -> Any:
+    """Suspend users (needs users:suspend; e-mails each user; root users cannot be suspended)."""
+    ctx = _ctx()
+    items = ctx.read_ids(refs)
+    if dry_run:
+        return _dry_run(items, "suspend")
+    ctx.confirm(f"Suspend {len(items)} user(s): {', '.join(items[:10])}?", yes=yes, what="suspend users")
+    _bulk(ctx, "suspend users", items, lambda ref: _set_suspended(ctx, ref, True))
+    return None
+
+
+@app.command("unsuspend", epilog="Examples:\n\n  eclictl users unsuspend 42\n\n"
+             "  eclictl users list --suspended -o ids | eclictl users unsuspend -")
+@command()
+def unsuspend(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=USER_REFS)]) -> Any:
+    """Lift the suspension of users (needs users:suspend)."""
+    ctx = _ctx()
+    _bulk(ctx, "unsuspend users", refs, lambda ref: _set_suspended(ctx, ref, False))
+    return None
+
+
+@app.command("delete", epilog="Examples:\n\n  eclictl users delete 42 --yes\n\n"
+             "  eclictl users list --query @spam.test -o ids | eclictl users delete - --yes")
+@command()
+def delete(
+    refs: Annotated[list[str], typer.Argument(metavar="ID...", help=USER_REFS)],
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+) -> Any:
+    """Hard-delete users (not the GDPR flow: prefer `eclictl deletions`; root users are refused)."""
+    ctx = _ctx()
+    items = ctx.read_ids(refs)
+    if dry_run:
+        return _dry_run(items, "delete")
+    ctx.confirm(f"Permanently delete {len(items)} user(s): {', '.join(items[:10])}?", yes=yes,
+                what="delete users")
+
+    def one(ref: str) -> Any:
+        ctx.api.delete(f"{PATH}/{resolve_user_id(ctx.api, ref)}")
+        return None
+
+    _bulk(ctx, "delete users", items, one)
+    return None
+
+
+# -- plans ----------------------------------------------------------------------------------
+PLAN_COLUMNS = (Col("planId", "PLAN"), Col("name"), Col("type"), Col("price"), Col("orderId", "ORDER"),
+                Col("status"), Col("expiresAt", "EXPIRES"))
+
+
+def _plan_rows(body: Any) -> list[dict[str, Any]]:
+    rows = []
+    for entry in (body or {}).get("plans") or []:
+        plan = entry.get("plan") or {} if isinstance(entry, dict) else {}
+        order = entry.get("order") or {} if isinstance(entry, dict) else {}
+        rows.append({"planId": plan.get("id"), "name": plan.get("name"), "type": plan.get("type"),
+                     "price": plan.get("price"), "orderId": order.get("id"), "status": order.get("status"),
+                     "expiresAt": order.get("expiresAt")})
+    return rows
+
+
+@app.command("plan", epilog="Examples:\n\n  eclictl users plan 42\n\n  eclictl users plan jane@example.com -o json")
+@command()
+def plan(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)]) -> Any:
+    """Show a user's current plan(s) and the active orders behind them."""
+    from eclictl.output.render import View
+
+    ctx = _ctx()
+    user_id = resolve_user_id(ctx.api, ref)
+    body = ctx.api.get(f"{PATH}/{user_id}/current-plan")
+    if not (body or {}).get("plans") and not (body or {}).get("orders"):
+        user_row(ctx.api, user_id)  # the panel answers empty arrays for unknown users
+    return View(_plan_rows(body), columns=PLAN_COLUMNS, id_field="planId", empty="no active plan",
+                json_data={"userId": user_id, **(body if isinstance(body, dict) else {})})
+
+
+@app.command("apply-plan", epilog="Examples:\n\n  eclictl users apply-plan 42 3 --yes\n\n"
+             "  eclictl users apply-plan 42 3 --lifetime --notes 'partner deal' --yes")
+@command()
+def apply_plan(
+    ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)],
+    plan_id: Annotated[int, typer.Argument(metavar="PLAN", help="The plan's id.")],
+    temporary: Annotated[bool, typer.Option("--temporary", help="Mark the order '(temporary)' (no automatic "
+                                            "revert).", rich_help_panel=PLAN_PANEL)] = False,
+    expires_at: Annotated[Optional[str], typer.Option("--expires-at", help="Expiry date (default: 30 days).",
+                                                      rich_help_panel=PLAN_PANEL, show_default=False)] = None,
+    lifetime: Annotated[bool, typer.Option("--lifetime", help="A lifetime order (billingType lifetime).",
+                                           rich_help_panel=PLAN_PANEL)] = False,
+    notes: Annotated[Optional[str], typer.Option("--notes", help="Order notes.", rich_help_panel=PLAN_PANEL,
+                                                 show_default=False)] = None,
+    org: Annotated[Optional[int], typer.Option("--org", help="Also set this organisation's tier.",
+                                               rich_help_panel=PLAN_PANEL, show_default=False)] = None,
+    yes: YesOpt = False,
+) -> Any:
+    """Put a user on a plan (cancels their other non-org active orders; needs users:write)."""
+    ctx = _ctx()
+    if expires_at:
+        _check_date("--expires-at", expires_at[:10])
+    user_id = resolve_user_id(ctx.api, ref)
+    body: dict[str, Any] = {"planId": plan_id}
+    if temporary:
+        body["temporary"] = True
+    if expires_at:
+        body["expiresAt"] = expires_at
+    if lifetime:
+        body["billingType"] = "lifetime"
+    if notes:
+        body["notes"] = notes
+    if org is not None:
+        body["orgId"] = org
+    ctx.confirm(f"Apply plan {plan_id} to user {user_id}? Their other active orders are cancelled.", yes=yes,
+                what="apply a plan")
+    answer = ctx.api.post(f"{PATH}/{user_id}/apply-plan", body)
+    return answer if isinstance(answer, dict) else {"success": True}
+
+
+@app.command("cancel-plan", epilog="Examples:\n\n  eclictl users cancel-plan 42 --yes")
+@command()
+def cancel_plan(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)], yes: YesOpt = False) -> Any:
+    """Cancel every active order of a user (org orders too); back to the free plan when none remain."""
+    ctx = _ctx()
+    user_id = resolve_user_id(ctx.api, ref)
+    user_row(ctx.api, user_id)  # the panel answers success for unknown users
+    before = ctx.api.get(f"{PATH}/{user_id}/current-plan") or {}
+    ctx.confirm(f"Cancel every active order of user {user_id}?", yes=yes, what="cancel plans")
+    ctx.api.post(f"{PATH}/{user_id}/cancel-plan")
+    row = user_row(ctx.api, user_id)
+    orders = [o.get("id") for o in (before.get("orders") or []) if isinstance(o, dict)]
+    return {"id": user_id, "cancelledOrders": orders, "portalType": row.get("portalType"),
+            "limits": row.get("limits")}
+
+
+# -- KYC request, exports, children -------------------------------------------------------
+@app.command("request-kyc", epilog="Examples:\n\n  eclictl users request-kyc 42\n\n"
+             "  eclictl users request-kyc 42 43 44")
+@command()
+def request_kyc(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=USER_REFS)]) -> Any:
+    """Ask users to (re-)verify their identity (mailbox message; needs admin:kyc:manage)."""
+    ctx = _ctx()
+
+    def one(ref: str) -> Any:
+        ctx.api.post(f"{PATH}/{resolve_user_id(ctx.api, ref)}/request-kyc")
+        return None
+
+    _bulk(ctx, "request KYC", refs, one)
+    return None
+
+
+def _clean_export(data: dict[str, Any]) -> dict[str, Any]:
+    """The export carries API key values and AI endpoints: never written anywhere."""
+    for key in data.get("apiKeys") or []:
+        if isinstance(key, dict):
+            key.pop("key", None)
+    _strip_ai_endpoints(data)
+    return data
+
+
+@app.command("export", epilog="Examples:\n\n  eclictl users export 42 -o user-42.json --yes\n\n"
+             "  eclictl users export 42 --yes --redact > u42.json\n\n"
+             "  eclictl users export-job 42   # the queued alternative (preferred)")
+@command(exclude=("output",))
+def export(
+    ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)],
+    file: Annotated[Optional[str], typer.Option("--output", "-o", "--file", metavar="FILE",
+                                                help="Write the JSON export to FILE (0600) instead of stdout.",
+                                                rich_help_panel="Output", show_default=False)] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait: the panel gathers everything "
+                                           "in-request.", min=1, rich_help_panel="Connection")] = 900.0,
+    yes: YesOpt = False,
+) -> Any:
+    """Run the synchronous full export (starts backups on every server and e-mails an archive)."""
+    ctx = _ctx()
+    user_id = resolve_user_id(ctx.api, ref)
+    ctx.confirm(f"Export user {user_id} now? This starts a backup on each of their servers and e-mails the "
+                "archive.", yes=yes, what="run a synchronous export")
+    api = ctx.build_client()
+    api.max_retries = 0  # a retried GET would start the backups and e-mail again
+    try:
+        data = api.request("GET", f"{PATH}/{user_id}/export", timeout=timeout).data
+    finally:
+        api.close()
+    data = _clean_export(data if isinstance(data, dict) else {})
+    if file is None:
+        ctx.output = "json"
+        return data
+    _write_private(file, ctx.redactor().record(data))
+    ctx.info(f"export of user {user_id} written to {file}; archive e-mailed to {data.get('emailSentTo')}")
+    return None
+
+
+def _write_private(path: str, data: Any) -> None:
+    import os
+
+    from eclictl.output.render import dumps
+
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(dumps(data) + "\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+@app.command("export-job", epilog="Examples:\n\n  eclictl users export-job 42\n\n"
+             "  eclictl export-jobs show $(eclictl users export-job 42 -o ids)")
+@command()
+def export_job(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)]) -> Any:
+    """Queue an export job for a user (the panel's runner builds the archive within minutes)."""
+    from eclictl.output.render import View
+
+    ctx = _ctx()
+    user_id = resolve_user_id(ctx.api, ref)
+    user_row(ctx.api, user_id)  # the panel queues jobs for missing users that fail later
+    answer = ctx.api.post(f"{PATH}/{user_id}/export-job") or {}
+    return View({"userId": user_id, "jobId": answer.get("jobId")}, detail=True, id_field="jobId")
+
+
+CHILD_COLUMNS = (Col("id"), Col("email"), Col("firstName", "FIRST"), Col("lastName", "LAST"),
+                 Col("portalType", "PORTAL"), Col("suspended"), Col("createdAt", "CREATED"))
+
+
+@app.command("children", epilog="Examples:\n\n  eclictl users children 42\n\n  eclictl users children 42 -o ids")
+@command()
+def children(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)]) -> Any:
+    """List the sub-accounts whose parentId is this user."""
+    from eclictl.output.render import View
+
+    ctx = _ctx()
+    user_id = resolve_user_id(ctx.api, ref)
+    body = ctx.api.get(f"{PATH}/{user_id}/children") or {}
+    rows = body.get("children") if isinstance(body, dict) else body
+    if not rows:
+        user_row(ctx.api, user_id)  # a missing parent answers an empty list
+    return View(rows or [], columns=CHILD_COLUMNS, empty="no child accounts")
+
+
+# -- role assignments ----------------------------------------------------------------------
+ROLE_LINK_COLUMNS = (Col("roleId", "ROLE"), Col("name"), Col("description"), Col("assignmentId", "LINK"))
+
+
+def _links(api: Any, user_id: int) -> list[dict[str, Any]]:
+    rows = api.get(f"/api/users/{user_id}/roles") or []
+    return [r for r in rows if isinstance(r, dict)]
+
+
+def _link_row(link: dict[str, Any]) -> dict[str, Any]:
+    role = link.get("role") or {}
+    return {"assignmentId": link.get("id"), "roleId": role.get("id"), "name": role.get("name"),
+            "description": role.get("description"), "parentRoleId": role.get("parentRoleId")}
+
+
+@app.command("roles", epilog="Examples:\n\n  eclictl users roles 42\n\n  eclictl users roles jane@example.com -o json")
+@command()
+def roles(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)]) -> Any:
+    """List the RBAC roles assigned to a user (the legacy `role` column is separate)."""
+    from eclictl.output.render import View
+
+    ctx = _ctx()
+    user_id = resolve_user_id(ctx.api, ref)
+    links = _links(ctx.api, user_id)
+    if not links:
+        user_row(ctx.api, user_id)  # an unknown user answers []
+    return View([_link_row(link) for link in links], columns=ROLE_LINK_COLUMNS, id_field="roleId",
+                empty="no roles assigned")
+
+
+def _role_items(ctx: Any, role_refs: list[str]) -> list[dict[str, Any]]:
+    from eclictl.sections.roles import fetch_roles, find_role
+
+    catalogue = fetch_roles(ctx.api)
+    found: dict[int, dict[str, Any]] = {}
+    for ref in role_refs:
+        role = find_role(catalogue, ref)
+        found.setdefault(int(role["id"]), role)
+    return list(found.values())
+
+
+@app.command("assign", epilog="Examples:\n\n  eclictl users assign 42 support\n\n"
+             "  eclictl users assign jane@example.com support billing")
+@command()
+def assign(
+    ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)],
+    role_refs: Annotated[list[str], typer.Argument(metavar="ROLE...", help="Role ids or names.")],
+) -> Any:
+    """Give a user roles (idempotent: a role the user already holds is skipped, never duplicated)."""
+    from eclictl.bulk import BulkRunner, finish
+
+    ctx = _ctx()
+    user_id = resolve_user_id(ctx.api, ref)
+    user_row(ctx.api, user_id)
+    wanted = _role_items(ctx, role_refs)
+    held = {(link.get("role") or {}).get("id") for link in _links(ctx.api, user_id)}
+    by_name = {str(r["name"]): r for r in wanted}
+
+    def one(name: str) -> Any:
+        role = by_name[name]
+        if role["id"] in held:
+            return ("skipped", "already assigned")
+        ctx.api.post(f"/api/users/{user_id}/roles", {"roleId": int(role["id"])})
+        return None
+
+    finish(ctx, BulkRunner(ctx, concurrency=1).run(f"assign roles to user {user_id}", list(by_name), one))
+    return None
+
+
+@app.command("unassign", epilog="Examples:\n\n  eclictl users unassign 42 support\n\n"
+             "  eclictl users unassign 42 support billing")
+@command()
+def unassign(
+    ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)],
+    role_refs: Annotated[list[str], typer.Argument(metavar="ROLE...", help="Role ids or names.")],
+) -> Any:
+    """Take roles away from a user (every duplicate link of the role is removed)."""
+    from eclictl.bulk import BulkRunner, finish
+
+    ctx = _ctx()
+    user_id = resolve_user_id(ctx.api, ref)
+    wanted = _role_items(ctx, role_refs)
+    links = _links(ctx.api, user_id)
+    by_name = {str(r["name"]): r for r in wanted}
+
+    def one(name: str) -> Any:
+        mine = [link for link in links if (link.get("role") or {}).get("id") == by_name[name]["id"]]
+        if not mine:
+            return ("skipped", "not assigned")
+        for link in mine:
+            ctx.api.delete(f"/api/users/{user_id}/roles/{link['id']}")
+        return None
+
+    finish(ctx, BulkRunner(ctx, concurrency=1).run(f"unassign roles from user {user_id}", list(by_name), one))
+    return None
