@@ -1,0 +1,196 @@
+"""Organisations tab: `/api/admin/organisations*` (../shared/api/other-sections.md §1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Annotated, Any, Optional
+
+import typer
+
+from eclictl.api.pagination import PageSpec
+from eclictl.errors import NotFoundError, UsageError
+from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.output.columns import Col
+from eclictl.sections._spec import Filter, Section, build, detail_view
+
+EDIT_PANEL = "Changes"
+
+@dataclass(frozen=True)
+class OrgSection(Section):
+    def resolve(self, api: Any, ref: str) -> dict[str, Any]:
+        """`q` searches names, handles and owner e-mails but not ids: look ids up in the full list."""
+        if ref.strip().isdigit():
+            for row in self.iter_rows(api):
+                if str(row.get("id")) == ref.strip():
+                    return row
+            raise NotFoundError(f"no organisation '{ref}'")
+        return super().resolve(api, ref)
+
+
+ORGS = OrgSection(
+    name="orgs",
+    help="Organisations: list, show, edit, delete, add and remove members.",
+    path="/api/admin/organisations",
+    pages=PageSpec(items_key="organisations", page_param="page", page_size=50, total_key="total"),
+    columns=(Col("id"), Col("name"), Col("handle"), Col("owner.email", "OWNER"), Col("memberCount", "MEMBERS"),
+             Col("portalTier", "TIER"), Col("status"), Col("isStaff", "STAFF"), Col("createdAt", "CREATED")),
+    name_fields=("handle", "name"),
+    search_param="q",
+    permission="org:read",
+    tab="organisations",
+    sensitive={"name": "orgs", "handle": "orgs"},
+    filters=(
+        Filter("query", "Search name, handle or owner e-mail (server-side).", param="q", short="-q"),
+        Filter("tier", "Only this portal tier.", field="portalTier"),
+        Filter("staff", "Only staff organisations.", field="isStaff", is_flag=True),
+    ),
+    verbs=("list", "show"),
+    examples=(
+        "eclictl orgs list -q acme",
+        "eclictl orgs list --staff -o json --redact",
+        "eclictl orgs show 12",
+        "eclictl orgs show acme -o json",
+    ),
+)
+
+app = build(ORGS)
+
+
+def org_id(ref: str) -> int:
+    """An organisation id for an id, handle or exact name."""
+    from eclictl.context import current
+
+    return int(ORGS.resolve_id(current().api, ref))
+
+
+def find_org(api: Any, ref: str) -> dict[str, Any]:
+    return ORGS.resolve(api, ref)
+
+
+def _user_id(ref: str) -> int:
+    """Members are users; accept an id or an exact e-mail (looked up like `users show`)."""
+    if ref.isdigit():
+        return int(ref)
+    from eclictl.context import current
+    from eclictl.sections.users import USERS
+
+    return int(USERS.resolve_id(current().api, ref))
+
+
+@app.command("edit", epilog="Examples:\n\n  eclictl orgs edit 12 --name 'Acme Hosting' --tier pro\n\n"
+             "  eclictl orgs edit acme --owner 42\n\n  eclictl orgs edit acme --staff --dry-run")
+@command()
+def edit(
+    ref: Annotated[str, typer.Argument(metavar="ORG", help="Organisation id, handle or exact name.")],
+    name: Annotated[Optional[str], typer.Option("--name", help="New name.", rich_help_panel=EDIT_PANEL,
+                                                show_default=False)] = None,
+    handle: Annotated[Optional[str], typer.Option("--handle", help="New handle (unique; a duplicate fails "
+                                                  "with a 500).", rich_help_panel=EDIT_PANEL,
+                                                  show_default=False)] = None,
+    tier: Annotated[Optional[str], typer.Option("--tier", help="Portal tier, e.g. none, pro, enterprise.",
+                                                rich_help_panel=EDIT_PANEL, show_default=False)] = None,
+    owner: Annotated[Optional[str], typer.Option("--owner", help="New owner (user id or e-mail); the old owner "
+                                                 "becomes admin.", rich_help_panel=EDIT_PANEL,
+                                                 show_default=False)] = None,
+    staff: Annotated[Optional[bool], typer.Option("--staff/--no-staff", help="Staff organisation flag.",
+                                                  rich_help_panel=EDIT_PANEL, show_default=False)] = None,
+    dry_run: DryRunOpt = False,
+) -> Any:
+    """Change an organisation's name, handle, tier, owner or staff flag."""
+    from eclictl.context import current
+
+    ctx = current()
+    body: dict[str, Any] = {k: v for k, v in {"name": name, "handle": handle, "portalTier": tier,
+                                              "isStaff": staff}.items() if v is not None}
+    if owner is not None:
+        body["ownerId"] = _user_id(owner)
+    if not body:
+        raise UsageError("nothing to change", hint="pass --name, --handle, --tier, --owner or --staff")
+    oid = org_id(ref)
+    if dry_run:
+        return {"id": oid, "method": "PUT", "path": f"/api/admin/organisations/{oid}", "body": body}
+    res = ctx.api.put(f"/api/admin/organisations/{oid}", body) or {}
+    org = res.get("org") if isinstance(res, dict) else None
+    return detail_view(ORGS, org if isinstance(org, dict) else find_org(ctx.api, str(oid)))
+
+
+@app.command("delete", epilog="Examples:\n\n  eclictl orgs delete 12 --yes\n\n"
+             "  eclictl orgs list -q spam -o ids | eclictl orgs delete - --dry-run")
+@command()
+def delete(
+    refs: Annotated[list[str], typer.Argument(metavar="ORG...", help="Ids, handles or names; '-' reads stdin.")],
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+) -> Any:
+    """Delete organisations (memberships go; fails while servers or orders still reference one)."""
+    from eclictl.bulk import BulkRunner, finish
+    from eclictl.context import current
+    from eclictl.output.render import View
+
+    ctx = current()
+    items = ctx.read_ids(refs)
+    if dry_run:
+        return View([{"item": i, "action": "delete"} for i in items], id_field="item")
+    ctx.confirm(f"Delete {len(items)} organisation(s): {', '.join(items[:10])}?", yes=yes, what="delete orgs")
+
+    def one(ref: str) -> Any:
+        org = find_org(ctx.api, ref)  # the panel answers success for unknown ids: check first
+        ctx.api.delete(f"/api/admin/organisations/{org['id']}")
+
+    report = BulkRunner(ctx).run("delete orgs", items, one)
+    finish(ctx, report)
+    return None
+
+
+members = typer.Typer(help="Organisation members: add (or change role) and remove.", no_args_is_help=True)
+app.add_typer(members, name="members")
+
+
+class OrgRole(str, Enum):
+    member = "member"
+    admin = "admin"
+    owner = "owner"
+
+
+@members.command("add", epilog="Examples:\n\n  eclictl orgs members add acme 42\n\n"
+                 "  eclictl orgs members add 12 jane@example.com --role admin\n\n"
+                 "  eclictl orgs members add acme 42 --role owner   # the old owner becomes admin")
+@command()
+def members_add(
+    ref: Annotated[str, typer.Argument(metavar="ORG", help="Organisation id, handle or exact name.")],
+    user: Annotated[str, typer.Argument(metavar="USER", help="User id or e-mail.")],
+    role: Annotated[OrgRole, typer.Option("--role", help="Membership role.")] = OrgRole.member,
+) -> Any:
+    """Add a user to an organisation, or change an existing member's role."""
+    from eclictl.context import current
+
+    ctx = current()
+    oid, uid = org_id(ref), _user_id(user)
+    ctx.api.post(f"/api/admin/organisations/{oid}/members", {"userId": uid, "orgRole": role.value})
+    return {"orgId": oid, "userId": uid, "orgRole": role.value, "member": True}
+
+
+@members.command("remove", epilog="Examples:\n\n  eclictl orgs members remove acme 42 --yes\n\n"
+                 "  echo '42 43' | eclictl orgs members remove acme - --yes")
+@command()
+def members_remove(
+    ref: Annotated[str, typer.Argument(metavar="ORG", help="Organisation id, handle or exact name.")],
+    users: Annotated[list[str], typer.Argument(metavar="USER...", help="User ids or e-mails; '-' reads stdin.")],
+    yes: YesOpt = False,
+) -> Any:
+    """Remove members from an organisation (the owner cannot be removed)."""
+    from eclictl.bulk import BulkRunner, finish
+    from eclictl.context import current
+
+    ctx = current()
+    items = ctx.read_ids(users)
+    oid = org_id(ref)
+    ctx.confirm(f"Remove {len(items)} member(s) from organisation {oid}?", yes=yes, what="remove members")
+
+    def one(user: str) -> Any:
+        ctx.api.delete(f"/api/admin/organisations/{oid}/members/{_user_id(user)}")
+
+    report = BulkRunner(ctx).run(f"remove members of org {oid}", items, one)
+    finish(ctx, report)
+    return None
