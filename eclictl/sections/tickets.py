@@ -1,0 +1,248 @@
+"""Tickets tab: `/api/admin/tickets*` (../shared/api/other-sections.md §2, feature `ticketing`).
+
+The panel has no single-ticket route: `show` searches the open, closed and archived lists.
+`PUT /api/admin/tickets/:id` answers `{success, ticket}`; archiving answers success even for
+ids that do not exist, so `archive` re-reads the archived list to report each id honestly.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from eclictl.api.pagination import PageSpec
+from eclictl.errors import NotFoundError, UsageError
+from eclictl.options import DryRunOpt, command
+from eclictl.output.columns import Col
+from eclictl.sections._spec import Filter, Section, build, detail_view
+
+PATH = "/api/admin/tickets"
+#: The panel's status aliases (other-sections.md §2); any other literal is stored as sent.
+STATUS_ALIASES = {
+    "open": "opened", "opened": "opened", "pending": "awaiting_staff_reply", "waiting": "awaiting_staff_reply",
+    "waiting_staff": "awaiting_staff_reply", "awaiting_staff_reply": "awaiting_staff_reply",
+    "replied": "replied", "closed": "closed",
+}
+PRIORITIES = ("low", "medium", "high", "urgent")
+EDIT_PANEL = "Fields (need tickets:write)"
+
+TICKETS = Section(
+    name="tickets",
+    help="Support tickets: list, show, reply, set status, assign, edit, archive (feature 'ticketing').",
+    path=PATH,
+    pages=PageSpec(items_key="tickets", page_param="page", page_size=50, total_key="total"),
+    columns=(
+        Col("id"), Col("status"), Col("priority"), Col("subject", max_width=40), Col("user.email", "USER"),
+        Col("assignedTo", "ASSIGNED"), Col("department", "DEPT"), Col("updatedAt", "UPDATED"),
+    ),
+    name_fields=(),
+    permission="tickets:read",
+    tab="tickets",
+    # Ticket text, staff names and attachment URLs are personal data (other-sections.md §2).
+    sensitive={"subject": "pii", "message": "pii", "adminReply": "pii", "messages": "subtree",
+               "attachments": "subtree"},
+    filters=(
+        Filter("query", "Digits: the owner's user id; else matches the owner's e-mail.", param="q", short="-q"),
+        Filter("status", "opened|pending|replied|closed|archived (aliases: open, waiting, ...).",
+               param="status"),
+        Filter("priority", "low|medium|high|urgent (exact).", param="priority"),
+        Filter("archived", "Only archived tickets.", param="archived", is_flag=True),
+    ),
+    verbs=("list",),
+    examples=(
+        "eclictl tickets list",
+        "eclictl tickets list --status pending --priority urgent",
+        "eclictl tickets list -q user@example.com --all -o json --redact",
+        "eclictl tickets list --archived -o ids",
+    ),
+)
+
+app = build(TICKETS)
+
+
+def _normalise_status(value: str) -> str:
+    return STATUS_ALIASES.get(value.strip().lower(), value.strip())
+
+
+def _int_id(ref: str) -> int:
+    try:
+        return int(ref)
+    except ValueError:
+        raise UsageError(f"ticket ids are numbers, got '{ref}'") from None
+
+
+def find_ticket(api: Any, ticket_id: int) -> dict[str, Any]:
+    """Open, then closed, then archived lists: the panel has no GET for one ticket."""
+    for params in ({}, {"status": "closed"}, {"archived": "true"}):
+        for row in TICKETS.iter_rows(api, params):
+            if isinstance(row, dict) and row.get("id") == ticket_id:
+                return row
+    raise NotFoundError(f"no ticket {ticket_id}")
+
+
+def _update(ctx: Any, ticket_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    answer = ctx.api.put(f"{PATH}/{ticket_id}", body)
+    ticket = answer.get("ticket") if isinstance(answer, dict) else None
+    return ticket if isinstance(ticket, dict) else {"id": ticket_id, **body}
+
+
+@app.command("show", epilog="Examples:\n\n  eclictl tickets show 12\n\n  eclictl tickets show 12 -o json --redact")
+@command()
+def show(
+    ref: Annotated[str, typer.Argument(metavar="ID", help="The ticket's id.")],
+    web: Annotated[bool, typer.Option("--web", help="Open the web portal's tab instead.")] = False,
+) -> Any:
+    """Show one ticket with its whole conversation."""
+    from eclictl.context import current
+
+    ctx = current()
+    ticket_id = _int_id(ref)
+    if web:
+        from eclictl.weblinks import open_tab
+
+        return open_tab(ctx, "tickets")
+    return detail_view(TICKETS, find_ticket(ctx.api, ticket_id))
+
+
+@app.command("reply", epilog="Examples:\n\n  eclictl tickets reply 12 \"Fixed, please try again.\"\n\n"
+             "  eclictl tickets reply 12 - --status closed < answer.txt")
+@command()
+def reply(
+    ref: Annotated[str, typer.Argument(metavar="ID", help="The ticket's id.")],
+    message: Annotated[str, typer.Argument(help="The reply text; '-' reads stdin.")],
+    status: Annotated[Optional[str], typer.Option(
+        "--status", help="Also set this status (default: the panel sets 'replied').", show_default=False)] = None,
+    as_user: Annotated[bool, typer.Option("--as-user", help="Post as the ticket's user (replyAs: user).")] = False,
+) -> Any:
+    """Reply to a ticket as staff (no e-mail is sent to the user by this route)."""
+    from eclictl.context import current
+
+    ctx = current()
+    ticket_id = _int_id(ref)
+    text = ctx.io.stdin.read() if message == "-" else message
+    if not text.strip():
+        raise UsageError("the reply is empty")
+    body: dict[str, Any] = {"reply": text.rstrip("\n"), "replyAs": "user" if as_user else "staff"}
+    if status:
+        body["status"] = _normalise_status(status)
+    return detail_view(TICKETS, _update(ctx, ticket_id, body))
+
+
+def _bulk_update(ctx: Any, refs: list[str], action: str, body: dict[str, Any], dry_run: bool) -> Any:
+    from eclictl.bulk import BulkRunner, finish
+    from eclictl.output.render import View
+
+    items = ctx.read_ids(refs)
+    for item in items:
+        _int_id(item)
+    if dry_run:
+        return View([{"item": i, "action": action, "body": body} for i in items], id_field="item")
+
+    def one(item: str) -> Any:
+        return _update(ctx, int(item), body)
+
+    finish(ctx, BulkRunner(ctx).run(action, items, one))
+    return None
+
+
+@app.command("status", epilog="Examples:\n\n  eclictl tickets status closed 12 13\n\n"
+             "  eclictl tickets list --status replied -o ids | eclictl tickets status closed -")
+@command()
+def set_status(
+    status: Annotated[str, typer.Argument(help="opened|pending|replied|closed (or a literal status).")],
+    refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Ticket ids; '-' reads stdin.")],
+    dry_run: DryRunOpt = False,
+) -> Any:
+    """Set the status of tickets (the panel adds a 'Status changed' system message)."""
+    from eclictl.context import current
+
+    if not status.strip() or status.strip().isdigit():
+        raise UsageError(f"'{status}' is not a status", hint="usage: eclictl tickets status STATUS ID...")
+    value = _normalise_status(status)
+    return _bulk_update(current(), refs, f"set tickets to {value}", {"status": value}, dry_run)
+
+
+@app.command("assign", epilog="Examples:\n\n  eclictl tickets assign 12 13 --to 7\n\n"
+             "  eclictl tickets assign 12 --unassign")
+@command()
+def assign(
+    refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Ticket ids; '-' reads stdin.")],
+    to: Annotated[Optional[int], typer.Option("--to", help="Staff user id to assign.", show_default=False)] = None,
+    unassign: Annotated[bool, typer.Option("--unassign", help="Clear the assignee.")] = False,
+    dry_run: DryRunOpt = False,
+) -> Any:
+    """Assign tickets to a staff member (needs tickets:write)."""
+    from eclictl.context import current
+
+    if (to is None) == (not unassign):
+        raise UsageError("give exactly one of --to STAFF_ID or --unassign")
+    who = None if unassign else to
+    return _bulk_update(current(), refs, "assign tickets", {"assignedTo": who}, dry_run)
+
+
+@app.command("edit", epilog="Examples:\n\n  eclictl tickets edit 12 --priority urgent --department billing\n\n"
+             "  eclictl tickets edit 12 --ai-disabled")
+@command()
+def edit(
+    ref: Annotated[str, typer.Argument(metavar="ID", help="The ticket's id.")],
+    priority: Annotated[Optional[str], typer.Option("--priority", help="low|medium|high|urgent.",
+                                                    rich_help_panel=EDIT_PANEL, show_default=False)] = None,
+    department: Annotated[Optional[str], typer.Option("--department", help="Department name.",
+                                                      rich_help_panel=EDIT_PANEL, show_default=False)] = None,
+    ai: Annotated[Optional[bool], typer.Option("--ai-enabled/--ai-disabled", help="Let the AI assistant act.",
+                                               rich_help_panel=EDIT_PANEL, show_default=False)] = None,
+    admin_reply: Annotated[Optional[str], typer.Option("--admin-reply", help="Set the adminReply field directly.",
+                                                       rich_help_panel=EDIT_PANEL, show_default=False)] = None,
+) -> Any:
+    """Edit a ticket's priority, department, AI switch or admin reply (needs tickets:write)."""
+    from eclictl.context import current
+
+    ctx = current()
+    ticket_id = _int_id(ref)
+    body: dict[str, Any] = {}
+    if priority is not None:
+        if priority.lower() not in PRIORITIES:
+            raise UsageError(f"unknown priority '{priority}'", hint=f"one of {', '.join(PRIORITIES)}")
+        body["priority"] = priority.lower()
+    if department is not None:
+        body["department"] = department
+    if ai is not None:
+        body["aiDisabled"] = not ai
+    if admin_reply is not None:
+        body["adminReply"] = admin_reply
+    if not body:
+        raise UsageError("nothing to change", hint="pass --priority, --department, --ai-disabled or --admin-reply")
+    return detail_view(TICKETS, _update(ctx, ticket_id, body))
+
+
+@app.command("archive", epilog="Examples:\n\n  eclictl tickets archive 12 13\n\n"
+             "  eclictl tickets list --status closed -o ids | eclictl tickets archive -\n\n"
+             "  eclictl tickets archive 12 --undo")
+@command()
+def archive(
+    refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Ticket ids; '-' reads stdin.")],
+    undo: Annotated[bool, typer.Option("--undo", help="Unarchive instead.")] = False,
+    dry_run: DryRunOpt = False,
+) -> Any:
+    """Archive (or --undo: unarchive) tickets; each id is checked against the archived list afterwards."""
+    from eclictl.bulk import BulkRunner, finish
+    from eclictl.context import current
+    from eclictl.output.render import View
+
+    ctx = current()
+    items = ctx.read_ids(refs)
+    ids = [_int_id(i) for i in items]
+    action = "unarchive tickets" if undo else "archive tickets"
+    if dry_run:
+        return View([{"item": i, "action": action} for i in items], id_field="item")
+    ctx.api.post(f"{PATH}/archive", {"ids": ids, "archived": not undo})
+    archived = {row.get("id") for row in TICKETS.iter_rows(ctx.api, {"archived": "true"}) if isinstance(row, dict)}
+
+    def check(item: str) -> Any:
+        if (int(item) in archived) != undo:
+            return None
+        raise NotFoundError("the panel answered success but the ticket did not change (does it exist?)")
+
+    finish(ctx, BulkRunner(ctx, concurrency=1).run(action, items, check))
+    return None

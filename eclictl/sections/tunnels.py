@@ -1,0 +1,329 @@
+"""Tunnels tab: `/api/tunnel/*` (../shared/api/other-sections.md §7, feature `tunnels`).
+
+There are no admin tunnel routes: the portal uses the normal ones, where "admin" means the user
+role `*`, `admin` or `rootAdmin`, and device and allocation lists also need the caller to be in
+the `tunnel_feature` rollout (admins included). The allocation list shows only allocations of
+the caller's own or organisation's devices, even for admins.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from eclictl.api.pagination import PageSpec
+from eclictl.errors import UsageError
+from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.output.columns import Col
+from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, list_view
+
+DEVICES_PATH = "/api/tunnel/devices"
+ALLOC_PATH = "/api/tunnel/allocations"
+NEW_PANEL = "New device"
+
+TUNNELS = Section(
+    name="tunnels",
+    help="Tunnel devices (agents) and port allocations (feature 'tunnels').",
+    path=DEVICES_PATH,
+    permission="tunnels:read",
+    tab="tunnels",
+    verbs=(),
+    searchable=False,
+    examples=("eclictl tunnels devices list", "eclictl tunnels allocations list"),
+)
+DEVICES = Section(
+    name="devices",
+    help="Tunnel devices.",
+    path=DEVICES_PATH,
+    pages=PageSpec(items_key="devices"),
+    columns=(
+        Col("id"), Col("name"), Col("kind"), Col("user_code", "CODE"), Col("organisation", "ORG"),
+        Col("serverType", "TYPE"), Col("approved"), Col("online"), Col("lastSeenAt", "LAST SEEN"),
+    ),
+    name_fields=("name", "user_code", "device_code"),
+    sensitive={"organisation": "orgs"},
+    permission="tunnels:read",
+    tab="tunnels",
+)
+ALLOCATIONS = Section(
+    name="allocations",
+    help="Tunnel allocations.",
+    path=ALLOC_PATH,
+    pages=PageSpec(items_key="allocations"),
+    columns=(
+        Col("id"), Col("host"), Col("port"), Col("protocol", "PROTO"), Col("status"), Col("localHost", "LOCAL"),
+        Col("localPort", "LPORT"), Col("clientDevice", "CLIENT", max_width=12),
+        Col("serverDevice", "SERVER", max_width=12), Col("serverOnline", "SRV-ONLINE"),
+    ),
+    name_fields=(),
+    permission="tunnels:read",
+    tab="tunnels",
+)
+
+app = build(TUNNELS)
+
+
+def _group(name: str, help_text: str) -> typer.Typer:
+    group = typer.Typer(name=name, help=help_text, no_args_is_help=True, add_completion=False,
+                        context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode="rich")
+    app.add_typer(group, name=name)
+    return group
+
+
+devices_app = _group("devices", "Tunnel devices (client and server agents): list, show, create, approve, delete.")
+allocations_app = _group("allocations", "Tunnel port allocations: list, show, edit, close, delete.")
+
+
+def _int_ids(ctx: Any, refs: list[str], what: str) -> list[str]:
+    items = ctx.read_ids(refs)
+    bad = [i for i in items if not i.isdigit()]
+    if bad:
+        raise UsageError(f"{what} ids are numbers, got '{bad[0]}'")
+    return items
+
+
+def _ok_or_none(body: Any) -> Any:
+    return body if isinstance(body, dict) else None
+
+
+# -- devices ---------------------------------------------------------------------------------
+
+@devices_app.command("list", epilog="Examples:\n\n  eclictl tunnels devices list\n\n"
+                     "  eclictl tunnels devices list --kind server --offline -o json")
+@command()
+def devices_list(
+    kind: Annotated[Optional[str], typer.Option("--kind", help="client or server.", rich_help_panel=FILTER_PANEL,
+                                                show_default=False)] = None,
+    online: Annotated[Optional[bool], typer.Option("--online/--offline", help="Only connected (or disconnected) "
+                                                   "devices.", rich_help_panel=FILTER_PANEL,
+                                                   show_default=False)] = None,
+    pending: Annotated[bool, typer.Option("--pending", help="Only devices not approved yet.",
+                                          rich_help_panel=FILTER_PANEL)] = False,
+) -> Any:
+    """List tunnel devices (admins see all; needs the tunnel_feature rollout)."""
+    from eclictl.context import current
+
+    ctx = current()
+    rows = [r for r in DEVICES.iter_rows(ctx.api) if isinstance(r, dict)]
+    if kind:
+        rows = [r for r in rows if r.get("kind") == kind]
+    if online is not None:
+        rows = [r for r in rows if bool(r.get("online")) == online]
+    if pending:
+        rows = [r for r in rows if not r.get("approved")]
+    return list_view(DEVICES, rows)
+
+
+@devices_app.command("show", epilog="Examples:\n\n  eclictl tunnels devices show 3\n\n"
+                     "  eclictl tunnels devices show edge-fra-1")
+@command()
+def devices_show(ref: Annotated[str, typer.Argument(metavar="ID|NAME|CODE",
+                                                    help="Device id, name, user code or device code.")]) -> Any:
+    """Show one tunnel device (from the device list)."""
+    from eclictl.context import current
+
+    return detail_view(DEVICES, DEVICES.resolve(current().api, ref))
+
+
+@devices_app.command("create", epilog="Examples:\n\n  eclictl tunnels devices create --name laptop\n\n"
+                     "  eclictl tunnels devices create --kind server --name edge-fra-2 --fqdn fra2.tunnel.example.com "
+                     "--owner 1")
+@command()
+def devices_create(
+    name: Annotated[str, typer.Option("--name", help="Device name.", rich_help_panel=NEW_PANEL)] = "agent",
+    kind: Annotated[str, typer.Option("--kind", help="client or server (server needs an admin role).",
+                                      rich_help_panel=NEW_PANEL)] = "client",
+    owner: Annotated[Optional[int], typer.Option("--owner", help="Owner user id (admin role only).",
+                                                 rich_help_panel=NEW_PANEL, show_default=False)] = None,
+    fqdn: Annotated[Optional[str], typer.Option("--fqdn", help="Public host name (server devices).",
+                                                rich_help_panel=NEW_PANEL, show_default=False)] = None,
+) -> Any:
+    """Create an already-approved device and print its access token (shown only here)."""
+    from eclictl.context import current
+
+    ctx = current()
+    if kind not in ("client", "server"):
+        raise UsageError("--kind must be client or server")
+    if fqdn and kind != "server":
+        raise UsageError("--fqdn is for server devices (--kind server)")
+    body: dict[str, Any] = {"name": name, "kind": kind}
+    if owner is not None:
+        body["owner_user_id"] = owner
+    if fqdn:
+        body["fqdn"] = fqdn
+    answer = ctx.api.post(DEVICES_PATH, body) or {}
+    ctx.info("store the access_token now: it is not shown again (client tokens last 90 days, server 365)")
+    return answer
+
+
+@devices_app.command("approve", epilog="Examples:\n\n  eclictl tunnels devices approve ABCD-1234\n\n"
+                     "  eclictl tunnels devices approve ABCD-1234 --name build-box --owner 42")
+@command()
+def devices_approve(
+    code: Annotated[str, typer.Argument(help="The enrollment's user code (or a device code UUID).")],
+    name: Annotated[Optional[str], typer.Option("--name", help="Name the device.", show_default=False)] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="client or server.", show_default=False)] = None,
+    server_type: Annotated[Optional[str], typer.Option("--server-type", help="free, paid, free_and_paid or "
+                                                       "enterprise.", show_default=False)] = None,
+    owner: Annotated[Optional[int], typer.Option("--owner", help="Owner user id.", show_default=False)] = None,
+    org: Annotated[Optional[int], typer.Option("--org", help="Organisation id.", show_default=False)] = None,
+) -> Any:
+    """Approve a pending device enrollment by its code."""
+    from eclictl.context import current
+
+    ctx = current()
+    looks_uuid = len(code) == 36 and code.count("-") == 4
+    body: dict[str, Any] = {"device_code" if looks_uuid else "user_code": code}
+    for key, value in (("name", name), ("kind", kind), ("server_type", server_type), ("owner_user_id", owner),
+                       ("organisation_id", org)):
+        if value is not None:
+            body[key] = value
+    answer = ctx.api.post("/api/tunnel/device/approve", body)
+    return {"code": code, "approved": True, **(_ok_or_none(answer) or {})}
+
+
+@devices_app.command("regenerate-token", epilog="Examples:\n\n  eclictl tunnels devices regenerate-token 3 --yes")
+@command()
+def devices_regenerate(
+    ref: Annotated[str, typer.Argument(metavar="ID", help="Device id.")],
+    yes: YesOpt = False,
+) -> Any:
+    """Issue a new access token for a device (admin role); the agent must be reconfigured."""
+    from eclictl.context import current
+
+    ctx = current()
+    if not ref.isdigit():
+        raise UsageError(f"device ids are numbers, got '{ref}'")
+    ctx.confirm(f"Issue a new access token for device {ref}?", yes=yes, what="regenerate a device token")
+    answer = ctx.api.post(f"{DEVICES_PATH}/{ref}/regenerate-token") or {}
+    return {"id": int(ref), **answer}
+
+
+@devices_app.command("delete", epilog="Examples:\n\n  eclictl tunnels devices delete 3 --yes\n\n"
+                     "  eclictl tunnels devices list --pending -o ids | eclictl tunnels devices delete - --yes")
+@command()
+def devices_delete(
+    refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Device ids; '-' reads stdin.")],
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+) -> Any:
+    """Delete devices and their allocations (connected server agents are told to unbind)."""
+    from eclictl.context import current
+
+    ctx = current()
+    items = _int_ids(ctx, refs, "device")
+    return _bulk(ctx, items, "delete tunnel devices", lambda i: f"{DEVICES_PATH}/{i}/delete", yes, dry_run,
+                 confirm=True)
+
+
+# -- allocations -----------------------------------------------------------------------------
+
+@allocations_app.command("list", epilog="Examples:\n\n  eclictl tunnels allocations list\n\n"
+                         "  eclictl tunnels allocations list --status active -o json")
+@command()
+def allocations_list(
+    status: Annotated[Optional[str], typer.Option("--status", help="pending, active or closed.",
+                                                  rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    device: Annotated[Optional[str], typer.Option("--device", help="Only this client or server device code.",
+                                                  rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+) -> Any:
+    """List allocations of your own and your organisations' devices (also for admins)."""
+    from eclictl.context import current
+
+    ctx = current()
+    rows = [r for r in ALLOCATIONS.iter_rows(ctx.api) if isinstance(r, dict)]
+    if status:
+        rows = [r for r in rows if r.get("status") == status]
+    if device:
+        rows = [r for r in rows if device in (r.get("clientDevice"), r.get("serverDevice"))]
+    return list_view(ALLOCATIONS, rows)
+
+
+@allocations_app.command("show", epilog="Examples:\n\n  eclictl tunnels allocations show 7")
+@command()
+def allocations_show(ref: Annotated[str, typer.Argument(metavar="ID", help="Allocation id.")]) -> Any:
+    """Show one allocation (from the allocation list)."""
+    from eclictl.context import current
+
+    if not ref.isdigit():
+        raise UsageError(f"allocation ids are numbers, got '{ref}'")
+    return detail_view(ALLOCATIONS, ALLOCATIONS.resolve(current().api, ref))
+
+
+@allocations_app.command("edit", epilog="Examples:\n\n  eclictl tunnels allocations edit 7 --local-port 8080")
+@command()
+def allocations_edit(
+    ref: Annotated[str, typer.Argument(metavar="ID", help="Allocation id.")],
+    local_port: Annotated[int, typer.Option("--local-port", help="The port on the client side (1-65535).",
+                                            min=1, max=65535)],
+) -> Any:
+    """Change the local port an allocation forwards to."""
+    from eclictl.context import current
+
+    ctx = current()
+    if not ref.isdigit():
+        raise UsageError(f"allocation ids are numbers, got '{ref}'")
+    answer = ctx.api.post(f"{ALLOC_PATH}/{ref}/edit", {"local_port": local_port}) or {}
+    allocation = answer.get("allocation") if isinstance(answer, dict) else None
+    return detail_view(ALLOCATIONS, allocation if isinstance(allocation, dict) else {"id": int(ref),
+                                                                                      "localPort": local_port})
+
+
+@allocations_app.command("close", epilog="Examples:\n\n  eclictl tunnels allocations close 7 8\n\n"
+                         "  eclictl tunnels allocations list --status active -o ids | "
+                         "eclictl tunnels allocations close - --yes")
+@command()
+def allocations_close(
+    refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Allocation ids; '-' reads stdin.")],
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+) -> Any:
+    """Close allocations (the server agent unbinds the port)."""
+    from eclictl.context import current
+
+    ctx = current()
+    items = _int_ids(ctx, refs, "allocation")
+    return _bulk(ctx, items, "close tunnel allocations", lambda i: f"{ALLOC_PATH}/{i}/close", yes, dry_run,
+                 confirm=len(items) > 1, skip_conflict="already closed")
+
+
+@allocations_app.command("delete", epilog="Examples:\n\n  eclictl tunnels allocations delete 7 --yes")
+@command()
+def allocations_delete(
+    refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Allocation ids; '-' reads stdin.")],
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+) -> Any:
+    """Delete allocations."""
+    from eclictl.context import current
+
+    ctx = current()
+    items = _int_ids(ctx, refs, "allocation")
+    return _bulk(ctx, items, "delete tunnel allocations", lambda i: f"{ALLOC_PATH}/{i}/delete", yes, dry_run,
+                 confirm=True)
+
+
+def _bulk(ctx: Any, items: list[str], action: str, path_for: Any, yes: bool, dry_run: bool, *,
+          confirm: bool, skip_conflict: str | None = None) -> Any:
+    from eclictl.bulk import BulkRunner, finish
+    from eclictl.output.render import View
+
+    if dry_run:
+        return View([{"item": i, "action": action} for i in items], id_field="item")
+    if confirm:
+        ctx.confirm(f"{action.capitalize()}: {', '.join(items[:10])}{' …' if len(items) > 10 else ''}?", yes=yes,
+                    what=action)
+
+    def one(item: str) -> Any:
+        from eclictl.api.errors import ApiConflictError
+
+        try:
+            return ctx.api.post(path_for(item))
+        except ApiConflictError:
+            if skip_conflict:
+                return ("skipped", skip_conflict)
+            raise
+
+    finish(ctx, BulkRunner(ctx).run(action, items, one))
+    return None
