@@ -186,7 +186,17 @@ class Redactor:
             return value
         if isinstance(value, dict):
             out: dict[str, Any] = {}
-            for key, item in value.items():
+            for raw_key, item in value.items():
+                key = raw_key
+                if isinstance(raw_key, str) and "pii" in self.categories:
+                    masked_key = scrub(raw_key)  # IPs and e-mails used as keys (allocation maps)
+                    if masked_key != raw_key:
+                        n = 2
+                        unique = masked_key
+                        while unique in out:
+                            unique, n = f"{masked_key}#{n}", n + 1
+                        out[unique] = self.record(item, in_person=in_person, parent=parent)
+                        continue
                 how = rule_for(key, in_person, self.extra, self.categories)
                 if parent == "documents" and key == "url" and "pii" in self.categories:
                     how = "generic"

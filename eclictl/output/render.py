@@ -159,7 +159,12 @@ class Renderer:
         table = Table(title=view.title, show_header=not self.opts.no_headers, header_style="bold",
                       box=None, pad_edge=False, expand=False)
         for c in cols:
-            table.add_column(c.title, overflow="ellipsis", no_wrap=True, max_width=c.max_width)
+            # The id column must never be squeezed away: it is what users type next.
+            min_width = None
+            if c.key == view.id_field:
+                min_width = max([len(c.title)] + [len(cell_text(get_path(r, c.key))) for r in rows[:200]])
+            table.add_column(c.title, overflow="ellipsis", no_wrap=True, max_width=c.max_width,
+                             min_width=min_width)
         for row in rows:
             table.add_row(*[cell_text(get_path(row, c.key), c.fmt) for c in cols], style=None)
         console.print(table)
