@@ -1,0 +1,720 @@
+"""Fraud tab: `/api/admin/fraud-alerts*`, `/api/admin/fraud-scan*` (../shared/api/fraud.md Part 1).
+
+An alert is a flagged *user* (no alert id: every route takes the user id). The panel's list has
+no filters or paging, so `--since`, `--reason-contains` and `--suspended` are applied here. Its
+bulk dismiss answers with the number of ids it was *sent*, so `dismiss` re-reads the list and
+reports what really changed per user. `dismiss` is built to run from cron: no prompts without
+a TTY (`--yes`), `--quiet`, a stable JSON summary and a `--since-last-run` cursor file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterable, Iterator, Optional, Sequence
+
+import typer
+
+from eclictl.errors import NotFoundError, PartialFailure, RejectedError, UsageError
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
+from eclictl.output.columns import Col
+from eclictl.sections._spec import FILTER_PANEL, Section, build
+
+if TYPE_CHECKING:
+    from eclictl.context import AppContext
+
+PATH = "/api/admin/fraud-alerts"
+SCAN_PANEL = "Scan"
+CRON_PANEL = "Scheduling"
+USER_REF = "User id or exact e-mail."
+USER_REFS = "User ids or e-mails; '-' reads them from stdin."
+DEFAULT_BATCH = 50
+DISMISS_STATUSES = ("dismissed", "already_clear", "not_found", "failed", "would_dismiss")
+CURSOR_VERSION = 1
+
+FRAUD = Section(
+    name="fraud",
+    help="Fraud alerts: list, show, scan, flag, clear, and verified bulk dismissal (cron-ready).",
+    path=PATH,
+    columns=(Col("id"), Col("email"), Col("firstName", "FIRST"), Col("lastName", "LAST"), Col("suspended"),
+             Col("fraudDetectedAt", "DETECTED"), Col("fraudReason", "REASON", max_width=60)),
+    name_fields=("email",),
+    permission="admin:fraud",
+    tab="fraud",
+    verbs=(),
+    examples=("eclictl fraud list --since 7d --not-suspended", "eclictl fraud show 42",
+              "eclictl fraud dismiss --all-matching --reason-contains disposable --dry-run"),
+)
+app = build(FRAUD)
+
+ALERT_COLUMNS = FRAUD.columns
+SCAN_COLUMNS = (Col("userId", "USER"), Col("status"), Col("fraudScore", "SCORE"), Col("riskCategory", "RISK"),
+                Col("isSuspicious", "SUSPICIOUS"), Col("flagged"), Col("reasons", max_width=60), Col("message"))
+REPORT_COLUMNS = (Col("item"), Col("id"), Col("status"), Col("message"))
+
+
+def _ctx() -> "AppContext":
+    from eclictl.context import current
+
+    return current()
+
+
+# -- time: --since and the panel's dates ----------------------------------------------------
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$", re.I)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def parse_since(text: str, *, now: datetime | None = None, option: str = "--since") -> datetime:
+    """`30d`, `12h`, `90m`, `2w`, `45s` before now, or a date / ISO timestamp (UTC when no zone)."""
+    match = _DURATION.match(text)
+    if match:
+        amount, unit = int(match.group(1)), match.group(2).lower()
+        return (now or utcnow()) - timedelta(**{_UNITS[unit]: amount})
+    when = parse_time(text.strip())
+    if when is None:
+        raise UsageError(f"{option} expects a duration (30d, 12h, 90m, 2w) or a date (2025-05-01), got '{text}'")
+    return when
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A panel date (`2025-05-01T12:34:56.000Z`) or user date as an aware datetime; None if unparseable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def iso(when: datetime) -> str:
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+# -- reading alerts -------------------------------------------------------------------------
+def fetch_alerts(api: Any) -> list[dict[str, Any]]:
+    """Every alert (the panel has no filters or paging); non-object entries are ignored."""
+    body = api.get(PATH)
+    if isinstance(body, dict):  # tolerate a future `{alerts: [...]}` envelope
+        body = next((v for v in body.values() if isinstance(v, list)), [])
+    return [row for row in body or [] if isinstance(row, dict) and row.get("id") is not None]
+
+
+def _user_id(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    """The client-side filters shared by `list` and `dismiss --all-matching`."""
+
+    since: datetime | None = None
+    reason: str | None = None
+    suspended: bool | None = None
+    cursor: datetime | None = None  # --since-last-run: alerts detected at or after it
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.since, self.reason, self.suspended, self.cursor))
+
+    def matches(self, row: dict[str, Any]) -> bool:
+        detected = parse_time(row.get("fraudDetectedAt"))
+        if self.since is not None and (detected is None or detected < self.since):
+            return False
+        # An alert without a detection time cannot be proven old: a cursor never skips it.
+        if self.cursor is not None and detected is not None and detected < self.cursor:
+            return False
+        if self.reason is not None and self.reason.lower() not in str(row.get("fraudReason") or "").lower():
+            return False
+        if self.suspended is not None and bool(row.get("suspended")) != self.suspended:
+            return False
+        return True
+
+
+def _filter(since: str | None, reason: str | None, suspended: bool | None) -> AlertFilter:
+    when = parse_since(since) if since else None
+    if reason is not None and not reason.strip():
+        raise UsageError("--reason-contains cannot be empty")
+    return AlertFilter(since=when, reason=reason, suspended=suspended)
+
+
+def resolve_user_id(api: Any, ref: str) -> int:
+    """An id, or the id of the user with exactly this e-mail (users.resolve_user_id)."""
+    from eclictl.sections.users import resolve_user_id as resolve
+
+    return resolve(api, ref)
+
+
+SinceOpt = Annotated[Optional[str], typer.Option(
+    "--since", help="Only alerts detected within this duration (30d, 12h, 2w) or since this date.",
+    rich_help_panel=FILTER_PANEL, show_default=False)]
+ReasonOpt = Annotated[Optional[str], typer.Option(
+    "--reason-contains", help="Only alerts whose reason contains this text (case-insensitive).",
+    rich_help_panel=FILTER_PANEL, show_default=False)]
+SuspendedOpt = Annotated[Optional[bool], typer.Option(
+    "--suspended/--not-suspended", help="Only alerts of suspended / of active users.",
+    rich_help_panel=FILTER_PANEL, show_default=False)]
+QuietOpt = Annotated[bool, typer.Option("--quiet", help="Print nothing when everything succeeded (cron).",
+                                        rich_help_panel=CRON_PANEL)]
+MaxAffectedOpt = Annotated[Optional[int], typer.Option(
+    "--max-affected", min=0, help="Refuse (exit 7, nothing changed) when more than N would change.",
+    rich_help_panel=SAFETY_PANEL, show_default=False)]
+
+
+def alert_view(rows: Any, *, detail: bool = False) -> Any:
+    from eclictl.output.render import View
+
+    return View(rows, columns=None if detail else ALERT_COLUMNS, detail=detail, empty="no fraud alerts")
+
+
+# -- list / show ----------------------------------------------------------------------------
+@app.command("list", epilog="Examples:\n\n  eclictl fraud list\n\n  eclictl fraud list --since 7d --not-suspended\n\n"
+             "  eclictl fraud list --reason-contains disposable -o ids\n\n"
+             "  eclictl fraud list -o csv --redact > alerts.csv")
+@command()
+def list_alerts(
+    since: SinceOpt = None,
+    reason_contains: ReasonOpt = None,
+    suspended: SuspendedOpt = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Show at most N alerts.",
+                                                 show_default=False)] = None,
+) -> Any:
+    """List fraud alerts (flagged users), newest first; filters are applied locally."""
+    flt = _filter(since, reason_contains, suspended)
+    rows = [r for r in fetch_alerts(_ctx().api) if flt.matches(r)]
+    return alert_view(rows[:limit] if limit else rows)
+
+
+def find_alert(api: Any, user_id: int, alerts: Sequence[dict[str, Any]] | None = None) -> dict[str, Any] | None:
+    for row in fetch_alerts(api) if alerts is None else alerts:
+        if _user_id(row.get("id")) == user_id:
+            return row
+    return None
+
+
+@app.command("show", epilog="Examples:\n\n  eclictl fraud show 42\n\n  eclictl fraud show jane@example.com -o json\n\n"
+             "  eclictl fraud show 42 --redact")
+@command()
+def show(ref: Annotated[str, typer.Argument(metavar="USER", help=USER_REF)]) -> Any:
+    """Show the fraud alert of one user (exit 6 when the user is not flagged)."""
+    ctx = _ctx()
+    user_id = resolve_user_id(ctx.api, ref)
+    row = find_alert(ctx.api, user_id)
+    if row is None:
+        raise NotFoundError(f"user {user_id} has no fraud alert", hint="eclictl fraud list")
+    return alert_view(row, detail=True)
+
+
+# -- scan -----------------------------------------------------------------------------------
+def _scan_row(user: str, data: Any) -> dict[str, Any]:
+    body = data if isinstance(data, dict) else {}
+    return {"userId": body.get("userId", _user_id(user) or user), "status": "done",
+            "fraudScore": body.get("fraudScore"), "riskCategory": body.get("riskCategory"),
+            "isSuspicious": body.get("isSuspicious"), "flagged": bool(body.get("isSuspicious")),
+            "reasons": body.get("reasons") or [], "signals": body.get("signals") or {}, "message": ""}
+
+
+@app.command("scan", epilog="Examples:\n\n  eclictl fraud scan 42\n\n  eclictl fraud scan 42 jane@example.com -o json\n\n"
+             "  eclictl fraud list --since 1d -o ids | eclictl fraud scan -\n\n"
+             "  eclictl fraud scan --all --yes --wait")
+@command()
+def scan(
+    refs: Annotated[Optional[list[str]], typer.Argument(metavar="[USER]...", help=USER_REFS,
+                                                        show_default=False)] = None,
+    all_users: Annotated[bool, typer.Option("--all", help="Start the panel's sweep of the first 5000 users "
+                                            "(runs for hours in the background; no progress endpoint).",
+                                            rich_help_panel=SCAN_PANEL)] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="With --all: poll your activity log until the sweep "
+                                       "reports completion (needs logs:read).", rich_help_panel=SCAN_PANEL)] = False,
+    poll: Annotated[float, typer.Option("--poll-interval", min=1, help="Seconds between --wait polls.",
+                                        rich_help_panel=SCAN_PANEL)] = 30.0,
+    wait_timeout: Annotated[float, typer.Option("--wait-timeout", min=1, help="Give up waiting after this many "
+                                                "seconds (exit 1).", rich_help_panel=SCAN_PANEL)] = 6 * 3600.0,
+    scan_timeout: Annotated[float, typer.Option("--scan-timeout", min=1, help="Per-user request timeout: a scan "
+                                                "retries the AI for minutes.", rich_help_panel=SCAN_PANEL)] = 900.0,
+    yes: YesOpt = False,
+) -> Any:
+    """Run an AI fraud scan for users (sends their PII to the AI provider; may flag or clear them)."""
+    ctx = _ctx()
+    if all_users:
+        if refs:
+            raise UsageError("pass user ids or --all, not both")
+        return _scan_all(ctx, yes=yes, wait=wait, poll=poll, wait_timeout=wait_timeout)
+    if wait:
+        raise UsageError("--wait only applies to --all")
+    from eclictl.bulk import FAILED, BulkRunner
+
+    items = ctx.read_ids(refs or [])
+
+    def one(ref: str) -> Any:
+        user_id = resolve_user_id(ctx.api, ref)
+        return ctx.api.request("POST", f"/api/admin/fraud-scan/{user_id}", timeout=scan_timeout).data
+
+    report = BulkRunner(ctx).run("fraud scan", items, one)
+    rows = [_scan_row(r.item, r.data) if r.status != FAILED else
+            {"userId": _user_id(r.item) or r.item, "status": r.status, "fraudScore": None, "riskCategory": None,
+             "isSuspicious": None, "flagged": False, "reasons": [], "signals": {}, "message": r.message}
+            for r in report.results]
+    _emit_table(ctx, rows, SCAN_COLUMNS, {"action": "fraud scan", "results": rows, **_counts(report)},
+                sensitive={"reasons": "subtree"})
+    if report.failed:
+        names = ", ".join(f"{r.item} ({r.message})" for r in report.failed[:10])
+        raise PartialFailure(f"fraud scan: {len(report.failed)} of {len(rows)} user(s) failed: {names}")
+    return None
+
+
+def _counts(report: Any) -> dict[str, int]:
+    return {"total": len(report.results), "done": report.count("done"), "failed": report.count("failed")}
+
+
+def _emit_table(ctx: "AppContext", rows: list[dict[str, Any]], columns: Sequence[Col], summary: Any,
+                sensitive: dict[str, str] | None = None, id_field: str = "userId") -> None:
+    from eclictl.output.render import View
+
+    ctx.emit(View(rows, columns=columns, id_field=id_field, json_data=summary, sensitive=sensitive or {}))
+
+
+def _caller_id(ctx: "AppContext") -> int | None:
+    body = ctx.api.get("/api/apikeys/my") if ctx.settings.api_key else ctx.api.get("/api/auth/session")
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        user = body[0].get("user") or {}
+        return _user_id(user.get("id") if isinstance(user, dict) else body[0].get("userId"))
+    if isinstance(body, dict) and isinstance(body.get("user"), dict):
+        return _user_id(body["user"].get("id"))
+    return None
+
+
+def _scan_all(ctx: "AppContext", *, yes: bool, wait: bool, poll: float, wait_timeout: float) -> Any:
+    ctx.confirm("Start a fraud scan of up to 5000 users? Their PII is sent to the AI provider, and a "
+                "misconfigured model flags everyone.", yes=yes, what="start a fraud scan of all users")
+    started = utcnow()
+    body = ctx.api.post("/api/admin/fraud-scan-all")
+    result: dict[str, Any] = {"started": bool(isinstance(body, dict) and body.get("success")),
+                              "message": body.get("message") if isinstance(body, dict) else None,
+                              "startedAt": iso(started), "completed": None}
+    if not wait:
+        ctx.info("the sweep runs in the background; there is no progress endpoint (use --wait, or watch "
+                 "`eclictl logs` for admin:fraud-scan:completed)")
+        return result
+    result["completed"] = _wait_for_sweep(ctx, started, poll, wait_timeout)
+    return result
+
+
+def _wait_for_sweep(ctx: "AppContext", started: datetime, poll: float, wait_timeout: float) -> dict[str, Any]:
+    """Poll the caller's activity log for `admin:fraud-scan:completed|error` after `started`."""
+    from eclictl.errors import EclictlError
+
+    user_id = _caller_id(ctx)
+    waited = 0.0
+    since = started - timedelta(seconds=5)  # tolerate clock skew between us and the panel
+    while True:
+        body = ctx.api.get("/api/admin/logs", {"type": "audit", "userId": user_id, "per": 50, "nocount": 1})
+        for log in (body or {}).get("logs", []) if isinstance(body, dict) else []:
+            action = str(log.get("action") or "")
+            when = parse_time(log.get("timestamp"))
+            if action.startswith(("admin:fraud-scan:completed", "admin:fraud-scan:error")) and \
+                    (when is None or when >= since):
+                entry = {"action": action, "at": log.get("timestamp"), "metadata": log.get("metadata")}
+                if "error" in action:
+                    raise EclictlError(f"the fraud sweep failed: {action}", details=entry)
+                return entry
+        if waited >= wait_timeout:
+            raise EclictlError(f"the fraud sweep did not report completion within {wait_timeout:.0f} s",
+                               hint="it may still be running; check `eclictl logs`")
+        ctx.factory.sleep(poll)
+        waited += poll
+
+
+# -- flag / suspend / clear -----------------------------------------------------------------
+@app.command("flag", epilog="Examples:\n\n  eclictl fraud flag 42 --reason 'Chargeback ring, see ticket 991'\n\n"
+             "  eclictl fraud flag jane@example.com --reason 'Stolen card' --suspend --yes")
+@command()
+def flag(
+    ref: Annotated[str, typer.Argument(metavar="USER", help=USER_REF)],
+    reason: Annotated[str, typer.Option("--reason", help="Why (stored as fraudReason; shown to staff).")],
+    suspend: Annotated[bool, typer.Option("--suspend", help="Also suspend the user (e-mails them).",
+                                          rich_help_panel=SAFETY_PANEL)] = False,
+    yes: YesOpt = False,
+) -> Any:
+    """Flag a user for fraud (the panel's user edit; --suspend uses the alert's suspend action)."""
+    if not reason.strip():
+        raise UsageError("--reason cannot be empty")
+    ctx = _ctx()
+    user_id = resolve_user_id(ctx.api, ref)
+    if suspend:
+        ctx.confirm(f"Flag and suspend user {user_id} (they are e-mailed)?", yes=yes, what="suspend a user")
+    # fraud-alerts PUT only knows dismiss|suspend: flagging is PUT /api/admin/users/:id (admin:user:edit).
+    ctx.api.put(f"/api/admin/users/{user_id}", {"fraudFlag": True, "fraudReason": reason.strip()})
+    if suspend:
+        ctx.api.put(f"{PATH}/{user_id}", {"action": "suspend", "reason": reason.strip()})
+    row = find_alert(ctx.api, user_id)
+    if row is None:
+        raise RejectedError(f"the panel answered success but user {user_id} is not flagged")
+    return alert_view(row, detail=True)
+
+
+@app.command("suspend", epilog="Examples:\n\n  eclictl fraud suspend 42 --yes\n\n"
+             "  eclictl fraud list --reason-contains 'card testing' -o ids | eclictl fraud suspend - --yes")
+@command()
+def suspend(
+    refs: Annotated[list[str], typer.Argument(metavar="USER...", help=USER_REFS)],
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Replaces the alert's reason.",
+                                                  show_default=False)] = None,
+    yes: YesOpt = False,
+) -> Any:
+    """Suspend flagged users through their alert (e-mails them; root users are refused)."""
+    ctx = _ctx()
+    items = ctx.read_ids(refs)
+    ctx.confirm(f"Suspend {len(items)} flagged user(s): {', '.join(items[:10])}?", yes=yes, what="suspend users")
+    alerts = fetch_alerts(ctx.api)
+
+    def one(ref: str) -> Any:
+        user_id = resolve_user_id(ctx.api, ref)
+        row = find_alert(ctx.api, user_id, alerts)
+        if row is None:
+            return ("skipped", "no fraud alert")
+        if row.get("suspended") and reason is None:
+            return ("skipped", "already suspended")
+        body: dict[str, Any] = {"action": "suspend"}
+        if reason:
+            body["reason"] = reason
+        ctx.api.put(f"{PATH}/{user_id}", body)
+        return None
+
+    _run_bulk(ctx, "suspend flagged users", items, one)
+    return None
+
+
+@app.command("clear", epilog="Examples:\n\n  eclictl fraud clear 42\n\n  eclictl fraud clear 42 43 jane@example.com\n\n"
+             "  (clearing never un-suspends: use `eclictl users unsuspend`)")
+@command()
+def clear(refs: Annotated[list[str], typer.Argument(metavar="USER...", help=USER_REFS)]) -> Any:
+    """Clear users' fraud flags one by one (the alert's dismiss action; never un-suspends)."""
+    ctx = _ctx()
+    items = ctx.read_ids(refs)
+    alerts = fetch_alerts(ctx.api)
+
+    def one(ref: str) -> Any:
+        user_id = resolve_user_id(ctx.api, ref)
+        if find_alert(ctx.api, user_id, alerts) is None:
+            return ("skipped", "not flagged")
+        ctx.api.put(f"{PATH}/{user_id}", {"action": "dismiss"})
+        return None
+
+    _run_bulk(ctx, "clear fraud flags", items, one)
+    return None
+
+
+def _run_bulk(ctx: "AppContext", action: str, items: list[str], fn: Callable[[str], Any]) -> None:
+    from eclictl.bulk import BulkRunner, finish
+
+    finish(ctx, BulkRunner(ctx).run(action, items, fn))
+
+
+# -- verified bulk reports (shared with antiabuse) ------------------------------------------
+@dataclass
+class Outcome:
+    item: str  # as given (an id or e-mail)
+    id: Any  # the resolved id, or None
+    status: str
+    message: str = ""
+
+    def row(self) -> dict[str, Any]:
+        return {"item": self.item, "id": self.id, "status": self.status, "message": self.message}
+
+
+@dataclass
+class VerifiedReport:
+    """A per-item report whose outcomes were checked by re-reading the panel."""
+
+    action: str
+    statuses: tuple[str, ...]
+    outcomes: list[Outcome] = field(default_factory=list)
+    dry_run: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def summary(self) -> dict[str, Any]:
+        """The stable JSON shape (documented in each verb's epilog)."""
+        out: dict[str, Any] = {"action": self.action, "dry_run": self.dry_run, "total": len(self.outcomes),
+                               "counts": {s: self.count(s) for s in self.statuses}}
+        for status in self.statuses:
+            out[status] = [o.item for o in self.outcomes if o.status == status]
+        out["items"] = [o.row() for o in self.outcomes]
+        out.update(self.extra)
+        return out
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+
+def finish_verified(ctx: "AppContext", report: VerifiedReport, *, quiet: bool = False) -> None:
+    """Print the report (nothing with --quiet on success); exit 8 on failures, 6 when nothing was found."""
+    from eclictl.output.render import View
+
+    failed = report.failed
+    all_missing = bool(report.outcomes) and report.count("not_found") == len(report.outcomes)
+    if not quiet or failed or all_missing:
+        ctx.emit(View([o.row() for o in report.outcomes], columns=REPORT_COLUMNS, id_field="id",
+                      json_data=report.summary(), empty="nothing to do"))
+        parts = [f"{report.count(s)} {s.replace('_', ' ')}" for s in report.statuses if report.count(s)]
+        ctx.info(f"{report.action}{' (dry run)' if report.dry_run else ''}: " + (", ".join(parts) or "nothing to do"))
+    if failed:
+        ids = ", ".join(o.item for o in failed[:20]) + (", …" if len(failed) > 20 else "")
+        raise PartialFailure(f"{report.action}: {len(failed)} of {len(report.outcomes)} item(s) failed ({ids})",
+                             hint="re-run the same command to retry the failed items")
+    if all_missing:
+        raise NotFoundError(f"{report.action}: none of the given items exist")
+
+
+def check_max_affected(count: int, limit: int | None, what: str) -> None:
+    if limit is not None and count > limit:
+        raise RejectedError(f"{count} {what} would change, more than --max-affected {limit}; nothing was done",
+                            hint="narrow the selection or raise --max-affected")
+
+
+def batches(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield list(items[start:start + size])
+
+
+def abort_on_access_error(exc: Exception, done_any: bool) -> None:
+    """An auth/permission error before anything changed is the command's error, not a partial run."""
+    from eclictl.api.errors import ApiAuthError, ApiPermissionError
+
+    if not done_any and isinstance(exc, (ApiAuthError, ApiPermissionError)):
+        raise exc
+
+
+# -- dismiss --------------------------------------------------------------------------------
+def _read_cursor(path: Path) -> datetime | None:
+    import json
+
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read the state file {path}: {exc}",
+                         hint="fix or delete it (deleting makes the next run handle every alert)") from None
+    cursor = data.get("cursor") if isinstance(data, dict) else None
+    if cursor is None:
+        return None
+    when = parse_time(cursor)
+    if when is None:
+        raise UsageError(f"the state file {path} holds an invalid cursor: {cursor!r}")
+    return when
+
+
+def write_state(path: Path, data: dict[str, Any]) -> None:
+    """Atomically replace the state file (tempfile in the same directory + os.replace)."""
+    import json
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _state_path(value: Optional[Path]) -> Path | None:
+    if value is None:
+        return None
+    path = value.expanduser()
+    if path.is_dir():
+        raise UsageError(f"--since-last-run expects a file, got the directory {path}")
+    if not path.parent.is_dir():
+        raise UsageError(f"the directory of the state file does not exist: {path.parent}")
+    return path
+
+
+def _explicit_targets(ctx: "AppContext", items: list[str], alerts: dict[int, dict[str, Any]],
+                      report: VerifiedReport) -> list[int]:
+    """Resolve USER refs; unflagged users are already clear, unknown ones not found."""
+    from eclictl.sections.users import user_row
+
+    targets: list[int] = []
+    for ref in items:
+        try:
+            user_id = resolve_user_id(ctx.api, ref)
+        except NotFoundError as exc:
+            report.outcomes.append(Outcome(ref, None, "not_found", exc.message))
+            continue
+        except (RejectedError, UsageError) as exc:
+            report.outcomes.append(Outcome(ref, None, "failed", exc.message))
+            continue
+        if user_id in alerts:
+            report.outcomes.append(Outcome(ref, user_id, "pending"))
+            targets.append(user_id)
+            continue
+        report.outcomes.append(_unflagged(ctx, ref, user_id, user_row))
+    return targets
+
+
+def _unflagged(ctx: "AppContext", ref: str, user_id: int, user_row: Callable[[Any, int], Any]) -> Outcome:
+    from eclictl.api.errors import ApiPermissionError
+
+    try:
+        user_row(ctx.api, user_id)
+    except NotFoundError:
+        return Outcome(ref, user_id, "not_found", "no such user")
+    except ApiPermissionError:
+        return Outcome(ref, user_id, "already_clear", "not flagged (user existence not checked: no users:read)")
+    return Outcome(ref, user_id, "already_clear", "not flagged")
+
+
+def _send_batches(ctx: "AppContext", ids: list[int], size: int) -> dict[int, str]:
+    """POST the bulk dismiss per batch; returns user id -> error message for failed batches."""
+    from eclictl.bulk import describe_error
+
+    errors: dict[int, str] = {}
+    for n, batch in enumerate(batches(ids, size)):
+        try:
+            body = ctx.api.post(f"{PATH}/dismiss", {"ids": batch})
+        except Exception as exc:  # noqa: BLE001 - a failed batch is reported per item
+            abort_on_access_error(exc, done_any=n > 0)
+            errors.update({uid: f"batch {n + 1} failed: {describe_error(exc)}" for uid in batch})
+            continue
+        sent = body.get("dismissed") if isinstance(body, dict) else None
+        ctx.log(f"batch {n + 1}: panel says dismissed={sent} (the count sent, not the rows changed)")
+    return errors
+
+
+def _verify(ctx: "AppContext", report: VerifiedReport, errors: dict[int, str]) -> None:
+    """Re-read the alert list: an alert still present was not dismissed, whatever the panel said."""
+    from eclictl.bulk import describe_error
+
+    try:
+        still = {_user_id(r.get("id")) for r in fetch_alerts(ctx.api)}
+    except Exception as exc:  # noqa: BLE001
+        for o in report.outcomes:
+            if o.status == "pending":
+                o.status, o.message = "failed", f"could not verify: {describe_error(exc)}"
+        return
+    for o in report.outcomes:
+        if o.status != "pending":
+            continue
+        if o.id in still:
+            o.status, o.message = "failed", errors.get(o.id, "still flagged after the panel reported success")
+        else:
+            o.status = "dismissed"
+            if o.id in errors:
+                o.message = "cleared although its batch reported an error"
+
+
+DISMISS_EPILOG = """Examples:
+
+  eclictl fraud dismiss 42 43 jane@example.com --yes
+
+  eclictl fraud list --reason-contains 'card testing' -o ids | eclictl fraud dismiss - --yes
+
+  eclictl fraud dismiss --all-matching --reason-contains disposable --dry-run
+
+  eclictl fraud dismiss --all-matching --since 1d --max-affected 200 --yes --quiet --since-last-run /var/lib/eclictl/fraud.cursor
+
+Each user ends as dismissed, already_clear, not_found or failed (would_dismiss with --dry-run),
+checked by re-reading the alert list. Exit 0: everything asked is now clear; 8: some failed (a re-run
+retries them); 7: --max-affected exceeded (nothing done); 6: none of the users exist; 2: no --yes
+without a terminal.
+
+JSON (-o json): {"action", "dry_run", "total", "counts": {"dismissed", "already_clear", "not_found",
+"failed", "would_dismiss"}, "dismissed": [...], "already_clear": [...], "not_found": [...], "failed":
+[...], "would_dismiss": [...], "items": [{"item", "id", "status", "message"}], "cursor"} (lists hold
+the items as given; "cursor" only with --since-last-run).
+
+--since-last-run FILE keeps a cursor (the newest detection time seen): a run handles only alerts
+detected at or after it, and the file is replaced atomically only after a fully successful run."""
+
+
+@app.command("dismiss", epilog=DISMISS_EPILOG)
+@command()
+def dismiss(
+    refs: Annotated[Optional[list[str]], typer.Argument(metavar="[USER]...", help=USER_REFS,
+                                                        show_default=False)] = None,
+    all_matching: Annotated[bool, typer.Option("--all-matching", help="Dismiss every alert matching the filters.",
+                                               rich_help_panel=FILTER_PANEL)] = False,
+    since: SinceOpt = None,
+    reason_contains: ReasonOpt = None,
+    suspended: SuspendedOpt = None,
+    dry_run: DryRunOpt = False,
+    max_affected: MaxAffectedOpt = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=500, help="Users per bulk request.",
+                                            rich_help_panel=SAFETY_PANEL)] = DEFAULT_BATCH,
+    yes: YesOpt = False,
+    quiet: QuietOpt = False,
+    since_last_run: Annotated[Optional[Path], typer.Option(
+        "--since-last-run", metavar="STATEFILE", help="Only alerts newer than the previous successful run; "
+        "the cursor is stored in STATEFILE (needs --all-matching).", rich_help_panel=CRON_PANEL,
+        show_default=False)] = None,
+) -> Any:
+    """Dismiss fraud alerts in bulk, then verify per user (the panel's count is what it was sent)."""
+    ctx = _ctx()
+    flt = _filter(since, reason_contains, suspended)
+    if all_matching and refs:
+        raise UsageError("pass users or --all-matching, not both")
+    if not all_matching and (flt.active or since_last_run is not None):
+        raise UsageError("filters and --since-last-run need --all-matching")
+    state_path = _state_path(since_last_run)
+    items = [] if all_matching else ctx.read_ids(refs or [])
+    report = VerifiedReport("dismiss fraud alerts", DISMISS_STATUSES, dry_run=dry_run)
+    previous = _read_cursor(state_path) if state_path else None
+    snapshot = fetch_alerts(ctx.api)
+    alerts = {uid: r for r in snapshot if (uid := _user_id(r.get("id"))) is not None}
+    if all_matching:
+        chosen = AlertFilter(flt.since, flt.reason, flt.suspended, cursor=previous)
+        targets = [uid for uid, row in alerts.items() if chosen.matches(row)]
+        report.outcomes.extend(Outcome(str(uid), uid, "pending") for uid in targets)
+    else:
+        targets = _explicit_targets(ctx, items, alerts, report)
+    check_max_affected(len(targets), max_affected, "fraud alert(s)")
+    if state_path is not None:
+        report.extra["cursor"] = _next_cursor(snapshot, previous)
+    if dry_run:
+        for o in report.outcomes:
+            if o.status == "pending":
+                o.status = "would_dismiss"
+        finish_verified(ctx, report, quiet=quiet)
+        return None
+    if targets:
+        ctx.confirm(f"Dismiss {len(targets)} fraud alert(s) (users {', '.join(map(str, targets[:10]))}"
+                    f"{', …' if len(targets) > 10 else ''})?", yes=yes, what="dismiss fraud alerts")
+        errors = _send_batches(ctx, targets, batch_size)
+        _verify(ctx, report, errors)
+    success = not report.failed
+    if state_path is not None and success:
+        write_state(state_path, {"version": CURSOR_VERSION, "cursor": report.extra["cursor"],
+                                 "lastRunAt": iso(utcnow()), "dismissed": report.count("dismissed")})
+    finish_verified(ctx, report, quiet=quiet)
+    return None
+
+
+def _next_cursor(snapshot: Iterable[dict[str, Any]], previous: datetime | None) -> str | None:
+    """The newest detection time seen (never moving backwards)."""
+    times = [t for t in (parse_time(r.get("fraudDetectedAt")) for r in snapshot) if t is not None]
+    if previous is not None:
+        times.append(previous)
+    return iso(max(times)) if times else None
