@@ -214,7 +214,7 @@ def _seed_roles(state: State, rng: random.Random) -> None:
             state.permissions[pid] = {"id": pid, "value": value, "roleId": rid}
     assignments = [(3, "support"), (4, "moderator"), (5, "billing")]
     staff = [u for u in sorted(state.users) if u > len(SPECIAL)]
-    for uid in rng.sample(staff[:60], 4):
+    for uid in rng.sample(staff[:60], min(4, len(staff))):
         assignments.append((uid, rng.choice(("support", "billing", "default"))))
     for uid, name in assignments:
         role = state.role_by_name(name)
@@ -231,7 +231,8 @@ def _seed_keys(state: State, rng: random.Random) -> dict[str, str]:
     keys: dict[str, str] = {}
     for label, name, kind, owner, perms in plan:
         keys[label] = _add_key(state, label, name, kind, owner, perms, SEED_EPOCH - 30 * DAY, None)
-    for uid in rng.sample(sorted(state.users)[len(SPECIAL):], 6):
+    others = sorted(state.users)[len(SPECIAL):]
+    for uid in rng.sample(others, min(6, len(others))):
         _add_key(state, f"user-{uid}", f"{_ascii(state.users[uid]['firstName'])}-laptop", "client", uid,
                  rng.choice(([], ["servers:read"], ["servers:read", "servers:power"])),
                  SEED_EPOCH - rng.uniform(1, 200) * DAY, None)
