@@ -20,5 +20,11 @@ step eclictl whoami
 step eclictl users list --limit 5
 step eclictl users list --query spam.test -o json --redact --columns id,email,firstName,suspended
 step eclictl users list --query spam.test -o ids
-step eclictl api /health
+step eclictl roles list
+step eclictl roles show moderator
+step eclictl fraud list --limit 5 --redact
+step eclictl fraud dismiss --all-matching --reason-contains spam --dry-run -o json
+step eclictl servers list --limit 5 --redact=all
+step eclictl tickets list --limit 5
+step eclictl api GET /health
 printf '\nThe sandbox is a stand-in for a real panel: point --url/ECLICTL_URL at yours and run eclictl auth login.\n'
