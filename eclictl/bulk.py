@@ -66,23 +66,107 @@ def describe_error(exc: BaseException) -> str:
 
 
 class BulkRunner:
-    """`run(items, action)`; the action returns (status, message) or data, or raises."""
+    """`run(items, action)`; the action returns (status, message) or data, or raises.
 
-    def __init__(self, ctx: Any, *, concurrency: int | None = None, progress: bool | None = None) -> None:
+    Concurrency is bounded by `concurrency` (default: settings.concurrency). Starts are paced under
+    `rate` per minute (default: settings.rate; 0 = unlimited) with the context's injectable sleep.
+    `journal` appends one durable JSON line per finished item; `resume` reports items a previous
+    journal has as done/skipped as skipped, without calling the action. Ctrl-C (KeyboardInterrupt,
+    in the caller or raised by an action) stops scheduling, lets in-flight items finish, and marks
+    the rest not_started; `finish()` then exits 130.
+    """
+
+    #: How many times one item is re-run after the panel answered 429 (beyond the client's own retries).
+    RATE_LIMIT_RETRIES = 5
+
+    def __init__(self, ctx: Any, *, concurrency: int | None = None, progress: bool | None = None,
+                 rate: int | None = None, journal: Any = None, resume: Any = None,
+                 pacer: Any = None) -> None:
         self.ctx = ctx
         self.concurrency = max(1, concurrency or ctx.settings.concurrency or 1)
         self.progress = ctx.io.stderr_tty if progress is None else progress
         self._stop = threading.Event()
+        self.journal_path = journal if journal is not None else getattr(ctx, "bulk_journal", None)
+        self.resume_path = resume if resume is not None else getattr(ctx, "bulk_resume", None)
+        if self.resume_path and not self.journal_path:
+            self.journal_path = self.resume_path  # a resumed run keeps journaling where it left off
+        factory = getattr(ctx, "factory", None)
+        self._sleep = getattr(factory, "sleep", None) or _real_sleep
+        if pacer is None:
+            from eclictl.pacing import Pacer
+
+            budget = ctx.settings.rate if rate is None else rate
+            # Burst: all workers may start at once, or up to 3 s of budget (never more than that
+            # over the budget in any window).
+            burst = max(self.concurrency, int(budget or 0) // 20)
+            pacer = Pacer(budget or 0, burst=burst, sleep=self._sleep)
+        self.pacer = pacer
+
+    def _attempt(self, action: Callable[[str], Any], item: str, context: contextvars.Context) -> Any:
+        """Run one item; a 429 that outlived the client's retries backs the whole run off and retries.
+
+        Safe for every method, POST included: the panel's rate limiter answers 429 before any
+        handler runs, so the rejected request changed nothing (see api/retry.py).
+        """
+        from eclictl.api.errors import ApiRateLimitError
+        from eclictl.api.retry import backoff
+
+        for attempt in range(self.RATE_LIMIT_RETRIES + 1):
+            try:
+                return context.copy().run(action, item)
+            except ApiRateLimitError as exc:
+                if attempt >= self.RATE_LIMIT_RETRIES or self._stop.is_set():
+                    exc.message = f"rate-limited by the panel (HTTP 429, {attempt + 1} tries): {exc.message}"
+                    raise
+                delay = backoff(attempt, status=429)
+                self.pacer.pause(delay)  # every worker slows down, not just this one
+                self._sleep(delay)
+        raise AssertionError("unreachable")
 
     def run(self, action_name: str, items: Sequence[str], action: Callable[[str], Any]) -> BulkReport:
         report = BulkReport(action_name, [ItemResult(str(i)) for i in items])
+        previous: dict[str, str] = {}
+        if self.resume_path:
+            from eclictl.journal import load_finished
+
+            previous = load_finished(self.resume_path)
+        journal = None
+        if self.journal_path:
+            from eclictl.journal import Journal
+
+            journal = Journal(self.journal_path)
+        todo: list[int] = []
+        for index, result in enumerate(report.results):
+            if result.item in previous:
+                result.status, result.message = SKIPPED, "done in a previous run"
+                if journal:
+                    journal.record(result.item, SKIPPED, result.message)
+            else:
+                todo.append(index)
+        if previous and self.ctx is not None and hasattr(self.ctx, "info"):
+            skipped = len(report.results) - len(todo)
+            if skipped:
+                self.ctx.info(f"{action_name}: resuming; {skipped} item(s) done in a previous run")
         bar = _Progress(self.ctx, action_name, len(items)) if self.progress and items else None
+        if bar and len(todo) < len(items):
+            bar.skip(len(items) - len(todo))
         context = contextvars.copy_context()
+        client = _client_of(self.ctx)
+        # Pace requests (an item may need several) through the shared client when there is one;
+        # otherwise pace item starts.
+        self._item_pacer = None if client is not None else self.pacer
+        previous_pacer = getattr(client, "pacer", None)
+        if client is not None:
+            client.pacer = self.pacer
 
         def one(index: int) -> None:
             result = report.results[index]
             try:
-                outcome = context.copy().run(action, result.item)
+                outcome = self._attempt(action, result.item, context)
+            except KeyboardInterrupt:
+                # The action was cut short: its effect is unknown, so it is not "done" (a resume retries it).
+                self._stop.set()
+                result.status, result.message = FAILED, "interrupted (may have been partly applied)"
             except Exception as exc:  # noqa: BLE001 - every failure becomes a row in the report
                 result.status, result.message = FAILED, describe_error(exc)
             else:
@@ -90,33 +174,44 @@ class BulkRunner:
                     result.status, result.message = outcome
                 else:
                     result.status, result.data = DONE, outcome
+            if journal:
+                journal.record(result.item, result.status, result.message)
             if bar:
                 bar.advance(result.status == FAILED)
 
         try:
-            if self.concurrency == 1:
-                for index in range(len(items)):
-                    if self._stop.is_set():
-                        break
-                    one(index)
-            else:
-                self._run_pool(len(items), one)
+            # Items always run on worker threads (even one at a time), so a Ctrl-C reaches the main
+            # thread, which stops scheduling and waits for the in-flight items to finish.
+            self._run_pool(todo, one)
         except KeyboardInterrupt:
-            report.interrupted = True
+            self._stop.set()
         finally:
+            if client is not None:
+                client.pacer = previous_pacer
             if bar:
                 bar.close()
+            if journal:
+                journal.close()
+        report.interrupted = self._stop.is_set()
         return report
 
-    def _run_pool(self, total: int, one: Callable[[int], None]) -> None:
+    def _pace_start(self) -> None:
+        if self._item_pacer is not None:
+            self._item_pacer.acquire()
+
+    def _run_pool(self, todo: Sequence[int], one: Callable[[int], None]) -> None:
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="eclictl-bulk") as pool:
             pending: set[Future[None]] = set()
-            next_index = 0
+            queue = list(todo)
+            position = 0
             try:
-                while next_index < total or pending:
-                    while next_index < total and len(pending) < self.concurrency and not self._stop.is_set():
-                        pending.add(pool.submit(one, next_index))
-                        next_index += 1
+                while position < len(queue) or pending:
+                    while position < len(queue) and len(pending) < self.concurrency and not self._stop.is_set():
+                        self._pace_start()
+                        if self._stop.is_set():
+                            break
+                        pending.add(pool.submit(one, queue[position]))
+                        position += 1
                     if not pending:
                         break
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -126,18 +221,45 @@ class BulkRunner:
                 raise
 
 
+def _client_of(ctx: Any) -> Any:
+    """The context's shared API client, created if need be; None for contexts without one."""
+    try:
+        client = ctx.api
+    except Exception:  # noqa: BLE001 - not configured (unit tests, offline verbs): pace item starts instead
+        return None
+    return client if hasattr(client, "pacer") else None
+
+
+def _real_sleep(seconds: float) -> None:
+    import time
+
+    time.sleep(seconds)
+
+
 class _Progress:
     def __init__(self, ctx: Any, label: str, total: int) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, \
+            TimeRemainingColumn
+        from rich.text import Text
+
+        class RateColumn(ProgressColumn):
+            def render(self, task: Any) -> Text:
+                speed = task.finished_speed or task.speed
+                return Text(f"{speed:.1f} items/s" if speed else "– items/s")
 
         self._lock = threading.Lock()
         self.failed = 0
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("failed: {task.fields[failed]}"), TimeRemainingColumn(),
-                                 console=Console(file=ctx.io.stderr), transient=True)
+                                 TextColumn("failed: {task.fields[failed]}"), RateColumn(),
+                                 TextColumn("ETA"), TimeRemainingColumn(),
+                                 console=Console(file=ctx.io.stderr, force_terminal=True), transient=True)
         self.task = self.progress.add_task(label, total=total, failed=0)
         self.progress.start()
+
+    def skip(self, count: int) -> None:
+        with self._lock:
+            self.progress.update(self.task, advance=count)
 
     def advance(self, failed: bool) -> None:
         with self._lock:

@@ -49,7 +49,74 @@ _OUTPUT_PARAMS = {
     "no_headers": NoHeadersOpt,
     "redact": RedactOpt,
 }
-_DEFAULTS = {"output": None, "columns": None, "no_headers": False, "redact": None}
+BULK_PANEL = "Bulk"
+ConcurrencyOpt = Annotated[Optional[int], typer.Option(
+    "--concurrency", min=1, max=64, metavar="N",
+    help="Items processed at the same time (default: 8, or the profile's `concurrency`).",
+    rich_help_panel=BULK_PANEL, show_default=False)]
+RateOpt = Annotated[Optional[str], typer.Option(
+    "--rate", metavar="N/min",
+    help="Budget of requests started per minute, e.g. 300 or 300/min (default: 450; 0 = unpaced). "
+         "The panel allows 500/min per IP.", rich_help_panel=BULK_PANEL, show_default=False)]
+JournalOpt = Annotated[Optional[str], typer.Option(
+    "--journal", metavar="FILE",
+    help="Append each item's outcome to FILE as it happens (JSON lines, fsync'ed).",
+    rich_help_panel=BULK_PANEL, show_default=False)]
+ResumeOpt = Annotated[Optional[str], typer.Option(
+    "--resume", metavar="FILE",
+    help="Skip the items FILE (an earlier --journal) records as done; new outcomes are appended to it.",
+    rich_help_panel=BULK_PANEL, show_default=False)]
+
+_BULK_PARAMS = {
+    "concurrency": ConcurrencyOpt,
+    "rate": RateOpt,
+    "journal": JournalOpt,
+    "resume": ResumeOpt,
+}
+_DEFAULTS = {"output": None, "columns": None, "no_headers": False, "redact": None,
+             "concurrency": None, "rate": None, "journal": None, "resume": None}
+
+
+def parse_rate(raw: str) -> int:
+    """`450`, `450/min`, `7/s` -> requests per minute (0 = unpaced)."""
+    text = str(raw).strip().lower().replace(" ", "")
+    per = 1
+    for suffix, factor in (("/min", 1), ("/m", 1), ("/s", 60), ("/sec", 60)):
+        if text.endswith(suffix):
+            text, per = text[: -len(suffix)], factor
+            break
+    try:
+        value = int(text)
+    except ValueError:
+        from eclictl.errors import UsageError
+
+        raise UsageError(f"--rate: expected N or N/min (e.g. 300/min), got {raw!r}") from None
+    if value < 0:
+        from eclictl.errors import UsageError
+
+        raise UsageError("--rate: must be 0 (unpaced) or more")
+    return value * per
+
+
+def apply_bulk_options(concurrency: int | None = None, rate: str | None = None, journal: str | None = None,
+                       resume: str | None = None) -> None:
+    """Per-verb bulk flags become flag-level settings (they beat env and profile)."""
+    from eclictl.context import current
+
+    ctx = current()
+    changed = False
+    if concurrency is not None:
+        ctx.flags["concurrency"] = concurrency
+        changed = True
+    if rate is not None:
+        ctx.flags["rate"] = parse_rate(rate)
+        changed = True
+    if changed:
+        ctx._settings = None  # re-resolve (the API client is created later, sized to the concurrency)
+    if journal is not None:
+        ctx.bulk_journal = journal
+    if resume is not None:
+        ctx.bulk_resume = resume
 
 
 def apply_output_options(output: Any = None, columns: str | None = None, no_headers: bool = False,
@@ -67,16 +134,21 @@ def apply_output_options(output: Any = None, columns: str | None = None, no_head
         ctx.redact_flag = redact
 
 
-def command(*, output: bool = True, exclude: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = False,
+            ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Wrap a verb: add the output options and emit what it returns.
 
     `exclude` drops options a verb needs for itself (e.g. `-o FILE` on export verbs).
+    `bulk=True` (multi-item verbs) adds --concurrency/--rate/--journal/--resume; every
+    BulkRunner the verb creates picks them up from the context, so no verb wires them by hand.
     """
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         import typing
 
         added = {k: v for k, v in _OUTPUT_PARAMS.items() if output and k not in exclude}
+        if bulk:
+            added.update({k: v for k, v in _BULK_PARAMS.items() if k not in exclude})
         sig = inspect.signature(func)
         # Resolve string annotations in the verb's own module: Typer will look at the wrapper.
         hints = typing.get_type_hints(func, include_extras=True)
@@ -90,6 +162,7 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = ()) -> Callable[[
             from eclictl.context import current
 
             opts = {name: kwargs.pop(name) for name in list(kwargs) if name in added and name not in taken}
+            apply_bulk_options(**{k: opts.pop(k) for k in list(opts) if k in _BULK_PARAMS})
             apply_output_options(**opts)
             result = func(*args, **kwargs)
             if result is not None:
@@ -153,3 +226,5 @@ def typed_value(raw: str) -> Any:
         except ValueError:
             pass
     return raw
+
+

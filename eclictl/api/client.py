@@ -25,10 +25,11 @@ from eclictl.api.pagination import PageSpec, iterate_pages
 #: Never reach a renderer, whatever the flags (../shared/api/README.md §12 rule 1).
 ALWAYS_STRIP = frozenset({
     "passwordHash", "sessions", "twoFactorSecret", "twoFactorRecoveryCodes", "shareToken",
+    "clientSecretHash", "rootPassword", "proxmoxSecret",
 })
 #: Secret values that a few commands exist to show once (API key creation, node tokens...).
 SECRET_FIELDS = frozenset({"apiKey", "token", "tokenId", "tempToken", "csrfToken", "clientSecret",
-                           "secret", "daemonToken"})
+                           "secret", "daemonToken", "proxmoxTokenId", "password", "rootPassword"})
 _HEX_KEY = re.compile(r"^[0-9a-f]{64}$")
 _TITLE = re.compile(r"<title>(.*?)</title>", re.I | re.S)
 
@@ -92,6 +93,9 @@ class ApiClient:
         self._rng = random.Random()
         self._lock = threading.Lock()
         self.request_count = 0
+        #: Set by the bulk runner for the length of a run: every request (retries too) takes a slot
+        #: from it, so a run stays under the panel's per-IP budget however many requests an item needs.
+        self.pacer: Any = None
         headers = {"User-Agent": f"eclictl/{__version__}", "Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"ApiKey {api_key}"
@@ -140,6 +144,8 @@ class ApiClient:
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
         attempt = 0
         while True:
+            if self.pacer is not None:
+                self.pacer.acquire()
             started = time.monotonic()
             self._emit_log(f"→ {method} {path}{_query_suffix(clean_params)}")
             try:
@@ -196,6 +202,8 @@ class ApiClient:
 
     def _wait(self, attempt: int, status: int | None, retry_after: float | None, why: str) -> None:
         delay = retry.backoff(attempt, status=status, retry_after=retry_after, rng=self._rng)
+        if status == 429 and self.pacer is not None:
+            self.pacer.pause(delay)  # the panel's window is full: hold every worker, not just this one
         self._emit_log(f"  retry {attempt + 1}/{self.max_retries} after {why}: waiting {delay:.1f} s")
         self._sleep(delay)
 

@@ -308,4 +308,4 @@ def _delete_verb(section: Section) -> Callable[..., Any]:
         return None
 
     delete_cmd.__name__ = f"{section.name}_delete"
-    return command()(delete_cmd)
+    return command(bulk=True)(delete_cmd)

@@ -194,7 +194,7 @@ def forms_edit(ref: Annotated[str, typer.Argument(metavar="FORM", help="Form id,
 
 @forms.command("delete", epilog="Examples:\n\n  eclictl applications forms delete 3 --yes\n\n"
                "  eclictl applications forms delete antiabuse-incidents --force --yes")
-@command()
+@command(bulk=True)
 def forms_delete(
     refs: Annotated[list[str], typer.Argument(metavar="FORM...", help="Form ids or slugs; '-' reads stdin.")],
     yes: YesOpt = False,
@@ -287,7 +287,7 @@ def invites_create(
 
 
 @invites.command("revoke", epilog="Examples:\n\n  eclictl applications invites revoke 8 --yes")
-@command()
+@command(bulk=True)
 def invites_revoke(
     ids: Annotated[list[str], typer.Argument(metavar="INVITE...", help="Invite ids; '-' reads stdin.")],
     yes: YesOpt = False,
@@ -328,7 +328,7 @@ _DECISION_ALIASES = {"accept": "accepted", "reject": "rejected", "archive": "arc
                      "  eclictl applications submissions decide reject 17 18 --yes\n\n"
                      "  eclictl applications submissions list --status pending --form 3 -o ids | "
                      "eclictl applications submissions decide archived - --yes")
-@command()
+@command(bulk=True)
 def submissions_decide(
     decision: Annotated[str, typer.Argument(metavar="STATUS", help="accepted, rejected, archived or pending "
                                             "(also accept, reject, archive, reopen).")],

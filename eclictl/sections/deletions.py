@@ -79,7 +79,7 @@ def _run(refs: list[str], action: str, skip: Callable[[dict[str, Any]], str | No
 
 @app.command("approve", epilog="Examples:\n\n  eclictl deletions approve 12 --yes\n\n"
              "  eclictl deletions list --status pending -o ids | eclictl deletions approve - --yes")
-@command()
+@command(bulk=True)
 def approve(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=IDS_HELP)], yes: YesOpt = False) -> Any:
     """Approve requests: freeze (suspend) the user and schedule deletion in 14 days."""
     _run(refs, "approve deletions",
@@ -90,7 +90,7 @@ def approve(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=IDS_
 
 
 @app.command("reject", epilog="Examples:\n\n  eclictl deletions reject 12\n\n  eclictl deletions reject 12 13")
-@command()
+@command(bulk=True)
 def reject(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=IDS_HELP)]) -> Any:
     """Reject requests (the user is e-mailed; their account is untouched)."""
     _run(refs, "reject deletions",
@@ -100,7 +100,7 @@ def reject(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=IDS_H
 
 
 @app.command("expedite", epilog="Examples:\n\n  eclictl deletions expedite 12 --yes")
-@command()
+@command(bulk=True)
 def expedite(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=IDS_HELP)], yes: YesOpt = False) -> Any:
     """Delete (anonymise) approved users now instead of waiting for the schedule. Irreversible."""
     _run(refs, "expedite deletions",
@@ -111,7 +111,7 @@ def expedite(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=IDS
 
 
 @app.command("cancel", epilog="Examples:\n\n  eclictl deletions cancel 12")
-@command()
+@command(bulk=True)
 def cancel(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=IDS_HELP)]) -> Any:
     """Cancel scheduled deletions (also un-suspends the users, whatever the suspension's reason)."""
     _run(refs, "cancel deletions",

@@ -88,7 +88,7 @@ def list_jobs(
 
 @app.command("approve", epilog="Examples:\n\n  eclictl export-jobs approve 6f1c2d3e-0000-4000-8000-000000000001\n\n"
              "  eclictl export-jobs list --status requested -o ids | eclictl export-jobs approve -")
-@command()
+@command(bulk=True)
 def approve(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Job ids; '-' reads stdin.")],
     dry_run: DryRunOpt = False,

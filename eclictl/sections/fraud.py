@@ -227,7 +227,7 @@ def _scan_row(user: str, data: Any) -> dict[str, Any]:
 @app.command("scan", epilog="Examples:\n\n  eclictl fraud scan 42\n\n  eclictl fraud scan 42 jane@example.com -o json\n\n"
              "  eclictl fraud list --since 1d -o ids | eclictl fraud scan -\n\n"
              "  eclictl fraud scan --all --yes --wait")
-@command()
+@command(bulk=True)
 def scan(
     refs: Annotated[Optional[list[str]], typer.Argument(metavar="[USER]...", help=USER_REFS,
                                                         show_default=False)] = None,
@@ -365,7 +365,7 @@ def flag(
 
 @app.command("suspend", epilog="Examples:\n\n  eclictl fraud suspend 42 --yes\n\n"
              "  eclictl fraud list --reason-contains 'card testing' -o ids | eclictl fraud suspend - --yes")
-@command()
+@command(bulk=True)
 def suspend(
     refs: Annotated[list[str], typer.Argument(metavar="USER...", help=USER_REFS)],
     reason: Annotated[Optional[str], typer.Option("--reason", help="Replaces the alert's reason.",
@@ -397,7 +397,7 @@ def suspend(
 
 @app.command("clear", epilog="Examples:\n\n  eclictl fraud clear 42\n\n  eclictl fraud clear 42 43 jane@example.com\n\n"
              "  (clearing never un-suspends: use `eclictl users unsuspend`)")
-@command()
+@command(bulk=True)
 def clear(refs: Annotated[list[str], typer.Argument(metavar="USER...", help=USER_REFS)]) -> Any:
     """Clear users' fraud flags one by one (the alert's dismiss action; never un-suspends)."""
     ctx = _ctx()

@@ -77,7 +77,7 @@ def _run(refs: list[str], action: str, skip: Callable[[dict[str, Any]], str | No
 
 @app.command("approve", epilog="Examples:\n\n  eclictl kyc approve 7\n\n"
              "  eclictl kyc list --status pending -o ids | eclictl kyc approve -")
-@command()
+@command(bulk=True)
 def approve(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=IDS_HELP)]) -> Any:
     """Mark records verified (sets the user's idVerified; no e-mail is sent)."""
     _run(refs, "approve KYC", lambda r: "already verified" if r.get("status") == "verified" else None,
@@ -87,7 +87,7 @@ def approve(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=IDS_
 
 @app.command("reject", epilog="Examples:\n\n  eclictl kyc reject 7\n\n"
              "  eclictl kyc reject 7 --reason 'document expired'")
-@command()
+@command(bulk=True)
 def reject(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help=IDS_HELP)],
     reason: Annotated[Optional[str], typer.Option("--reason", help="Shown in this report only: the panel has no "
@@ -106,7 +106,7 @@ def reject(
 
 @app.command("delete-files", epilog="Examples:\n\n  eclictl kyc delete-files 7 --yes\n\n"
              "  eclictl kyc list --status failed -o ids | eclictl kyc delete-files - --yes")
-@command()
+@command(bulk=True)
 def delete_files(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=IDS_HELP)],
                  yes: YesOpt = False) -> Any:
     """Delete the ID document and selfie files (the record and its status remain)."""

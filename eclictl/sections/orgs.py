@@ -117,7 +117,7 @@ def edit(
 
 @app.command("delete", epilog="Examples:\n\n  eclictl orgs delete 12 --yes\n\n"
              "  eclictl orgs list -q spam -o ids | eclictl orgs delete - --dry-run")
-@command()
+@command(bulk=True)
 def delete(
     refs: Annotated[list[str], typer.Argument(metavar="ORG...", help="Ids, handles or names; '-' reads stdin.")],
     yes: YesOpt = False,
@@ -173,7 +173,7 @@ def members_add(
 
 @members.command("remove", epilog="Examples:\n\n  eclictl orgs members remove acme 42 --yes\n\n"
                  "  echo '42 43' | eclictl orgs members remove acme - --yes")
-@command()
+@command(bulk=True)
 def members_remove(
     ref: Annotated[str, typer.Argument(metavar="ORG", help="Organisation id, handle or exact name.")],
     users: Annotated[list[str], typer.Argument(metavar="USER...", help="User ids or e-mails; '-' reads stdin.")],

@@ -325,7 +325,7 @@ BulkDryRun = Annotated[bool, typer.Option("--dry-run", help="List what would be 
 
 @app.command("delete", epilog="Examples:\n\n  eclictl servers delete 0b6c8a52-6f0e-4d8e-9a51-2f1d6a0c1e01 --yes\n\n"
              "  eclictl servers list -q old- -o ids | eclictl servers delete - --dry-run")
-@command()
+@command(bulk=True)
 def delete(refs: RefsArg, yes: YesOpt = False, dry_run: BulkDryRun = False) -> Any:
     """Delete servers on Wings and in the panel (a server whose node is gone cannot be deleted)."""
     from eclictl.context import current
@@ -342,7 +342,7 @@ def delete(refs: RefsArg, yes: YesOpt = False, dry_run: BulkDryRun = False) -> A
 @app.command("suspend", epilog="Examples:\n\n  eclictl servers suspend lobby-1 --reason 'crypto mining'\n\n"
              "  eclictl servers list -q miner -o ids | eclictl servers suspend - --reason abuse --yes\n\n"
              "  eclictl servers suspend 0b6c8a52-6f0e-4d8e-9a51-2f1d6a0c1e01 --dmca --reason 'DMCA #123' --yes")
-@command()
+@command(bulk=True)
 def suspend(
     refs: RefsArg,
     reason: Annotated[Optional[str], typer.Option("--reason", "-r", help="Shown to the owner [Suspended by "
@@ -369,7 +369,7 @@ def suspend(
 
 @app.command("unsuspend", epilog="Examples:\n\n  eclictl servers unsuspend lobby-1 --yes\n\n"
              "  eclictl servers list --suspended -o ids | eclictl servers unsuspend - --dry-run")
-@command()
+@command(bulk=True)
 def unsuspend(refs: RefsArg, yes: YesOpt = False, dry_run: BulkDryRun = False) -> Any:
     """Lift suspensions (DMCA flags stay: such servers remain suspended on Wings)."""
     from eclictl.context import current
@@ -397,7 +397,7 @@ class PowerAction(str, Enum):
 @app.command("power", epilog="Examples:\n\n  eclictl servers power start lobby-1\n\n"
              "  eclictl servers power restart 0b6c8a52-6f0e-4d8e-9a51-2f1d6a0c1e01 --yes\n\n"
              "  eclictl servers list --node node-2 -o ids | eclictl servers power stop - --yes")
-@command()
+@command(bulk=True)
 def power(
     action: Annotated[PowerAction, typer.Argument(help="start, stop, restart or kill.")],
     refs: RefsArg,
@@ -692,7 +692,7 @@ def mounts_edit(
 
 
 @mounts.command("delete", epilog="Examples:\n\n  eclictl servers mounts delete 2 --yes")
-@command()
+@command(bulk=True)
 def mounts_delete(
     ids: Annotated[list[str], typer.Argument(metavar="MOUNT...", help="Mount ids; '-' reads stdin.")],
     yes: YesOpt = False,

@@ -148,7 +148,7 @@ def _bulk_update(ctx: Any, refs: list[str], action: str, body: dict[str, Any], d
 
 @app.command("status", epilog="Examples:\n\n  eclictl tickets status closed 12 13\n\n"
              "  eclictl tickets list --status replied -o ids | eclictl tickets status closed -")
-@command()
+@command(bulk=True)
 def set_status(
     status: Annotated[str, typer.Argument(help="opened|pending|replied|closed (or a literal status).")],
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Ticket ids; '-' reads stdin.")],
@@ -165,7 +165,7 @@ def set_status(
 
 @app.command("assign", epilog="Examples:\n\n  eclictl tickets assign 12 13 --to 7\n\n"
              "  eclictl tickets assign 12 --unassign")
-@command()
+@command(bulk=True)
 def assign(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Ticket ids; '-' reads stdin.")],
     to: Annotated[Optional[int], typer.Option("--to", help="Staff user id to assign.", show_default=False)] = None,

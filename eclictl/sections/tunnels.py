@@ -202,7 +202,7 @@ def devices_regenerate(
 
 @devices_app.command("delete", epilog="Examples:\n\n  eclictl tunnels devices delete 3 --yes\n\n"
                      "  eclictl tunnels devices list --pending -o ids | eclictl tunnels devices delete - --yes")
-@command()
+@command(bulk=True)
 def devices_delete(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Device ids; '-' reads stdin.")],
     yes: YesOpt = False,
@@ -273,7 +273,7 @@ def allocations_edit(
 @allocations_app.command("close", epilog="Examples:\n\n  eclictl tunnels allocations close 7 8\n\n"
                          "  eclictl tunnels allocations list --status active -o ids | "
                          "eclictl tunnels allocations close - --yes")
-@command()
+@command(bulk=True)
 def allocations_close(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Allocation ids; '-' reads stdin.")],
     yes: YesOpt = False,
@@ -289,7 +289,7 @@ def allocations_close(
 
 
 @allocations_app.command("delete", epilog="Examples:\n\n  eclictl tunnels allocations delete 7 --yes")
-@command()
+@command(bulk=True)
 def allocations_delete(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Allocation ids; '-' reads stdin.")],
     yes: YesOpt = False,

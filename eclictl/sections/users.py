@@ -344,7 +344,7 @@ def _set_suspended(ctx: Any, ref: str, value: bool) -> Any:
 
 @app.command("suspend", epilog="Examples:\n\n  eclictl users suspend 42 43 --yes\n\n"
              "  eclictl users list --query spam -o ids | eclictl users suspend - --yes")
-@command()
+@command(bulk=True)
 def suspend(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help=USER_REFS)],
     yes: YesOpt = False,
@@ -362,7 +362,7 @@ def suspend(
 
 @app.command("unsuspend", epilog="Examples:\n\n  eclictl users unsuspend 42\n\n"
              "  eclictl users list --suspended -o ids | eclictl users unsuspend -")
-@command()
+@command(bulk=True)
 def unsuspend(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=USER_REFS)]) -> Any:
     """Lift the suspension of users (needs users:suspend)."""
     ctx = _ctx()
@@ -372,7 +372,7 @@ def unsuspend(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=US
 
 @app.command("delete", epilog="Examples:\n\n  eclictl users delete 42 --yes\n\n"
              "  eclictl users list --query @spam.test -o ids | eclictl users delete - --yes")
-@command()
+@command(bulk=True)
 def delete(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help=USER_REFS)],
     yes: YesOpt = False,
@@ -484,7 +484,7 @@ def cancel_plan(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER
 # -- KYC request, exports, children -------------------------------------------------------
 @app.command("request-kyc", epilog="Examples:\n\n  eclictl users request-kyc 42\n\n"
              "  eclictl users request-kyc 42 43 44")
-@command()
+@command(bulk=True)
 def request_kyc(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=USER_REFS)]) -> Any:
     """Ask users to (re-)verify their identity (mailbox message; needs admin:kyc:manage)."""
     ctx = _ctx()
