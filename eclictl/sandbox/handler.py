@@ -51,9 +51,22 @@ def load_routes() -> list[Any]:
     return mods
 
 
-def _flags(settings: dict[str, Any]) -> dict[str, Any]:
+def _flags(source: Any) -> dict[str, Any]:
+    """The flags as the panel's gate sees them: through the 10 s flag cache (routes/settings.py).
+
+    `source` is the State; a bare settings dict (older callers) is read directly, without the cache.
+    """
+    effective = None
+    if not isinstance(source, dict):
+        try:
+            from eclictl.sandbox.routes.settings import effective_flags as effective
+        except ImportError:  # pragma: no cover - settings routes absent: read the plain keys
+            effective = None
+    if effective is not None:
+        return effective(source)
+    settings = source if isinstance(source, dict) else (getattr(source, "settings", None) or {})
     merged: dict[str, Any] = {}
-    for key in ("features", "featureFlags", "featureToggles"):
+    for key in ("features", "featureFlags", "featureToggles", "panelFeatureToggles"):
         value = settings.get(key)
         if isinstance(value, dict):
             merged.update(value)
@@ -160,9 +173,12 @@ class Sandbox:
         limited = self._rate_limited(client)
         if limited is not None:
             return limited
+        flags: dict[str, Any] | None = None
         for flag, prefixes in FEATURE_PREFIXES.items():
-            if any(path.startswith(p) for p in prefixes) and _flags(self.state.settings).get(flag) is False:
-                return self._json(503, {"error": "Feature '{feature}' is disabled"})
+            if any(path.startswith(p) for p in prefixes):
+                flags = _flags(self.state) if flags is None else flags
+                if flags.get(flag) is False:
+                    return self._json(503, {"error": "Feature '{feature}' is disabled"})
         route, params, _ = router.match(method, path)
         if route is None:
             return self._json(404, {"error": "Route not found"})

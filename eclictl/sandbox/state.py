@@ -116,6 +116,17 @@ class State:
         return sum(1 for p in self.passkeys.values() if p.get("userId") == user_id)
 
 
+def parse_iso(value: Any) -> datetime | None:
+    """An ISO-8601 string (with `Z` or an offset, or naive = UTC) as an aware datetime; else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
 def public_user(row: dict[str, Any], drop: tuple[str, ...] = ("passwordHash", "sessions")) -> dict[str, Any]:
     """A copy of a user row without `drop` (the panel's usual sanitising)."""
     return {k: v for k, v in row.items() if k not in drop}

@@ -96,6 +96,13 @@ def _dup_role(panel: Panel) -> str:
     return "/api/roles"
 
 
+def _settings_put(panel: Panel) -> str:
+    r = panel.client.put("/api/admin/settings", json={"registrationNotice": "set by the sampler",
+                                                       "billingCurrency": "eur"}, headers=panel.admin)
+    assert r.status_code == 200, r.text
+    return "/api/admin/settings"
+
+
 #: sample name -> setup(panel) returning the request path to use.
 SETUP: dict[str, Callable[[Panel], str]] = {
     "DELETE_api_apikeys_id": lambda p: f"/api/apikeys/{p.key()}",
@@ -107,12 +114,12 @@ SETUP: dict[str, Callable[[Panel], str]] = {
     "GET_api_roles_id_permissions": _role_path("/api/roles/{rid}/permissions", "servers:read"),
     "POST_api_roles_id_permissions": _role_path("/api/roles/{rid}/permissions"),
     "POST_api_roles_500_duplicate_name": _dup_role,
+    "GET_api_admin_settings_after_put": _settings_put,
 }
 #: Samples whose state came from the sampler's earlier mutations on another section's data.
 NEEDS_HISTORY = {
     "GET_api_admin_eggs_after_import": "needs the sampler's egg import first (eggs section)",
     "GET_api_admin_fraud-alerts_after_dismiss": "needs the sampler's dismissal of its only alert (fraud section)",
-    "GET_api_admin_settings_after_put": "needs the sampler's settings PUT first (settings section)",
 }
 
 #: Divergences in other sections' sandbox modules, reported to their owners (non-strict xfail).

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-import zlib
 from datetime import timedelta
 from typing import Any
 
@@ -54,7 +53,9 @@ def _in_rollout(state: Any, user_id: Any) -> bool:
         overrides += [o for o in extra.values() if isinstance(o, dict) and o.get("rolloutId") == rollout.get("id")]
     if any(o.get("userId") == user_id for o in overrides if isinstance(o, dict)):
         return True
-    bucket = zlib.crc32(f"{ROLLOUT_KEY}:{user_id}".encode()) % 10000  # stand-in for murmur3
+    from eclictl.sandbox.routes.rollouts import bucket as rollout_bucket
+
+    bucket = rollout_bucket(ROLLOUT_KEY, user_id)  # murmur3_x86_32("<key>:<userId>") mod 10000, as the panel
     return int(rollout.get("hashRangeStart", 0)) <= bucket <= int(rollout.get("hashRangeEnd", 9999))
 
 

@@ -1,0 +1,47 @@
+"""`eclictl stats`: the dashboard figures, `GET /api/admin/stats` + `GET /api/admin/counts` (search.md §2-§3).
+
+`stats` is slow on the panel (it asks every healthy node's Wings and scans up to 2000 tickets) and
+needs admin:access; `counts` is cheap and needs only admin-page access, hence `--counts-only`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from eclictl.options import command
+
+app = typer.Typer(add_completion=False)
+
+STATS_PATH = "/api/admin/stats"
+COUNTS_PATH = "/api/admin/counts"
+SLOW_TIMEOUT = 120.0
+#: Both figures count tickets with status exactly `open`, but new tickets are stored as `opened`.
+UNDERCOUNT = ("pendingTickets/ticketsOpen count only status 'open', but new tickets are 'opened': "
+              "they likely undercount (see `eclictl tickets list`)")
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+@app.command("stats", epilog="Examples:\n\n  eclictl stats\n\n  eclictl stats --counts-only -o json\n\n"
+             "  eclictl stats -o json | jq .stats.totalServers")
+@command()
+def stats(
+    counts_only: Annotated[bool, typer.Option("--counts-only", help="Only the cheap badge counts (no Wings calls; "
+                                              "also works without admin:access).")] = False,
+) -> Any:
+    """Show the dashboard totals and the pending-work counts of the Staff Portal."""
+    from eclictl.context import current
+
+    ctx = current()
+    counts = _dict(ctx.api.get(COUNTS_PATH))
+    if counts_only:
+        return counts
+    timeout = max(float(getattr(ctx.settings, "timeout", 0) or 0), SLOW_TIMEOUT)
+    totals = _dict(ctx.api.request("GET", STATS_PATH, timeout=timeout).data)
+    if totals.get("pendingTickets") == 0 and counts.get("ticketsOpen") == 0:
+        ctx.info(f"note: {UNDERCOUNT}")
+    return {"stats": totals, "counts": counts}

@@ -1,0 +1,456 @@
+"""Sandbox: nodes and node health (../shared/api/nodes.md §2-§5).
+
+Tables: `state.nodes` (id -> full Node row, secrets included, column order of §2),
+`state.node_heartbeats` (node id -> list of NodeHeartbeat points, oldest first) and
+`state.node_orgs` (node id -> organisation id, the `organisation` relation).
+This module seeds before servers.py, which then spreads its servers over these nodes.
+
+Seeded health (§5.2): 1 and 3 healthy, 2 healthy but slow with past failures, 4 unhealthy
+(recent pings fail), 5 silent (newest ping 20 min old: unhealthy, "offline" on the status page),
+6 a Proxmox node never pinged (no rows: counted as healthy). A node id in `state.offline_nodes`
+(servers.py's switch) additionally gets a failing ping "now", so both models agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from typing import Any
+
+from eclictl.sandbox.router import HttpError, Raw, Request, admin, route
+
+NODE_TYPES = ("free", "paid", "free_and_paid", "enterprise")
+PROVIDERS = ("wings", "proxmox")
+STALE_S = 120
+REFUSED = "ECONNREFUSED: Unable to connect. Is the computer able to access the url?"
+ABORTED = "The operation was aborted."
+
+#: Node columns in entity order (nodes.md §2); `organisation` is a relation, added per route.
+COLUMNS: dict[str, Any] = {
+    "id": None, "nodeId": None, "name": None, "url": None, "backendWingsUrl": None, "token": None,
+    "provider": "wings", "nodeType": "free", "rootUser": None, "rootPassword": None, "proxmoxHost": None,
+    "proxmoxTokenId": None, "proxmoxRealm": None, "proxmoxNode": None, "proxmoxStorage": None,
+    "proxmoxBridge": None, "proxmoxSecret": None, "portRangeStart": None, "portRangeEnd": None,
+    "defaultIp": None, "fqdn": None, "ipv6Subnet": None, "ipv6ExcludedPorts": None, "ipv6ReservedCount": None,
+    "cost": 0, "memory": None, "disk": None, "cpu": None, "serverLimit": None, "useSSL": True,
+    "allowedOrigin": None, "sftpPort": 2022, "sftpProxyPort": None, "deploymentsDisabled": False,
+    "deploymentNotice": None, "lastHeartbeatAt": None, "wingsVersion": None, "configVersion": None,
+    "pendingCommand": None,
+}
+SECRET_COLUMNS = ("token", "rootUser", "rootPassword")  # what /api/nodes and /api/nodes/:id drop
+
+# (name, provider, nodeType, health profile)
+_SEED = (
+    ("node-fra-1", "wings", "free_and_paid", "healthy"),
+    ("node-ams-2", "wings", "free_and_paid", "slow"),
+    ("node-nyc-3", "wings", "paid", "healthy"),
+    ("node-sgp-4", "wings", "free", "failing"),
+    ("node-lon-5", "wings", "enterprise", "silent"),
+    ("pve-waw-1", "proxmox", "enterprise", "never"),
+)
+
+
+def _table(state: Any, name: str, factory: Any = dict) -> Any:
+    value = getattr(state, name, None)
+    if value is None:
+        value = factory()
+        setattr(state, name, value)
+    return value
+
+
+def _hex(seed: str, n: int = 64) -> str:
+    out = ""
+    i = 0
+    while len(out) < n:
+        out += hashlib.sha256(f"{seed}:{i}".encode()).hexdigest()
+        i += 1
+    return out[:n]
+
+
+def new_node(**values: Any) -> dict[str, Any]:
+    row = dict(COLUMNS)
+    row.update(values)
+    return row
+
+
+# -- seed -------------------------------------------------------------------------------------
+
+def seed(state: Any, rng: Any) -> None:
+    nodes = _table(state, "nodes")
+    beats = _table(state, "node_heartbeats")
+    _table(state, "node_orgs")
+    _table(state, "offline_nodes", set)
+    if nodes:
+        return
+    now = state.now()
+    for i, (name, provider, node_type, profile) in enumerate(_SEED, start=1):
+        host = f"{name}.eclipanel.test"
+        row = new_node(
+            id=i, nodeId=None, name=name, url=f"https://{host}:8080", token=_hex(f"node-token-{state.seed}-{i}"),
+            provider=provider, nodeType=node_type, portRangeStart=25565, portRangeEnd=25665,
+            defaultIp=f"203.0.113.{10 + i}", fqdn=host, memory=65536, disk=1024000, cpu=1600, serverLimit=50,
+            cost=round(rng.uniform(20, 120), 2), sftpPort=2022)
+        if provider == "wings":
+            row["nodeId"] = _uuid(rng)
+            row["rootUser"] = "enc:" + _hex(f"ru-{i}", 32)
+            row["rootPassword"] = "enc:" + _hex(f"rp-{i}", 48)
+        else:
+            row.update(url=f"https://{host}:8006", proxmoxHost=f"https://{host}:8006",
+                       proxmoxTokenId="root@pam!eclipanel", proxmoxRealm="pam", proxmoxNode="pve",
+                       proxmoxStorage="local", proxmoxBridge="vmbr0", proxmoxSecret=_uuid(rng),
+                       portRangeStart=None, portRangeEnd=None)
+        if i == 1:
+            row.update(ipv6Subnet="2001:db8:10::/48", ipv6ExcludedPorts="22,2022", ipv6ReservedCount=16,
+                       lastHeartbeatAt=state.iso(now - 15), wingsVersion="1.11.13-ecli.4",
+                       configVersion="9f1c2ab47e0d3c55")
+        if i == 2:
+            row["backendWingsUrl"] = "http://10.20.0.2:8080"
+        if profile == "silent":
+            row.update(deploymentsDisabled=True,
+                       deploymentNotice="London is in maintenance; deploy to Frankfurt or Amsterdam.")
+        nodes[i] = row
+        beats[i] = _history(state, rng, now, profile)
+
+
+def _uuid(rng: Any) -> str:
+    h = f"{rng.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
+
+
+def _history(state: Any, rng: Any, now: float, profile: str) -> list[dict[str, Any]]:
+    """Six hours of 30 s pings, oldest first, shaped by the node's health profile."""
+    if profile == "never":
+        return []
+    points: list[dict[str, Any]] = []
+    count = 720
+    end = now - 10
+    if profile == "silent":
+        end = now - 20 * 60  # the last ping is 20 minutes old
+    for k in range(count):
+        ts = end - (count - 1 - k) * 30
+        recent = k >= count - 6
+        if profile == "healthy":
+            point = ("ok", rng.randint(18, 70), None)
+        elif profile == "slow":
+            point = ("ok", rng.randint(700, 2600), None)
+            if k % 97 == 13:
+                point = ("error", 8000 + rng.randint(0, 40), ABORTED)
+        elif profile == "failing":
+            point = ("ok", rng.randint(40, 120), None)
+            if recent or k % 53 == 7:
+                point = ("error", rng.randint(30, 90), "HTTP 502") if k % 2 else ("error", 8001, ABORTED)
+        else:  # silent: worked, then connections were refused, then the pinger lost it
+            point = ("ok", rng.randint(25, 60), None)
+            if k >= count - 20:
+                point = ("error", rng.randint(1, 5), REFUSED)
+        status, ms, err = point
+        points.append({"timestamp": state.iso(ts), "responseMs": ms, "status": status, "errorMessage": err})
+    return points
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+def points(state: Any, node_id: Any) -> list[dict[str, Any]]:
+    """Stored pings plus, for a node switched off by tests (`offline_nodes`), a failing one now."""
+    stored = list((getattr(state, "node_heartbeats", None) or {}).get(node_id) or [])
+    if node_id in (getattr(state, "offline_nodes", None) or set()):
+        stored.append({"timestamp": state.iso(), "responseMs": 3, "status": "error", "errorMessage": REFUSED})
+    return stored
+
+
+def _epoch(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def unhealthy_ids(state: Any) -> list[int]:
+    """nodes.md §5.2: newest ping not ok, or older than 120 s; no pings at all = healthy."""
+    out = []
+    for node_id in _table(state, "nodes"):
+        pts = points(state, node_id)
+        if pts and (pts[-1]["status"] != "ok" or state.now() - _epoch(pts[-1]["timestamp"]) > STALE_S):
+            out.append(node_id)
+    return out
+
+
+def _node_or_404(state: Any, node_id: Any) -> dict[str, Any]:
+    node = _table(state, "nodes").get(node_id)
+    if node is None:
+        raise HttpError(404, "Node not found")
+    return node
+
+
+def _numeric(req: Request, name: str = "id") -> int | None:
+    raw = req.params.get(name, "")
+    try:
+        return int(raw) if re.fullmatch(r"-?\d+", raw.strip() or "x") else int(float(raw))
+    except ValueError:
+        return None
+
+
+def _resolve(state: Any, raw: str) -> dict[str, Any] | None:
+    """§1.2 resolvable id: canonical integer -> id, else nodeId as given, else without dashes."""
+    nodes = _table(state, "nodes")
+    if re.fullmatch(r"-?(0|[1-9]\d*)", raw) and int(raw) in nodes:
+        return nodes[int(raw)]
+    for wanted in (raw, raw.replace("-", "")):
+        for node in nodes.values():
+            if node.get("nodeId") == wanted:
+                return node
+    return None
+
+
+def _org(state: Any, node_id: int) -> Any:
+    org_id = _table(state, "node_orgs").get(node_id)
+    if org_id is None:
+        return None
+    org = (getattr(state, "organisations", None) or {}).get(org_id)
+    return dict(org) if isinstance(org, dict) else None
+
+
+def _safe(node: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in node.items() if k not in SECRET_COLUMNS}
+
+
+def _with_org(state: Any, node: dict[str, Any]) -> dict[str, Any]:
+    return {**node, "organisation": _org(state, node["id"])}
+
+
+def require_admin_ctx(req: Request) -> None:
+    """nodeHandler's requireAdminCtx: admin key, root, or `nodes:read` (users; root-owned keys)."""
+    from eclictl.sandbox.auth import allowed
+
+    if req.principal is None:
+        raise HttpError(401, "Unauthorized")
+    if not allowed(req.principal, "H", "nodes:read", req.state):
+        raise HttpError(403, "Node administration required.")
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or value == "true"
+
+
+def _dated(state: Any, body: Any) -> Raw:
+    """JSON with the HTTP `Date` header real servers send (from the sandbox clock, so
+    `state.advance()` ages pings for clients that judge staleness by the server's time)."""
+    import json
+    from email.utils import formatdate
+
+    return Raw(200, "application/json;charset=utf-8", json.dumps(body).encode(),
+               {"Date": formatdate(int(state.now()), usegmt=True)})
+
+
+def _validate_common(body: dict[str, Any], node: dict[str, Any]) -> None:
+    """The validations create and update share; they run after the row exists (§4.2 caveat)."""
+    if "ipv6Subnet" in body and body["ipv6Subnet"]:
+        try:
+            net = ipaddress.ip_network(str(body["ipv6Subnet"]), strict=False)
+            if net.version != 6 or "/" not in str(body["ipv6Subnet"]):
+                raise ValueError
+        except ValueError:
+            raise HttpError(400, "Invalid IPv6 subnet CIDR") from None
+        node["ipv6Subnet"] = body["ipv6Subnet"]
+    elif "ipv6Subnet" in body:
+        node["ipv6Subnet"] = None
+    if "ipv6ExcludedPorts" in body:
+        raw = body["ipv6ExcludedPorts"]
+        node["ipv6ExcludedPorts"] = ",".join(str(p) for p in raw) if isinstance(raw, list) else (raw or None)
+    if "ipv6ReservedCount" in body:
+        raw = body["ipv6ReservedCount"]
+        if raw is None:
+            node["ipv6ReservedCount"] = None
+        elif not isinstance(raw, int) or isinstance(raw, bool) or not 0 <= raw <= 10000:
+            raise HttpError(400, "Invalid ipv6ReservedCount")
+        else:
+            node["ipv6ReservedCount"] = raw
+    for key in ("portRangeStart", "portRangeEnd"):
+        if key in body:
+            raw = body[key]
+            if raw is None:
+                node[key] = None
+                continue
+            if not isinstance(raw, int) or isinstance(raw, bool) or not 1 <= raw <= 65535:
+                raise HttpError(400, f"{key} must be an integer between 1 and 65535")
+            node[key] = raw
+    start, end = node.get("portRangeStart"), node.get("portRangeEnd")
+    if isinstance(start, int) and isinstance(end, int) and start > end:
+        raise HttpError(400, "portRangeStart must be less than or equal to portRangeEnd")
+    for key in ("sftpPort", "sftpProxyPort"):
+        if key in body:
+            node[key] = None if body[key] is None else _number(body[key])
+    if "useSSL" in body:
+        node["useSSL"] = _truthy(body["useSSL"])
+    if "deploymentsDisabled" in body:
+        node["deploymentsDisabled"] = _truthy(body["deploymentsDisabled"])
+    for key in ("allowedOrigin", "fqdn", "backendWingsUrl", "deploymentNotice", "proxmoxHost", "proxmoxTokenId",
+                "proxmoxSecret", "proxmoxRealm", "proxmoxNode", "proxmoxStorage", "proxmoxBridge"):
+        if key in body:
+            node[key] = body[key] if body[key] not in ("", None) else None
+
+
+def _number(value: Any) -> Any:
+    try:
+        num = float(value)
+    except (TypeError, ValueError):
+        return None  # Number("x") is NaN; MySQL stores NULL
+    return int(num) if num.is_integer() else num
+
+
+def _check_node_id(value: Any) -> None:
+    if value and isinstance(value, str) and not re.fullmatch(r"[0-9a-fA-F]{32}", value.replace("-", "")):
+        raise HttpError(400, "nodeId must be a 32-character UUID")
+
+
+# -- routes: static /api/nodes/* segments first (§1.3) ---------------------------------------
+
+@route("GET", "/api/admin/nodes", gates=admin("nodes:read"))
+def admin_list(req: Request) -> Any:
+    """Every node with ALL columns, secrets included, no relations (§4.1, §7.1)."""
+    return [dict(n) for n in _table(req.state, "nodes").values()]
+
+
+@route("GET", "/api/nodes")
+def list_nodes(req: Request) -> Any:
+    require_admin_ctx(req)
+    return [_with_org(req.state, _safe(n)) for n in _table(req.state, "nodes").values()]
+
+
+@route("GET", "/api/nodes/heartbeats")
+def all_heartbeats(req: Request) -> Any:
+    require_admin_ctx(req)
+    return _dated(req.state, {str(node_id): points(req.state, node_id)[-200:]
+                              for node_id in _table(req.state, "nodes")})
+
+
+@route("GET", "/api/nodes/generate-token", gates=(("A", "nodes:read-creds"),))
+def generate_token(req: Request) -> Any:
+    import secrets
+
+    return {"token": secrets.token_hex(32)}
+
+
+@route("GET", "/api/nodes/my-health")
+def my_health(req: Request) -> Any:
+    user_id = (req.principal.user or {}).get("id") if req.principal else None
+    bad = set(unhealthy_ids(req.state))
+    out = []
+    for node_id in sorted(bad):
+        owns = any(cfg.get("nodeId") == node_id and cfg.get("userId") == user_id
+                   for cfg in (getattr(req.state, "servers", None) or {}).values())
+        if owns:
+            out.append({"id": node_id, "name": req.state.nodes[node_id]["name"]})
+    return out
+
+
+@route("POST", "/api/nodes", gates=(("A", "nodes:create"),))
+def create_node(req: Request) -> Any:
+    body = req.json({}) or {}
+    if not isinstance(body, dict):
+        body = {}
+    if not body.get("name") or not body.get("url") or not body.get("token"):
+        raise HttpError(400, "name, url and token are required")
+    _check_node_id(body.get("nodeId"))
+    provider = body.get("provider") if body.get("provider") in PROVIDERS else "wings"
+    if provider == "proxmox" and not (body.get("proxmoxHost") and body.get("proxmoxTokenId")
+                                      and body.get("proxmoxSecret")):
+        raise HttpError(400, "Proxmox host, token ID, and secret are required for Proxmox nodes")
+    state = req.state
+    nodes = _table(state, "nodes")
+    if any(n.get("name") == body["name"] for n in nodes.values()):
+        raise HttpError(500, "Internal server error")  # unique index violation
+    node_id = state.next_id("nodes")
+    node = new_node(id=node_id, nodeId=body.get("nodeId") or None, name=str(body["name"]), url=str(body["url"]),
+                    token=str(body["token"]), provider=provider,
+                    nodeType=body["nodeType"] if body.get("nodeType") in NODE_TYPES else "free",
+                    useSSL=str(body["url"]).lower().startswith("https://"))
+    if provider == "proxmox":
+        node.update(proxmoxRealm="pam", proxmoxNode="pve", proxmoxStorage="local", proxmoxBridge="vmbr0")
+    nodes[node_id] = node  # saved before the later validations (§4.2, §7.3)
+    _validate_common(body, node)
+    _table(state, "node_heartbeats").setdefault(node_id, [])
+    return {"success": True, "node": dict(node)}
+
+
+@route("GET", "/api/nodes/:id")
+def get_node(req: Request) -> Any:
+    require_admin_ctx(req)
+    node = _resolve(req.state, req.params["id"])
+    if node is None:
+        raise HttpError(404, "Node not found")
+    return _safe(node)
+
+
+@route("PUT", "/api/nodes/:id", gates=(("A", "nodes:*"),))
+def update_node(req: Request) -> Any:
+    state = req.state
+    node = _resolve(state, req.params["id"])
+    if node is None:
+        raise HttpError(404, "Node not found")
+    body = req.json({}) or {}
+    if not isinstance(body, dict):
+        body = {}
+    if "nodeType" in body and body["nodeType"] not in NODE_TYPES:
+        raise HttpError(400, f"nodeType must be one of: {', '.join(NODE_TYPES)}")
+    if "provider" in body and body["provider"] not in PROVIDERS:
+        raise HttpError(400, f"provider must be one of: {', '.join(PROVIDERS)}")
+    if "nodeId" in body:
+        _check_node_id(body["nodeId"])
+        node["nodeId"] = body["nodeId"] or None
+    for key in ("name", "url", "nodeType", "provider"):
+        if key in body and body[key] is not None:
+            node[key] = body[key]
+    if "orgId" in body:
+        if body["orgId"]:
+            _table(state, "node_orgs")[node["id"]] = _number(body["orgId"])
+        else:
+            _table(state, "node_orgs").pop(node["id"], None)
+    if "defaultIp" in body:
+        node["defaultIp"] = body["defaultIp"] or None
+    for key in ("cost", "memory", "disk", "cpu", "serverLimit"):
+        if key in body:
+            node[key] = None if body[key] is None else _number(body[key])
+    _validate_common(body, node)
+    raw = req.params["id"]
+    numeric = _number(raw)
+    again = _table(state, "nodes").get(numeric) if isinstance(numeric, int) else None
+    return {"success": True, "node": _with_org(state, dict(again)) if again else None}
+
+
+@route("DELETE", "/api/nodes/:id", gates=(("A", "nodes:*"),))
+def delete_node(req: Request) -> Any:
+    state = req.state
+    node = _resolve(state, req.params["id"])
+    if node is None:
+        raise HttpError(404, "Node not found")
+    if any(cfg.get("nodeId") == node["id"] for cfg in (getattr(state, "servers", None) or {}).values()):
+        raise HttpError(500, "Internal server error")  # server mappings still reference the node (§4.2)
+    del state.nodes[node["id"]]
+    _table(state, "node_heartbeats").pop(node["id"], None)
+    _table(state, "node_orgs").pop(node["id"], None)
+    return {"success": True}
+
+
+@route("GET", "/api/nodes/:id/heartbeats")
+def node_heartbeats(req: Request) -> Any:
+    require_admin_ctx(req)
+    state = req.state
+    window = req.arg("window", "24h")
+    hours = 168 if window == "7d" else 24
+    since = state.now() - hours * 3600
+    node_id = _numeric(req)
+    rows = [p for p in points(state, node_id) if _epoch(p["timestamp"]) >= since] if node_id is not None else []
+    total = len(rows)
+    ok = sum(1 for r in rows if r["status"] == "ok")
+    valid = [r["responseMs"] for r in rows if r.get("responseMs") is not None]
+    return _dated(state, {"points": rows,
+                          "summary": {"uptime_pct": round(ok / total * 1000) / 10 if total else 100,
+                                      "avg_ms": round(sum(valid) / len(valid)) if valid else None,
+                                      "total_checks": total, "window": window}})
+
+
+@route("GET", "/api/nodes/:id/token", gates=(("A", "nodes:read-creds"),))
+def node_token(req: Request) -> Any:
+    node = _node_or_404(req.state, _numeric(req))
+    return {"token": node["token"]}

@@ -1,0 +1,702 @@
+"""Nodes tab: `/api/nodes*` and `/api/admin/nodes` (../shared/api/nodes.md).
+
+Node rows carry secrets (the Wings `token`, encrypted root credentials, `proxmoxSecret`; nodes.md
+§2 "Which responses leak secrets"). Reads use `GET /api/nodes` (token and root credentials already
+dropped by the panel) and every node record is passed through `clean()` before it can reach a
+renderer; only `eclictl nodes token` prints a secret. Health is the panel's own verdict from its
+30 s pings (nodes.md §5.1/§5.2), recomputed client-side from `GET /api/nodes/heartbeats`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import datetime, timezone
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from eclictl.api.pagination import PageSpec
+from eclictl.errors import NotFoundError, UsageError
+from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.output.columns import Col
+from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, register
+
+PATH = "/api/nodes"
+STALE_S = 120  # nodes.md §5.2: newest ping older than this = unhealthy
+NODE_TYPES = ("free", "paid", "free_and_paid", "enterprise")
+PROVIDERS = ("wings", "proxmox")
+#: Never rendered (nodes.md §2): the client strips `token`/`secret`, these go too.
+NODE_SECRETS = frozenset({"token", "rootUser", "rootPassword", "proxmoxSecret", "proxmoxTokenId", "secret"})
+WATCH_PANEL = "Watch"
+NEW_PANEL = "Node settings"
+MIN_WATCH = 2.0
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def _age(value: Any) -> str:
+    seconds = _seconds_ago(value)
+    if seconds is None:
+        return str(value)
+    if seconds < 120:
+        return f"{int(seconds)}s ago"
+    if seconds < 7200:
+        return f"{int(seconds // 60)}m ago"
+    if seconds < 172800:
+        return f"{int(seconds // 3600)}h ago"
+    return f"{int(seconds // 86400)}d ago"
+
+
+def _ms(value: Any) -> str:
+    return f"{value} ms"
+
+
+COLUMNS = (
+    Col("id"), Col("name"), Col("endpoint", "FQDN/URL", max_width=40), Col("provider"),
+    Col("nodeType", "TYPE"), Col("health.state", "HEALTH"), Col("health.latencyMs", "LATENCY", fmt=_ms),
+    Col("health.lastSeenAt", "LAST PING", fmt=_age), Col("serverCount", "SERVERS"),
+)
+HEALTH_COLUMNS = (
+    Col("id"), Col("name"), Col("state", "HEALTH"), Col("reason", max_width=40), Col("statusPage", "STATUS PAGE"),
+    Col("lastStatus", "PING"), Col("latencyMs", "LATENCY", fmt=_ms), Col("lastSeenAt", "LAST SEEN", fmt=_age),
+)
+POINT_COLUMNS = (Col("timestamp"), Col("status"), Col("responseMs", "MS"), Col("errorMessage", "ERROR", max_width=50))
+
+NODES = Section(
+    name="nodes",
+    help="Nodes: list, show, health, heartbeats, create/edit/delete, token.",
+    path=PATH,
+    pages=PageSpec(items_key=None),
+    columns=COLUMNS,
+    name_fields=("name", "nodeId", "fqdn"),
+    show_path=None,
+    delete_path=f"{PATH}/{{id}}",
+    permission="nodes:read",
+    tab="nodes",
+    verbs=("list", "show", "delete"),
+    examples=("eclictl nodes list --unhealthy", "eclictl nodes show node-fra-1", "eclictl nodes health --watch 10",
+              "eclictl nodes delete 7 --yes"),
+)
+# Verbs are all hand-written below (health and secrets need care); the registry keeps the full
+# declaration so section-wide tests and `search` still see list/show/delete.
+app = build(dataclasses.replace(NODES, verbs=()))
+register(NODES)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+def clean(value: Any) -> Any:
+    """A copy without node secrets, at any depth (defensive: the panel may add relations)."""
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items() if k not in NODE_SECRETS}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _now() -> datetime:
+    """The panel's time when known (immune to local clock skew), else the local clock."""
+    from eclictl.context import current
+
+    stamp = getattr(current(), "nodes_server_now", None)
+    return stamp if isinstance(stamp, datetime) else datetime.now(timezone.utc)
+
+
+def _get_dated(ctx: Any, path: str, params: dict[str, Any] | None = None) -> Any:
+    """GET and remember the panel's clock from the `Date` header (pings are judged by it)."""
+    from email.utils import parsedate_to_datetime
+
+    resp = ctx.api.request("GET", path, params=params)
+    stamp: datetime | None = None
+    try:
+        stamp = parsedate_to_datetime(resp.headers.get("date", ""))
+    except (TypeError, ValueError, IndexError):
+        stamp = None
+    if stamp is not None and stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=timezone.utc)
+    ctx.nodes_server_now = stamp
+    return resp.data
+
+
+def _seconds_ago(value: Any) -> float | None:
+    moment = _parse_time(value)
+    return None if moment is None else max(0.0, (_now() - moment).total_seconds())
+
+
+def health_of(points: Any) -> dict[str, Any]:
+    """nodes.md §5.2 verdict plus the §5.3 status-page class, from a node's pings (oldest first)."""
+    pts = [p for p in points if isinstance(p, dict)] if isinstance(points, list) else []
+    if not pts:
+        return {"state": "healthy", "reason": "no pings recorded (counted as healthy)", "statusPage": "offline",
+                "lastStatus": None, "latencyMs": None, "lastSeenAt": None, "errorMessage": None}
+    last = pts[-1]
+    age = _seconds_ago(last.get("timestamp"))
+    status = last.get("status")
+    failed = f"last ping {status}: {last.get('errorMessage') or 'no message'}"
+    if age is None or age > STALE_S:
+        state, reason = "unhealthy", "no ping for over 120 s" + ("" if status == "ok" else f"; {failed}")
+    elif status != "ok":
+        state, reason = "unhealthy", failed
+    else:
+        state, reason = "healthy", "last ping ok"
+    if age is not None and age <= STALE_S and status == "ok":
+        page = "online"
+    elif age is not None and age <= 600:
+        page = "degraded"
+    else:
+        page = "offline"
+    return {"state": state, "reason": reason, "statusPage": page, "lastStatus": status,
+            "latencyMs": last.get("responseMs"), "lastSeenAt": last.get("timestamp"),
+            "errorMessage": last.get("errorMessage")}
+
+
+def _nodes(ctx: Any) -> list[dict[str, Any]]:
+    return [clean(n) for n in NODES.iter_rows(ctx.api) if isinstance(n, dict)]
+
+
+def _all_points(ctx: Any) -> dict[str, Any]:
+    body = _get_dated(ctx, f"{PATH}/heartbeats")
+    return body if isinstance(body, dict) else {}
+
+
+def _server_counts(ctx: Any) -> dict[Any, int] | None:
+    """Servers per node id from `GET /api/admin/servers` (needs admin:servers:read; slow on big panels)."""
+    from eclictl.api.errors import ApiStatusError
+
+    counts: dict[Any, int] = {}
+    try:
+        for item in ctx.api.iterate("/api/admin/servers", PageSpec(items_key="servers", page_param="page")):
+            if isinstance(item, dict) and item.get("nodeId") is not None:
+                counts[str(item["nodeId"])] = counts.get(str(item["nodeId"]), 0) + 1
+    except ApiStatusError as exc:
+        ctx.warn(f"server counts unavailable ({exc}); use --no-servers to skip them")
+        return None
+    return counts
+
+
+def _resolve(ctx: Any, ref: str) -> dict[str, Any]:
+    """A node by id, exact name, Wings UUID or FQDN (from the node list)."""
+    if not ref.strip():
+        raise UsageError("a node id or name is required")
+    return clean(NODES.resolve(ctx.api, ref))
+
+
+def _node_id(ctx: Any, ref: str) -> int:
+    if ref.isdigit():
+        return int(ref)
+    ident = _resolve(ctx, ref).get("id")
+    if not isinstance(ident, int):
+        raise NotFoundError(f"no node '{ref}'")
+    return ident
+
+
+def _with_health(node: dict[str, Any], points: Any, counts: dict[Any, int] | None) -> dict[str, Any]:
+    row = dict(node)
+    row["endpoint"] = node.get("fqdn") or node.get("url")  # what the FQDN/URL column shows
+    row["health"] = health_of(points)
+    if counts is not None:
+        row["serverCount"] = counts.get(str(node.get("id")), 0)
+    return row
+
+
+def _redact_guard(ctx: Any) -> None:
+    if ctx.redact_categories():
+        raise UsageError("refusing to print a node token while redaction is on",
+                         hint="tokens are secrets, not personal data: re-run with --no-redact if you must")
+
+
+# -- list / show -----------------------------------------------------------------------------
+
+@app.command("list", epilog="Examples:\n\n  eclictl nodes list\n\n  eclictl nodes list --unhealthy\n\n"
+             "  eclictl nodes list --type paid --no-servers -o json")
+@command()
+def list_nodes(
+    unhealthy: Annotated[bool, typer.Option("--unhealthy", help="Only nodes the panel considers unhealthy "
+                                            "(last ping failed or older than 120 s).",
+                                            rich_help_panel=FILTER_PANEL)] = False,
+    node_type: Annotated[Optional[str], typer.Option("--type", help="free, paid, free_and_paid or enterprise.",
+                                                     rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    servers: Annotated[bool, typer.Option("--servers/--no-servers", help="Count servers per node (one extra, "
+                                          "slow call that needs admin:servers:read).")] = True,
+    web: Annotated[bool, typer.Option("--web", help="Open the portal's Nodes tab instead.")] = False,
+) -> Any:
+    """List nodes with their health (panel pings) and server counts; never shows secrets."""
+    from eclictl.context import current
+    from eclictl.output.render import View
+
+    ctx = current()
+    if web:
+        from eclictl.weblinks import open_tab
+
+        return open_tab(ctx, "nodes")
+    if node_type is not None and node_type not in NODE_TYPES:
+        raise UsageError(f"--type must be one of {', '.join(NODE_TYPES)}")
+    nodes = _nodes(ctx)
+    points = _all_points(ctx)
+    counts = _server_counts(ctx) if servers else None
+    rows = [_with_health(n, points.get(str(n.get("id"))), counts) for n in nodes]
+    if node_type:
+        rows = [r for r in rows if r.get("nodeType") == node_type]
+    if unhealthy:
+        rows = [r for r in rows if r["health"]["state"] == "unhealthy"]
+    return View(rows, columns=COLUMNS, id_field="id", empty="no nodes found")
+
+
+@app.command("show", epilog="Examples:\n\n  eclictl nodes show 3\n\n  eclictl nodes show node-fra-1 -o json")
+@command()
+def show(node: Annotated[str, typer.Argument(metavar="ID|NAME", help="Node id, name, Wings UUID or FQDN.")]) -> Any:
+    """Show one node with its 24 h ping summary (secrets are never shown)."""
+    from eclictl.context import current
+
+    ctx = current()
+    ident = _node_id(ctx, node)
+    body = ctx.api.get(f"{PATH}/{ident}")
+    record = clean(body) if isinstance(body, dict) else {"id": ident}
+    beats = _get_dated(ctx, f"{PATH}/{ident}/heartbeats")
+    beats = beats if isinstance(beats, dict) else {}
+    record["health"] = health_of(beats.get("points"))
+    summary = beats.get("summary")
+    if isinstance(summary, dict):
+        record["health"]["uptimePct24h"] = summary.get("uptime_pct")
+        record["health"]["avgMs24h"] = summary.get("avg_ms")
+    return detail_view(NODES, record)
+
+
+# -- health ----------------------------------------------------------------------------------
+
+def _health_rows(ctx: Any, node: str | None) -> list[dict[str, Any]]:
+    nodes = _nodes(ctx)
+    if node is not None:
+        wanted = _resolve(ctx, node).get("id")
+        nodes = [n for n in nodes if n.get("id") == wanted]
+    points = _all_points(ctx)
+    return [{"id": n.get("id"), "name": n.get("name"), **health_of(points.get(str(n.get("id"))))} for n in nodes]
+
+
+def _health_table(ctx: Any, rows: list[dict[str, Any]]) -> Any:
+    from rich.table import Table
+
+    from eclictl.output.columns import cell_text, get_path
+
+    redactor = ctx.redactor()
+    table = Table(title="Node health (panel pings, nodes.md §5.2)", header_style="bold")
+    for col in HEALTH_COLUMNS:
+        table.add_column(col.title)
+    for raw in rows:
+        row = redactor.record(raw)
+        cells = [cell_text(get_path(row, c.key), c.fmt) for c in HEALTH_COLUMNS]
+        style = "red" if row.get("state") == "unhealthy" else None
+        table.add_row(*cells, style=style)
+    return table
+
+
+@app.command("health", epilog="Examples:\n\n  eclictl nodes health\n\n  eclictl nodes health node-ams-2\n\n"
+             "  eclictl nodes health --watch 10\n\n  eclictl nodes health -o json | jq '.[] | select(.state==\"unhealthy\")'")
+@command()
+def health(
+    node: Annotated[Optional[str], typer.Argument(metavar="[ID|NAME]", help="Only this node.",
+                                                  show_default=False)] = None,
+    watch: Annotated[Optional[float], typer.Option(
+        "--watch", metavar="SECONDS", help=f"Redraw a live table every SECONDS (>= {MIN_WATCH:g}) until Ctrl-C. "
+        "Needs a terminal and table output; otherwise it is a usage error (loop `-o json` in scripts).",
+        rich_help_panel=WATCH_PANEL, show_default=False)] = None,
+    iterations: Annotated[Optional[int], typer.Option("--iterations", hidden=True, min=1)] = None,
+) -> Any:
+    """The panel's health verdict per node: state, last ping latency and age (panel→node pings)."""
+    from eclictl.context import current
+    from eclictl.output.render import View
+
+    ctx = current()
+    if watch is None:
+        rows = _health_rows(ctx, node)
+        return View(rows, columns=HEALTH_COLUMNS, id_field="id", empty="no nodes found")
+    if watch < MIN_WATCH:
+        raise UsageError(f"--watch must be at least {MIN_WATCH:g} seconds")
+    if not ctx.io.stdout_tty or ctx.output_format != "table":
+        raise UsageError("--watch needs a terminal and table output",
+                         hint="in scripts run `eclictl nodes health -o json` in a loop")
+    from rich.console import Console
+    from rich.live import Live
+
+    console = Console(file=ctx.io.stdout, force_terminal=True, no_color=ctx.no_color)
+    count = 0
+    try:
+        with Live(console=console, auto_refresh=False) as live:
+            while True:
+                live.update(_health_table(ctx, _health_rows(ctx, node)), refresh=True)
+                count += 1
+                if iterations is not None and count >= iterations:
+                    break
+                ctx.factory.sleep(watch)
+    except KeyboardInterrupt:
+        pass
+    return None
+
+
+# -- heartbeats ------------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^(\d+)\s*([smhd])$")
+
+
+def _since_seconds(value: str) -> float:
+    """`30m`, `6h`, `2d` or an ISO time -> seconds back from now (panel keeps 7 days)."""
+    text = value.strip().lower()
+    m = _DURATION.match(text)
+    if m:
+        seconds = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+    else:
+        moment = _parse_time(value.strip())
+        if moment is None:
+            raise UsageError(f"--since expects a duration like 30m, 6h, 7d or an ISO time, got '{value}'")
+        seconds = (_now() - moment).total_seconds()
+    if seconds <= 0:
+        raise UsageError("--since must be in the past")
+    if seconds > 7 * 86400:
+        raise UsageError("--since reaches back more than 7 days; the panel purges pings after 7 days")
+    return seconds
+
+
+def sparkline(values: list[Any]) -> str:
+    nums = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if not nums:
+        return ""
+    low, high = min(nums), max(nums)
+    span = (high - low) or 1
+    return "".join(SPARK[min(len(SPARK) - 1, int((v - low) / span * (len(SPARK) - 1)))] for v in nums)
+
+
+@app.command("heartbeats", epilog="Examples:\n\n  eclictl nodes heartbeats 2\n\n"
+             "  eclictl nodes heartbeats node-ams-2 --since 30m\n\n  eclictl nodes heartbeats 2 --since 7d -o json")
+@command()
+def heartbeats(
+    node: Annotated[str, typer.Argument(metavar="ID|NAME", help="Node id, name, Wings UUID or FQDN.")],
+    since: Annotated[str, typer.Option("--since", help="How far back: 30m, 6h, 2d (max 7d) or an ISO time.",
+                                       rich_help_panel=FILTER_PANEL)] = "24h",
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Only the newest N pings.",
+                                                 rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+) -> Any:
+    """The panel's pings of one node (30 s apart), oldest first, with a latency sparkline on a terminal."""
+    from eclictl.context import current
+    from eclictl.output.render import View
+
+    ctx = current()
+    back = _since_seconds(since)
+    if limit is not None and limit < 1:
+        raise UsageError("--limit must be at least 1")
+    ident = _node_id(ctx, node)
+    window = "24h" if back <= 86400 else "7d"
+    body = _get_dated(ctx, f"{PATH}/{ident}/heartbeats", {"window": window})
+    body = body if isinstance(body, dict) else {}
+    points = [p for p in body.get("points") or [] if isinstance(p, dict)]
+    cutoff = back
+    kept = [p for p in points if (_seconds_ago(p.get("timestamp")) or 0) <= cutoff]
+    if limit is not None:
+        kept = kept[-limit:]
+    if ctx.io.stderr_tty and kept:
+        ms = [p.get("responseMs") for p in kept]
+        nums = [v for v in ms if isinstance(v, (int, float))]
+        ctx.io.stderr.write(f"latency {sparkline(ms[-80:])}  min {min(nums, default=0)} ms · "
+                            f"max {max(nums, default=0)} ms · {len(kept)} pings\n")
+    summary = body.get("summary") if isinstance(body.get("summary"), dict) else {}
+    return View(kept, columns=POINT_COLUMNS, id_field="timestamp", empty="no pings in that window",
+                json_data={"node": ident, "points": kept, "summary": summary})
+
+
+# -- create / edit / delete ------------------------------------------------------------------
+
+def _text(raw: str) -> Any:
+    return raw if raw != "" else None
+
+
+def _int_in(lo: int, hi: int) -> Callable[[str], Any]:
+    def conv(raw: str) -> Any:
+        if raw.strip().lower() in ("null", "none", ""):
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(f"an integer {lo}-{hi}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"an integer {lo}-{hi}")
+        return value
+    return conv
+
+
+def _number(raw: str) -> Any:
+    if raw.strip().lower() in ("null", "none", ""):
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError("a number") from None
+    return int(value) if value.is_integer() else value
+
+
+def _bool(raw: str) -> bool:
+    low = raw.strip().lower()
+    if low in ("true", "yes", "1", "on"):
+        return True
+    if low in ("false", "no", "0", "off"):
+        return False
+    raise ValueError("true or false")
+
+
+def _enum(*choices: str) -> Callable[[str], str]:
+    def conv(raw: str) -> str:
+        if raw not in choices:
+            raise ValueError("one of " + ", ".join(choices))
+        return raw
+    return conv
+
+
+def _uuid(raw: str) -> Any:
+    if raw == "":
+        return ""
+    if not re.fullmatch(r"[0-9a-fA-F]{32}", raw.replace("-", "")):
+        raise ValueError("a Wings node UUID (32 hex digits, dashes allowed)")
+    return raw
+
+
+def _cidr6(raw: str) -> Any:
+    import ipaddress
+
+    if raw == "":
+        return ""
+    try:
+        net = ipaddress.ip_network(raw, strict=False)
+    except ValueError:
+        raise ValueError("an IPv6 CIDR like 2001:db8::/48") from None
+    if net.version != 6 or "/" not in raw:
+        raise ValueError("an IPv6 CIDR like 2001:db8::/48")
+    return raw
+
+
+def _ports(raw: str) -> Any:
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    if not all(p.isdigit() and 1 <= int(p) <= 65535 for p in parts):
+        raise ValueError("comma-separated ports")
+    return ",".join(parts)
+
+
+#: Writable fields (nodes.md §4.2) and how a `--set` value is checked; the second item says
+#: whether POST accepts it (the rest are PUT-only).
+FIELDS: dict[str, tuple[Callable[[str], Any], bool]] = {
+    "name": (str, True), "url": (str, True), "nodeId": (_uuid, True), "provider": (_enum(*PROVIDERS), True),
+    "nodeType": (_enum(*NODE_TYPES), True), "backendWingsUrl": (_text, True), "fqdn": (_text, True),
+    "allowedOrigin": (_text, True), "deploymentNotice": (_text, True), "ipv6Subnet": (_cidr6, True),
+    "ipv6ExcludedPorts": (_ports, True), "ipv6ReservedCount": (_int_in(0, 10000), True),
+    "portRangeStart": (_int_in(1, 65535), True), "portRangeEnd": (_int_in(1, 65535), True),
+    "sftpPort": (_int_in(1, 65535), True), "sftpProxyPort": (_int_in(1, 65535), True), "useSSL": (_bool, True),
+    "deploymentsDisabled": (_bool, True), "proxmoxHost": (_text, True), "proxmoxRealm": (_text, True),
+    "proxmoxNode": (_text, True), "proxmoxStorage": (_text, True), "proxmoxBridge": (_text, True),
+    "orgId": (_int_in(0, 2**31 - 1), False), "defaultIp": (_text, False), "cost": (_number, False),
+    "memory": (_int_in(0, 2**31 - 1), False), "disk": (_int_in(0, 2**31 - 1), False),
+    "cpu": (_int_in(0, 2**31 - 1), False), "serverLimit": (_int_in(0, 2**31 - 1), False),
+}
+
+
+def _assignments(pairs: list[str], *, creating: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise UsageError(f"--set expects field=value, got '{pair}'")
+        key, raw = (s.strip() for s in pair.split("=", 1))
+        if key in NODE_SECRETS:
+            raise UsageError(f"'{key}' is a secret and cannot be set with --set",
+                             hint="the token cannot be changed through the API; create uses --token")
+        if key not in FIELDS:
+            raise UsageError(f"unknown node field '{key}'", hint="fields: " + ", ".join(sorted(FIELDS)))
+        conv, on_create = FIELDS[key]
+        if creating and not on_create:
+            raise UsageError(f"'{key}' can only be set after creation", hint="use `eclictl nodes edit`")
+        try:
+            out[key] = conv(raw)
+        except ValueError as exc:
+            raise UsageError(f"{key} must be {exc}") from None
+    return out
+
+
+def _check_ranges(body: dict[str, Any]) -> None:
+    start, end = body.get("portRangeStart"), body.get("portRangeEnd")
+    if isinstance(start, int) and isinstance(end, int) and start > end:
+        raise UsageError("portRangeStart must be less than or equal to portRangeEnd")
+
+
+def _named(**values: Any) -> list[str]:
+    return [f"{k}={'true' if v is True else 'false' if v is False else v}" for k, v in values.items()
+            if v is not None]
+
+
+def _read_token(ctx: Any, token: str | None, generate: bool) -> str:
+    if generate == (token is not None):
+        raise UsageError("give exactly one of --token and --generate-token")
+    if token == "-":
+        token = ctx.io.stdin.read().strip()
+        if not token:
+            raise UsageError("no token on stdin")
+    if token is not None:
+        return token
+    body = ctx.api.request("GET", f"{PATH}/generate-token", keep=frozenset({"token"})).data
+    value = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(value, str) or not value:
+        raise UsageError("the panel did not return a token")
+    return value
+
+
+def _node_view(body: Any, fallback: dict[str, Any]) -> Any:
+    node = body.get("node") if isinstance(body, dict) else None
+    return detail_view(NODES, clean(node) if isinstance(node, dict) else fallback)
+
+
+NameOpt = Annotated[Optional[str], typer.Option("--name", help="Unique node name.", rich_help_panel=NEW_PANEL,
+                                                show_default=False)]
+UrlOpt = Annotated[Optional[str], typer.Option("--url", help="Public Wings URL, e.g. https://fra1.example:8080.",
+                                               rich_help_panel=NEW_PANEL, show_default=False)]
+FqdnOpt = Annotated[Optional[str], typer.Option("--fqdn", help="Node host name.", rich_help_panel=NEW_PANEL,
+                                                show_default=False)]
+TypeOpt = Annotated[Optional[str], typer.Option("--type", help="free, paid, free_and_paid or enterprise.",
+                                                rich_help_panel=NEW_PANEL, show_default=False)]
+UuidOpt = Annotated[Optional[str], typer.Option("--uuid", help="Wings node UUID (nodeId).",
+                                                rich_help_panel=NEW_PANEL, show_default=False)]
+DeployOpt = Annotated[Optional[bool], typer.Option("--deployments/--no-deployments",
+                                                   help="Allow new servers on this node.",
+                                                   rich_help_panel=NEW_PANEL, show_default=False)]
+SetOpt = Annotated[Optional[list[str]], typer.Option("--set", metavar="FIELD=VALUE",
+                                                     help="Any writable field, typed and checked before sending.",
+                                                     rich_help_panel=NEW_PANEL, show_default=False)]
+
+
+@app.command("create", epilog="Examples:\n\n  eclictl nodes create --name node-fra-2 --url https://fra2.example:8080 "
+             "--generate-token\n\n  echo \"$WINGS_TOKEN\" | eclictl nodes create --name fra-3 --url https://fra3.example:8080 "
+             "--token - --type paid --set portRangeStart=25565 --set portRangeEnd=25665")
+@command()
+def create(
+    name: NameOpt = None,
+    url: UrlOpt = None,
+    token: Annotated[Optional[str], typer.Option("--token", help="The Wings token; '-' reads it from stdin.",
+                                                 rich_help_panel=NEW_PANEL, show_default=False)] = None,
+    generate_token: Annotated[bool, typer.Option("--generate-token", help="Let the panel mint a random token "
+                                                 "(read it later with `eclictl nodes token`).",
+                                                 rich_help_panel=NEW_PANEL)] = False,
+    fqdn: FqdnOpt = None,
+    node_type: TypeOpt = None,
+    uuid: UuidOpt = None,
+    deployments: DeployOpt = None,
+    assignments: SetOpt = None,
+    dry_run: DryRunOpt = False,
+) -> Any:
+    """Register a node; every field is validated first (the panel saves before it validates)."""
+    from eclictl.context import current
+
+    ctx = current()
+    pairs = _named(name=name, url=url, fqdn=fqdn, nodeType=node_type, nodeId=uuid,
+                   deploymentsDisabled=None if deployments is None else not deployments) + list(assignments or [])
+    body = _assignments(pairs, creating=True)
+    if not body.get("name") or not body.get("url"):
+        raise UsageError("--name and --url are required")
+    if body.get("provider") == "proxmox":
+        raise UsageError("Proxmox nodes need a secret; create them in the web portal")
+    _check_ranges(body)
+    if dry_run:
+        return detail_view(NODES, body)
+    body["token"] = _read_token(ctx, token, generate_token)
+    answer = ctx.api.post(PATH, body)
+    ctx.info("node created; show its Wings token with `eclictl nodes token <id>`")
+    return _node_view(answer, {k: v for k, v in body.items() if k != "token"})
+
+
+@app.command("edit", epilog="Examples:\n\n  eclictl nodes edit node-fra-1 --no-deployments "
+             "--set deploymentNotice='Maintenance until 18:00'\n\n  eclictl nodes edit 3 --set serverLimit=80 --set cost=49.5")
+@command()
+def edit(
+    node: Annotated[str, typer.Argument(metavar="ID|NAME", help="Node id, name, Wings UUID or FQDN.")],
+    name: NameOpt = None,
+    url: UrlOpt = None,
+    fqdn: FqdnOpt = None,
+    node_type: TypeOpt = None,
+    uuid: UuidOpt = None,
+    deployments: DeployOpt = None,
+    assignments: SetOpt = None,
+) -> Any:
+    """Change node settings (`PUT /api/nodes/:id`); the token cannot be changed this way."""
+    from eclictl.context import current
+
+    ctx = current()
+    pairs = _named(name=name, url=url, fqdn=fqdn, nodeType=node_type, nodeId=uuid,
+                   deploymentsDisabled=None if deployments is None else not deployments) + list(assignments or [])
+    body = _assignments(pairs, creating=False)
+    if not body:
+        raise UsageError("nothing to change", hint="pass --set field=value or a named option")
+    _check_ranges(body)
+    ident = _node_id(ctx, node)  # always the numeric id: a UUID makes the panel answer "node": null
+    answer = ctx.api.put(f"{PATH}/{ident}", body)
+    if not (isinstance(answer, dict) and isinstance(answer.get("node"), dict)):
+        again = ctx.api.get(f"{PATH}/{ident}")
+        return detail_view(NODES, clean(again) if isinstance(again, dict) else {"id": ident, **body})
+    return _node_view(answer, {"id": ident, **body})
+
+
+@app.command("delete", epilog="Examples:\n\n  eclictl nodes delete 7 --yes\n\n"
+             "  eclictl nodes list --unhealthy -o ids | eclictl nodes delete - --yes")
+@command()
+def delete(
+    refs: Annotated[list[str], typer.Argument(metavar="ID|NAME...", help="Nodes; '-' reads ids from stdin.")],
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+) -> Any:
+    """Delete nodes (fails while servers are still mapped to the node; move them first)."""
+    from eclictl.api.errors import ApiServerError
+    from eclictl.bulk import BulkRunner, finish
+    from eclictl.context import current
+    from eclictl.output.render import View
+
+    ctx = current()
+    items = ctx.read_ids(refs)
+    if not items:
+        raise UsageError("no nodes given")
+    if dry_run:
+        return View([{"item": i, "action": "delete"} for i in items], id_field="item")
+    ctx.confirm(f"Delete {len(items)} node(s): {', '.join(items[:10])}? Servers on them lose their node.",
+                yes=yes, what="delete nodes")
+
+    def one(ref: str) -> Any:
+        ident = _node_id(ctx, ref)
+        try:
+            ctx.api.delete(f"{PATH}/{ident}")
+        except ApiServerError as exc:
+            raise ApiServerError(f"{exc.message} (servers still mapped to node {ident}? move or delete them first)",
+                                 status=exc.status, method=exc.method, path=exc.path, body=exc.body) from None
+        return None
+
+    finish(ctx, BulkRunner(ctx).run("delete nodes", items, one))
+    return None
+
+
+# -- the one secret --------------------------------------------------------------------------
+
+@app.command("token", epilog="Examples:\n\n  eclictl nodes token 3\n\n  eclictl nodes token node-fra-1 --no-redact "
+             "| wl-copy")
+@command()
+def token(node: Annotated[str, typer.Argument(metavar="ID|NAME", help="Node id, name, Wings UUID or FQDN.")]) -> Any:
+    """Print the node's Wings token (a secret: only this command shows it; refused under --redact)."""
+    from eclictl.context import current
+    from eclictl.output.render import View
+
+    ctx = current()
+    _redact_guard(ctx)
+    ident = _node_id(ctx, node)
+    body = ctx.api.request("GET", f"{PATH}/{ident}/token", keep=frozenset({"token"})).data
+    value = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(value, str) or not value:
+        raise NotFoundError(f"the panel returned no token for node {ident}")
+    return View(value, json_data={"id": ident, "token": value})
