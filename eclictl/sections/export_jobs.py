@@ -170,7 +170,7 @@ def download_to_file(ctx: Any, path: str, *, dest: Path | None, force: bool, def
         raise UsageError(f"directory {directory} does not exist")
     fd, tmp_name = tempfile.mkstemp(prefix=".eclictl-", suffix=".part", dir=directory)
     tmp = Path(tmp_name)
-    progress = _progress_bar(ctx, Path(default_name).name)
+    progress = download_progress(ctx, Path(default_name).name)
     try:
         with os.fdopen(fd, "wb") as handle:
             size, disposition = ctx.api.download(path, handle, params=params,
@@ -212,5 +212,6 @@ class _Bar:
         self.progress.stop()
 
 
-def _progress_bar(ctx: Any, label: str) -> _Bar | None:
+def download_progress(ctx: Any, label: str) -> _Bar | None:
+    """A byte-count progress bar on a terminal (None on a pipe); shared by every download verb."""
     return _Bar(ctx, label) if ctx.io.stderr_tty else None

@@ -1,0 +1,401 @@
+"""Databases tab: `/api/admin/database-hosts*`, `/api/admin/databases` (../shared/api/other-sections.md §10).
+
+The panel checks `databases:read` (GET) / `databases:write` (the rest) against the *user*: an API key
+works only when its owner is root, whatever its type. A denial arrives as **422 `Request error`**
+(declared 403 schema, empty body); on these routes 422 has no other cause, so it is reported as a
+permission error (exit 5). Host passwords are credentials: the panel answers `"***"`, and eclictl drops
+the field anyway; new passwords are read from a file or stdin, never from the command line.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from eclictl.errors import NotFoundError, RejectedError, UsageError
+from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.output.columns import Col
+from eclictl.sections._spec import FILTER_PANEL, Filter, Section, build, detail_view, list_view, register
+
+HOSTS_PATH = "/api/admin/database-hosts"
+DBS_PATH = "/api/admin/databases"
+HOST_PANEL = "Host"
+#: Credential fields never rendered, whatever the panel sends.
+CREDENTIALS = frozenset({"password", "rootPassword", "passwordHash"})
+WebOpt = Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")]
+
+HOSTS = Section(
+    name="databases hosts",
+    help="Database hosts (MariaDB/MySQL servers): list, show, create, edit, delete, test.",
+    path=HOSTS_PATH,
+    columns=(Col("id"), Col("name"), Col("host"), Col("port"), Col("username", "USER"), Col("nodeId", "NODE"),
+             Col("maxDatabases", "MAX DBS"), Col("createdAt", "CREATED")),
+    delete_path=f"{HOSTS_PATH}/{{id}}",
+    permission="databases:read",
+    tab="databases",
+    sensitive={"username": "pii"},
+    verbs=("list", "show"),
+    searchable=False,
+    examples=("eclictl databases hosts list", "eclictl databases hosts show fra-mariadb -o json"),
+)
+DATABASES = Section(
+    name="databases",
+    help="Databases: server databases and the database hosts they live on.",
+    path=DBS_PATH,
+    columns=(Col("id"), Col("name"), Col("label"), Col("username", "USER"), Col("serverUuid", "SERVER"),
+             Col("hostId", "HOST"), Col("createdAt", "CREATED")),
+    name_fields=("name",),
+    permission="databases:read",
+    tab="databases",
+    sensitive={"username": "pii"},
+    filters=(Filter("server", "Only databases of this server UUID.", field="serverUuid"),
+             Filter("host", "Only databases on this host id or name.", field="hostId")),
+    verbs=("list",),
+    searchable=False,
+    examples=("eclictl databases list", "eclictl databases list --host fra-mariadb -o json"),
+)
+
+app = build(replace(DATABASES, verbs=()))
+hosts_app = build(replace(HOSTS, verbs=()))
+register(DATABASES)  # the verbs below are hand-written (422 = denied, credentials dropped)
+register(HOSTS)
+app.add_typer(hosts_app, name="hosts")
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+def _call(ctx: Any, method: str, path: str, body: Any = None) -> Any:
+    """One request; the panel's 422 denial on these routes becomes a permission error (exit 5)."""
+    from eclictl.api.errors import ApiPermissionError, ApiValidationError
+
+    try:
+        return ctx.api.request(method, path, json_body=body).data
+    except ApiValidationError as exc:
+        if exc.status != 422:
+            raise
+        level = "read" if method == "GET" else "write"
+        raise ApiPermissionError(
+            f"denied: the panel answers 422 'Request error' when databases:{level} is missing",
+            status=422, method=method, path=path, body=exc.body,
+            hint="these routes check the user: use a root-owned key or a login holding databases:*") from None
+
+
+def _clean(row: Any) -> Any:
+    if isinstance(row, dict):
+        return {k: v for k, v in row.items() if k not in CREDENTIALS}
+    return row
+
+
+def _hosts(ctx: Any) -> list[dict[str, Any]]:
+    body = _call(ctx, "GET", HOSTS_PATH)
+    rows = body if isinstance(body, list) else []
+    return [_clean(r) for r in rows if isinstance(r, dict)]
+
+
+def _find_host(ctx: Any, ref: str) -> dict[str, Any]:
+    rows = _hosts(ctx)
+    if ref.isdigit():
+        hit = next((r for r in rows if str(r.get("id")) == ref), None)
+        if hit is not None:
+            return hit
+    named = [r for r in rows if str(r.get("name", "")) == ref]
+    if len(named) > 1:
+        raise RejectedError(f"'{ref}' matches several database hosts: "
+                            f"{', '.join(str(r.get('id')) for r in named)}", hint="use the id")
+    if not named:
+        raise NotFoundError(f"no database host '{ref}'")
+    return named[0]
+
+
+def _host_id(ctx: Any, ref: str) -> int:
+    return int(ref) if ref.isdigit() else int(_find_host(ctx, ref)["id"])
+
+
+_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+
+
+def check_host(host: str) -> str:
+    """A host name or IP address; no scheme, port or path (they go in their own options)."""
+    value = host.strip()
+    try:
+        ipaddress.ip_address(value)
+        return value
+    except ValueError:
+        pass
+    labels = value.rstrip(".").split(".")
+    if not value or len(value) > 253 or not all(_LABEL.match(label) for label in labels):
+        raise UsageError(f"--host must be a host name or IP address (no scheme, port or path), got '{host}'")
+    return value
+
+
+def check_port(port: int) -> int:
+    if not 1 <= port <= 65535:
+        raise UsageError(f"--port must be 1-65535, got {port}")
+    return port
+
+
+def read_password(ctx: Any, password: Optional[str], password_file: Optional[Path], *, required: bool) -> str | None:
+    """The new password from `--password -` (stdin) or `--password-file`; never a visible argument."""
+    if password is not None and password != "-":
+        raise UsageError("refusing a password on the command line (shell history, ps): "
+                         "use --password - to read stdin, or --password-file FILE")
+    if password is not None and password_file is not None:
+        raise UsageError("give one of --password - or --password-file, not both")
+    if password == "-":
+        text = ctx.io.stdin.read()
+    elif password_file is not None:
+        try:
+            text = password_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read --password-file: {exc.strerror or exc}") from None
+    elif required:
+        raise UsageError("a password is required: --password - (stdin) or --password-file FILE")
+    else:
+        return None
+    value = text.rstrip("\r\n")
+    if not value:
+        raise UsageError("the password is empty")
+    return value
+
+
+def _host_detail(record: Any) -> Any:
+    return detail_view(HOSTS, _clean(record))
+
+
+PasswordOpt = Annotated[Optional[str], typer.Option(
+    "--password", metavar="-", help="Read the password from stdin ('-' only; never type it as an argument).",
+    rich_help_panel=HOST_PANEL, show_default=False)]
+PasswordFileOpt = Annotated[Optional[Path], typer.Option(
+    "--password-file", metavar="FILE", help="Read the password from FILE (first line, trailing newline dropped).",
+    rich_help_panel=HOST_PANEL, show_default=False, dir_okay=False)]
+
+
+# -- databases list --------------------------------------------------------------------------
+
+@app.command("list", epilog="Examples:\n\n  eclictl databases list\n\n"
+             "  eclictl databases list --host fra-mariadb -o json\n\n"
+             "  eclictl databases list --server 1b7c2f0e-... --limit 5")
+@command()
+def databases_list(
+    server: Annotated[Optional[str], typer.Option("--server", help="Only databases of this server UUID.",
+                                                  rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    host: Annotated[Optional[str], typer.Option("--host", help="Only databases on this host id or name.",
+                                                rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Show at most N rows.",
+                                                 show_default=False)] = None,
+    all_rows: Annotated[bool, typer.Option("--all", help="Fetch everything (the panel never pages).")] = False,
+    web: WebOpt = False,
+) -> Any:
+    """List every server database, newest first (filters apply client-side: the route has none)."""
+    from eclictl.context import current
+
+    ctx = current()
+    if web:
+        from eclictl.weblinks import open_tab
+
+        return open_tab(ctx, "databases")
+    if limit is not None and limit < 1:
+        raise UsageError("--limit must be at least 1")
+    host_id = _host_id(ctx, host) if host else None
+    body = _call(ctx, "GET", DBS_PATH)
+    rows = [_clean(r) for r in (body if isinstance(body, list) else []) if isinstance(r, dict)]
+    if server:
+        rows = [r for r in rows if str(r.get("serverUuid", "")).lower() == server.lower()]
+    if host_id is not None:
+        rows = [r for r in rows if str(r.get("hostId")) == str(host_id)]
+    return list_view(DATABASES, rows[:limit] if limit else rows)
+
+
+# -- hosts -----------------------------------------------------------------------------------
+
+@hosts_app.command("list", epilog="Examples:\n\n  eclictl databases hosts list\n\n"
+                   "  eclictl databases hosts list --node 2 -o json")
+@command()
+def hosts_list(
+    node: Annotated[Optional[int], typer.Option("--node", help="Only hosts bound to this node id.",
+                                                rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Show at most N rows.",
+                                                 show_default=False)] = None,
+    all_rows: Annotated[bool, typer.Option("--all", help="Fetch everything (the panel never pages).")] = False,
+    web: WebOpt = False,
+) -> Any:
+    """List database hosts (passwords are never shown)."""
+    from eclictl.context import current
+
+    ctx = current()
+    if web:
+        from eclictl.weblinks import open_tab
+
+        return open_tab(ctx, "databases")
+    if limit is not None and limit < 1:
+        raise UsageError("--limit must be at least 1")
+    rows = _hosts(ctx)
+    if node is not None:
+        rows = [r for r in rows if r.get("nodeId") == node]
+    return list_view(HOSTS, rows[:limit] if limit else rows)
+
+
+@hosts_app.command("show", epilog="Examples:\n\n  eclictl databases hosts show 1\n\n"
+                   "  eclictl databases hosts show fra-mariadb -o json")
+@command()
+def hosts_show(ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="Host id or exact name.")]) -> Any:
+    """Show one database host (picked from the host list; there is no show route)."""
+    from eclictl.context import current
+
+    return _host_detail(_find_host(current(), ref))
+
+
+@hosts_app.command("create", epilog="Examples:\n\n  eclictl databases hosts create --name fra-2 --host "
+                   "db2.fra.example.com --username root --password-file ./root.pw\n\n"
+                   "  pass show db/fra-2 | eclictl databases hosts create --name fra-2 --host 10.0.0.5 "
+                   "--port 3307 --username panel --password - --node 3 --max-databases 200")
+@command()
+def hosts_create(
+    name: Annotated[str, typer.Option("--name", help="Display name.", rich_help_panel=HOST_PANEL)],
+    host: Annotated[str, typer.Option("--host", help="Host name or IP address of the MariaDB/MySQL server.",
+                                      rich_help_panel=HOST_PANEL)],
+    username: Annotated[str, typer.Option("--username", help="A user allowed to create databases and users.",
+                                          rich_help_panel=HOST_PANEL)],
+    password: PasswordOpt = None,
+    password_file: PasswordFileOpt = None,
+    port: Annotated[int, typer.Option("--port", help="TCP port.", rich_help_panel=HOST_PANEL)] = 3306,
+    node: Annotated[Optional[int], typer.Option("--node", help="Bind to this node id (servers on it use this "
+                                                "host first).", rich_help_panel=HOST_PANEL,
+                                                show_default=False)] = None,
+    max_databases: Annotated[int, typer.Option("--max-databases", help="Capacity; 0 = unlimited.",
+                                               rich_help_panel=HOST_PANEL)] = 0,
+) -> Any:
+    """Add a database host; the panel connects with these credentials first and refuses if it cannot."""
+    from eclictl.context import current
+
+    ctx = current()
+    if not name.strip() or not username.strip():
+        raise UsageError("--name and --username must not be empty")
+    body: dict[str, Any] = {"name": name.strip(), "host": check_host(host), "port": check_port(port),
+                            "username": username.strip()}
+    if node is not None:
+        if node < 1:
+            raise UsageError("--node must be a node id (1 or more)")
+        body["nodeId"] = node
+    if max_databases < 0:
+        raise UsageError("--max-databases must be 0 (unlimited) or more")
+    body["maxDatabases"] = max_databases
+    body["password"] = read_password(ctx, password, password_file, required=True)
+    answer = _call(ctx, "POST", HOSTS_PATH, body)
+    if not isinstance(answer, dict) or answer.get("id") is None:
+        answer = next((r for r in _hosts(ctx) if r.get("name") == body["name"] and r.get("host") == body["host"]),
+                      {k: v for k, v in body.items() if k != "password"})
+    return _host_detail(answer)
+
+
+@hosts_app.command("edit", epilog="Examples:\n\n  eclictl databases hosts edit fra-mariadb --max-databases 500\n\n"
+                   "  eclictl databases hosts edit 2 --password-file ./new.pw")
+@command()
+def hosts_edit(
+    ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="Host id or exact name.")],
+    name: Annotated[Optional[str], typer.Option("--name", help="New display name.", rich_help_panel=HOST_PANEL,
+                                                show_default=False)] = None,
+    host: Annotated[Optional[str], typer.Option("--host", help="New host name or IP.", rich_help_panel=HOST_PANEL,
+                                                show_default=False)] = None,
+    port: Annotated[Optional[int], typer.Option("--port", help="New TCP port.", rich_help_panel=HOST_PANEL,
+                                                show_default=False)] = None,
+    username: Annotated[Optional[str], typer.Option("--username", help="New user name.",
+                                                    rich_help_panel=HOST_PANEL, show_default=False)] = None,
+    password: PasswordOpt = None,
+    password_file: PasswordFileOpt = None,
+    node: Annotated[Optional[int], typer.Option("--node", help="Bind to this node id (the panel cannot unbind).",
+                                                rich_help_panel=HOST_PANEL, show_default=False)] = None,
+    max_databases: Annotated[Optional[int], typer.Option("--max-databases", help="Capacity; 0 = unlimited.",
+                                                         rich_help_panel=HOST_PANEL, show_default=False)] = None,
+) -> Any:
+    """Change a database host; unlike create, the panel does not test the new settings (run `test`)."""
+    from eclictl.context import current
+
+    ctx = current()
+    body: dict[str, Any] = {}
+    if name is not None:
+        if not name.strip():
+            raise UsageError("--name must not be empty")
+        body["name"] = name.strip()
+    if host is not None:
+        body["host"] = check_host(host)
+    if port is not None:
+        body["port"] = check_port(port)
+    if username is not None:
+        if not username.strip():
+            raise UsageError("--username must not be empty")
+        body["username"] = username.strip()
+    if node is not None:
+        if node < 1:
+            raise UsageError("--node must be a node id (1 or more); the panel cannot unbind a host")
+        body["nodeId"] = node
+    if max_databases is not None:
+        if max_databases < 0:
+            raise UsageError("--max-databases must be 0 (unlimited) or more")
+        body["maxDatabases"] = max_databases
+    secret = read_password(ctx, password, password_file, required=False)
+    if secret is not None:
+        if secret == "***":
+            raise UsageError("'***' is the panel's placeholder and would be ignored; give the real password")
+        body["password"] = secret
+    if not body:
+        raise UsageError("nothing to change: give at least one option (see --help)")
+    ident = _host_id(ctx, ref)
+    answer = _call(ctx, "PUT", f"{HOSTS_PATH}/{ident}", body)
+    if not isinstance(answer, dict) or answer.get("id") is None:
+        answer = _find_host(ctx, str(ident))
+    if "host" in body or "port" in body or "username" in body or "password" in body:
+        ctx.info(f"the panel did not test the new settings: eclictl databases hosts test {ident}")
+    return _host_detail(answer)
+
+
+@hosts_app.command("test", epilog="Examples:\n\n  eclictl databases hosts test fra-mariadb\n\n"
+                   "  eclictl databases hosts list -o ids | xargs -n1 eclictl databases hosts test")
+@command()
+def hosts_test(ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="Host id or exact name.")]) -> Any:
+    """Check that the panel can log in to the host and run SELECT 1 (exit 7 when it cannot)."""
+    from eclictl.api.errors import ApiValidationError
+    from eclictl.context import current
+
+    ctx = current()
+    ident = _host_id(ctx, ref)
+    try:
+        answer = _call(ctx, "POST", f"{HOSTS_PATH}/{ident}/test")
+    except ApiValidationError as exc:
+        raise RejectedError(f"database host {ref}: {exc.message}",
+                            hint="check host, port and credentials: eclictl databases hosts edit") from None
+    answer = answer if isinstance(answer, dict) else {}
+    return {"id": ident, "success": bool(answer.get("success", True)),
+            "message": answer.get("message") or "Connection successful"}
+
+
+@hosts_app.command("delete", epilog="Examples:\n\n  eclictl databases hosts delete 3 --yes\n\n"
+                   "  eclictl databases hosts delete legacy old-nyc --yes")
+@command()
+def hosts_delete(
+    refs: Annotated[list[str], typer.Argument(metavar="ID|NAME...", help="Host ids or names; '-' reads stdin.")],
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+) -> Any:
+    """Delete database hosts (the panel refuses hosts that still hold databases: 409)."""
+    from eclictl.bulk import BulkRunner, finish
+    from eclictl.context import current
+    from eclictl.output.render import View
+
+    ctx = current()
+    items = ctx.read_ids(refs)
+    if dry_run:
+        return View([{"item": i, "action": "delete database host"} for i in items], id_field="item")
+    ctx.confirm(f"Delete {len(items)} database host(s): {', '.join(items[:10])}?", yes=yes,
+                what="delete database hosts")
+
+    def one(item: str) -> Any:
+        return _call(ctx, "DELETE", f"{HOSTS_PATH}/{_host_id(ctx, item)}")
+
+    finish(ctx, BulkRunner(ctx).run("delete database hosts", items, one))
+    return None

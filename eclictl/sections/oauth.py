@@ -1,0 +1,210 @@
+"""OAuth tab: `/api/oauth/apps*` (../shared/api/other-sections.md §9, feature `oauth`).
+
+There are no admin OAuth routes: staff use the normal app routes, where `admin:oauth` lists every app
+and `oauth:manage`/`admin:oauth` may change any app (a user-based check: an API key counts only when
+its owner is root; otherwise you see and change only your own apps). A client secret is shown once,
+by `create` and `rotate-secret`; the PUT answer's `clientSecretHash` and the owner's full user row are
+dropped here. Secret policy: under --redact these two verbs refuse to run (before any request)
+unless the output is `-o json` into a pipe, e.g. straight into a secret store.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from eclictl.errors import UsageError
+from eclictl.options import YesOpt, command
+from eclictl.output.columns import Col
+from eclictl.sections._spec import Filter, build, detail_view
+from eclictl.sections.ai import ScrubbedSection, scrub
+
+APPS_PATH = "/api/oauth/apps"
+APP_PANEL = "App"
+SCOPES = ("profile", "email", "servers:read", "servers:write", "orgs:read", "billing:read", "admin")
+GRANTS = ("authorization_code", "client_credentials", "refresh_token")
+ONCE_NOTE = "store it now; it cannot be shown again"
+
+class _AppSection(ScrubbedSection):
+    scrub_urls = False  # redirect URIs are shown as registered (they carry no credentials)
+
+
+OAUTH = _AppSection(
+    name="oauth",
+    help="OAuth apps: list, show, create, edit, rotate-secret, delete (feature 'oauth').",
+    path=APPS_PATH,
+    columns=(Col("id"), Col("name"), Col("clientId", "CLIENT ID"), Col("active"), Col("allowedScopes", "SCOPES"),
+             Col("createdAt", "CREATED")),
+    name_fields=("name", "clientId"),
+    delete_path=f"{APPS_PATH}/{{id}}",
+    permission="admin:oauth",
+    tab="oauth",
+    filters=(Filter("active", "Only active (true) or disabled (false) apps.", field="active"),),
+    examples=("eclictl oauth list", "eclictl oauth list --active false -o json",
+              "eclictl oauth show 'Discord Bot'", "eclictl oauth show 2 -o json",
+              "eclictl oauth delete 3 --yes", "eclictl oauth list --active false -o ids | eclictl oauth delete - --yes"),
+)
+app = build(OAUTH)
+
+
+def _check_values(values: Optional[list[str]], allowed: tuple[str, ...], flag: str) -> Optional[list[str]]:
+    if values is None:
+        return None
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise UsageError(f"unknown {flag} '{bad[0]}' (the panel would drop it silently)",
+                         hint=f"one of: {', '.join(allowed)}")
+    return list(dict.fromkeys(values))
+
+
+def _check_uris(uris: Optional[list[str]]) -> Optional[list[str]]:
+    if uris is None:
+        return None
+    from urllib.parse import urlsplit
+
+    for uri in uris:
+        if not urlsplit(uri).scheme or not urlsplit(uri).netloc:
+            raise UsageError(f"--redirect-uri must be an absolute URL, got '{uri}'")
+    return list(dict.fromkeys(uris))
+
+
+def _guard_secret_output(ctx: Any) -> None:
+    """A new secret must reach its reader: under --redact only `-o json` into a pipe is allowed."""
+    if "pii" in ctx.redact_categories() and not (ctx.output_format == "json" and not ctx.io.stdout_tty):
+        raise UsageError("refusing to print a new client secret under --redact",
+                         hint="use --no-redact, or -o json piped into your secret store")
+
+
+def _public(body: Any) -> dict[str, Any]:
+    """An app record without the secret hash and the embedded owner row (kept as ownerId)."""
+    body = body if isinstance(body, dict) else {}
+    out = {k: v for k, v in scrub(body, urls=False).items() if k not in ("owner", "user")}
+    owner = body.get("owner") if isinstance(body.get("owner"), dict) else body.get("user")
+    if isinstance(owner, dict) and owner.get("id") is not None and "ownerId" not in out:
+        out["ownerId"] = owner.get("id")
+    return out
+
+
+UriOpt = Annotated[Optional[list[str]], typer.Option(
+    "--redirect-uri", help="Allowed redirect URI (repeat; replaces the list).", rich_help_panel=APP_PANEL,
+    show_default=False)]
+ScopeOpt = Annotated[Optional[list[str]], typer.Option(
+    "--scope", help=f"Allowed scope (repeat): {', '.join(SCOPES)}.", rich_help_panel=APP_PANEL, show_default=False)]
+GrantOpt = Annotated[Optional[list[str]], typer.Option(
+    "--grant-type", help=f"Grant type (repeat): {', '.join(GRANTS)}.", rich_help_panel=APP_PANEL,
+    show_default=False)]
+DescOpt = Annotated[Optional[str], typer.Option("--description", help="Description.", rich_help_panel=APP_PANEL,
+                                                show_default=False)]
+LogoOpt = Annotated[Optional[str], typer.Option("--logo-url", help="Logo URL.", rich_help_panel=APP_PANEL,
+                                                show_default=False)]
+PrivacyOpt = Annotated[Optional[str], typer.Option("--privacy-url", help="Privacy policy URL.",
+                                                   rich_help_panel=APP_PANEL, show_default=False)]
+TermsOpt = Annotated[Optional[str], typer.Option("--terms-url", help="Terms of service URL.",
+                                                 rich_help_panel=APP_PANEL, show_default=False)]
+
+
+def _optional(body: dict[str, Any], **values: Any) -> dict[str, Any]:
+    body.update({k: v for k, v in values.items() if v is not None})
+    return body
+
+
+@app.command("create", epilog="Examples:\n\n"
+             "  eclictl oauth create --name 'Billing Dashboard' --redirect-uri https://billing.example.com/cb\n\n"
+             "  eclictl oauth create --name bot --redirect-uri https://bot.example.net/oauth --scope profile "
+             "--scope servers:read -o json | jq -r .clientSecret")
+@command()
+def create(
+    name: Annotated[str, typer.Option("--name", help="App name.", rich_help_panel=APP_PANEL)],
+    redirect_uri: UriOpt = None,
+    scope: ScopeOpt = None,
+    grant_type: GrantOpt = None,
+    description: DescOpt = None,
+    logo_url: LogoOpt = None,
+    privacy_url: PrivacyOpt = None,
+    terms_url: TermsOpt = None,
+) -> Any:
+    """Create an app owned by you and print its client secret once (refused under --redact unless -o json to a pipe)."""
+    from eclictl.context import current
+
+    ctx = current()
+    if not name.strip():
+        raise UsageError("--name must not be empty")
+    uris = _check_uris(redirect_uri)
+    if not uris:
+        raise UsageError("give at least one --redirect-uri")
+    body = _optional({"name": name, "redirectUris": uris}, description=description, logoUrl=logo_url,
+                     privacyPolicyUrl=privacy_url, termsOfServiceUrl=terms_url,
+                     allowedScopes=_check_values(scope, SCOPES, "--scope"),
+                     grantTypes=_check_values(grant_type, GRANTS, "--grant-type"))
+    _guard_secret_output(ctx)
+    answer = ctx.api.request("POST", APPS_PATH, json_body=body, keep=frozenset({"clientSecret"})).data
+    answer = answer if isinstance(answer, dict) else {}
+    out = {k: v for k, v in _public(answer).items() if k != "_note"}
+    if answer.get("clientSecret"):
+        out["clientSecret"] = answer["clientSecret"]
+        ctx.warn(f"the client secret is shown only once: {ONCE_NOTE}")
+    return detail_view(OAUTH, out)
+
+
+@app.command("edit", epilog="Examples:\n\n  eclictl oauth edit 2 --inactive\n\n"
+             "  eclictl oauth edit 'Discord Bot' --redirect-uri https://bot.example.net/cb --scope profile")
+@command()
+def edit(
+    ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="App id, exact name or client id.")],
+    name: Annotated[Optional[str], typer.Option("--name", help="New name.", rich_help_panel=APP_PANEL,
+                                                show_default=False)] = None,
+    redirect_uri: UriOpt = None,
+    scope: ScopeOpt = None,
+    grant_type: GrantOpt = None,
+    description: DescOpt = None,
+    logo_url: LogoOpt = None,
+    privacy_url: PrivacyOpt = None,
+    terms_url: TermsOpt = None,
+    active: Annotated[Optional[bool], typer.Option("--active/--inactive", help="Enable or disable the app "
+                                                   "(disabled apps cannot be authorised).",
+                                                   rich_help_panel=APP_PANEL, show_default=False)] = None,
+) -> Any:
+    """Change an app (yours, or any with oauth:manage/admin:oauth); grant types are checked here, not by the panel."""
+    from eclictl.context import current
+
+    ctx = current()
+    if name is not None and not name.strip():
+        raise UsageError("--name must not be empty")
+    body = _optional({}, name=name, redirectUris=_check_uris(redirect_uri), description=description,
+                     logoUrl=logo_url, privacyPolicyUrl=privacy_url, termsOfServiceUrl=terms_url, active=active,
+                     allowedScopes=_check_values(scope, SCOPES, "--scope"),
+                     grantTypes=_check_values(grant_type, GRANTS, "--grant-type"))
+    if redirect_uri is not None and not body.get("redirectUris"):
+        raise UsageError("--redirect-uri must not be empty")
+    if not body:
+        raise UsageError("nothing to change", hint="see `eclictl oauth edit --help`")
+    ident = OAUTH.resolve_id(ctx.api, ref)
+    answer = ctx.api.put(f"{APPS_PATH}/{ident}", body)
+    record = answer.get("app") if isinstance(answer, dict) and isinstance(answer.get("app"), dict) else None
+    if record is None:
+        record = OAUTH.resolve(ctx.api, str(ident))
+    return detail_view(OAUTH, _public(record))
+
+
+@app.command("rotate-secret", epilog="Examples:\n\n  eclictl oauth rotate-secret 2 --yes\n\n"
+             "  eclictl oauth rotate-secret 'Discord Bot' --yes -o json | jq -r .clientSecret")
+@command()
+def rotate_secret(
+    ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="App id, exact name or client id.")],
+    yes: YesOpt = False,
+) -> Any:
+    """Issue a new client secret (shown once) and revoke every token of the app."""
+    from eclictl.context import current
+
+    ctx = current()
+    _guard_secret_output(ctx)
+    ident = OAUTH.resolve_id(ctx.api, ref)
+    ctx.confirm(f"Rotate the client secret of app {ident}? Every token it issued is revoked.", yes=yes,
+                what="rotate an OAuth client secret")
+    answer = ctx.api.request("POST", f"{APPS_PATH}/{ident}/rotate-secret", keep=frozenset({"clientSecret"})).data
+    answer = answer if isinstance(answer, dict) else {}
+    out: dict[str, Any] = {"id": ident, "clientId": answer.get("clientId"), "clientSecret": answer.get("clientSecret")}
+    if out["clientSecret"]:
+        ctx.warn(f"new client secret issued; all tokens of the app are revoked: {ONCE_NOTE}")
+    return detail_view(OAUTH, out)

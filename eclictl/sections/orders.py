@@ -1,0 +1,451 @@
+"""Orders tab: /api/admin/orders* and /api/admin/payment-methods (../shared/api/other-sections.md §12).
+
+Feature `billing` (503 -> exit 9). The list pages by 50 with `q` (digits = user id, else e-mail
+substring) and `userId`; there is no single-order route, so `show` searches the list. Payment
+routes (confirm/reject, payment methods) accept only a login session (JWT): any API key gets 401.
+Creating an order with a plan applies the plan to the user at once, even while unpaid; deleting an
+order does not undo plan limits.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from eclictl.api.pagination import PageSpec
+from eclictl.errors import NotFoundError, UsageError
+from eclictl.options import SAFETY_PANEL, YesOpt, command
+from eclictl.output.columns import Col
+from eclictl.sections._spec import FILTER_PANEL, Filter, Section, build, detail_view
+
+PATH = "/api/admin/orders"
+METHODS_PATH = "/api/admin/payment-methods"
+ORDER_PANEL = "Order"
+KNOWN_STATUSES = ("pending", "awaiting_payment", "payment_sent", "active", "paid", "completed", "cancelled")
+SENSITIVE = {"paymentTxId": "pii", "cryptoAddress": "pii", "notes": "pii", "address": "pii"}
+
+ORDERS = Section(
+    name="orders",
+    help="Orders & payments: list, show, issue, edit, delete, confirm/reject payments, invoices (feature 'billing').",
+    path=PATH,
+    pages=PageSpec(items_key="orders", page_param="page", total_key="total"),
+    columns=(Col("id"), Col("userId", "USER"), Col("orgId", "ORG"), Col("status"), Col("amount"),
+             Col("planId", "PLAN"), Col("description", max_width=30), Col("paymentMethod", "METHOD"),
+             Col("createdAt", "CREATED"), Col("expiresAt", "EXPIRES")),
+    name_fields=(),
+    verbs=("list", "show"),
+    permission="orders:view",
+    tab="orders",
+    sensitive=SENSITIVE,
+    filters=(
+        Filter("query", "Digits: a user id; else part of the user's e-mail (panel-side).", param="q", short="-q"),
+        Filter("user", "Only this user id (panel-side; ignored by the panel when --query is given).",
+               param="userId"),
+        Filter("status", "Only orders in this status (pending, awaiting_payment, payment_sent, active, cancelled).",
+               field="status"),
+        Filter("plan", "Only orders for this plan id.", field="planId"),
+    ),
+    examples=("eclictl orders list", "eclictl orders list -q jane@example.com --status active -o json",
+              "eclictl orders list --all --status payment_sent", "eclictl orders show 1042"),
+)
+app = build(ORDERS)
+
+methods_app = typer.Typer(name="payment-methods", help="Payment methods offered at checkout (login session only).",
+                          no_args_is_help=True, add_completion=False,
+                          context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode="rich")
+app.add_typer(methods_app, name="payment-methods")
+
+METHOD_COLUMNS = (Col("id"), Col("type"), Col("label"), Col("enabled"), Col("currency"), Col("network"),
+                  Col("address", max_width=24))
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+def _order_ids(ctx: Any, refs: list[str]) -> list[str]:
+    items = ctx.read_ids(refs)
+    bad = [i for i in items if not i.isdigit()]
+    if bad:
+        raise UsageError(f"order ids are numbers, got '{bad[0]}'")
+    return items
+
+
+def _one_id(ref: str) -> int:
+    if not ref.strip().isdigit():
+        raise UsageError(f"order ids are numbers, got '{ref}'")
+    return int(ref)
+
+
+def _check_money(value: float | None, flag: str) -> None:
+    if value is not None and (not math.isfinite(value) or value < 0):
+        raise UsageError(f"{flag} must be a number >= 0, got {value}")
+
+
+def _check_iso(value: str | None, flag: str) -> None:
+    if value is None:
+        return
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{flag} must be an ISO 8601 date or time, got '{value}'") from None
+
+
+def _items(raw: str | None) -> Any:
+    """--items: a JSON array of {description, quantity, price}, or a plain marker like admin:manual."""
+    import json
+
+    if raw is None:
+        return None
+    text = raw.strip()
+    if not text.startswith("["):
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise UsageError("--items is not valid JSON") from None
+    for item in value:
+        if not isinstance(item, dict):
+            raise UsageError("--items entries must be objects {description, quantity, price}")
+        for key in ("quantity", "price"):
+            number = item.get(key)
+            if number is not None and (isinstance(number, bool) or not isinstance(number, (int, float))
+                                       or not math.isfinite(number) or number < 0):
+                raise UsageError(f"--items {key} must be a number >= 0")
+    return json.dumps(value)
+
+
+def find_order(ctx: Any, order_id: int) -> dict[str, Any]:
+    """Orders have no single-order route: search the (paged) list."""
+    for row in ORDERS.iter_rows(ctx.api):
+        if isinstance(row, dict) and row.get("id") == order_id:
+            return row
+    raise NotFoundError(f"no order {order_id}")
+
+
+def _order_view(ctx: Any, answer: Any, order_id: int | None) -> Any:
+    order = answer.get("order") if isinstance(answer, dict) else None
+    if isinstance(order, dict) and len(order) > 2:
+        extra = {k: v for k, v in answer.items() if k not in ("order", "success")} if isinstance(answer, dict) else {}
+        return detail_view(ORDERS, {**order, **extra})
+    ident = order.get("id") if isinstance(order, dict) else order_id
+    if ident is None:
+        return {"success": True}
+    return detail_view(ORDERS, find_order(ctx, int(ident)))
+
+
+def _payment_call(ctx: Any, path: str, body: dict[str, Any]) -> Any:
+    """Payment routes reject API keys with 401: say so instead of a bare 'Unauthorized'."""
+    from eclictl.api.errors import ApiAuthError
+
+    try:
+        return ctx.api.post(path, body)
+    except ApiAuthError as exc:
+        if ctx.settings.api_key:
+            exc.hint = "payment routes accept only a login session: run `eclictl auth login` (API keys get 401)"
+        raise
+
+
+def run_items(ctx: Any, action: str, items: list[str], fn: Any) -> Any:
+    """One item: call it directly, so its error keeps its own exit code (403 -> 5, 404 -> 6, ...);
+    several: BulkRunner with the per-item report (exit 8 when some failed)."""
+    from eclictl.bulk import BulkRunner, finish
+
+    if len(items) == 1:
+        result = fn(items[0])
+        return result if isinstance(result, dict) else {"item": items[0], "status": "done"}
+    finish(ctx, BulkRunner(ctx).run(action, items, fn))
+    return None
+
+
+# -- issue / edit / delete -------------------------------------------------------------------------
+
+@app.command("issue", epilog="Examples:\n\n  eclictl orders issue 42 --plan 3\n\n"
+             "  eclictl orders issue jane@example.com --amount 12.50 --description 'Setup fee'\n\n"
+             "  eclictl orders issue 42 --plan 5 --lifetime --notes 'partner deal' -o json")
+@command()
+def issue(
+    user: Annotated[str, typer.Argument(metavar="USER", help="User id or exact e-mail.")],
+    plan: Annotated[Optional[int], typer.Option("--plan", help="Plan id (applied to the user at once, even "
+                                                "while unpaid).", rich_help_panel=ORDER_PANEL, show_default=False)] = None,
+    amount: Annotated[Optional[float], typer.Option("--amount", help="Total; default: the plan's (regional) price "
+                                                    "plus tax. 0 activates at once.", rich_help_panel=ORDER_PANEL,
+                                                    show_default=False)] = None,
+    tax_amount: Annotated[Optional[float], typer.Option("--tax-amount", help="Tax part of --amount.",
+                                                        rich_help_panel=ORDER_PANEL, show_default=False)] = None,
+    tax_rate: Annotated[Optional[float], typer.Option("--tax-rate", help="Tax rate in percent (0-100).",
+                                                      rich_help_panel=ORDER_PANEL, show_default=False)] = None,
+    description: Annotated[Optional[str], typer.Option("--description", help="Shown on the invoice.",
+                                                       rich_help_panel=ORDER_PANEL, show_default=False)] = None,
+    items: Annotated[Optional[str], typer.Option("--items", help="JSON [{description, quantity, price}] or a "
+                                                 "marker.", rich_help_panel=ORDER_PANEL, show_default=False)] = None,
+    expires: Annotated[Optional[str], typer.Option("--expires", help="ISO 8601 expiry (default +30 days).",
+                                                   rich_help_panel=ORDER_PANEL, show_default=False)] = None,
+    notes: Annotated[Optional[str], typer.Option("--notes", help="Internal notes.", rich_help_panel=ORDER_PANEL,
+                                                 show_default=False)] = None,
+    lifetime: Annotated[bool, typer.Option("--lifetime", help="A lifetime order (+100 years).",
+                                           rich_help_panel=ORDER_PANEL)] = False,
+) -> Any:
+    """Issue an order for a user (orders:issue); amount 0 activates it and cancels their other orders."""
+    from eclictl.context import current
+    from eclictl.sections.users import resolve_user_id
+
+    ctx = current()
+    _check_money(amount, "--amount")
+    _check_money(tax_amount, "--tax-amount")
+    _check_money(tax_rate, "--tax-rate")
+    if tax_rate is not None and tax_rate > 100:
+        raise UsageError("--tax-rate is a percentage from 0 to 100")
+    if plan is not None and plan < 1:
+        raise UsageError("--plan must be a plan id")
+    _check_iso(expires, "--expires")
+    parsed_items = _items(items)
+    if not user.strip().isdigit() and "@" not in user:
+        raise UsageError(f"expected a user id or e-mail, got '{user}'")
+    user_id = resolve_user_id(ctx.api, user)
+    body: dict[str, Any] = {"userId": user_id}
+    for key, value in (("planId", plan), ("amount", amount), ("taxAmount", tax_amount), ("taxRate", tax_rate),
+                       ("description", description), ("items", parsed_items), ("expiresAt", expires),
+                       ("notes", notes)):
+        if value is not None:
+            body[key] = value
+    if lifetime:
+        body["billingType"] = "lifetime"
+    if plan is not None:
+        ctx.warn(f"plan {plan} is applied to user {user_id} now, before payment")
+    answer = ctx.api.post(PATH, body)
+    return _order_view(ctx, answer, None)
+
+
+@app.command("edit", epilog="Examples:\n\n  eclictl orders edit 1042 --status cancelled --notes 'refunded'\n\n"
+             "  eclictl orders edit 1042 --amount 9.99 --expires 2027-01-31T00:00:00Z\n\n"
+             "  eclictl orders edit 1042 --clear-plan")
+@command()
+def edit(
+    ref: Annotated[str, typer.Argument(metavar="ID", help="Order id.")],
+    status: Annotated[Optional[str], typer.Option("--status", help=f"New status ({', '.join(KNOWN_STATUSES)}); "
+                                                  "not validated by the panel.", rich_help_panel=ORDER_PANEL,
+                                                  show_default=False)] = None,
+    notes: Annotated[Optional[str], typer.Option("--notes", help="Replace the notes (an org_order marker is kept).",
+                                                 rich_help_panel=ORDER_PANEL, show_default=False)] = None,
+    expires: Annotated[Optional[str], typer.Option("--expires", help="ISO 8601 expiry.", rich_help_panel=ORDER_PANEL,
+                                                   show_default=False)] = None,
+    description: Annotated[Optional[str], typer.Option("--description", help="New description.",
+                                                       rich_help_panel=ORDER_PANEL, show_default=False)] = None,
+    amount: Annotated[Optional[float], typer.Option("--amount", help="New total (>= 0).",
+                                                    rich_help_panel=ORDER_PANEL, show_default=False)] = None,
+    plan: Annotated[Optional[int], typer.Option("--plan", help="New plan id.", rich_help_panel=ORDER_PANEL,
+                                                show_default=False)] = None,
+    clear_plan: Annotated[bool, typer.Option("--clear-plan", help="Detach the plan (planId null).",
+                                             rich_help_panel=ORDER_PANEL)] = False,
+    items: Annotated[Optional[str], typer.Option("--items", help="JSON [{description, quantity, price}] or a marker.",
+                                                 rich_help_panel=ORDER_PANEL, show_default=False)] = None,
+    user: Annotated[Optional[str], typer.Option("--user", help="Move the order to this user id or e-mail.",
+                                                rich_help_panel=ORDER_PANEL, show_default=False)] = None,
+) -> Any:
+    """Change an order; an active/paid/completed order with a plan re-applies the plan to the user."""
+    from eclictl.context import current
+
+    ctx = current()
+    order_id = _one_id(ref)
+    _check_money(amount, "--amount")
+    _check_iso(expires, "--expires")
+    if plan is not None and clear_plan:
+        raise UsageError("--plan and --clear-plan exclude each other")
+    if plan is not None and plan < 1:
+        raise UsageError("--plan must be a plan id")
+    if status is not None and not status.strip():
+        raise UsageError("--status must not be empty")
+    body: dict[str, Any] = {}
+    for key, value in (("status", status), ("notes", notes), ("expiresAt", expires), ("description", description),
+                       ("amount", amount), ("planId", plan), ("items", _items(items))):
+        if value is not None:
+            body[key] = value
+    if clear_plan:
+        body["planId"] = None
+    if not body and user is None:
+        raise UsageError("nothing to change", hint="pass at least one option, e.g. --status cancelled")
+    if status is not None and status not in KNOWN_STATUSES:
+        ctx.warn(f"'{status}' is not a status the panel uses ({', '.join(KNOWN_STATUSES)}); sent as given")
+    if user is not None:
+        from eclictl.sections.users import resolve_user_id
+
+        if not user.strip().isdigit() and "@" not in user:
+            raise UsageError(f"expected a user id or e-mail, got '{user}'")
+        body["userId"] = resolve_user_id(ctx.api, user)
+    answer = ctx.api.put(f"{PATH}/{order_id}", body)
+    return _order_view(ctx, answer, order_id)
+
+
+@app.command("delete", epilog="Examples:\n\n  eclictl orders delete 1042 --yes\n\n"
+             "  eclictl orders list --status cancelled -o ids | eclictl orders delete - --yes")
+@command()
+def delete(
+    refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Order ids; '-' reads stdin.")],
+    yes: YesOpt = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be deleted.",
+                                          rich_help_panel=SAFETY_PANEL)] = False,
+) -> Any:
+    """Delete orders (plan limits they granted stay); unknown ids are reported, not silently 'deleted'."""
+    from eclictl.context import current
+    from eclictl.output.render import View
+
+    ctx = current()
+    items = _order_ids(ctx, refs)
+    if dry_run:
+        return View([{"item": i, "action": "delete"} for i in items], id_field="item")
+    ctx.confirm(f"Delete {len(items)} orders: {', '.join(items[:10])}?", yes=yes, what="delete orders")
+    wanted = {int(i) for i in items}
+    known = {row.get("id") for row in ORDERS.iter_rows(ctx.api) if isinstance(row, dict) and row.get("id") in wanted}
+
+    def delete_one(item: str) -> Any:
+        if int(item) not in known:  # the panel answers success for unknown ids
+            raise NotFoundError(f"no order {item}")
+        ctx.api.delete(f"{PATH}/{item}")
+        return {"id": int(item), "deleted": True}
+
+    return run_items(ctx, "delete orders", items, delete_one)
+
+
+# -- payments --------------------------------------------------------------------------------------
+
+@app.command("confirm-payment", epilog="Examples:\n\n  eclictl orders confirm-payment 1042 --tx-id PAYID-7Q2 --yes\n\n"
+             "  eclictl orders list --status payment_sent -o ids | eclictl orders confirm-payment - --yes")
+@command()
+def confirm_payment(
+    refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Order ids; '-' reads stdin.")],
+    tx_id: Annotated[Optional[str], typer.Option("--tx-id", help="Payment reference (one order only).",
+                                                 show_default=False)] = None,
+    notes: Annotated[Optional[str], typer.Option("--notes", help="Appended to the order's notes.",
+                                                 show_default=False)] = None,
+    yes: YesOpt = False,
+) -> Any:
+    """Mark orders paid: active for a month, the user's other active orders cancelled, plan limits raised."""
+    from eclictl.context import current
+
+    ctx = current()
+    items = _order_ids(ctx, refs)
+    if tx_id is not None and len(items) > 1:
+        raise UsageError("--tx-id is one payment's reference: confirm one order at a time with it")
+    body: dict[str, Any] = {}
+    if tx_id:
+        body["txId"] = tx_id
+    if notes:
+        body["notes"] = notes
+    ctx.confirm(f"Confirm payment of {len(items)} orders: {', '.join(items[:10])}? Other active orders of those "
+                "users are cancelled.", yes=yes, what="confirm payments")
+
+    return run_items(ctx, "confirm payments", items,
+                     lambda item: _payment_result(item, _payment_call(ctx, f"{PATH}/{item}/confirm-payment", body)))
+
+
+@app.command("reject-payment", epilog="Examples:\n\n  eclictl orders reject-payment 1042 --reason 'no funds received' --yes")
+@command()
+def reject_payment(
+    refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Order ids; '-' reads stdin.")],
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Appended to the notes ('Payment rejected: ...').",
+                                                  show_default=False)] = None,
+    yes: YesOpt = False,
+) -> Any:
+    """Reject pending payments: the orders are cancelled (the user gets no e-mail)."""
+    from eclictl.context import current
+
+    ctx = current()
+    items = _order_ids(ctx, refs)
+    body: dict[str, Any] = {"reason": reason} if reason else {}
+    ctx.confirm(f"Reject the payment of {len(items)} orders: {', '.join(items[:10])}?", yes=yes,
+                what="reject payments")
+    return run_items(ctx, "reject payments", items,
+                     lambda item: _payment_result(item, _payment_call(ctx, f"{PATH}/{item}/reject-payment", body)))
+
+
+def _payment_result(item: str, answer: Any) -> dict[str, Any]:
+    order = answer.get("order") if isinstance(answer, dict) else None
+    order = order if isinstance(order, dict) else {}
+    return {"id": order.get("id", int(item)), "status": order.get("status")}
+
+
+# -- invoice ---------------------------------------------------------------------------------------
+
+@app.command("invoice", epilog="Examples:\n\n  eclictl orders invoice 1042 -f invoice-1042.pdf\n\n"
+             "  eclictl orders invoice 1042 -f - | lpr")
+@command()
+def invoice(
+    ref: Annotated[str, typer.Argument(metavar="ID", help="Order id.")],
+    file: Annotated[Optional[str], typer.Option("--file", "-f", help="Write the PDF here; '-' = stdout (only when "
+                                                "piped). Default: the panel's name, invoice-<id>.pdf.",
+                                                show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.",
+                                        rich_help_panel=SAFETY_PANEL)] = False,
+) -> Any:
+    """Download an order's invoice PDF (holds billing name and address: kept 0600)."""
+    from eclictl.context import current
+
+    ctx = current()
+    order_id = _one_id(ref)
+    path = f"{PATH}/{order_id}/invoice"
+    if file == "-":
+        if ctx.io.stdout_tty:
+            raise UsageError("refusing to write a PDF to the terminal", hint="pipe it, or pass -f FILE")
+        _stream_to_stdout(ctx, path, f"invoice-{order_id}.pdf")
+        return None
+    from eclictl.sections.export_jobs import download_to_file
+
+    saved = download_to_file(ctx, path, dest=Path(file) if file else None, force=force,
+                             default_name=f"invoice-{order_id}.pdf")
+    return {"id": order_id, **saved}
+
+
+def _stream_to_stdout(ctx: Any, path: str, label: str) -> None:
+    from eclictl.sections.export_jobs import download_progress
+
+    out = ctx.io.stdout
+    binary = getattr(out, "buffer", None)
+
+    class _Sink:
+        def write(self, chunk: bytes) -> None:
+            if binary is not None:
+                binary.write(chunk)
+            else:  # an in-memory text stream: latin-1 maps bytes 1:1
+                out.write(chunk.decode("latin-1"))
+
+    out.flush()
+    progress = download_progress(ctx, label)
+    try:
+        ctx.api.download(path, _Sink(), on_progress=progress.update if progress else None)
+    finally:
+        if progress:
+            progress.close()
+    if binary is not None:
+        binary.flush()
+
+
+# -- payment methods -------------------------------------------------------------------------------
+
+@methods_app.command("list", epilog="Examples:\n\n  eclictl orders payment-methods list\n\n"
+                     "  eclictl orders payment-methods list --enabled -o json")
+@command()
+def methods_list(
+    enabled: Annotated[bool, typer.Option("--enabled", help="Only enabled methods.",
+                                          rich_help_panel=FILTER_PANEL)] = False,
+) -> Any:
+    """List the checkout payment methods (admin:payment:manage, login session only)."""
+    from eclictl.api.errors import ApiAuthError
+    from eclictl.context import current
+    from eclictl.output.render import View
+
+    ctx = current()
+    try:
+        body = ctx.api.get(METHODS_PATH)
+    except ApiAuthError as exc:
+        if ctx.settings.api_key:
+            exc.hint = "payment routes accept only a login session: run `eclictl auth login` (API keys get 401)"
+        raise
+    rows = body.get("methods") if isinstance(body, dict) else body
+    rows = [r for r in (rows if isinstance(rows, list) else []) if isinstance(r, dict)]
+    if enabled:
+        rows = [r for r in rows if r.get("enabled")]
+    return View(rows, columns=METHOD_COLUMNS, sensitive=SENSITIVE, empty="no payment methods")

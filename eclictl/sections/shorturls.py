@@ -1,0 +1,209 @@
+"""Short URLs tab: `/api/admin/shorturls*` (../shared/api/other-sections.md §13).
+
+Permissions are dotted names (`admin.shorturl.add`, `admin.shorturl.remove`, `admin.shorturl.edit.any`,
+`admin.shorturl.edit.own`): they match only exactly or through `*`, never through `admin:*`. The list
+shows every short URL with `admin.shorturl.edit.any`, otherwise only your own. Codes are unique across
+both prefixes (`a` = /a/<code>, `root` = /<code>); `active` cannot be changed through the API.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from enum import Enum
+from typing import Annotated, Any, Optional
+from urllib.parse import urlsplit
+
+import typer
+
+from eclictl.errors import RejectedError, UsageError
+from eclictl.options import command
+from eclictl.output.columns import Col
+from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, list_view, register
+
+PATH = "/api/admin/shorturls"
+CODE_RE = re.compile(r"^[a-z0-9_-]{1,64}$")
+#: RESERVED_SHORT_URL_ROOT_CODES in adminHandler.ts (the panel refuses these under the root prefix).
+RESERVED_ROOT_CODES = frozenset({
+    "login", "register", "dashboard", "api", "favicon.ico", "_next", "static", "legal", "license",
+    "verify-email", "forgot-password", "reset-password", "restore-email", "tunnel", "wings", "docs", "checks",
+    "organisations", "servers", "billing", "identity", "mailbox", "settings", "tickets", "admin", "public",
+    "health", "logout", "orders", "plans", "a",
+})
+NULL_OWNER_HINT = ("the panel fails with 422 when any short URL has no owner (owner deleted, or created "
+                   "without a user); fix that row in the portal or the database")
+
+
+class Prefix(str, Enum):
+    a = "a"
+    root = "root"
+
+
+SHORTURLS = Section(
+    name="shorturls",
+    help="Short URLs (/a/<code> and /<code> redirects): list, show, create, edit, delete.",
+    path=PATH,
+    columns=(Col("id"), Col("code"), Col("prefix"), Col("targetUrl", "TARGET", max_width=60), Col("active"),
+             Col("ownerId", "OWNER"), Col("createdAt", "CREATED")),
+    name_fields=("code",),
+    delete_path=f"{PATH}/{{id}}",
+    permission="admin.shorturl.add",
+    tab="shorturls",
+    verbs=("list", "show", "delete"),
+    examples=("eclictl shorturls list", "eclictl shorturls list --prefix root -o json",
+              "eclictl shorturls show discord", "eclictl shorturls show 3 -o json",
+              "eclictl shorturls delete discord --yes", "eclictl shorturls list --owner 3 -o ids | "
+              "eclictl shorturls delete - --yes"),
+)
+app = build(replace(SHORTURLS, verbs=("show", "delete")))
+register(SHORTURLS)  # `list`, `create` and `edit` are hand-written below
+
+PrefixOpt = Annotated[Optional[Prefix], typer.Option("--prefix", help="'a' serves /a/<code>, 'root' serves /<code>.",
+                                                     show_default=False)]
+
+
+def check_code(code: str, prefix: str | None) -> str:
+    """The panel's normalisation (trim, strip slashes, lower-case) and rules, checked before sending."""
+    value = code.strip().strip("/").lower()
+    if not CODE_RE.match(value):
+        raise UsageError(f"invalid code '{code}': 1-64 characters from a-z, 0-9, '_' and '-'")
+    if prefix == "root" and value in RESERVED_ROOT_CODES:
+        raise UsageError(f"'{value}' is a reserved root path; use --prefix a or another code")
+    return value
+
+
+def check_target(target: str) -> str:
+    """An absolute http(s) URL, or a path on the panel starting with a single '/'."""
+    value = target.strip()
+    if value.startswith("/") and not value.startswith("//"):
+        return value
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        host = None
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not host or " " in value:
+        raise UsageError(f"invalid target URL '{target}': give an absolute http(s) URL or a path starting with '/'")
+    return value
+
+
+def _rows(ctx: Any) -> list[dict[str, Any]]:
+    from eclictl.api.errors import ApiValidationError
+
+    try:
+        body = ctx.api.get(PATH)
+    except ApiValidationError as exc:
+        if exc.status == 422:
+            raise RejectedError(f"{exc.message} (HTTP 422)", hint=NULL_OWNER_HINT) from None
+        raise
+    return [r for r in (body if isinstance(body, list) else []) if isinstance(r, dict)]
+
+
+def _write(ctx: Any, method: str, path: str, body: dict[str, Any]) -> Any:
+    from eclictl.api.errors import ApiValidationError
+
+    try:
+        return ctx.api.request(method, path, json_body=body).data
+    except ApiValidationError as exc:
+        if exc.status == 422:
+            raise RejectedError(f"{exc.message} (HTTP 422); the change may have been saved: check "
+                                f"`eclictl shorturls list`", hint=NULL_OWNER_HINT) from None
+        raise
+
+
+@app.command("list", epilog="Examples:\n\n  eclictl shorturls list\n\n  eclictl shorturls list --prefix root -o json"
+             "\n\n  eclictl shorturls list --owner 3 --search promo")
+@command()
+def shorturls_list(
+    prefix: Annotated[Optional[Prefix], typer.Option("--prefix", help="Only this prefix.", rich_help_panel=FILTER_PANEL,
+                                                     show_default=False)] = None,
+    owner: Annotated[Optional[int], typer.Option("--owner", help="Only short URLs of this user id.",
+                                                 rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    search: Annotated[Optional[str], typer.Option("--search", "-q", help="Code or target contains this text.",
+                                                  rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Show at most N rows.",
+                                                 show_default=False)] = None,
+    all_rows: Annotated[bool, typer.Option("--all", help="Fetch everything (the panel never pages).")] = False,
+    web: Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")] = False,
+) -> Any:
+    """List short URLs: all of them with admin.shorturl.edit.any, otherwise only your own."""
+    from eclictl.context import current
+
+    ctx = current()
+    if web:
+        from eclictl.weblinks import open_tab
+
+        return open_tab(ctx, "shorturls")
+    if limit is not None and limit < 1:
+        raise UsageError("--limit must be at least 1")
+    rows = _rows(ctx)
+    if prefix is not None:
+        rows = [r for r in rows if r.get("prefix") == prefix.value]
+    if owner is not None:
+        rows = [r for r in rows if r.get("ownerId") == owner]
+    if search:
+        needle = search.lower()
+        rows = [r for r in rows if needle in str(r.get("code", "")).lower()
+                or needle in str(r.get("targetUrl", "")).lower()]
+    return list_view(SHORTURLS, rows[:limit] if limit else rows)
+
+
+@app.command("create", epilog="Examples:\n\n  eclictl shorturls create discord https://discord.gg/abc\n\n"
+             "  eclictl shorturls create status https://status.example.com --prefix root\n\n"
+             "  eclictl shorturls create install /docs/install -o json")
+@command()
+def shorturls_create(
+    code: Annotated[str, typer.Argument(help="The code: 1-64 of a-z 0-9 _ - (stored lower-case).")],
+    target: Annotated[str, typer.Argument(metavar="TARGET", help="Absolute http(s) URL, or a path starting "
+                                          "with '/'.")],
+    prefix: PrefixOpt = Prefix.a,
+) -> Any:
+    """Create a short URL (needs admin.shorturl.add; you become its owner)."""
+    from eclictl.context import current
+
+    ctx = current()
+    chosen = (prefix or Prefix.a).value
+    body = {"code": check_code(code, chosen), "targetUrl": check_target(target), "prefix": chosen}
+    answer = _write(ctx, "POST", PATH, body)
+    if not isinstance(answer, dict) or answer.get("id") is None:
+        answer = next((r for r in _rows(ctx) if r.get("code") == body["code"]), body)
+    return detail_view(SHORTURLS, answer)
+
+
+@app.command("edit", epilog="Examples:\n\n  eclictl shorturls edit discord --target https://discord.gg/new\n\n"
+             "  eclictl shorturls edit 4 --code spring-sale --prefix a")
+@command()
+def shorturls_edit(
+    ref: Annotated[str, typer.Argument(metavar="ID|CODE", help="Short URL id or code.")],
+    code: Annotated[Optional[str], typer.Option("--code", help="New code.", show_default=False)] = None,
+    target: Annotated[Optional[str], typer.Option("--target", help="New target URL or /path.",
+                                                  show_default=False)] = None,
+    prefix: PrefixOpt = None,
+) -> Any:
+    """Change a short URL's code, target or prefix (needs .edit.any, or .edit.own on your own)."""
+    from eclictl.context import current
+
+    ctx = current()
+    if code is None and target is None and prefix is None:
+        raise UsageError("nothing to change: give --code, --target and/or --prefix")
+    body: dict[str, Any] = {}
+    if target is not None:
+        body["targetUrl"] = check_target(target)
+    if prefix is not None:
+        body["prefix"] = prefix.value
+    if code is not None:
+        body["code"] = check_code(code, prefix.value if prefix else None)
+    current_row: dict[str, Any] | None = None
+    if ref.isdigit():
+        ident: Any = int(ref)
+    else:
+        current_row = SHORTURLS.resolve(ctx.api, ref.strip().strip("/").lower())
+        ident = current_row["id"]
+    if (body.get("prefix") == "root" and code is None and current_row is not None
+            and current_row.get("code") in RESERVED_ROOT_CODES):
+        raise UsageError(f"'{current_row['code']}' is a reserved root path; give --code as well")
+    answer = _write(ctx, "PUT", f"{PATH}/{ident}", body)
+    if not isinstance(answer, dict) or answer.get("id") is None:
+        answer = SHORTURLS.resolve(ctx.api, str(ident))
+    return detail_view(SHORTURLS, answer)
