@@ -113,7 +113,14 @@ class State:
         return [p["value"] for _, p in sorted(self.permissions.items()) if p["roleId"] == role_id]
 
     def passkey_count(self, user_id: int) -> int:
-        return sum(1 for p in self.passkeys.values() if p.get("userId") == user_id)
+        # Counted once per change of the passkey table, not per user row (a 100k-user list stays fast).
+        stamp = (len(self.passkeys), next(reversed(self.passkeys), None))
+        if getattr(self, "_passkey_stamp", None) != stamp:
+            counts: dict[Any, int] = {}
+            for p in self.passkeys.values():
+                counts[p.get("userId")] = counts.get(p.get("userId"), 0) + 1
+            self._passkey_counts, self._passkey_stamp = counts, stamp
+        return self._passkey_counts.get(user_id, 0)
 
 
 def parse_iso(value: Any) -> datetime | None:

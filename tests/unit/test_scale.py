@@ -220,7 +220,7 @@ def test_rate_paces_every_request_not_just_item_starts(cli: Any, sandbox: Any) -
     # 3 s interval, burst 1: one wait per request after the first (the recorded sleep passes no time,
     # so each wait is one slot further out)
     assert len(r.sleeps) == sent - 1 and 2.5 < r.sleeps[0] <= 3.0 and r.sleeps == sorted(r.sleeps)
-    assert r.sleeps[-1] == pytest.approx(3.0 * (sent - 1), abs=0.1)
+    assert 3.0 * (sent - 2) < r.sleeps[-1] <= 3.0 * (sent - 1)  # real time passing only shortens waits
 
 
 def test_rate_option_is_validated_before_any_request(cli: Any, sandbox: Any) -> None:
