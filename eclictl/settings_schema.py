@@ -60,7 +60,10 @@ FEATURE_FLAGS: dict[str, tuple[bool, str]] = {
 DEFAULT_FLAGS: dict[str, bool] = {name: default for name, (default, _) in FEATURE_FLAGS.items()}
 #: The panel's flag cache (Redis, §3): PUT does not clear it; wait longer than this before verifying.
 FLAG_CACHE_SECONDS = 10
-FLAG_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
+#: The panel stores ANY flag name sent to it (and never forgets one), and older panels have other
+#: defaults (e.g. `hackclubStudentAuth`, `paint`, `codeInstances`): any printable name without spaces
+#: or `=` is accepted, so a flag the panel returns can always be written back.
+FLAG_NAME_RE = re.compile(r"^[^\s=\x00-\x1f\x7f]{1,128}$")
 
 # -- webauthn (§6) ----------------------------------------------------------------------------
 WEBAUTHN_FIELDS: dict[str, str] = {
@@ -105,6 +108,10 @@ GET_KEYS: tuple[str, ...] = tuple(k for k, spec in SCHEMA.items() if spec.in_get
 
 
 # -- rule strings (§5) ----------------------------------------------------------------------------
+# The panel parses these itself and stores whatever it is sent (§3): an entry it cannot parse is
+# skipped silently. So an entry is a `problem` (refused by `settings set/apply`) only when the panel
+# would SKIP it; an entry the panel applies is never refused, however odd: `warning` says why it is
+# odd (not an ISO code, a fractional level, an empty level that reads as 0, a rate it clamps...).
 @dataclass
 class RuleEntry:
     """One entry of a rule string; `key` is None when the panel would ignore the entry."""
@@ -113,85 +120,130 @@ class RuleEntry:
     key: str | None = None
     value: float | int | None = None
     problem: str | None = None
+    warning: str | None = None
+
+
+_JS_WS = " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+         "\u2028\u2029\u202f\u205f\u3000\ufeff"
+_JS_DECIMAL = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_JS_RADIX = re.compile(r"^0(?:[xX][0-9a-fA-F]+|[oO][0-7]+|[bB][01]+)$")
+
+
+def js_number(text: str) -> float:
+    """JavaScript `Number(string)`: trimmed, "" -> 0, decimal/exponent, 0x/0o/0b, Infinity; else NaN."""
+    clean = text.strip(_JS_WS)
+    if not clean:
+        return 0.0
+    if _JS_DECIMAL.match(clean):
+        return float(clean)
+    if _JS_RADIX.match(clean):
+        return float(int(clean, 0))
+    if clean in ("Infinity", "+Infinity"):
+        return math.inf
+    if clean == "-Infinity":
+        return -math.inf
+    return math.nan
+
+
+def _num(value: float) -> float | int:
+    return int(value) if value.is_integer() else value
 
 
 _COUNTRY_TEXT = re.compile(r"^[a-z][a-z .'()-]*$")
 
 
-def _entry_split(text: str, seps: str) -> list[str]:
-    return [part.strip() for part in re.split(f"[{seps}]", text or "") if part.strip()]
-
-
-def _country_problem(key: str, extra: frozenset[str] = frozenset()) -> str | None:
-    if not _COUNTRY_TEXT.match(key):
-        return f"'{key}' is not a country code or name"
-    if len(key) == 2 and key.upper() not in ISO_COUNTRIES and key not in extra:
-        return f"'{key}' is not an ISO 3166 country code"
-    if len(key) == 1:
-        return f"'{key}' is not a country code or name"
+def _country_warning(key: str, extra: frozenset[str] = frozenset()) -> str | None:
+    """Why a key the panel accepts may not do what was meant (None = a plain ISO code or country name)."""
+    if key in extra:
+        return None
+    if len(key) == 2 and key.isalpha() and key.isascii():
+        if key.upper() in ISO_COUNTRIES:
+            return None
+        hint = " (GB is the United Kingdom; 'uk' also matches 'ukraine')" if key == "uk" else ""
+        return f"'{key}' is not an ISO 3166 code{hint}: it matches billing countries that are, or start with, '{key}'"
+    if not _COUNTRY_TEXT.match(key) or len(key) < 2:
+        return f"'{key}' does not look like a country code or name: it only matches that exact billing country"
     return None
 
 
-def _keyed(text: str, entry_seps: str, key_seps: str, low: int, high: int, *, extra: frozenset[str] = frozenset(),
-           what: str) -> list[RuleEntry]:
+def _keyed(text: str, low: int, high: int, *, extra: frozenset[str] = frozenset(), what: str) -> list[RuleEntry]:
+    """§5.1/§5.3 exactly as the panel (eu.ts) parses them: entries split on runs of `,` `\\n` `\\r`,
+    trimmed; each split on `:` `=` `;` must give exactly two parts; key trimmed+lower-cased, non-empty;
+    value = JS `Number()` of the trimmed rest, kept when low <= value <= high (fractions included)."""
     out: list[RuleEntry] = []
-    for raw in _entry_split(text, entry_seps):
-        m = re.match(rf"^([^{key_seps}]+?)\s*[{key_seps}]\s*(.*)$", raw)
-        if not m:
+    for raw in (part.strip() for part in re.split(r"[,\n\r]+", text or "")):
+        if not raw:
+            continue
+        parts = [p.strip() for p in re.split(r"[:=;]", raw)]
+        if len(parts) != 2:
             out.append(RuleEntry(raw, problem=f"'{raw}' is not <country>:<{what}>"))
             continue
-        key, value = m.group(1).strip().lower(), m.group(2).strip()
-        problem = _country_problem(key, extra)
-        if problem is None and not re.fullmatch(r"\d+", value):
-            problem = f"'{raw}': the {what} must be a whole number {low}-{high}"
-        elif problem is None and not low <= int(value) <= high:
-            problem = f"'{raw}': the {what} must be {low}-{high}"
-        out.append(RuleEntry(raw, None if problem else key, None if problem else int(value), problem))
+        key, value_text = parts[0].lower(), parts[1]
+        value = js_number(value_text)
+        if not key:
+            out.append(RuleEntry(raw, problem=f"'{raw}': no country before the separator"))
+        elif math.isnan(value):
+            out.append(RuleEntry(raw, problem=f"'{raw}': the {what} must be a number {low}-{high}"))
+        elif not low <= value <= high:
+            out.append(RuleEntry(raw, problem=f"'{raw}': the {what} must be {low}-{high}"))
+        else:
+            warning = _country_warning(key, extra)
+            if not value_text:
+                warning = f"'{raw}': no {what} given: the panel reads it as 0"
+            elif not value.is_integer():
+                warning = warning or f"'{raw}': a fractional {what} (the panel compares it as is)"
+            out.append(RuleEntry(raw, key, _num(value), warning=warning))
     return out
 
 
 def parse_geo(text: str) -> list[RuleEntry]:
     """§5.1: `ru:5, by:4` (entries by comma/newline; `:`, `=` or `;` before the level 0-5)."""
-    return _keyed(text, ",\n", ":=;", 0, 5, what="level")
+    return _keyed(text, 0, 5, what="level")
 
 
 def parse_age(text: str) -> list[RuleEntry]:
     """§5.3: like §5.1 with ages 0-25; `eu` and `uk` are special keys."""
-    return _keyed(text, ",\n", ":=;", 0, 25, extra=frozenset({"eu", "uk"}), what="age")
+    return _keyed(text, 0, 25, extra=frozenset({"eu", "uk"}), what="age")
 
 
 def parse_kyc(text: str) -> list[RuleEntry]:
-    """§5.2: comma-separated countries (codes or names, case-insensitive)."""
+    """§5.2: comma-separated countries (codes or names, case-insensitive), matched as is by the panel."""
     out = []
-    for raw in _entry_split(text, ","):
+    for raw in (part.strip() for part in (text or "").split(",")):
+        if not raw:
+            continue
         key = raw.lower()
-        problem = _country_problem(key)
-        out.append(RuleEntry(raw, None if problem else key, None, problem))
+        if re.search(r"[:=;\n\r]", key):
+            out.append(RuleEntry(raw, problem=f"'{raw}' is not a country (entries are separated by commas only)"))
+        else:
+            out.append(RuleEntry(raw, key, None, warning=_country_warning(key)))
     return out
 
 
 def parse_tax(text: str) -> list[RuleEntry]:
-    """§5.4: `DE:19, EU:20, *:0` (entries by newline/comma/semicolon; rate in percent 0-100)."""
+    """§5.4 as regionalPricing.ts parses it: entries by runs of newline/comma/semicolon; `<CODE>:<rate>` or
+    `<CODE>=<rate>` (parts after a second separator are ignored); key upper-cased; rate a finite JS number,
+    clamped to 0-100 (percent)."""
     out = []
-    for raw in _entry_split(text, "\n,;"):
-        m = re.match(r"^([^:=]+?)\s*[:=]\s*(.*)$", raw)
-        if not m:
+    for raw in (part.strip() for part in re.split(r"[\n,;]+", text or "")):
+        if not raw:
+            continue
+        parts = [p.strip() for p in re.split(r"[:=]", raw)]
+        if len(parts) < 2 or not parts[0]:
             out.append(RuleEntry(raw, problem=f"'{raw}' is not <CODE>:<rate>"))
             continue
-        key, value = m.group(1).strip().upper(), m.group(2).strip()
-        problem = None
-        if key not in ISO_COUNTRIES and key not in ("EU", "*", "DEFAULT", "UK"):
-            problem = f"'{raw}': '{key}' is not an ISO country code, EU, * or DEFAULT"
-        else:
-            try:
-                rate = float(value)
-            except ValueError:
-                rate = math.nan
-            if math.isnan(rate) or math.isinf(rate):
-                problem = f"'{raw}': the rate must be a number"
-            elif not 0 <= rate <= 100:
-                problem = f"'{raw}': the rate must be 0-100 (percent)"
-        out.append(RuleEntry(raw, None if problem else key, None if problem else float(value), problem))
+        key, rate = parts[0].upper(), js_number(parts[1])
+        if math.isnan(rate) or math.isinf(rate):
+            out.append(RuleEntry(raw, problem=f"'{raw}': the rate must be a number (percent 0-100)"))
+            continue
+        warning = None
+        if key not in ISO_COUNTRIES and key not in ("EU", "*", "DEFAULT"):
+            warning = f"'{raw}': '{key}' is not an ISO country code, EU, * or DEFAULT (it only matches exactly)"
+        if not 0 <= rate <= 100:
+            warning = f"'{raw}': the panel clamps the rate to {0 if rate < 0 else 100} %"
+        elif len(parts) > 2:
+            warning = f"'{raw}': the panel ignores everything after the second separator"
+        out.append(RuleEntry(raw, key, _num(min(100.0, max(0.0, rate))), warning=warning))
     return out
 
 
@@ -199,8 +251,17 @@ RULE_PARSERS = {"geo": parse_geo, "age": parse_age, "kyc": parse_kyc, "tax": par
 
 
 def rule_problems(key: str, text: str) -> list[str]:
+    """Entries the panel would skip (refused before sending)."""
     spec = SCHEMA[key]
     return [e.problem for e in RULE_PARSERS[str(spec.rules)](text) if e.problem]
+
+
+def rule_warnings(key: str, text: str) -> list[str]:
+    """Entries the panel applies but that may not do what was meant (shown, never refused)."""
+    spec = SCHEMA.get(key)
+    if spec is None or spec.kind != "rules" or not isinstance(text, str):
+        return []
+    return [e.warning for e in RULE_PARSERS[str(spec.rules)](text) if e.warning]
 
 
 GEO_LEVELS: dict[int, str] = {
@@ -248,10 +309,12 @@ def _webauthn_field(name: str, value: Any) -> Any:
     kind = WEBAUTHN_FIELDS.get(name)
     if kind == "bool" and not isinstance(value, bool):
         raise SchemaError(f"webauthn.{name} is a boolean")
-    if kind == "string" and not isinstance(value, str):
+    if kind == "string" and not isinstance(value, str):  # (TOML has no null: a null rpId is never exported)
         raise SchemaError(f"webauthn.{name} is a string")
-    if kind == "int" and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise SchemaError(f"webauthn.{name} is a whole number of seconds (>= 1)")
+    # the portal's number inputs send `Number(input)`, so 0 and fractions are real stored values
+    if kind == "int" and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0
+                          or math.isinf(value)):
+        raise SchemaError(f"webauthn.{name} is a number of seconds (>= 0)")
     return value
 
 

@@ -60,15 +60,44 @@ def scrub(value: Any, *, urls: bool = True) -> Any:
     return value
 
 
+AI_DENIED_HINT = ("AI routes check ai:manage on the user (a role permission); an API key passes only when "
+                  "its owner is root (role * or rootAdmin), whatever the key type")
+
+
+def with_hint(exc: Exception, hint: str) -> Exception:
+    """A 403 from a gate whose message names no permission gets a hint that does."""
+    from eclictl.api.errors import ApiPermissionError
+
+    if isinstance(exc, ApiPermissionError) and not exc.hint:
+        exc.hint = hint
+    return exc
+
+
 class ScrubbedSection(Section):
     """A Section whose rows are scrubbed as they are read (list, show and name resolution)."""
 
     scrub_urls = True  # class attribute, not a dataclass field
+    denied_hint = AI_DENIED_HINT  # class attribute: the hint for an unnamed 403
 
     def iter_rows(self, api: Any, params: Mapping[str, Any] | None = None, *, limit: int | None = None,
                   page: int | None = None, all_pages: bool = True) -> Iterator[dict[str, Any]]:
-        for row in super().iter_rows(api, params, limit=limit, page=page, all_pages=all_pages):
-            yield scrub(row, urls=self.scrub_urls) if isinstance(row, dict) else row
+        from eclictl.api.errors import ApiPermissionError
+
+        try:
+            for row in super().iter_rows(api, params, limit=limit, page=page, all_pages=all_pages):
+                yield scrub(row, urls=self.scrub_urls) if isinstance(row, dict) else row
+        except ApiPermissionError as exc:
+            raise with_hint(exc, self.denied_hint) from None
+
+
+def _ai_call(ctx: Any, method: str, path: str, body: Any = None) -> Any:
+    """One AI request; an unnamed 403 ('AI management permission required.') gets the ai:manage hint."""
+    from eclictl.api.errors import ApiPermissionError
+
+    try:
+        return ctx.api.request(method, path, json_body=body).data
+    except ApiPermissionError as exc:
+        raise with_hint(exc, AI_DENIED_HINT) from None
 
 
 app = typer.Typer(name="ai", help="AI models: upstream models, plan links and user links (needs ai:manage).",
@@ -263,7 +292,7 @@ def models_create(
     body = _model_body(ctx, name=name, model_id=model_id, config=config, limits=limits, tags=tags,
                        endpoint=endpoint, api_key=api_key, api_key_file=api_key_file, endpoints_file=endpoints_file)
     before = {m.get("id") for m in _models(ctx)}
-    answer = ctx.api.post(MODELS_PATH, body)  # text/plain `[object Object]` on the real panel
+    answer = _ai_call(ctx, "POST", MODELS_PATH, body)  # text/plain `[object Object]` on the real panel
     rows = _models(ctx)
     created = [m for m in rows if m.get("id") not in before and m.get("name") == name]
     if isinstance(answer, dict) and answer.get("id") is not None:
@@ -313,7 +342,7 @@ def models_edit(
         # The panel replaces config as a whole: keep the other config keys.
         body["config"] = {**model["config"], "modelId": model_id}
     ident = model.get("id")
-    ctx.api.put(f"{MODELS_PATH}/{ident}", body)  # text/plain `[object Object]` on the real panel
+    _ai_call(ctx, "PUT", f"{MODELS_PATH}/{ident}", body)  # text/plain `[object Object]` on the real panel
     fresh = next((m for m in _models(ctx) if m.get("id") == ident), None)
     if fresh is None:
         raise NotFoundError(f"AI model {ident} is gone after the update")
@@ -327,7 +356,7 @@ def models_delete(
     refs: Annotated[list[str], typer.Argument(metavar="ID|NAME...", help="Model ids or names; '-' reads stdin.")],
     yes: YesOpt = False,
 ) -> Any:
-    """Delete AI models (checked against the list first: the panel says success even for unknown ids)."""
+    """Delete AI models (all names/ids are checked against the list before anything is deleted)."""
     from eclictl.bulk import BulkRunner, finish
     from eclictl.context import current
 
@@ -339,7 +368,7 @@ def models_delete(
                 what="delete AI models")
 
     def one(item: str) -> Any:
-        return ctx.api.delete(f"{MODELS_PATH}/{targets[item].get('id')}")
+        return _ai_call(ctx, "DELETE", f"{MODELS_PATH}/{targets[item].get('id')}")
 
     finish(ctx, BulkRunner(ctx).run("delete AI models", items, one))
     return None
@@ -354,9 +383,11 @@ def cooldowns() -> Any:
     from eclictl.context import current
     from eclictl.output.render import View
 
-    rows = current().api.get(f"{BASE}/cooldowns")
-    rows = [scrub(r) for r in rows] if isinstance(rows, list) else []
-    return View(rows, empty="no AI endpoint cooldowns")
+    rows = _ai_call(current(), "GET", f"{BASE}/cooldowns")
+    # Redis entries {timestamp, modelId, modelName, endpoint, waitMs}; one that is not JSON comes back as a string.
+    rows = [scrub(r) if isinstance(r, dict) else {"raw": r} for r in rows] if isinstance(rows, list) else []
+    return View(rows, columns=(Col("timestamp", "WHEN"), Col("modelId", "MODEL"), Col("modelName", "NAME"),
+                               Col("endpoint"), Col("waitMs", "WAIT MS")), empty="no AI endpoint cooldowns")
 
 
 @app.command("plan-models", epilog="Examples:\n\n  eclictl ai plan-models 3\n\n  eclictl ai plan-models 3 -o json")
@@ -367,7 +398,7 @@ def plan_models(plan: Annotated[str, typer.Argument(metavar="PLAN", help="Plan i
     from eclictl.output.render import View
 
     plan_id = _int(plan, "plan")
-    rows = current().api.get(f"{BASE}/plans/{plan_id}/models")
+    rows = _ai_call(current(), "GET", f"{BASE}/plans/{plan_id}/models")
     rows = [scrub(r) for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
     return View(rows, columns=(Col("id", "LINK"), Col("model.id", "MODEL"), Col("model.name", "NAME"),
                                Col("limits")), empty=f"no AI models linked to plan {plan_id}")
@@ -379,7 +410,7 @@ def _link(ctx: Any, model: str, target_key: str, target_id: int, limits: str | N
     if limits is not None:
         body["limits"] = _json_object(limits, "--limits")
     model_id = _resolve(_models(ctx), model).get("id")
-    answer = ctx.api.post(path.format(model=model_id), body)
+    answer = _ai_call(ctx, "POST", path.format(model=model_id), body)
     return detail_view(MODELS, _link_row(answer, modelId=model_id, **{target_key: target_id}))
 
 
@@ -411,7 +442,7 @@ def unlink_plan(
     plan_id = _int(plan, "plan")
     model_id = _resolve(_models(ctx), model).get("id")
     ctx.confirm(f"Unlink AI model {model_id} from plan {plan_id}?", yes=yes, what="unlink an AI model")
-    ctx.api.delete(f"{MODELS_PATH}/{model_id}/unlink-plan/{plan_id}")
+    _ai_call(ctx, "DELETE", f"{MODELS_PATH}/{model_id}/unlink-plan/{plan_id}")
     return {"modelId": model_id, "planId": plan_id, "unlinked": True}
 
 
@@ -455,18 +486,33 @@ def unlink_user(
     link: Annotated[str, typer.Argument(metavar="LINK", help="Link id (see the user's profile, aiModels[].id).")],
     yes: YesOpt = False,
 ) -> Any:
-    """Remove one user's model link (the panel serves this at /admin/..., without /api)."""
-    from eclictl.api.errors import ApiNotFoundError
+    """Remove one user's model link (needs admin:access and ai:read; the panel serves it at /admin/..., no /api)."""
+    from eclictl.api.errors import ApiNotFoundError, ApiStatusError
     from eclictl.context import current
 
     ctx = current()
     user_id, link_id = _int(user, "user"), _int(link, "link")
     ctx.confirm(f"Remove AI link {link_id} of user {user_id}?", yes=yes, what="remove an AI link")
-    try:
-        # The panel registers this DELETE without the /api prefix (a known bug).
-        ctx.api.delete(f"/admin/users/{user_id}/ai/{link_id}")
-    except ApiNotFoundError as exc:
-        if not (isinstance(exc.body, dict) and exc.body.get("error") == "Route not found"):
+    tried: list[str] = []
+    # The panel registers this DELETE without the /api prefix (a known bug); a fixed panel would use /api.
+    for path in (f"/admin/users/{user_id}/ai/{link_id}", f"/api/admin/users/{user_id}/ai/{link_id}"):
+        tried.append(path)
+        try:
+            resp = ctx.api.request("DELETE", path)
+        except ApiNotFoundError as exc:
+            if isinstance(exc.body, dict) and exc.body.get("error") not in (None, "Route not found"):
+                raise  # the panel's own answer, e.g. 'Link not found'
+            continue  # no such route here (or a proxy page): try the other path
+        except ApiStatusError as exc:
+            if exc.status == 405:
+                continue
             raise
-        ctx.api.delete(f"/api/admin/users/{user_id}/ai/{link_id}")  # a panel where the bug is fixed
-    return {"userId": user_id, "linkId": link_id, "unlinked": True}
+        if not (resp.is_json and isinstance(resp.data, dict)):
+            # Only the panel answers JSON here; an HTML page means a proxy sent /admin/... elsewhere.
+            raise RejectedError(f"DELETE {path} was not answered by the panel (HTTP {resp.status}, not JSON); "
+                                f"AI link {link_id} may still exist",
+                                hint="the panel serves this route outside /api: make the proxy forward "
+                                     "/admin/users/*/ai/* to the backend, or remove the link in the portal")
+        return {"userId": user_id, "linkId": link_id, "unlinked": True}
+    raise NotFoundError(f"the panel has no route to remove user AI links (tried {' and '.join(tried)})",
+                        hint="a proxy may forward only /api/* to the backend; remove the link in the portal")

@@ -70,19 +70,27 @@ app.add_typer(hosts_app, name="hosts")
 # -- helpers -------------------------------------------------------------------------------
 
 def _call(ctx: Any, method: str, path: str, body: Any = None) -> Any:
-    """One request; the panel's 422 denial on these routes becomes a permission error (exit 5)."""
-    from eclictl.api.errors import ApiPermissionError, ApiValidationError
+    """One request; the panel's odd denials on these routes become a permission error (exit 5).
 
+    requireDatabasePermission sets 403 and returns no body, so the declared 403 schema turns the answer
+    into 422 `Request error` (an empty 403 is handled the same way, in case the schema check is skipped).
+    """
+    from eclictl.api.errors import ApiPermissionError, ApiStatusError
+
+    level = "read" if method == "GET" else "write"
     try:
         return ctx.api.request(method, path, json_body=body).data
-    except ApiValidationError as exc:
-        if exc.status != 422:
+    except ApiStatusError as exc:
+        denied_422 = exc.status == 422
+        denied_403 = exc.status == 403 and not (isinstance(exc.body, dict) and exc.body.get("error"))
+        if not (denied_422 or denied_403):
             raise
-        level = "read" if method == "GET" else "write"
         raise ApiPermissionError(
-            f"denied: the panel answers 422 'Request error' when databases:{level} is missing",
-            status=422, method=method, path=path, body=exc.body,
-            hint="these routes check the user: use a root-owned key or a login holding databases:*") from None
+            f"denied: the panel answers {exc.status} {'Request error' if denied_422 else '(empty body)'} "
+            f"when databases:{level} is missing",
+            status=exc.status, method=method, path=path, body=exc.body,
+            hint=f"these routes check databases:{level} on the user: use a root-owned key or a login "
+                 f"holding databases:{level}") from None
 
 
 def _clean(row: Any) -> Any:

@@ -58,10 +58,16 @@ def list_flags(
     flags = current_flags(fetch_settings(ctx.api))
     rows = []
     for name in list(FEATURE_FLAGS) + sorted(n for n in flags if n not in FEATURE_FLAGS):
-        default, where = FEATURE_FLAGS.get(name, (None, "unknown to eclictl (an unknown name counts as enabled)"))
-        enabled = flags.get(name, default)
+        default, where = FEATURE_FLAGS.get(name, (None, "not a default of this eclictl: stored on the panel or an "
+                                                       "older panel's default (its own code decides)"))
+        if name in flags:
+            enabled = flags[name]
+        else:  # not returned: the panel treats a name it does not know as enabled
+            enabled = True if flags else None
+            where = f"{where} [not returned by this panel]"
+        differs = default is not None and enabled is not None and enabled != default
         rows.append({"flag": name, "enabled": enabled, "default": default,
-                     "changed": default is not None and enabled != default, "enforced": where})
+                     "changed": differs, "enforced": where})
     if changed:
         rows = [r for r in rows if r["changed"] or r["default"] is None]
     ctx.info("note: the panel caches flags for up to 10 s; a change made just now may not show yet")
@@ -74,7 +80,7 @@ def _check_names(names: list[str]) -> list[str]:
     out = list(dict.fromkeys(n.strip() for n in names))
     for name in out:
         if not FLAG_NAME_RE.match(name):
-            raise UsageError(f"'{name}' is not a flag name (letters, digits, '_', '-', '.')")
+            raise UsageError(f"'{name}' is not a flag name (no spaces or '=', at most 128 characters)")
     return out
 
 

@@ -38,7 +38,6 @@ app = build(GEOBLOCK)
 RULE_COLUMNS = (Col("country"), Col("level"), Col("effect", max_width=50), Col("entry"), Col("note", max_width=50))
 CHANGE_COLUMNS = (Col("country"), Col("before"), Col("after"), Col("status"))
 COUNTRY_COLUMNS = (Col("country"), Col("users"), Col("minLevel", "MIN"), Col("maxLevel", "MAX"))
-_LENIENT = re.compile(r"^\s*([^:=;]+?)\s*[:=;]\s*(-?\d+)")
 
 
 def _ctx() -> Any:
@@ -52,19 +51,17 @@ def entries(text: str) -> list[dict[str, Any]]:
     """Every non-empty entry with what the panel makes of it (`key`/`level` None = skipped by the panel)."""
     from eclictl.settings_schema import GEO_LEVELS, parse_geo
 
+    import math
+
     out = []
-    for entry in parse_geo(text):
+    for entry in parse_geo(text):  # the panel's own parse (settings_schema): problem = skipped by the panel
         key, level = entry.key, entry.value
-        note = entry.problem
-        if key is None:  # eclictl is stricter than the panel: say what the panel does with it
-            m = _LENIENT.match(entry.raw)
-            if m and 0 <= int(m.group(2)) <= 5:
-                key, level = m.group(1).strip().lower(), int(m.group(2))
-                note = f"applied by the panel, but: {entry.problem}"
-            else:
-                note = f"ignored by the panel: {entry.problem}"
-        out.append({"country": key, "level": level, "effect": GEO_LEVELS.get(int(level)) if level is not None else None,
-                    "entry": entry.raw, "note": note})
+        if key is None:
+            note = f"ignored by the panel: {entry.problem}"
+        else:
+            note = f"applied by the panel, but: {entry.warning}" if entry.warning else None
+        effect = GEO_LEVELS.get(math.floor(level)) if level is not None else None
+        out.append({"country": key, "level": level, "effect": effect, "entry": entry.raw, "note": note})
     return out
 
 
@@ -143,6 +140,16 @@ def _current(ctx: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _num(value: Any) -> float:
+    """A number from the metrics body, 0 for anything else (the route's byCountry is untyped: t.Any)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        try:
+            return float(str(value)) if value is not None else 0.0
+        except ValueError:
+            return 0.0
+    return float(value)
+
+
 # -- verbs ----------------------------------------------------------------------------------------
 @app.command("list", epilog="Examples:\n\n  eclictl geoblock list\n\n  eclictl geoblock list -o json")
 @command()
@@ -214,7 +221,7 @@ def remove(
 def metrics(
     by_country: Annotated[bool, typer.Option("--by-country", help="One row per billing country instead.")] = False,
 ) -> Any:
-    """Show how many users each geo-block level affects (the panel loads every user: slow on big panels)."""
+    """Show how many users each geo-block level affects (needs admin:geoblock:view; slow on big panels)."""
     from eclictl.output.render import View
 
     ctx = _ctx()
@@ -224,6 +231,6 @@ def metrics(
     if not by_country:
         return View(body, detail=True, title="geo-block metrics")
     countries = body.get("byCountry") if isinstance(body.get("byCountry"), dict) else {}
-    rows = [{"country": k, **(v if isinstance(v, dict) else {})} for k, v in countries.items()]
-    rows.sort(key=lambda r: (-int(r.get("maxLevel") or 0), -int(r.get("users") or 0), str(r["country"])))
+    rows = [{**(v if isinstance(v, dict) else {}), "country": k} for k, v in countries.items()]
+    rows.sort(key=lambda r: (-_num(r.get("maxLevel")), -_num(r.get("users")), str(r["country"])))
     return View(rows, columns=COUNTRY_COLUMNS, id_field="country", json_data=body, empty="no users")

@@ -170,14 +170,37 @@ def _all_points(ctx: Any) -> dict[str, Any]:
 
 
 def _server_counts(ctx: Any) -> dict[Any, int] | None:
-    """Servers per node id from `GET /api/admin/servers` (needs admin:servers:read; slow on big panels)."""
+    """Servers per node id from `GET /api/admin/servers` (needs admin:servers:read; slow on big panels).
+
+    That route pages by `page` (50 a page, `{servers, total, page, per}`) and its rows carry `uuid`,
+    not `id`, so it is paged here by `total`/`per` and de-duplicated by uuid.
+    """
     from eclictl.api.errors import ApiStatusError
 
     counts: dict[Any, int] = {}
+    seen: set[str] = set()
+    page = 1
     try:
-        for item in ctx.api.iterate("/api/admin/servers", PageSpec(items_key="servers", page_param="page")):
-            if isinstance(item, dict) and item.get("nodeId") is not None:
-                counts[str(item["nodeId"])] = counts.get(str(item["nodeId"]), 0) + 1
+        while page <= 10_000:
+            body = ctx.api.get("/api/admin/servers", params={"page": page})
+            items = body.get("servers") if isinstance(body, dict) else body
+            items = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+            fresh = 0
+            for item in items:
+                key = str(item.get("uuid") or "").replace("-", "").lower()
+                if key:
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                fresh += 1
+                if item.get("nodeId") is not None:
+                    counts[str(item["nodeId"])] = counts.get(str(item["nodeId"]), 0) + 1
+            total = body.get("total") if isinstance(body, dict) else None
+            per = body.get("per") if isinstance(body, dict) else None
+            if not fresh or (isinstance(total, int) and len(seen) >= total) \
+                    or (isinstance(per, int) and len(items) < per) or not isinstance(body, dict):
+                break
+            page += 1
     except ApiStatusError as exc:
         ctx.warn(f"server counts unavailable ({exc}); use --no-servers to skip them")
         return None
@@ -505,6 +528,10 @@ FIELDS: dict[str, tuple[Callable[[str], Any], bool]] = {
 }
 
 
+#: The only field an empty value really clears on the panel (a plain string column it stores as sent).
+CLEARABLE = frozenset({"ipv6ExcludedPorts"})
+
+
 def _assignments(pairs: list[str], *, creating: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for pair in pairs:
@@ -520,9 +547,17 @@ def _assignments(pairs: list[str], *, creating: bool) -> dict[str, Any]:
         if creating and not on_create:
             raise UsageError(f"'{key}' can only be set after creation", hint="use `eclictl nodes edit`")
         try:
-            out[key] = conv(raw)
+            value = conv(raw)
         except ValueError as exc:
             raise UsageError(f"{key} must be {exc}") from None
+        if (value is None or value == "" or (key == "orgId" and value == 0)) and key not in CLEARABLE:
+            if creating:
+                continue  # an empty optional field on create is the default anyway
+            # The panel turns an empty/null value into `undefined`, which TypeORM's save() skips:
+            # it answers success and keeps the old value (nodeHandler.ts PUT /nodes/:id).
+            raise UsageError(f"the panel cannot clear '{key}': it ignores empty and null values and keeps the "
+                             "old one", hint="set a new value instead")
+        out[key] = value
     return out
 
 
@@ -572,7 +607,9 @@ DeployOpt = Annotated[Optional[bool], typer.Option("--deployments/--no-deploymen
                                                    help="Allow new servers on this node.",
                                                    rich_help_panel=NEW_PANEL, show_default=False)]
 SetOpt = Annotated[Optional[list[str]], typer.Option("--set", metavar="FIELD=VALUE",
-                                                     help="Any writable field, typed and checked before sending.",
+                                                     help="Any writable field, typed and checked before sending. "
+                                                     "Empty/null values are refused on edit: the panel ignores "
+                                                     "them (only ipv6ExcludedPorts= clears).",
                                                      rich_help_panel=NEW_PANEL, show_default=False)]
 
 
@@ -585,8 +622,8 @@ def create(
     url: UrlOpt = None,
     token: Annotated[Optional[str], typer.Option("--token", help="The Wings token; '-' reads it from stdin.",
                                                  rich_help_panel=NEW_PANEL, show_default=False)] = None,
-    generate_token: Annotated[bool, typer.Option("--generate-token", help="Let the panel mint a random token "
-                                                 "(read it later with `eclictl nodes token`).",
+    generate_token: Annotated[bool, typer.Option("--generate-token", help="Let the panel mint a random token (needs "
+                                                 "nodes:read-creds; read it later with `eclictl nodes token`).",
                                                  rich_help_panel=NEW_PANEL)] = False,
     fqdn: FqdnOpt = None,
     node_type: TypeOpt = None,
@@ -628,7 +665,7 @@ def edit(
     deployments: DeployOpt = None,
     assignments: SetOpt = None,
 ) -> Any:
-    """Change node settings (`PUT /api/nodes/:id`); the token cannot be changed this way."""
+    """Change node settings (`PUT /api/nodes/:id`); the token cannot be changed and fields cannot be cleared."""
     from eclictl.context import current
 
     ctx = current()

@@ -18,7 +18,7 @@ from eclictl.errors import UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import Filter, build, detail_view
-from eclictl.sections.ai import ScrubbedSection, scrub
+from eclictl.sections.ai import ScrubbedSection, scrub, with_hint
 
 APPS_PATH = "/api/oauth/apps"
 APP_PANEL = "App"
@@ -26,8 +26,23 @@ SCOPES = ("profile", "email", "servers:read", "servers:write", "orgs:read", "bil
 GRANTS = ("authorization_code", "client_credentials", "refresh_token")
 ONCE_NOTE = "store it now; it cannot be shown again"
 
+DENIED_HINT = ("only the app's owner, or a user holding oauth:manage or admin:oauth, may change an app "
+               "(checked on the user: an API key counts only when its owner is root)")
+
+
 class _AppSection(ScrubbedSection):
     scrub_urls = False  # redirect URIs are shown as registered (they carry no credentials)
+    denied_hint = DENIED_HINT
+
+
+def _call(ctx: Any, method: str, path: str, body: Any = None, keep: frozenset[str] = frozenset()) -> Any:
+    """One app request; the panel's bare 403 'Forbidden' gets a hint naming the permissions."""
+    from eclictl.api.errors import ApiPermissionError
+
+    try:
+        return ctx.api.request(method, path, json_body=body, keep=keep).data
+    except ApiPermissionError as exc:
+        raise with_hint(exc, DENIED_HINT) from None
 
 
 OAUTH = _AppSection(
@@ -138,7 +153,7 @@ def create(
                      allowedScopes=_check_values(scope, SCOPES, "--scope"),
                      grantTypes=_check_values(grant_type, GRANTS, "--grant-type"))
     _guard_secret_output(ctx)
-    answer = ctx.api.request("POST", APPS_PATH, json_body=body, keep=frozenset({"clientSecret"})).data
+    answer = _call(ctx, "POST", APPS_PATH, body, keep=frozenset({"clientSecret"}))
     answer = answer if isinstance(answer, dict) else {}
     out = {k: v for k, v in _public(answer).items() if k != "_note"}
     if answer.get("clientSecret"):
@@ -180,7 +195,7 @@ def edit(
     if not body:
         raise UsageError("nothing to change", hint="see `eclictl oauth edit --help`")
     ident = OAUTH.resolve_id(ctx.api, ref)
-    answer = ctx.api.put(f"{APPS_PATH}/{ident}", body)
+    answer = _call(ctx, "PUT", f"{APPS_PATH}/{ident}", body)
     record = answer.get("app") if isinstance(answer, dict) and isinstance(answer.get("app"), dict) else None
     if record is None:
         record = OAUTH.resolve(ctx.api, str(ident))
@@ -202,7 +217,7 @@ def rotate_secret(
     ident = OAUTH.resolve_id(ctx.api, ref)
     ctx.confirm(f"Rotate the client secret of app {ident}? Every token it issued is revoked.", yes=yes,
                 what="rotate an OAuth client secret")
-    answer = ctx.api.request("POST", f"{APPS_PATH}/{ident}/rotate-secret", keep=frozenset({"clientSecret"})).data
+    answer = _call(ctx, "POST", f"{APPS_PATH}/{ident}/rotate-secret", keep=frozenset({"clientSecret"}))
     answer = answer if isinstance(answer, dict) else {}
     out: dict[str, Any] = {"id": ident, "clientId": answer.get("clientId"), "clientSecret": answer.get("clientSecret")}
     if out["clientSecret"]:

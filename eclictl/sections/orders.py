@@ -3,8 +3,9 @@
 Feature `billing` (503 -> exit 9). The list pages by 50 with `q` (digits = user id, else e-mail
 substring) and `userId`; there is no single-order route, so `show` searches the list. Payment
 routes (confirm/reject, payment methods) accept only a login session (JWT): any API key gets 401.
-Creating an order with a plan applies the plan to the user at once, even while unpaid; deleting an
-order does not undo plan limits.
+Creating an order with a plan applies the plan to the user at once, even while unpaid; the panel
+does not check that the plan exists (an unknown id gives a free, active order that cancels the
+user's other orders), so `issue` checks it first. Deleting an order does not undo plan limits.
 """
 
 from __future__ import annotations
@@ -171,9 +172,10 @@ def issue(
     user: Annotated[str, typer.Argument(metavar="USER", help="User id or exact e-mail.")],
     plan: Annotated[Optional[int], typer.Option("--plan", help="Plan id (applied to the user at once, even "
                                                 "while unpaid).", rich_help_panel=ORDER_PANEL, show_default=False)] = None,
-    amount: Annotated[Optional[float], typer.Option("--amount", help="Total; default: the plan's (regional) price "
-                                                    "plus tax. 0 activates at once.", rich_help_panel=ORDER_PANEL,
-                                                    show_default=False)] = None,
+    amount: Annotated[Optional[float], typer.Option("--amount", help="Amount; default: the plan's (regional) price "
+                                                    "(tax for the user's country goes to taxAmount/taxRate only). "
+                                                    "0, or a free plan, activates at once.",
+                                                    rich_help_panel=ORDER_PANEL, show_default=False)] = None,
     tax_amount: Annotated[Optional[float], typer.Option("--tax-amount", help="Tax part of --amount.",
                                                         rich_help_panel=ORDER_PANEL, show_default=False)] = None,
     tax_rate: Annotated[Optional[float], typer.Option("--tax-rate", help="Tax rate in percent (0-100).",
@@ -181,7 +183,8 @@ def issue(
     description: Annotated[Optional[str], typer.Option("--description", help="Shown on the invoice.",
                                                        rich_help_panel=ORDER_PANEL, show_default=False)] = None,
     items: Annotated[Optional[str], typer.Option("--items", help="JSON [{description, quantity, price}] or a "
-                                                 "marker.", rich_help_panel=ORDER_PANEL, show_default=False)] = None,
+                                                 "marker (with --plan the panel replaces it by one line for the "
+                                                 "plan).", rich_help_panel=ORDER_PANEL, show_default=False)] = None,
     expires: Annotated[Optional[str], typer.Option("--expires", help="ISO 8601 expiry (default +30 days).",
                                                    rich_help_panel=ORDER_PANEL, show_default=False)] = None,
     notes: Annotated[Optional[str], typer.Option("--notes", help="Internal notes.", rich_help_panel=ORDER_PANEL,
@@ -206,6 +209,8 @@ def issue(
     if not user.strip().isdigit() and "@" not in user:
         raise UsageError(f"expected a user id or e-mail, got '{user}'")
     user_id = resolve_user_id(ctx.api, user)
+    if plan is not None:
+        _check_plan_exists(ctx, plan)
     body: dict[str, Any] = {"userId": user_id}
     for key, value in (("planId", plan), ("amount", amount), ("taxAmount", tax_amount), ("taxRate", tax_rate),
                        ("description", description), ("items", parsed_items), ("expiresAt", expires),
@@ -218,6 +223,23 @@ def issue(
         ctx.warn(f"plan {plan} is applied to user {user_id} now, before payment")
     answer = ctx.api.post(PATH, body)
     return _order_view(ctx, answer, None)
+
+
+def _check_plan_exists(ctx: Any, plan_id: int) -> None:
+    """The panel issues an order for any plan id: an unknown one becomes a free, active order that
+    cancels the user's other active orders. Refuse it here; without admin:plans:view, only warn."""
+    from eclictl.api.errors import ApiError
+    from eclictl.sections.plans import PLANS
+
+    try:
+        PLANS.resolve(ctx.api, str(plan_id))
+    except NotFoundError:
+        raise NotFoundError(f"no plan {plan_id}", hint="see `eclictl plans list`") from None
+    except ApiError as exc:
+        if getattr(exc, "status", None) in (401, 403):
+            ctx.warn(f"cannot check that plan {plan_id} exists ({exc}); the panel does not check it either")
+            return
+        raise
 
 
 @app.command("edit", epilog="Examples:\n\n  eclictl orders edit 1042 --status cancelled --notes 'refunded'\n\n"
@@ -289,7 +311,7 @@ def delete(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be deleted.",
                                           rich_help_panel=SAFETY_PANEL)] = False,
 ) -> Any:
-    """Delete orders (plan limits they granted stay); unknown ids are reported, not silently 'deleted'."""
+    """Delete orders (plan limits they granted stay); unknown ids fail with 'Order not found' (exit 6)."""
     from eclictl.context import current
     from eclictl.output.render import View
 
@@ -298,13 +320,9 @@ def delete(
     if dry_run:
         return View([{"item": i, "action": "delete"} for i in items], id_field="item")
     ctx.confirm(f"Delete {len(items)} orders: {', '.join(items[:10])}?", yes=yes, what="delete orders")
-    wanted = {int(i) for i in items}
-    known = {row.get("id") for row in ORDERS.iter_rows(ctx.api) if isinstance(row, dict) and row.get("id") in wanted}
 
     def delete_one(item: str) -> Any:
-        if int(item) not in known:  # the panel answers success for unknown ids
-            raise NotFoundError(f"no order {item}")
-        ctx.api.delete(f"{PATH}/{item}")
+        ctx.api.delete(f"{PATH}/{item}")  # unknown ids: 404 `Order not found` -> exit 6
         return {"id": int(item), "deleted": True}
 
     return run_items(ctx, "delete orders", items, delete_one)

@@ -1,7 +1,10 @@
 """Plans tab: /api/admin/plans* and /api/admin/regional-prices* (../shared/api/other-sections.md §11).
 
 Plan routes need only the plan permissions (admin:plans:view/manage/reapply/delete), not
-admin:access; only the list checks the `billing` feature. Regional prices are served by
+admin:access; only the list checks the `billing` feature. The panel cannot clear a field: PUT turns
+`null`/empty into `undefined`, which TypeORM's save() skips (planHandler.ts; §11 says null clears,
+the source says otherwise). So `edit --clear` re-reads the plan and fails when nothing was cleared,
+and DELETE .../boost only sets boostPercent to 0 (the old dates and reason stay on the row). Regional prices are served by
 regionalPriceHandler.ts (not listed in §11): GET/POST /api/admin/regional-prices/:planId and
 DELETE /api/admin/regional-prices/:planId/:countryCode.
 """
@@ -21,7 +24,7 @@ from eclictl.sections._spec import Filter, Section, build, detail_view
 PATH = "/api/admin/plans"
 PRICES_PATH = "/api/admin/regional-prices"
 PLAN_PANEL = "Plan"
-LIMITS_PANEL = "Limits (null clears with --clear)"
+LIMITS_PANEL = "Limits"
 NULLABLE = ("memory", "disk", "cpu", "serverLimit", "databases", "backups", "emailSendDailyLimit",
             "emailSendQueueLimit")
 
@@ -177,7 +180,7 @@ def create(
 
 
 @app.command("edit", epilog="Examples:\n\n  eclictl plans edit Pro --price 12.99 --memory 20480\n\n"
-             "  eclictl plans edit 3 --clear emailSendQueueLimit --hidden")
+             "  eclictl plans edit 3 --email-queue 200 --hidden")
 @command()
 def edit(
     ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="The plan's id or exact name.")],
@@ -190,8 +193,10 @@ def edit(
     server_limit: ServersOpt = None, databases: DatabasesOpt = None, backups: BackupsOpt = None,
     email_daily: EmailDailyOpt = None, email_queue: EmailQueueOpt = None, ports: PortsOpt = None,
     tunnel_ports: TunnelPortsOpt = None,
-    clear: Annotated[Optional[list[str]], typer.Option("--clear", help=f"Set a nullable limit to null (no limit): "
-                                                       f"{', '.join(NULLABLE)}.", rich_help_panel=LIMITS_PANEL,
+    clear: Annotated[Optional[list[str]], typer.Option("--clear", help=f"Ask to set a limit to null (no limit): "
+                                                       f"{', '.join(NULLABLE)}. Current panels ignore this; the "
+                                                       "plan is re-read and the command fails (exit 7) if the "
+                                                       "value stayed.", rich_help_panel=LIMITS_PANEL,
                                                        show_default=False)] = None,
     set_: SetOpt = None,
 ) -> Any:
@@ -220,7 +225,21 @@ def edit(
         raise UsageError("nothing to change", hint="pass at least one option, e.g. --price 9.99")
     plan_id = _plan_ref_id(ctx, ref)
     answer = ctx.api.put(f"{PATH}/{plan_id}", body)
-    return _plan_result(ctx, answer, plan_id)
+    # null or "" becomes `undefined` on the panel, and save() skips undefined: such a "clear" is ignored
+    # and the answer's plan simply lacks the key. Verify by re-reading the list.
+    cleared = [k for k, v in body.items() if v is None or (k == "description" and v == "")]
+    if not cleared:
+        return _plan_result(ctx, answer, plan_id)
+    fresh = PLANS.resolve(ctx.api, str(plan_id))
+    kept = [k for k in cleared if fresh.get(k) not in (None, "")]
+    if kept:
+        from eclictl.errors import RejectedError
+
+        others = [k for k in body if k not in cleared]
+        raise RejectedError(f"the panel did not clear {', '.join(kept)} on plan {plan_id} (it ignores null/empty "
+                            f"values){'; the other changes were saved' if others else ''}",
+                            hint="set a value instead, e.g. --memory 0")
+    return detail_view(PLANS, fresh)
 
 
 @app.command("delete", epilog="Examples:\n\n  eclictl plans delete 6 --yes\n\n  eclictl plans delete 'Legacy Pro' --yes")
@@ -259,9 +278,10 @@ def boost(
                                                    show_default=False)] = None,
     reason: Annotated[Optional[str], typer.Option("--reason", help="Why (shown with the boost).",
                                                   show_default=False)] = None,
-    remove: Annotated[bool, typer.Option("--remove", help="Remove the plan's boost instead.")] = False,
+    remove: Annotated[bool, typer.Option("--remove", help="Remove the plan's boost instead (percent 0; the panel "
+                                         "keeps the old dates and reason on the plan).")] = False,
 ) -> Any:
-    """Set a temporary resource boost on a plan (starts now), or remove it with --remove."""
+    """Set a temporary resource boost on a plan (starts now), or set it to 0% with --remove."""
     from eclictl.context import current
 
     ctx = current()

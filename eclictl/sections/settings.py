@@ -173,6 +173,7 @@ def set_(
 
     ctx = _ctx()
     body, partial = parse_set(pairs)
+    _warn_rules(ctx, body)
     if partial:
         if "webauthn" in body:
             raise UsageError("give either webauthn={...} or webauthn.FIELD=VALUE, not both")
@@ -185,6 +186,15 @@ def set_(
     stored = put_settings(ctx.api, body)
     rows = _set_rows(ctx, body, stored)
     return View(rows, columns=SET_COLUMNS, id_field="key", json_data={"sent": body, "settings": stored})
+
+
+def _warn_rules(ctx: Any, body: dict[str, Any]) -> None:
+    """Rule-string entries the panel applies but that may not do what was meant (never refused)."""
+    from eclictl.settings_schema import rule_warnings
+
+    for key, value in body.items():
+        for warning in rule_warnings(key, value):
+            ctx.warn(f"{key}: {warning}")
 
 
 def _set_rows(ctx: Any, body: dict[str, Any], stored: dict[str, Any]) -> list[dict[str, Any]]:
@@ -369,6 +379,7 @@ def apply(
                                                                                 "body": body})
     for change in changes:
         ctx.info(f"  ~ {change['key']}: {change['panel']!r} -> {change['file']!r}")
+    _warn_rules(ctx, body)
     ctx.confirm(f"Apply {len(changes)} change(s) from {file} to the panel?", yes=yes, what="apply settings")
     stored = put_settings(ctx.api, body)
     for key in body:

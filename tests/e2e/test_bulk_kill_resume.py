@@ -117,3 +117,36 @@ def test_killed_run_resumes_without_repeating_finished_items(served: Any, tmp_pa
     assert all(puts[f"/api/admin/users/{item}"] == 1 for item in finished_first)  # nothing finished is repeated
     assert all(panel.state.users[int(t)]["suspended"] for t in targets)  # and nothing is lost
     assert _journal(journal).keys() == set(targets)  # the resumed run appended to the same journal
+
+
+def test_concurrency_above_eight_really_runs_in_parallel_over_http(served: Any, tmp_path: Path) -> None:
+    """The connection pool is sized to --concurrency: 12 PUTs must be open at the panel at once."""
+    panel, handle = served
+    targets = _plain_users(panel, 24)
+    all_open = threading.Event()
+    lock = threading.Lock()
+    state = {"open": 0, "peak": 0}
+    original = panel.handle
+
+    def handle_request(method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        if method != "PUT":
+            return original(method, path, *args, **kwargs)
+        with lock:
+            state["open"] += 1
+            state["peak"] = max(state["peak"], state["open"])
+            if state["open"] >= 12:
+                all_open.set()
+        try:
+            all_open.wait(20)  # released only once 12 PUTs are in flight together
+            return original(method, path, *args, **kwargs)
+        finally:
+            with lock:
+                state["open"] -= 1
+
+    panel.handle = handle_request
+    r = subprocess.run([eclictl_binary(), "users", "suspend", *targets, "--yes", "--concurrency", "16",
+                        "--rate", "0", "-o", "json"], capture_output=True, text=True,
+                       env=base_env(tmp_path, handle.url, panel.keys["admin"]), timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert all_open.is_set() and 12 <= state["peak"] <= 16
+    assert json.loads(r.stdout)["done"] == len(targets)

@@ -211,9 +211,58 @@ def test_ai_link_user_needs_the_ai_feature(cli: Any, sandbox: Any) -> None:
     assert cli("ai", "models", "list").exit_code == 0  # /api/admin/ai is not behind the flag
 
 
-def test_ai_cooldowns(cli: Any) -> None:
+def test_ai_cooldowns(cli: Any, sandbox: Any) -> None:
     r = cli("ai", "cooldowns", "-o", "json")
-    assert r.exit_code == 0 and r.json()[0]["reason"] == "429 from upstream"
+    assert r.exit_code == 0, r
+    row = r.json()[0]  # the Redis entry aiHandler.ts pushes: {timestamp, modelId, modelName, endpoint, waitMs}
+    assert row["modelId"] == 1 and row["waitMs"] == 120000 and row["endpoint"] == "https://llm-backup.internal/v1"
+    r = cli("ai", "cooldowns")
+    assert r.exit_code == 0 and "eclipse-chat-small" in r.stdout and "120000" in r.stdout
+    sandbox.inject_fault(method="GET", path="/api/admin/ai/cooldowns", status=200,
+                         body=["not-json-entry", {"modelId": 2}])
+    r = cli("ai", "cooldowns", "-o", "json")
+    assert r.exit_code == 0 and r.json() == [{"raw": "not-json-entry"}, {"modelId": 2}]
+
+
+def test_ai_denial_names_ai_manage(cli: Any) -> None:
+    for args in (("ai", "models", "list"), ("ai", "cooldowns"), ("ai", "plan-models", "3")):
+        r = cli(*args, key="plain")
+        assert r.exit_code == 5, r
+        assert "AI management permission required" in r.stderr and "ai:manage" in r.stderr
+        assert "Traceback" not in r.stderr
+
+
+def test_ai_delete_unknown_id_is_404_on_the_panel(cli: Any, sandbox: Any) -> None:
+    r = cli("api", "DELETE", "/api/admin/ai/models/99")
+    assert r.exit_code == 6 and "Model not found" in _out(r)
+
+
+def test_ai_relinking_answers_only_id_and_limits(cli: Any, sandbox: Any) -> None:
+    # an existing link is loaded without relations: {success, link: {id, limits}, updated: true}
+    first = cli("ai", "link-plan", "1", "2", "--limits", '{"requestsPerDay": 7}', "-o", "json")
+    assert first.exit_code == 0 and first.json()["updated"] is True
+    assert first.json()["modelId"] == 1 and first.json()["planId"] == 2 and first.json()["modelName"] is None
+    r = cli("ai", "user-limits", "20", "9999", "--limits", "{}")
+    assert r.exit_code == 6 and "Link not found" in r.stderr
+
+
+def test_ai_unlink_user_falls_back_and_refuses_a_proxy_page(cli: Any, sandbox: Any) -> None:
+    link = cli("ai", "link-user", "2", "20", "-o", "json").json()
+    lid = link["linkId"]
+    # a proxy that forwards only /api/*: the unprefixed path gets an HTML 200 page, nothing is deleted
+    sandbox.inject_fault(method="DELETE", path=f"/admin/users/20/ai/{lid}", status=200, html=True)
+    r = cli("ai", "unlink-user", "20", str(lid), "--yes")
+    assert r.exit_code == 7 and "not answered by the panel" in r.stderr and lid in sandbox.state.user_ai_links
+    # 'Route not found' on the unprefixed path: the /api path is tried (none on this panel either)
+    sandbox.inject_fault(method="DELETE", path=f"/admin/users/20/ai/{lid}", status=404,
+                         body={"error": "Route not found"})
+    r = cli("ai", "unlink-user", "20", str(lid), "--yes")
+    assert r.exit_code == 6 and "no route to remove user AI links" in r.stderr, r
+    assert ("DELETE", f"/api/admin/users/20/ai/{lid}", 404) in sandbox.requests
+    assert lid in sandbox.state.user_ai_links
+    r = cli("ai", "unlink-user", "20", str(lid), "--yes", key="plain")
+    assert r.exit_code == 5  # authorize('admin:access') first: a client key without it is refused
+    assert cli("ai", "unlink-user", "20", str(lid), "--yes").exit_code == 0
 
 
 # -- OAuth apps ---------------------------------------------------------------------------------------
@@ -314,7 +363,8 @@ def test_oauth_rotate_secret(cli: Any, sandbox: Any) -> None:
                                        "clientSecret": new}
     assert sandbox.state.oauth_tokens[1] == 0
     assert "store it now; it cannot be shown again" in r.stderr
-    assert cli("oauth", "rotate-secret", "1", "--yes", key="plain").exit_code == 5
+    r = cli("oauth", "rotate-secret", "1", "--yes", key="plain")
+    assert r.exit_code == 5 and "oauth:manage" in r.stderr and "admin:oauth" in r.stderr
 
 
 def test_oauth_delete(cli: Any, sandbox: Any) -> None:
@@ -332,3 +382,18 @@ def test_oauth_feature_disabled_is_exit_9(cli: Any, sandbox: Any) -> None:
     assert r.exit_code == 9, r
     r = cli("oauth", "create", "--name", "x", "--redirect-uri", "https://x.test/cb")
     assert r.exit_code == 9 and len(sandbox.state.oauth_apps) == 3
+
+
+def test_oauth_create_answer_has_no_active_field_and_missing_fields_are_fine(cli: Any, sandbox: Any) -> None:
+    # oauthHandler.ts answers {id, clientId, clientSecret, name, ..., createdAt, _note}: no `active`, no owner.
+    r = cli("oauth", "create", "--name", "Shape", "--redirect-uri", "https://s.test/cb", "-o", "json")
+    assert r.exit_code == 0, r
+    body = r.json()
+    assert body["clientSecret"] == sandbox.state.oauth_secrets[body["id"]] and "_note" not in body
+    assert "active" not in body and body["allowedScopes"] == ["profile", "email"]
+    r = cli("api", "POST", "/api/oauth/apps", "--input", "-",
+            stdin='{"name": "e", "redirectUris": ["https://e.test"], "allowedScopes": []}')
+    assert r.exit_code == 7 and "No valid scopes provided" in _out(r)  # [] is truthy in JS: no default
+    sandbox.inject_fault(method="PUT", path="/api/oauth/apps/1", status=200, body={"success": True})
+    r = cli("oauth", "edit", "1", "--description", "x", "-o", "json")
+    assert r.exit_code == 0 and r.json()["id"] == 1  # no `app` in the answer: re-read from the list

@@ -144,6 +144,16 @@ def test_db_denial_is_422_reported_as_permission(cli: Any, sandbox: Any) -> None
     assert r.exit_code == 8 and 3 in sandbox.state.database_hosts
 
 
+def test_db_empty_403_is_a_permission_error_naming_the_level(cli: Any, sandbox: Any) -> None:
+    # If the panel ever answers the gate's bare 403 (no body) instead of 422, it is still exit 5.
+    sandbox.inject_fault(method="POST", path="/api/admin/database-hosts/1/test", status=403, body="")
+    r = cli("databases", "hosts", "test", "1")
+    assert r.exit_code == 5 and "databases:write" in r.stderr and "Traceback" not in r.stderr, r
+    sandbox.inject_fault(method="GET", path="/api/admin/database-hosts", status=403, body={"error": "Forbidden"})
+    r = cli("databases", "hosts", "list")
+    assert r.exit_code == 5 and "Forbidden" in r.stderr
+
+
 def test_db_host_passwords_never_appear(cli: Any, sandbox: Any, tmp_path: Path) -> None:
     secrets = {h["password"] for h in sandbox.state.database_hosts.values()}
     secrets |= {d["password"] for d in sandbox.state.server_databases.values()}

@@ -230,3 +230,61 @@ def test_admin_nodes_route_is_gated_and_leaks_as_documented(sandbox: Any) -> Non
     assert staff.status_code == 403 and staff.json() == {"error": "Admin permission nodes:read required."}
     safe = client.get("/api/nodes/1", headers={"Authorization": f"ApiKey {sandbox.keys['admin']}"}).json()
     assert "token" not in safe and "rootPassword" not in safe and "organisation" not in safe
+
+
+def _admin_client(sandbox: Any) -> Any:
+    import httpx
+
+    return httpx.Client(transport=sandbox.transport(), base_url="http://sandbox.test",
+                        headers={"Authorization": f"ApiKey {sandbox.keys['admin']}"})
+
+
+def test_edit_refuses_clearing_because_the_panel_ignores_empty_values(cli: Any, sandbox: Any) -> None:
+    # nodeHandler PUT writes `x || undefined` / null -> undefined; TypeORM save() skips undefined
+    before = dict(sandbox.state.nodes[1])
+    for bad in ("fqdn=", "deploymentNotice=", "cost=null", "portRangeStart=null", "orgId=0", "nodeId=",
+                "name="):
+        r = cli("nodes", "edit", "1", "--set", bad)
+        assert r.exit_code == 2 and "cannot clear" in r.stderr and len(r.stderr.strip().splitlines()) <= 2, (bad, r)
+    assert sandbox.state.nodes[1] == before
+    r = cli("nodes", "edit", "1", "--set", "ipv6ExcludedPorts=", "-o", "json")  # a plain string: really cleared
+    assert r.exit_code == 0, r
+    assert sandbox.state.nodes[1]["ipv6ExcludedPorts"] == "" and r.json()["ipv6ExcludedPorts"] == ""
+    # the sandbox mirrors the panel: success, old values kept
+    client = _admin_client(sandbox)
+    ok = client.put("/api/nodes/1", json={"fqdn": "", "cost": None, "orgId": 0, "deploymentNotice": ""})
+    assert ok.status_code == 200 and ok.json()["success"] is True
+    assert sandbox.state.nodes[1]["fqdn"] == before["fqdn"] and sandbox.state.nodes[1]["cost"] == before["cost"]
+
+
+def test_create_drops_empty_optional_fields(cli: Any, sandbox: Any) -> None:
+    r = cli("nodes", "create", "--name", "edge-9", "--url", "https://e9:8080", "--token", "t", "--set", "fqdn=",
+            "--uuid", "", "-o", "json")
+    assert r.exit_code == 0, r
+    row = next(n for n in sandbox.state.nodes.values() if n["name"] == "edge-9")
+    assert row["fqdn"] is None and row["nodeId"] is None  # "" would be stored as-is in the unique column
+
+
+def test_sandbox_put_400_saves_nothing_and_create_400_keeps_only_basics(sandbox: Any) -> None:
+    client = _admin_client(sandbox)
+    before = dict(sandbox.state.nodes[2])
+    bad = client.put("/api/nodes/2", json={"cost": 1, "fqdn": "new.example", "portRangeStart": 70000})
+    assert bad.status_code == 400 and bad.json() == {"error": "portRangeStart must be an integer between 1 and 65535"}
+    assert sandbox.state.nodes[2] == before
+    made = client.post("/api/nodes", json={"name": "half", "url": "https://h:8080", "token": "t", "fqdn": "h.example",
+                                           "portRangeStart": 9000, "portRangeEnd": 8000})
+    assert made.status_code == 400
+    row = next(n for n in sandbox.state.nodes.values() if n["name"] == "half")
+    assert row["fqdn"] is None and row["portRangeStart"] is None and row["token"] == "t"
+
+
+def test_server_counts_follow_every_page(cli: Any, sandbox: Any) -> None:
+    # /api/admin/servers pages 50 at a time and its rows have no `id`: every page must be read
+    template = next(c for c in sandbox.state.servers.values() if c["nodeId"] == 3)
+    base = cli("nodes", "list", "-o", "json").json()
+    before = {n["id"]: n["serverCount"] for n in base}
+    for i in range(120):
+        uuid = f"00000000-0000-4000-8000-{i:012d}"
+        sandbox.state.servers[uuid] = {**template, "uuid": uuid}
+    after = {n["id"]: n["serverCount"] for n in cli("nodes", "list", "-o", "json").json()}
+    assert after[3] == before[3] + 120 and after[1] == before[1]

@@ -47,9 +47,26 @@ def test_plans_create_and_edit(cli: Any, sandbox: Any) -> None:
     assert (row["price"], row["memory"], row["hiddenFromBilling"], row["features"]) == (24.99, 32768, True,
                                                                                         {"ddos": True})
     assert row["portCount"] == 1 and row["tunnelPortCount"] == 10  # panel defaults
-    r = cli("plans", "edit", "Gold", "--price", "19.5", "--clear", "memory", "--visible")
+    r = cli("plans", "edit", "Gold", "--price", "19.5", "--memory", "16384", "--visible", "-o", "json")
     assert r.exit_code == 0, r
-    assert (row["price"], row["memory"], row["hiddenFromBilling"]) == (19.5, None, False)
+    assert (row["price"], row["memory"], row["hiddenFromBilling"]) == (19.5, 16384, False)
+    assert r.json()["memory"] == 16384
+
+
+def test_plans_edit_clear_is_ignored_by_the_panel_and_reported(cli: Any, sandbox: Any) -> None:
+    """planHandler.ts turns null into undefined, which TypeORM's save() skips: nothing is cleared."""
+    row = sandbox.state.plans[3]
+    r = cli("plans", "edit", "Pro", "--price", "12.5", "--clear", "memory")
+    assert r.exit_code == 7, r
+    assert "did not clear memory" in r.stderr and "other changes were saved" in r.stderr
+    assert len(r.stderr.strip().splitlines()) <= 2 and "Traceback" not in r.stderr
+    assert (row["price"], row["memory"]) == (12.5, 16384)
+    r = cli("plans", "edit", "3", "--description", "")
+    assert r.exit_code == 7 and row["description"] == "Pro plan"
+    # the raw PUT answer lacks the skipped key, as the panel's does
+    r = cli("api", "PUT", "/api/admin/plans/3", "--input", "-", "-o", "json", stdin='{"memory": null}')
+    assert r.exit_code == 0, r
+    assert "memory" not in r.json()["plan"] and row["memory"] == 16384
 
 
 @pytest.mark.parametrize("args", [
@@ -87,11 +104,12 @@ def test_plans_boost_and_remove(cli: Any, sandbox: Any) -> None:
     assert r.exit_code == 0, r
     plan = sandbox.state.plans[2]
     assert (plan["boostPercent"], plan["boostReason"], plan["boostExpiresAt"]) == (50, "launch",
-                                                                                   "2027-02-01T00:00:00Z")
+                                                                                   "2027-02-01T00:00:00.000Z")
     assert plan["boostStartsAt"]
     r = cli("plans", "boost", "2", "--remove", "-o", "json")
     assert r.exit_code == 0 and r.json()["boostPercent"] == 0
-    assert plan["boostPercent"] == 0 and plan["boostStartsAt"] is None
+    # the panel's DELETE sets the rest to undefined, which save() skips: dates and reason stay
+    assert plan["boostPercent"] == 0 and plan["boostStartsAt"] and plan["boostReason"] == "launch"
     r = cli("plans", "boost", "999", "--remove")
     assert r.exit_code == 6
 
@@ -195,7 +213,10 @@ def test_orders_issue_with_plan_applies_it_at_once(cli: Any, sandbox: Any) -> No
     assert r.exit_code == 0, r
     order = sandbox.state.orders[r.json()["id"]]
     assert (order["status"], order["planId"], order["notes"], order["taxRate"]) == ("pending", 5, "deal", 19.0)
-    assert order["amount"] == round(99.0 * 1.19, 2) and "before payment" in r.stderr
+    # amount is the base price; the tax only goes to taxAmount/taxRate (adminHandler.ts)
+    assert (order["amount"], order["taxAmount"]) == (99.0, round(99.0 * 0.19, 2)) and "before payment" in r.stderr
+    assert r.json()["autoActivated"] is True  # the panel says so whenever a planId is given
+    assert order["items"].startswith("[") and '"Enterprise"' in order["items"]
     assert user["portalType"] == "enterprise" and user["limits"]["memory"] == sandbox.state.plans[5]["memory"]
 
 
@@ -205,8 +226,8 @@ def test_orders_issue_free_order_activates(cli: Any, sandbox: Any) -> None:
             "-o", "json")
     assert r.exit_code == 0, r
     new = sandbox.state.orders[r.json()["id"]]
-    assert new["status"] == "active" and new["billingType"] == "lifetime" and r.json()["autoActivated"] is True
-    assert old["status"] == "cancelled"
+    assert new["status"] == "active" and new["billingType"] == "lifetime" and "autoActivated" not in r.json()
+    assert old["status"] == "cancelled" and "Replaced by order #" in old["notes"]
 
 
 @pytest.mark.parametrize("args", [
@@ -234,8 +255,10 @@ def test_orders_bad_input_is_usage_error_before_any_request(cli: Any, sandbox: A
 def test_orders_issue_errors(cli: Any, sandbox: Any) -> None:
     r = cli("orders", "issue", "987654")
     assert r.exit_code == 6 and "User not found" in r.stderr
+    before = len(sandbox.state.orders)
     r = cli("orders", "issue", "7", "--plan", "999")
-    assert r.exit_code == 6
+    assert r.exit_code == 6 and "no plan 999" in r.stderr
+    assert len(sandbox.state.orders) == before  # refused before the POST
     r = cli("orders", "issue", "7", key="staff_client")
     assert r.exit_code == 5
 
@@ -264,7 +287,7 @@ def test_orders_delete(cli: Any, sandbox: Any) -> None:
     r = cli("orders", "delete", str(victim), "--yes")
     assert r.exit_code == 0 and victim not in sandbox.state.orders
     r = cli("orders", "delete", str(victim), "--yes")
-    assert r.exit_code == 6  # the panel would say success
+    assert r.exit_code == 6 and "Order not found" in r.stderr  # the panel's own 404
     other = _orders_with(sandbox, "pending")[0]["id"]
     r = cli("orders", "delete", str(other), "99999", "--yes")
     assert r.exit_code == 8 and other not in sandbox.state.orders
@@ -356,3 +379,28 @@ def test_orders_billing_disabled(cli: Any, sandbox: Any) -> None:
         r = cli(*args)
         assert r.exit_code == 9, (args, r)
     assert len(sandbox.state.orders) == count
+
+
+def test_sandbox_create_order_does_not_check_the_plan_like_the_panel(cli: Any, sandbox: Any) -> None:
+    """adminHandler.ts: an unknown planId still creates an order, free and active: why `issue` checks first."""
+    r = cli("api", "POST", "/api/admin/orders", "--input", "-", "-o", "json",
+            stdin='{"userId": 7, "planId": 999}')
+    assert r.exit_code == 0, r
+    order = sandbox.state.orders[r.json()["order"]["id"]]
+    assert (order["planId"], order["status"], order["amount"], r.json()["autoActivated"]) == (999, "active", 0, True)
+
+
+def test_orders_delete_makes_one_request_per_order(cli: Any, sandbox: Any) -> None:
+    victim = _orders_with(sandbox, "cancelled")[0]["id"]
+    before = len(sandbox.requests)
+    r = cli("orders", "delete", str(victim), "--yes")
+    assert r.exit_code == 0 and len(sandbox.requests) - before == 1
+
+
+def test_orders_issue_without_plan_view_permission_warns_and_issues(cli: Any, sandbox: Any) -> None:
+    sandbox.inject_fault(method="GET", path="/api/admin/plans", status=403,
+                         body={"error": "Insufficient permissions"})
+    r = cli("orders", "issue", "7", "--plan", "2", "-o", "json")
+    assert r.exit_code == 0, r
+    assert "cannot check that plan 2 exists" in r.stderr
+    assert sandbox.state.orders[r.json()["id"]]["planId"] == 2

@@ -145,10 +145,11 @@ def test_set_typed_values_are_stored(cli: Any, sandbox: Any) -> None:
     ("billingCurrency=euro", "3-letter"),
     ("unknownKey=1", "unknown setting"),
     ("geoBlockCountries=ru:9", "0-5"),
-    ("geoBlockCountries=zz:3", "ISO"),
+    ("geoBlockCountries=ru:5:3", "<country>:<level>"),  # three parts: the panel skips it
+    ("geoBlockCountries=ru:2x", "a number"),
     ("countryAgeRules=de:30", "0-25"),
-    ("billingTaxRules=DE:150", "0-100"),
-    ("kycRequiredCountries=de,1x", "country"),
+    ("billingTaxRules=DE:lots", "a number"),
+    ("kycRequiredCountries=de,ru:5", "commas only"),
     ("portalDescriptions={broken", "JSON"),
     ("featureToggles.ai=perhaps", "boolean"),
     ("webauthn.registrationTimeoutSeconds=soon", "seconds"),
@@ -376,3 +377,61 @@ def test_apply_rejects_a_bad_file_before_any_request(cli: Any, sandbox: Any, tmp
     assert r.exit_code == 2, r
     assert message in r.stderr
     assert sandbox.requests == []
+
+
+@pytest.mark.parametrize("pair, warning", [
+    ("geoBlockCountries=zz:3", "not an ISO 3166 code"),      # the panel applies any key
+    ("geoBlockCountries=uk:5", "ukraine"),
+    ("geoBlockCountries=ru:2.5", "fractional"),              # Number("2.5") is kept by the panel
+    ("geoBlockCountries=ru:", "reads it as 0"),              # Number("") === 0
+    ("billingTaxRules=DE:150", "clamps"),
+    ("kycRequiredCountries=de,xk", "not an ISO 3166 code"),
+])
+def test_values_the_panel_applies_are_never_refused(cli: Any, sandbox: Any, pair: str, warning: str) -> None:
+    r = cli("settings", "set", pair)
+    assert r.exit_code == 0, r
+    assert warning in r.stderr
+    key, value = pair.split("=", 1)
+    assert sandbox.state.settings[key] == value
+
+
+def test_rule_parsers_follow_the_panel() -> None:
+    from eclictl.settings_schema import parse_geo, parse_tax
+
+    geo = {e.raw: e for e in parse_geo("ru=5\r\nby;4, de : 0x2 ,cn:1e0,x:6, ,:3,germany:3, fr:")}
+    assert (geo["ru=5"].key, geo["ru=5"].value) == ("ru", 5)
+    assert (geo["de : 0x2"].key, geo["de : 0x2"].value) == ("de", 2)
+    assert geo["cn:1e0"].value == 1 and geo["germany:3"].key == "germany" and geo["fr:"].value == 0
+    assert geo["x:6"].key is None and geo[":3"].key is None
+    tax = {e.raw: e for e in parse_tax("DE:19:x; EU=20\n*:0, GERMANY:7, AT:")}
+    assert tax["DE:19:x"].value == 19 and tax["EU=20"].value == 20 and tax["AT:"].value == 0
+    assert tax["GERMANY:7"].key == "GERMANY" and tax["GERMANY:7"].problem is None
+
+
+def test_flags_of_an_older_panel_are_listed_and_writable(cli: Any, sandbox: Any, tmp_path: Any) -> None:
+    # e.g. a panel one release older has hackclubStudentAuth (default false) in DEFAULT_FEATURE_TOGGLES
+    sandbox.state.settings["panelFeatureToggles"] = {"hackclubStudentAuth": False, "code-instances:v2": True}
+    rows = {r["flag"]: r for r in cli("flags", "list", "-o", "json").json()}
+    assert rows["hackclubStudentAuth"]["enabled"] is False and rows["hackclubStudentAuth"]["default"] is None
+    path = tmp_path / "s.toml"
+    assert cli("settings", "export", "-f", str(path)).exit_code == 0
+    r = cli("settings", "diff", "-f", str(path))
+    assert r.exit_code == 0, r
+    assert cli("flags", "enable", "hackclubStudentAuth", "--no-verify").exit_code == 0
+
+
+def test_geoblock_metrics_tolerates_odd_values(cli: Any, sandbox: Any) -> None:
+    from eclictl.sections.geoblock import _num
+
+    assert [_num(v) for v in (2.5, "3", None, "x", True, {})] == [2.5, 3.0, 0.0, 0.0, 0.0, 0.0]
+    user = next(iter(sandbox.state.users.values()))
+    user["billingCountry"] = "Russia"
+    sandbox.state.settings["geoBlockCountries"] = "ru:2.5, by:4:1"  # fractional: applied; 3 parts: skipped
+    body = cli("geoblock", "metrics", "-o", "json").json()
+    assert body["rules"] == {"ru": 2.5}
+    r = cli("geoblock", "metrics", "--by-country")
+    assert r.exit_code == 0, r
+    assert r.stdout.splitlines()[0].split("\t")[0] == "russia"
+    rows = {row["entry"]: row for row in cli("geoblock", "list", "-o", "json").json()}
+    assert rows["ru:2.5"]["level"] == 2.5 and "applied by the panel" in rows["ru:2.5"]["note"]
+    assert rows["by:4:1"]["country"] is None and "ignored by the panel" in rows["by:4:1"]["note"]

@@ -57,9 +57,9 @@ def seed(state: Any, rng: Any) -> None:
                                       (2, 3, {"requestsPerDay": 300})):
         lid = _next(links)
         links[lid] = {"id": lid, "modelId": model_id, "planId": plan_id, "limits": limits}
-    cooldowns = _table(state, "ai_cooldowns")
-    cooldowns[1] = {"modelId": 1, "endpoint": "fallback-1", "reason": "429 from upstream",
-                    "until": state.iso(state.now() + 120), "at": state.iso(state.now() - 60)}
+    cooldowns = _table(state, "ai_cooldowns")  # the Redis list entries logEndpointCooldown pushes
+    cooldowns[1] = {"timestamp": state.iso(state.now() - 60), "modelId": 1, "modelName": "eclipse-chat-small",
+                    "endpoint": "https://llm-backup.internal/v1", "waitMs": 120000}
 
 
 def _gate(req: Request) -> None:
@@ -116,7 +116,21 @@ def create_model(req: Request) -> Any:
     _check_urls(body)
     models = _table(req.state, "ai_models")
     mid = _next(models)
-    models[mid] = {"id": mid, **{k: body.get(k) for k in MODEL_KEYS}}
+
+    def obj(key: str) -> Any:
+        return body.get(key) if isinstance(body.get(key), dict) and body.get(key) else None
+
+    def text(value: Any) -> Any:
+        return value if isinstance(value, str) else None
+
+    endpoints = body.get("endpoints")
+    models[mid] = {
+        "id": mid, "name": str(body.get("name") or ""), "config": obj("config"), "limits": obj("limits"),
+        "endpoint": text(body.get("endpoint")), "apiKey": text(body.get("apiKey")),
+        "endpoints": [{k: text(ep.get(k)) for k in ("id", "endpoint", "url", "apiKey", "key")}
+                      for ep in endpoints if isinstance(ep, dict)] if isinstance(endpoints, list) else None,
+        "tags": [str(t) for t in body["tags"]] if isinstance(body.get("tags"), list) else None,
+    }  # create coerces like the panel: non-objects dropped, tags stringified, endpoint fields kept if strings
     return OBJECT_OBJECT  # a bare entity: the panel answers text/plain
 
 
@@ -135,7 +149,8 @@ def update_model(req: Request) -> Any:
 @route("DELETE", "/api/admin/ai/models/:id")
 def delete_model(req: Request) -> Any:
     _gate(req)
-    _table(req.state, "ai_models").pop(req.param_int("id"), None)  # {success: true} either way
+    _model(req)  # aiHandler.ts: 404 `Model not found` for an unknown id
+    _table(req.state, "ai_models").pop(req.param_int("id"), None)
     return {"success": True}
 
 
@@ -171,7 +186,8 @@ def link_plan(req: Request) -> Any:
     if existing is not None:
         if "limits" in body:
             existing["limits"] = body.get("limits")
-        return {"success": True, "link": _plan_link(existing, model, plan), "updated": True}
+        # loaded without relations: the answer is just {id, limits}
+        return {"success": True, "link": {"id": existing["id"], "limits": existing.get("limits")}, "updated": True}
     lid = _next(links)
     links[lid] = {"id": lid, "modelId": model["id"], "planId": plan["id"], "limits": body.get("limits")}
     return {"success": True, "link": _plan_link(links[lid], model, plan)}
@@ -209,7 +225,8 @@ def link_user(req: Request) -> Any:
                      and (l.get("modelId") or (l.get("model") or {}).get("id")) == model["id"]), None)
     if existing is not None:
         existing["limits"] = body.get("limits", existing.get("limits"))
-        return {"success": True, "link": _user_link(existing, user), "updated": True}
+        # loaded without relations: the answer is just {id, limits}
+        return {"success": True, "link": {"id": existing["id"], "limits": existing.get("limits")}, "updated": True}
     lid = _next(links)
     links[lid] = {"id": lid, "userId": user["id"], "modelId": model["id"], "limits": body.get("limits"),
                   "model": dict(model)}
@@ -233,9 +250,10 @@ def _user_link_or_404(req: Request) -> dict[str, Any]:
 @route("PUT", "/api/admin/users/:id/ai/:linkId")
 def update_user_link(req: Request) -> Any:
     link = _user_link_or_404(req)
-    link["limits"] = _body(req).get("limits")
-    user = req.state.users.get(link.get("userId")) or {}
-    return {"success": True, "link": _user_link(link, user)}
+    body = _body(req)
+    if "limits" in body:  # `if (limits !== undefined)`
+        link["limits"] = body.get("limits")
+    return {"success": True, "link": {"id": link["id"], "limits": link.get("limits")}}  # no relations loaded
 
 
 @route("DELETE", "/admin/users/:id/ai/:linkId")

@@ -242,52 +242,87 @@ def _dated(state: Any, body: Any) -> Raw:
                {"Date": formatdate(int(state.now()), usegmt=True)})
 
 
-def _validate_common(body: dict[str, Any], node: dict[str, Any]) -> None:
-    """The validations create and update share; they run after the row exists (§4.2 caveat)."""
-    if "ipv6Subnet" in body and body["ipv6Subnet"]:
-        try:
-            net = ipaddress.ip_network(str(body["ipv6Subnet"]), strict=False)
-            if net.version != 6 or "/" not in str(body["ipv6Subnet"]):
-                raise ValueError
-        except ValueError:
-            raise HttpError(400, "Invalid IPv6 subnet CIDR") from None
-        node["ipv6Subnet"] = body["ipv6Subnet"]
-    elif "ipv6Subnet" in body:
-        node["ipv6Subnet"] = None
-    if "ipv6ExcludedPorts" in body:
-        raw = body["ipv6ExcludedPorts"]
-        node["ipv6ExcludedPorts"] = ",".join(str(p) for p in raw) if isinstance(raw, list) else (raw or None)
-    if "ipv6ReservedCount" in body:
-        raw = body["ipv6ReservedCount"]
-        if raw is None:
-            node["ipv6ReservedCount"] = None
-        elif not isinstance(raw, int) or isinstance(raw, bool) or not 0 <= raw <= 10000:
-            raise HttpError(400, "Invalid ipv6ReservedCount")
-        else:
-            node["ipv6ReservedCount"] = raw
+def _js_int(value: Any) -> int | None:
+    """`Number(value)` when it is an integer (JS `Number.isInteger`), else None."""
+    if value is None:
+        return 0  # Number(null) === 0
+    if isinstance(value, bool):
+        return int(value)
+    num = _number(value) if not (isinstance(value, str) and not value.strip()) else 0
+    return num if isinstance(num, int) else None
+
+
+def _apply(body: dict[str, Any], node: dict[str, Any], *, creating: bool) -> None:
+    """The field handling create and update share, in the handler's order (nodeHandler.ts).
+
+    The handler writes `x || undefined` / `null -> undefined` for "clear", and TypeORM's save()
+    skips undefined properties: an empty string or null therefore changes NOTHING (the stored
+    value stays). Only `ipv6ExcludedPorts` really takes "" (and null becomes the text "null").
+    Mutates `node`; callers pass a copy and commit it only when no HttpError was raised.
+    """
+    def keep_or(key: str, value: Any) -> None:
+        if value not in ("", None, 0, False):
+            node[key] = value
+
     for key in ("portRangeStart", "portRangeEnd"):
-        if key in body:
-            raw = body[key]
-            if raw is None:
-                node[key] = None
-                continue
-            if not isinstance(raw, int) or isinstance(raw, bool) or not 1 <= raw <= 65535:
-                raise HttpError(400, f"{key} must be an integer between 1 and 65535")
-            node[key] = raw
+        if key in body and (creating or body[key] is not None):
+            parsed = _js_int(body[key])
+            if parsed is None or not 1 <= parsed <= 65535:
+                raise HttpError(400, "portRangeStart must be an integer between 1 and 65535" if key == "portRangeStart"
+                                else "portRangeEnd must be an integer between 1 and 65535")
+            node[key] = parsed
     start, end = node.get("portRangeStart"), node.get("portRangeEnd")
     if isinstance(start, int) and isinstance(end, int) and start > end:
         raise HttpError(400, "portRangeStart must be less than or equal to portRangeEnd")
-    for key in ("sftpPort", "sftpProxyPort"):
-        if key in body:
-            node[key] = None if body[key] is None else _number(body[key])
+    if not creating and "defaultIp" in body:
+        keep_or("defaultIp", body["defaultIp"])
+    if "ipv6Subnet" in body:
+        raw = body["ipv6Subnet"]
+        if raw:
+            try:
+                text = str(raw).strip()
+                net = ipaddress.ip_network(text, strict=False)
+                if net.version != 6 or "/" not in text:
+                    raise ValueError
+            except ValueError:
+                raise HttpError(400, "Invalid IPv6 subnet CIDR") from None
+        keep_or("ipv6Subnet", raw)
+    if "ipv6ExcludedPorts" in body:
+        raw = body["ipv6ExcludedPorts"]
+        if isinstance(raw, list):
+            node["ipv6ExcludedPorts"] = ",".join(str(p).strip() for p in raw if str(p).strip())
+        elif isinstance(raw, str):
+            node["ipv6ExcludedPorts"] = raw
+        else:
+            node["ipv6ExcludedPorts"] = "null" if raw is None else str(raw)
+    if "ipv6ReservedCount" in body:
+        parsed = _js_int(body["ipv6ReservedCount"])
+        if parsed is None or not 0 <= parsed <= 10000:
+            raise HttpError(400, "Invalid ipv6ReservedCount")
+        node["ipv6ReservedCount"] = parsed
+    if "fqdn" in body:
+        keep_or("fqdn", body["fqdn"])
+    if not creating:
+        for key in ("cost", "memory", "disk", "cpu", "serverLimit"):
+            if key in body and body[key] is not None:
+                node[key] = _number(body[key])
+        for key in ("proxmoxHost", "proxmoxTokenId", "proxmoxSecret", "proxmoxRealm", "proxmoxNode",
+                    "proxmoxStorage", "proxmoxBridge"):
+            if key in body:
+                keep_or(key, body[key])
     if "useSSL" in body:
         node["useSSL"] = _truthy(body["useSSL"])
+    if "allowedOrigin" in body:
+        keep_or("allowedOrigin", body["allowedOrigin"])
+    for key in ("sftpPort", "sftpProxyPort"):
+        if key in body and body[key] is not None:
+            node[key] = _number(body[key])
+    if not creating and "backendWingsUrl" in body:
+        keep_or("backendWingsUrl", body["backendWingsUrl"])
     if "deploymentsDisabled" in body:
         node["deploymentsDisabled"] = _truthy(body["deploymentsDisabled"])
-    for key in ("allowedOrigin", "fqdn", "backendWingsUrl", "deploymentNotice", "proxmoxHost", "proxmoxTokenId",
-                "proxmoxSecret", "proxmoxRealm", "proxmoxNode", "proxmoxStorage", "proxmoxBridge"):
-        if key in body:
-            node[key] = body[key] if body[key] not in ("", None) else None
+    if "deploymentNotice" in body:
+        keep_or("deploymentNotice", body["deploymentNotice"])
 
 
 def _number(value: Any) -> Any:
@@ -361,16 +396,26 @@ def create_node(req: Request) -> Any:
     if any(n.get("name") == body["name"] for n in nodes.values()):
         raise HttpError(500, "Internal server error")  # unique index violation
     node_id = state.next_id("nodes")
-    node = new_node(id=node_id, nodeId=body.get("nodeId") or None, name=str(body["name"]), url=str(body["url"]),
-                    token=str(body["token"]), provider=provider,
-                    nodeType=body["nodeType"] if body.get("nodeType") in NODE_TYPES else "free",
-                    useSSL=str(body["url"]).lower().startswith("https://"))
-    if provider == "proxmox":
-        node.update(proxmoxRealm="pam", proxmoxNode="pve", proxmoxStorage="local", proxmoxBridge="vmbr0")
-    nodes[node_id] = node  # saved before the later validations (§4.2, §7.3)
-    _validate_common(body, node)
+    # nodeService.registerNode saves these columns first; everything else is set on the entity
+    # afterwards and saved only when no later validation answers 400 (§4.2 caveat, §7.3).
+    node = new_node(id=node_id, nodeId=body.get("nodeId"), name=str(body["name"]), url=str(body["url"]),
+                    token=str(body["token"]), provider=provider, backendWingsUrl=body.get("backendWingsUrl"))
+    nodes[node_id] = node
     _table(state, "node_heartbeats").setdefault(node_id, [])
-    return {"success": True, "node": dict(node)}
+    full = dict(node)
+    if provider == "proxmox":
+        full.update(proxmoxHost=body["proxmoxHost"], proxmoxTokenId=body["proxmoxTokenId"],
+                    proxmoxSecret=body["proxmoxSecret"], proxmoxRealm="pam", proxmoxNode="pve",
+                    proxmoxStorage="local", proxmoxBridge="vmbr0")
+        for key in ("proxmoxRealm", "proxmoxNode", "proxmoxStorage", "proxmoxBridge"):
+            if body.get(key):
+                full[key] = body[key]
+    if body.get("nodeType") in NODE_TYPES:
+        full["nodeType"] = body["nodeType"]
+    full["useSSL"] = str(body["url"]).lower().startswith("https://")
+    _apply(body, full, creating=True)
+    nodes[node_id] = full
+    return {"success": True, "node": dict(full)}
 
 
 @route("GET", "/api/nodes/:id")
@@ -391,29 +436,34 @@ def update_node(req: Request) -> Any:
     body = req.json({}) or {}
     if not isinstance(body, dict):
         body = {}
-    if "nodeType" in body and body["nodeType"] not in NODE_TYPES:
-        raise HttpError(400, f"nodeType must be one of: {', '.join(NODE_TYPES)}")
-    if "provider" in body and body["provider"] not in PROVIDERS:
-        raise HttpError(400, f"provider must be one of: {', '.join(PROVIDERS)}")
+    work = dict(node)  # the handler saves only after every check passed: a 400 changes nothing
     if "nodeId" in body:
         _check_node_id(body["nodeId"])
-        node["nodeId"] = body["nodeId"] or None
-    for key in ("name", "url", "nodeType", "provider"):
-        if key in body and body[key] is not None:
-            node[key] = body[key]
-    if "orgId" in body:
-        if body["orgId"]:
-            _table(state, "node_orgs")[node["id"]] = _number(body["orgId"])
-        else:
-            _table(state, "node_orgs").pop(node["id"], None)
-    if "defaultIp" in body:
-        node["defaultIp"] = body["defaultIp"] or None
-    for key in ("cost", "memory", "disk", "cpu", "serverLimit"):
-        if key in body:
-            node[key] = None if body[key] is None else _number(body[key])
-    _validate_common(body, node)
+        if body["nodeId"]:
+            work["nodeId"] = body["nodeId"]  # "" -> undefined: TypeORM keeps the old value
+    if "url" in body:
+        if body["url"] is None:
+            raise HttpError(500, "Internal server error")  # NOT NULL column
+        work["url"] = body["url"]
+    if "name" in body:
+        if body["name"] is None:
+            raise HttpError(500, "Internal server error")
+        work["name"] = body["name"]
+    if "nodeType" in body:
+        if body["nodeType"] not in NODE_TYPES:
+            raise HttpError(400, f"nodeType must be one of: {', '.join(NODE_TYPES)}")
+        work["nodeType"] = body["nodeType"]
+    org_id = _number(body["orgId"]) if body.get("orgId") else None  # falsy -> undefined: no unassign
+    if "provider" in body and body["provider"] not in PROVIDERS:
+        raise HttpError(400, f"provider must be one of: {', '.join(PROVIDERS)}")
+    _apply(body, work, creating=False)
+    if "provider" in body:
+        work["provider"] = body["provider"]
+    node.update(work)
+    if org_id is not None:
+        _table(state, "node_orgs")[node["id"]] = org_id
     raw = req.params["id"]
-    numeric = _number(raw)
+    numeric = _number(raw) if re.fullmatch(r"-?\d+(\.\d+)?", raw) else None
     again = _table(state, "nodes").get(numeric) if isinstance(numeric, int) else None
     return {"success": True, "node": _with_org(state, dict(again)) if again else None}
 

@@ -21,7 +21,11 @@ SCOPES = ("profile", "email", "servers:read", "servers:write", "orgs:read", "bil
 GRANTS = ("authorization_code", "client_credentials", "refresh_token")
 PUBLIC = ("id", "clientId", "name", "description", "logoUrl", "privacyPolicyUrl", "termsOfServiceUrl",
           "redirectUris", "allowedScopes", "grantTypes", "active", "createdAt")
-NOTE = "Store the client secret now. It will not be shown again."
+CREATE_NOTE = "Store clientSecret securely - it will not be shown again."
+ROTATE_NOTE = "All existing tokens have been revoked. Store the new secret securely."
+#: The create answer (oauthHandler.ts): no `active`, plus clientSecret and _note.
+CREATED = ("id", "clientId", "name", "description", "logoUrl", "privacyPolicyUrl", "termsOfServiceUrl",
+           "redirectUris", "allowedScopes", "grantTypes", "createdAt")
 
 
 def _hash(secret: str) -> str:
@@ -69,6 +73,11 @@ def _app_or_error(req: Request) -> dict[str, Any]:
     return app
 
 
+def _js_or(value: Any, default: Any) -> Any:
+    """JS `value || default`: only null/false/0/'' fall back (an empty array does not)."""
+    return default if value is None or value is False or value == 0 or value == "" else value
+
+
 def _body(req: Request) -> dict[str, Any]:
     body = req.json({}) or {}
     return body if isinstance(body, dict) else {}
@@ -90,24 +99,25 @@ def create_app(req: Request) -> Any:
     uris = body.get("redirectUris")
     if not isinstance(uris, list) or not uris:
         raise HttpError(400, "redirectUris must be a non-empty array")
-    scopes = body.get("allowedScopes")
-    scopes = ["profile", "email"] if scopes is None else [s for s in scopes if s in SCOPES]
+    scopes = _js_or(body.get("allowedScopes"), ["profile", "email"])  # [] is truthy in JS: no default
+    scopes = [s for s in scopes if s in SCOPES]
     if not scopes:
         raise HttpError(400, "No valid scopes provided")
-    grants = body.get("grantTypes")
-    grants = ["authorization_code", "refresh_token"] if grants is None else [g for g in grants if g in GRANTS]
+    grants = _js_or(body.get("grantTypes"), ["authorization_code", "refresh_token"])
+    grants = [g for g in grants if g in GRANTS]
     table = req.state.oauth_apps
     ident = max(table, default=0) + 1
     secret = "ecs_" + hashlib.sha256(f"sandbox-oauth-{ident}-{len(table)}".encode()).hexdigest()[:48]
     app = {"id": ident, "clientId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox-oauth-{ident}")),
            "name": body["name"], "description": body.get("description"), "logoUrl": body.get("logoUrl"),
-           "privacyPolicyUrl": body.get("privacyPolicyUrl"), "termsOfServiceUrl": body.get("termsOfServiceUrl"),
+           "privacyPolicyUrl": str(body["privacyPolicyUrl"]).strip() if body.get("privacyPolicyUrl") else None,
+           "termsOfServiceUrl": str(body["termsOfServiceUrl"]).strip() if body.get("termsOfServiceUrl") else None,
            "redirectUris": uris, "allowedScopes": scopes, "grantTypes": grants, "active": True,
            "createdAt": req.state.iso(req.state.now()), "clientSecretHash": _hash(secret),
            "ownerId": _user(req).get("id")}
     table[ident] = app
     req.state.oauth_secrets[ident] = secret
-    return 201, {**_public(app), "clientSecret": secret, "_note": NOTE}
+    return 201, {**{k: app.get(k) for k in CREATED}, "clientSecret": secret, "_note": CREATE_NOTE}
 
 
 @route("GET", "/api/oauth/apps/:clientId", auth=False)
@@ -115,11 +125,12 @@ def public_app(req: Request) -> Any:
     app = next((a for a in req.state.oauth_apps.values() if a["clientId"] == req.params.get("clientId")), None)
     if app is None or not app.get("active"):
         raise HttpError(404, "App not found")
-    owner = req.state.users.get(app.get("ownerId")) or {}
-    keys = ("id", "clientId", "name", "description", "logoUrl", "privacyPolicyUrl", "termsOfServiceUrl",
-            "redirectUris", "allowedScopes")
+    owner = req.state.users.get(app.get("ownerId"))
+    keys = ("clientId", "name", "description", "logoUrl", "privacyPolicyUrl", "termsOfServiceUrl",
+            "allowedScopes", "grantTypes")  # no id, no redirect URIs
+    name = " ".join(x for x in ((owner or {}).get("firstName"), (owner or {}).get("lastName")) if x)
     return {**{k: app.get(k) for k in keys},
-            "ownerName": " ".join(x for x in (owner.get("firstName"), owner.get("lastName")) if x) or None}
+            "ownerName": (owner or {}).get("displayName") or name or "Eclipse Systems"}
 
 
 @route("PUT", "/api/oauth/apps/:id")
@@ -130,6 +141,9 @@ def update_app(req: Request) -> Any:
                 "termsOfServiceUrl"):
         if key in body:
             app[key] = body[key]  # grantTypes are NOT filtered (a panel quirk)
+    for key in ("privacyPolicyUrl", "termsOfServiceUrl"):
+        if key in body:
+            app[key] = str(body[key]).strip() if body[key] else None
     if "allowedScopes" in body and isinstance(body["allowedScopes"], list):
         app["allowedScopes"] = [s for s in body["allowedScopes"] if s in SCOPES]
     owner = req.state.users.get(app.get("ownerId")) or {}
@@ -143,7 +157,7 @@ def rotate_secret(req: Request) -> Any:
     app["clientSecretHash"] = _hash(secret)
     req.state.oauth_secrets[app["id"]] = secret
     req.state.oauth_tokens[app["id"]] = 0  # every token of the app is revoked
-    return {"clientId": app["clientId"], "clientSecret": secret, "_note": NOTE}
+    return {"clientId": app["clientId"], "clientSecret": secret, "_note": ROTATE_NOTE}
 
 
 @route("DELETE", "/api/oauth/apps/:id")

@@ -186,7 +186,7 @@ def _cancel_others(state: Any, order: dict[str, Any], *, personal_only: bool, no
             continue
         other["status"] = "cancelled"
         if note:
-            other["notes"] = f"{other.get('notes') or ''}{' ' if other.get('notes') else ''}{note}"
+            other["notes"] = f"{other['notes']}; {note}" if other.get("notes") else note
         out.append(other["id"])
     return out
 
@@ -250,6 +250,10 @@ def list_orders(req: Request) -> Any:
 
 @route("POST", "/api/admin/orders", gates=admin("orders:issue"))
 def create_order(req: Request) -> Any:
+    """adminHandler.ts: the plan id is NOT checked (an unknown one still gives an order with that planId,
+    free and active when no amount is given); `amount` is the base (regional) price, the tax is only
+    stored in taxAmount/taxRate; with a known plan `items` is replaced by a JSON line for it;
+    `autoActivated: true` whenever a planId was given."""
     state = req.state
     body = _body(req)
     if not body.get("userId"):
@@ -260,48 +264,49 @@ def create_order(req: Request) -> Any:
         user = None
     if user is None:
         raise HttpError(404, "User not found")
-    plan = None
-    if body.get("planId") not in (None, ""):
+    plan_id: int | None = None
+    if body.get("planId") not in (None, "", 0, False):
         try:
-            plan = state.plans.get(int(body["planId"]))
+            plan_id = int(body["planId"])
         except (TypeError, ValueError):
-            plan = None
-        if plan is None:
-            raise HttpError(404, "Plan not found")
+            plan_id = None
+    plan = state.plans.get(plan_id) if plan_id is not None else None
     now = _dt(state.now())
     lifetime = body.get("billingType") == "lifetime"
+    amount = _num(body.get("amount"))
+    tax = _num(body.get("taxAmount"))
+    rate = _num(body.get("taxRate"))
     if body.get("amount") is None and plan is not None:
         from eclictl.sandbox.routes.plans import regional_price
 
         regional = regional_price(state, plan["id"], str(user.get("countryOverride") or user.get("billingCountry") or ""))
-        price = float(regional if regional is not None else plan.get("price") or 0.0)
-        rate = _tax_rate(state, user)
-        tax = round(price * rate / 100, 2)
-        amount = round(price + tax, 2)
-    else:
-        amount = _num(body.get("amount"))
-        tax = _num(body.get("taxAmount"))
-        rate = _num(body.get("taxRate"))
+        amount = float(regional if regional is not None else plan.get("price") or 0.0)
+        if (user.get("countryOverride") or user.get("billingCountry")) and tax == 0 and rate == 0:
+            rate = _tax_rate(state, user)
+            tax = round(amount * rate / 100, 2)
     oid = state.next_id("orders")
-    items = body.get("items")
-    if isinstance(items, (list, dict)):
+    items = body.get("items") or (f"plan:{plan_id}" if plan_id is not None else "admin:manual")
+    if plan is not None:
+        price = _num(body.get("amount"), float(plan.get("price") or 0.0)) if body.get("amount") is not None \
+            else float(plan.get("price") or 0.0)
+        items = json.dumps([{"description": body.get("description") or plan["name"], "quantity": 1, "price": price}])
+    elif isinstance(items, (list, dict)):
         items = json.dumps(items)
     order = new_order(
-        oid, userId=user["id"], items=items or (f"plan:{plan['id']}" if plan else "admin:manual"), amount=amount,
-        taxAmount=tax, taxRate=rate, status="active" if amount == 0 else "pending",
-        description=body.get("description") or (f"{plan['name']} plan" if plan else None),
-        planId=plan["id"] if plan else None, notes=body.get("notes") or None, createdAt=_iso(now),
+        oid, userId=user["id"], items=items, amount=amount, taxAmount=tax, taxRate=rate,
+        status="active" if amount == 0 else "pending", description=body.get("description") or None,
+        planId=plan_id, notes=body.get("notes") or None, createdAt=_iso(now),
         expiresAt=body.get("expiresAt") or _iso(now + timedelta(days=36500 if lifetime else 30)),
         billingType="lifetime" if lifetime else None)
     state.orders[oid] = order
-    answer: dict[str, Any] = {"success": True, "order": dict(order)}
-    if amount == 0:
-        _cancel_others(state, order, personal_only=True, note=None)
-        answer["autoActivated"] = True
-    if plan is not None:
-        _apply_plan(state, order, plan)  # even while the order is still unpaid (known issue 6)
-    answer["order"] = dict(order)
-    return answer
+    if amount == 0:  # the note names the order before it has an id, as on the panel
+        _cancel_others(state, order, personal_only=True,
+                       note=f"Replaced by order #undefined on {_iso(now)}")
+    if plan_id is not None:
+        if plan is not None:
+            _apply_plan(state, order, plan)  # even while the order is still unpaid (known issue 6)
+        return {"success": True, "order": dict(order), "autoActivated": True}
+    return {"success": True, "order": dict(order)}
 
 
 @route("PUT", "/api/admin/orders/:id", gates=admin("orders:update"))
@@ -344,7 +349,8 @@ def edit_order(req: Request) -> Any:
 
 @route("DELETE", "/api/admin/orders/:id", gates=admin("orders:delete"))
 def delete_order(req: Request) -> Any:
-    req.state.orders.pop(req.param_int("id"), None)  # success even for unknown ids; plan limits stay
+    order = _order(req)  # 404 `Order not found` for unknown ids
+    del req.state.orders[order["id"]]  # plan limits it granted stay
     return None
 
 
@@ -393,9 +399,9 @@ def confirm_payment(req: Request) -> Any:
         order["paymentTxId"] = body["txId"]
     order["expiresAt"] = _iso(start + timedelta(days=36500) if lifetime else _add_month(start))
     if body.get("notes"):
-        order["notes"] = f"{notes}\n{body['notes']}" if notes else body["notes"]
+        order["notes"] = f"{notes}; {body['notes']}" if notes else body["notes"]
     if not renewal:
-        _cancel_others(state, order, personal_only=False, note=f"Replaced by order #{order['id']}")
+        _cancel_others(state, order, personal_only=False, note=f"Replaced by order #{order['id']} on {_iso(now)}")
     plan = state.plans.get(order.get("planId")) if order.get("planId") is not None else None
     user = state.users.get(order.get("userId"))
     if plan is not None and user is not None:  # modifies the user even for org orders
@@ -421,7 +427,7 @@ def reject_payment(req: Request) -> Any:
     reason = body.get("reason")
     line = f"Payment rejected{': ' + reason if reason else ''} on {_iso(_dt(req.state.now()))}"
     order["status"] = "cancelled"
-    order["notes"] = f"{order['notes']}\n{line}" if order.get("notes") else line
+    order["notes"] = f"{order['notes']}; {line}" if order.get("notes") else line
     return {"success": True, "order": {"id": order["id"], "status": order["status"]}}
 
 

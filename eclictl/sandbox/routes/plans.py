@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Request, route
+from eclictl.sandbox.state import parse_iso
 
 #: id, name, type, price, (memory, disk, cpu, serverLimit, databases, backups), default, hidden
 _SEED = (
@@ -144,11 +145,21 @@ def create_plan(req: Request) -> Any:
     return {"success": True, "plan": dict(plan)}
 
 
+#: PUT maps these to `undefined` when null (and, for the text/date ones, when empty): TypeORM's save()
+#: skips undefined properties, so the column keeps its value, and the answer's plan lacks the key.
+_UNDEFINED_WHEN_NULL = (*LIMIT_FIELDS, "features")
+_UNDEFINED_WHEN_FALSY = ("description", "boostStartsAt", "boostExpiresAt", "boostReason")
+
+
 @route("PUT", "/api/admin/plans/:id", gates=(("A", "admin:plans:manage"),))
 def edit_plan(req: Request) -> Any:
+    """planHandler.ts: a null limit/features or an empty description/boost field cannot clear anything."""
     plan = _plan(req)
-    _apply(plan, {k: v for k, v in _body(req).items() if k in PLAN_FIELDS})
-    return {"success": True, "plan": dict(plan)}
+    body = {k: v for k, v in _body(req).items() if k in PLAN_FIELDS}
+    skipped = {k for k in _UNDEFINED_WHEN_NULL if k in body and body[k] is None}
+    skipped |= {k for k in _UNDEFINED_WHEN_FALSY if k in body and not body[k]}
+    _apply(plan, {k: v for k, v in body.items() if k not in skipped})
+    return {"success": True, "plan": {k: v for k, v in plan.items() if k not in skipped}}
 
 
 def _plan_limits(plan: dict[str, Any]) -> dict[str, Any]:
@@ -204,15 +215,19 @@ def boost_plan(req: Request) -> Any:
     if number is None or number < 0 or number > 1000:
         raise HttpError(400, "Boost percent must be between 0 and 1000")
     now = req.state.now()
+    expires = body.get("expiresAt")
+    parsed = parse_iso(expires) if isinstance(expires, str) and expires else None
     plan.update(boostPercent=number, boostStartsAt=_iso(now),
-                boostExpiresAt=body.get("expiresAt") or _iso(now + 30 * 86400), boostReason=body.get("reason") or None)
+                boostExpiresAt=_iso(parsed.timestamp()) if parsed else (expires or _iso(now + 30 * 86400)),
+                boostReason=body.get("reason") or None)
     return {"success": True, "plan": dict(plan)}
 
 
 @route("DELETE", "/api/admin/plans/:id/boost", gates=(("A", "admin:plans:manage"),))
 def unboost_plan(req: Request) -> Any:
     plan = _plan(req)
-    plan.update(boostPercent=0, boostStartsAt=None, boostExpiresAt=None, boostReason=None)
+    # The panel sets the dates and reason to `undefined`, which save() skips: only the percent changes.
+    plan.update(boostPercent=0)
     return None
 
 

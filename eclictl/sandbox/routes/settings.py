@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 from eclictl.sandbox.router import Request, admin, route
@@ -62,13 +61,9 @@ def js_number(value: Any) -> float:
     if isinstance(value, (int, float)):
         return float(value)
     if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return 0.0
-        try:
-            return float(text)
-        except ValueError:
-            return math.nan
+        from eclictl.settings_schema import js_number as _string_number
+
+        return _string_number(value)
     return math.nan
 
 
@@ -138,11 +133,11 @@ def settings_view(state: Any) -> dict[str, Any]:
     return {
         "registrationEnabled": s.get("registrationEnabled") != "false",
         "registrationNotice": str(s.get("registrationNotice") or ""),
-        "portalDescriptions": portal,
+        "portalDescriptions": None if portal in (0, "", False) else portal,  # `parsed || null`
         "geoBlockCountries": str(s.get("geoBlockCountries") or ""),
         "kycRequiredCountries": str(s.get("kycRequiredCountries") or ""),
         "countryAgeRules": s["countryAgeRules"] if isinstance(s.get("countryAgeRules"), str) else "",
-        "billingCurrency": str(s.get("billingCurrency") or "USD"),
+        "billingCurrency": str(s.get("billingCurrency") or "USD").upper(),
         "billingTaxRules": str(s.get("billingTaxRules") or ""),
         "gamblingEnabled": s.get("gamblingEnabled") not in ("false", "0"),
         "gamblingResourceLuckyChance": _chance(state, "gamblingResourceLuckyChance", 0.0777),
@@ -202,17 +197,19 @@ def public_features(req: Request) -> Any:
 
 
 # -- geo-block metrics (§8) -----------------------------------------------------------------------
-def geo_rules(state: Any) -> dict[str, int]:
-    """The panel's lenient parse (§5.1): any key, `parseInt` level, 0-5 kept, other entries skipped."""
-    rules: dict[str, int] = {}
-    for raw in re.split(r"[,\n]", str(state.settings.get("geoBlockCountries") or "")):
-        m = re.match(r"^\s*([^:=;]+?)\s*[:=;]\s*(-?\d+)", raw)
-        if m and 0 <= int(m.group(2)) <= 5:
-            rules[m.group(1).strip().lower()] = int(m.group(2))
+def geo_rules(state: Any) -> dict[str, float]:
+    """The panel's parse (eu.ts getGeoBlockRules, §5.1): exactly two parts, any key, `Number()` level 0-5
+    (fractions and an empty level = 0 included), later entries win, other entries skipped."""
+    from eclictl.settings_schema import parse_geo
+
+    rules: dict[str, float] = {}
+    for entry in parse_geo(str(state.settings.get("geoBlockCountries") or "")):
+        if entry.key is not None and entry.value is not None:
+            rules[entry.key] = entry.value
     return rules
 
 
-def user_level(rules: dict[str, int], country: Any) -> int:
+def user_level(rules: dict[str, float], country: Any) -> float:
     text = str(country or "").strip().lower()
     if not text:
         return 0
