@@ -158,15 +158,12 @@ class Renderer:
             return
         table = Table(title=view.title, show_header=not self.opts.no_headers, header_style="bold",
                       box=None, pad_edge=False, expand=False)
-        for c in cols:
-            # The id column must never be squeezed away: it is what users type next.
-            min_width = None
-            if c.key == view.id_field:
-                min_width = max([len(c.title)] + [len(cell_text(get_path(r, c.key))) for r in rows[:200]])
-            table.add_column(c.title, overflow="ellipsis", no_wrap=True, max_width=c.max_width,
-                             min_width=min_width)
-        for row in rows:
-            table.add_row(*[cell_text(get_path(row, c.key), c.fmt) for c in cols], style=None)
+        cells = [[cell_text(get_path(row, c.key), c.fmt) for c in cols] for row in rows]
+        widths = fit_widths(cols, cells, console.width, id_field=view.id_field)
+        for c, width in zip(cols, widths):
+            table.add_column(c.title, overflow="ellipsis", no_wrap=True, width=width)
+        for line in cells:
+            table.add_row(*line, style=None)
         console.print(table)
 
     # -- single records -------------------------------------------------------------------
@@ -209,6 +206,30 @@ class Renderer:
 
     def _write_json_value(self, value: Any) -> None:
         self.out.write(dumps(value) + "\n")
+
+
+def fit_widths(cols: Sequence[Col], cells: list[list[str]], total: int, *, id_field: str | None = None,
+               floor: int = 6, sample: int = 200) -> list[int]:
+    """Column widths that fit `total`: shrink the widest columns first, never the id column.
+
+    (rich squeezes every column alike when a table is too wide, which can erase a short id or
+    state column while a long description keeps its room.)
+    """
+    natural = []
+    for i, c in enumerate(cols):
+        width = max([len(c.title)] + [len(line[i]) for line in cells[:sample]])
+        natural.append(min(width, c.max_width) if c.max_width else width)
+    minimum = [n if c.key == id_field else min(n, max(floor, min(len(c.title), 8))) for c, n in zip(cols, natural)]
+    widths = list(natural)
+    excess = sum(widths) + 2 * max(len(widths) - 1, 0) - total
+    while excess > 0:
+        candidates = [i for i, w in enumerate(widths) if w > minimum[i]]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        widths[widest] -= 1
+        excess -= 1
+    return widths
 
 
 def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
