@@ -552,32 +552,9 @@ class RoleFile:
 
 def load_file(path: str) -> RoleFile:
     """Read and validate a roles TOML file; every problem is exit 2 naming file, line and key."""
-    import re
+    from eclictl.tomlfile import read_toml
 
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
-        line_no = int(m.group(1)) if m else None
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg) or "invalid TOML"
-        lines = text.splitlines()
-        near = lines[line_no - 1].split("=", 1)[0].strip() if line_no and line_no <= len(lines) else ""
-        if not near and line_no and line_no >= 2 and line_no - 2 < len(lines):
-            near = lines[line_no - 2].split("=", 1)[0].strip()
-        where = f"{path}:{line_no}" if line_no else path
-        raise UsageError(f"{where}: invalid TOML: {reason}" + (f" (near key '{near}')" if near else "")) from None
+    text, data = read_toml(path)
     rf = RoleFile(path, text, {})
     extra = [k for k in data if k != "roles"]
     if extra:

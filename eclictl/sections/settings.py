@@ -251,27 +251,10 @@ def export_toml(settings: dict[str, Any]) -> tuple[str, list[str]]:
 
 def load_file(path: str, stdin: Any) -> dict[str, Any]:
     """A settings TOML file, every value type-checked (exit 2 naming the file and key)."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-
     from eclictl.settings_schema import SchemaError, check_value
+    from eclictl.tomlfile import read_toml
 
-    try:
-        if path == "-":
-            text = stdin.read()
-        else:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: invalid TOML: {exc}") from None
+    _, data = read_toml(path, stdin)
     out: dict[str, Any] = {}
     for key, value in data.items():
         try:
