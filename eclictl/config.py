@@ -54,6 +54,30 @@ def _parse_non_negative_int(value: Any) -> int:
     return number
 
 
+def _parse_concurrency(value: Any) -> int:
+    number = int(value)
+    if not 1 <= number <= 64:
+        raise ValueError("must be between 1 and 64")
+    return number
+
+
+def parse_rate(value: Any) -> int:
+    """`450`, `450/min` or `7/s` -> requests per minute (0 = unpaced)."""
+    text = str(value).strip().lower().replace(" ", "")
+    factor = 1
+    for suffix, per in (("/min", 1), ("/m", 1), ("/sec", 60), ("/s", 60)):
+        if text.endswith(suffix):
+            text, factor = text[: -len(suffix)], per
+            break
+    try:
+        number = int(text)
+    except ValueError:
+        raise ValueError(f"expected N or N/min (e.g. 300/min), got {value!r}") from None
+    if number < 0:
+        raise ValueError("must be 0 (unpaced) or more")
+    return number * factor
+
+
 def _parse_url(value: Any) -> str:
     text = str(value).strip().rstrip("/")
     if not text.startswith(("http://", "https://")):
@@ -76,8 +100,8 @@ PROFILE_KEYS: dict[str, Callable[[Any], Any]] = {
     "timeout": _parse_positive_float,
     "max_retries": _parse_non_negative_int,
     "web_url": _parse_url,
-    "concurrency": _parse_non_negative_int,
-    "rate": _parse_non_negative_int,
+    "concurrency": _parse_concurrency,
+    "rate": parse_rate,
 }
 SECRET_KEYS = frozenset({"api_key", "token", "csrf_token"})
 
@@ -194,6 +218,8 @@ _ENV_KEYS = {
     "max_retries": "ECLICTL_MAX_RETRIES",
     "web_url": "ECLICTL_WEB_URL",
     "token": "ECLICTL_TOKEN",
+    "concurrency": "ECLICTL_CONCURRENCY",
+    "rate": "ECLICTL_RATE",
 }
 
 

@@ -78,24 +78,14 @@ _DEFAULTS = {"output": None, "columns": None, "no_headers": False, "redact": Non
 
 
 def parse_rate(raw: str) -> int:
-    """`450`, `450/min`, `7/s` -> requests per minute (0 = unpaced)."""
-    text = str(raw).strip().lower().replace(" ", "")
-    per = 1
-    for suffix, factor in (("/min", 1), ("/m", 1), ("/s", 60), ("/sec", 60)):
-        if text.endswith(suffix):
-            text, per = text[: -len(suffix)], factor
-            break
+    """`450`, `450/min`, `7/s` -> requests per minute (0 = unpaced); a usage error otherwise."""
+    from eclictl.config import parse_rate as parse
+    from eclictl.errors import UsageError
+
     try:
-        value = int(text)
-    except ValueError:
-        from eclictl.errors import UsageError
-
-        raise UsageError(f"--rate: expected N or N/min (e.g. 300/min), got {raw!r}") from None
-    if value < 0:
-        from eclictl.errors import UsageError
-
-        raise UsageError("--rate: must be 0 (unpaced) or more")
-    return value * per
+        return parse(raw)
+    except ValueError as exc:
+        raise UsageError(f"--rate: {exc}") from None
 
 
 def apply_bulk_options(concurrency: int | None = None, rate: str | None = None, journal: str | None = None,

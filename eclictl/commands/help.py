@@ -18,6 +18,8 @@ ENVIRONMENT = {
     "ECLICTL_REDACT": "1/true to mask personal data",
     "ECLICTL_TIMEOUT": "request timeout in seconds",
     "ECLICTL_MAX_RETRIES": "retries for safe requests",
+    "ECLICTL_CONCURRENCY": "items a bulk verb runs at once (like --concurrency; 1-64, default 8)",
+    "ECLICTL_RATE": "request budget of a bulk run, N or N/min (like --rate; default 450, 0 = unpaced)",
     "ECLICTL_CONFIG_DIR": "where config.toml lives",
     "ECLICTL_DEBUG": "1 prints tracebacks (never with locals)",
     "NO_COLOR": "disable colours",

@@ -331,3 +331,22 @@ def test_progress_bar_on_a_terminal_only(tty: bool) -> None:
         assert "5/5" in err and "failed: 1" in err and "items/s" in err and "ETA" in err
     else:
         assert err == ""
+
+
+# -- settings sources -------------------------------------------------------------------------
+def test_rate_and_concurrency_from_the_environment(cli: Any, sandbox: Any) -> None:
+    before = len(sandbox.requests)
+    r = cli("users", "suspend", *plain(sandbox, 2), "--yes", "-o", "json",
+            env={"ECLICTL_RATE": "20/min", "ECLICTL_CONCURRENCY": "1"})
+    assert r.exit_code == 0, r
+    assert len(r.sleeps) == len(sandbox.requests) - before - 1 and 2.5 < r.sleeps[0] <= 3.0
+
+
+def test_flag_beats_the_environment_and_bad_env_is_a_usage_error(cli: Any, sandbox: Any) -> None:
+    r = cli("users", "suspend", *plain(sandbox, 2), "--yes", "--rate", "0", "-o", "json",
+            env={"ECLICTL_RATE": "20/min"})
+    assert r.exit_code == 0 and r.sleeps == []
+    before = len(sandbox.requests)
+    r = cli("users", "suspend", "12", "--yes", env={"ECLICTL_CONCURRENCY": "many"})
+    assert r.exit_code == 2 and "ECLICTL_CONCURRENCY" in r.stderr and "Traceback" not in r.stderr
+    assert len(sandbox.requests) == before
