@@ -26,5 +26,12 @@ step eclictl fraud list --limit 5 --redact
 step eclictl fraud dismiss --all-matching --reason-contains spam --dry-run -o json
 step eclictl servers list --limit 5 --redact=all
 step eclictl tickets list --limit 5
+step eclictl nodes list
+step eclictl nodes health
+step eclictl search example.org --type users,orders --limit 3 --redact
+step eclictl flags list
+step eclictl stats --counts-only
+step eclictl plans list
+step sh -c 'eclictl users list --query spam.test -o ids | eclictl users suspend - --yes --concurrency 4 --journal "$ECLICTL_CONFIG_DIR/suspend.jsonl"'
 step eclictl api GET /health
 printf '\nThe sandbox is a stand-in for a real panel: point --url/ECLICTL_URL at yours and run eclictl auth login.\n'
