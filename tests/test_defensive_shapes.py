@@ -1,0 +1,50 @@
+"""Every list verb survives odd but possible panel answers: no traceback, no "internal error".
+
+The real panel is not the sandbox: wrappers may be missing, fields absent, bodies text/plain
+(`[object Object]`). A list must then show nothing or say what is wrong, in one line.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.test_all_sections import LIST_COMMANDS, SESSION_ONLY
+
+ODD_BODIES = {
+    "empty-object": (200, {"content-type": "application/json"}, b"{}"),
+    "empty-array": (200, {"content-type": "application/json"}, b"[]"),
+    "object-object": (200, {"content-type": "text/plain;charset=utf-8"}, b"[object Object]"),
+    "rows-without-fields": (200, {"content-type": "application/json"}, b'[{}, {"id": null}, {"unexpected": 1}]'),
+}
+
+
+def _odd_transport(sandbox: Any, answer: tuple[int, dict[str, str], bytes]) -> httpx.MockTransport:
+    base = sandbox.transport()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.startswith("/api/") and request.url.path != "/api/users/me":
+            status, headers, body = answer
+            return httpx.Response(status, headers=headers, content=body)
+        return base.handle_request(request)
+
+    return httpx.MockTransport(handler)
+
+
+@pytest.mark.parametrize("kind", sorted(ODD_BODIES))
+@pytest.mark.parametrize("words", LIST_COMMANDS, ids=[" ".join(p) for p in LIST_COMMANDS])
+def test_list_verbs_survive_odd_bodies(cli: Any, sandbox: Any, words: tuple[str, ...], kind: str) -> None:
+    if words in SESSION_ONLY:
+        from eclictl.sandbox.routes.core import start_session
+
+        token = start_session(sandbox.state, sandbox.state.users[1])["token"]
+        cli = functools.partial(cli, key=None, env={"ECLICTL_TOKEN": token})
+    transport = _odd_transport(sandbox, ODD_BODIES[kind])
+    for fmt in ("json", "table"):
+        r = cli(*words, "-o", fmt, transport=transport)
+        assert "Traceback" not in r.stderr and "internal error" not in r.stderr, (fmt, r.stderr)
+        assert r.exit_code in (0, 1, 7), (fmt, r)
+        assert len(r.stderr.strip().splitlines()) <= 3, r.stderr
