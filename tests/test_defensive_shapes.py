@@ -18,6 +18,7 @@ ODD_BODIES = {
     "empty-object": (200, {"content-type": "application/json"}, b"{}"),
     "empty-array": (200, {"content-type": "application/json"}, b"[]"),
     "object-object": (200, {"content-type": "text/plain;charset=utf-8"}, b"[object Object]"),
+    "html-login-page": (200, {"content-type": "text/html"}, b"<html><head><title>Sign in</title></head></html>"),
     "rows-without-fields": (200, {"content-type": "application/json"}, b'[{}, {"id": null}, {"unexpected": 1}]'),
 }
 
