@@ -49,3 +49,21 @@ def test_list_verbs_survive_odd_bodies(cli: Any, sandbox: Any, words: tuple[str,
         assert "Traceback" not in r.stderr and "internal error" not in r.stderr, (fmt, r.stderr)
         assert r.exit_code in (0, 1, 7), (fmt, r)
         assert len(r.stderr.strip().splitlines()) <= 3, r.stderr
+
+
+def _show_sections() -> list[Any]:
+    from eclictl.sections._spec import all_sections
+
+    return [s for s in all_sections() if "show" in s.verbs]
+
+
+SHOW_SECTIONS = _show_sections()
+
+
+@pytest.mark.parametrize("kind", sorted(ODD_BODIES))
+@pytest.mark.parametrize("section", SHOW_SECTIONS, ids=[s.name for s in SHOW_SECTIONS])
+def test_show_verbs_survive_odd_bodies(cli: Any, sandbox: Any, section: Any, kind: str) -> None:
+    r = cli(*section.name.split(), "show", "1", "-o", "json", transport=_odd_transport(sandbox, ODD_BODIES[kind]))
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr, r.stderr
+    assert r.exit_code in (0, 1, 6, 7), r
+    assert len(r.stderr.strip().splitlines()) <= 3, r.stderr
