@@ -28,6 +28,9 @@ def sandbox(
                                               "HTML page (0-1).", min=0.0, max=1.0)] = 0.0,
     rate_limit: Annotated[Optional[int], typer.Option("--rate-limit", help="Requests per minute per IP before "
                                                       "429, like the real panel (0 = off).", min=0)] = 500,
+    flag_cache_seconds: Annotated[float, typer.Option("--flag-cache-seconds", help="How long feature flags stay "
+                                                      "cached after a read, like the panel's 10 s (0 = off: "
+                                                      "rehearse `flags ... --wait 0` quickly).", min=0.0)] = 10.0,
     write_profile: Annotated[Optional[str], typer.Option("--write-profile", help="Save URL and admin key as "
                                                          "this profile.", show_default=False)] = None,
 ) -> None:
@@ -40,6 +43,7 @@ def sandbox(
     ctx = current()
     panel = Sandbox(seed=seed, latency_ms=latency_ms, fault_rate=fault_rate, rate_limit=rate_limit or None,
                     users=users)
+    panel.state.flag_cache_seconds = flag_cache_seconds
     server = panel.serve(port=port)
     out = ctx.io.stdout
     out.write(f"ECLICTL_URL={server.url}\nECLICTL_API_KEY={panel.keys['admin']}\n")

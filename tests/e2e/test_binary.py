@@ -123,3 +123,23 @@ def test_sandbox_command_prints_url_and_key_and_writes_profile(tmp_path: Path) -
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_sandbox_flag_cache_option_lets_scripts_rehearse_flag_changes_fast(tmp_path: Path) -> None:
+    env = base_env(tmp_path, "http://unused", None)
+    env.pop("ECLICTL_URL")
+    proc = subprocess.Popen([eclictl_binary(), "sandbox", "--flag-cache-seconds", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip().split("=", 1)[1]
+        key = proc.stdout.readline().strip().split("=", 1)[1]
+        env.update({"ECLICTL_URL": url, "ECLICTL_API_KEY": key})
+        r = run(["flags", "disable", "blog", "chat", "--yes", "--wait", "0", "-o", "json"], env)
+        assert r.returncode == 0, r.stderr
+        r = run(["flags", "list", "-o", "json"], env)
+        flags = {row["flag"]: row for row in json.loads(r.stdout)}
+        assert flags["blog"]["enabled"] is False and flags["chat"]["enabled"] is False
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
