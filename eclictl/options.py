@@ -142,7 +142,8 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
         sig = inspect.signature(func)
         # Resolve string annotations in the verb's own module: Typer will look at the wrapper.
         hints = typing.get_type_hints(func, include_extras=True)
-        params = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in sig.parameters.values()]
+        params = [p.replace(annotation=_unwrap_implicit_optional(hints.get(p.name, p.annotation)))
+                  for p in sig.parameters.values()]
         taken = {p.name for p in params}
         extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=_DEFAULTS[name],
                                    annotation=ann) for name, ann in added.items() if name not in taken]
@@ -168,6 +169,18 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
         return wrapper
 
     return decorate
+
+
+def _unwrap_implicit_optional(hint: Any) -> Any:
+    """Python 3.10's get_type_hints turns `x: Annotated[T, typer.Option(...)] = None` into
+    `Optional[Annotated[...]]`, which hides the option's names from Typer: undo that."""
+    import typing
+
+    if typing.get_origin(hint) is typing.Union:
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) == 1 and typing.get_origin(args[0]) is typing.Annotated:
+            return args[0]
+    return hint
 
 
 def _order(params: list[inspect.Parameter]) -> list[inspect.Parameter]:

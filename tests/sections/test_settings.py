@@ -353,7 +353,10 @@ def test_export_apply_is_idempotent(cli_clock: Any, sandbox: Any, tmp_path: Any)
 
 
 def test_export_to_stdout_is_toml(cli: Any) -> None:
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
 
     r = cli("settings", "export", "-f", "-")
     assert r.exit_code == 0, r
