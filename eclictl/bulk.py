@@ -270,6 +270,21 @@ class _Progress:
         self.progress.stop()
 
 
+def confirm_and_run(ctx: Any, action: str, items: Sequence[str], one: Callable[[str], Any], *,
+                    question: str | None, what: str = "", yes: bool = False, dry_run: bool = False,
+                    dry_action: str = "delete") -> Any:
+    """The shape of a multi-item verb: `--dry-run` lists the items (returned as a View), else confirm
+    (when `question` is given; refused without a TTY unless --yes), run every item, print the report."""
+    if dry_run:
+        from eclictl.output.render import View
+
+        return View([{"item": i, "action": dry_action} for i in items], id_field="item")
+    if question is not None:
+        ctx.confirm(question, yes=yes, what=what)
+    finish(ctx, BulkRunner(ctx).run(action, items, one))
+    return None
+
+
 def finish(ctx: Any, report: BulkReport, *, quiet: bool = False) -> None:
     """Print the per-item report; exit 8 (partial) or 130 (interrupted) when not all went well."""
     from eclictl.output.render import View

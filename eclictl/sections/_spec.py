@@ -286,26 +286,20 @@ def _delete_verb(section: Section) -> Callable[..., Any]:
         dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be deleted.",
                                               rich_help_panel=SAFETY_PANEL)] = False,
     ) -> Any:
-        from eclictl.bulk import BulkRunner, finish
+        from eclictl.bulk import confirm_and_run
         from eclictl.context import current
 
         ctx = current()
         items = ctx.read_ids(refs)
-        if dry_run:
-            from eclictl.output.render import View
-
-            return View([{"item": i, "action": "delete"} for i in items], id_field="item")
-        ctx.confirm(f"Delete {len(items)} {section.name}: {', '.join(items[:10])}?", yes=yes,
-                    what=f"delete {section.name}")
 
         def delete_one(ref: str) -> Any:
             ident = section.resolve_id(ctx.api, ref)
             ctx.api.delete(section.path_for(section.delete_path or "", ident))
             return None
 
-        report = BulkRunner(ctx).run(f"delete {section.name}", items, delete_one)
-        finish(ctx, report)
-        return None
+        return confirm_and_run(ctx, f"delete {section.name}", items, delete_one, yes=yes, dry_run=dry_run,
+                               question=f"Delete {len(items)} {section.name}: {', '.join(items[:10])}?",
+                               what=f"delete {section.name}")
 
     delete_cmd.__name__ = f"{section.name}_delete"
     return command(bulk=True)(delete_cmd)

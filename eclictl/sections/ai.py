@@ -351,27 +351,25 @@ def models_edit(
 
 @models_app.command("delete", epilog="Examples:\n\n  eclictl ai models delete 3 --yes\n\n"
                     "  eclictl ai models delete local-llama eclipse-code --yes")
-@command()
+@command(bulk=True)
 def models_delete(
     refs: Annotated[list[str], typer.Argument(metavar="ID|NAME...", help="Model ids or names; '-' reads stdin.")],
     yes: YesOpt = False,
 ) -> Any:
     """Delete AI models (all names/ids are checked against the list before anything is deleted)."""
-    from eclictl.bulk import BulkRunner, finish
+    from eclictl.bulk import confirm_and_run
     from eclictl.context import current
 
     ctx = current()
     items = ctx.read_ids(refs)
     rows = _models(ctx)
     targets = {item: _resolve(rows, item) for item in items}
-    ctx.confirm(f"Delete AI models {', '.join(items[:10])}? Users and plans lose access.", yes=yes,
-                what="delete AI models")
 
     def one(item: str) -> Any:
         return _ai_call(ctx, "DELETE", f"{MODELS_PATH}/{targets[item].get('id')}")
 
-    finish(ctx, BulkRunner(ctx).run("delete AI models", items, one))
-    return None
+    return confirm_and_run(ctx, "delete AI models", items, one, yes=yes, what="delete AI models",
+                           question=f"Delete AI models {', '.join(items[:10])}? Users and plans lose access.")
 
 
 # -- cooldowns and plan links -----------------------------------------------------------------

@@ -384,26 +384,22 @@ def hosts_test(ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="Host 
 
 @hosts_app.command("delete", epilog="Examples:\n\n  eclictl databases hosts delete 3 --yes\n\n"
                    "  eclictl databases hosts delete legacy old-nyc --yes")
-@command()
+@command(bulk=True)
 def hosts_delete(
     refs: Annotated[list[str], typer.Argument(metavar="ID|NAME...", help="Host ids or names; '-' reads stdin.")],
     yes: YesOpt = False,
     dry_run: DryRunOpt = False,
 ) -> Any:
     """Delete database hosts (the panel refuses hosts that still hold databases: 409)."""
-    from eclictl.bulk import BulkRunner, finish
+    from eclictl.bulk import confirm_and_run
     from eclictl.context import current
-    from eclictl.output.render import View
 
     ctx = current()
     items = ctx.read_ids(refs)
-    if dry_run:
-        return View([{"item": i, "action": "delete database host"} for i in items], id_field="item")
-    ctx.confirm(f"Delete {len(items)} database host(s): {', '.join(items[:10])}?", yes=yes,
-                what="delete database hosts")
 
     def one(item: str) -> Any:
         return _call(ctx, "DELETE", f"{HOSTS_PATH}/{_host_id(ctx, item)}")
 
-    finish(ctx, BulkRunner(ctx).run("delete database hosts", items, one))
-    return None
+    return confirm_and_run(ctx, "delete database hosts", items, one, yes=yes, dry_run=dry_run,
+                           dry_action="delete database host", what="delete database hosts",
+                           question=f"Delete {len(items)} database host(s): {', '.join(items[:10])}?")

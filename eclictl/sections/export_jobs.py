@@ -94,20 +94,17 @@ def approve(
     dry_run: DryRunOpt = False,
 ) -> Any:
     """Approve user-requested export jobs (status `requested` -> `queued`)."""
-    from eclictl.bulk import BulkRunner, finish
+    from eclictl.bulk import confirm_and_run
     from eclictl.context import current
-    from eclictl.output.render import View
 
     ctx = current()
     items = ctx.read_ids(refs)
-    if dry_run:
-        return View([{"item": i, "action": "approve"} for i in items], id_field="item")
 
     def approve_one(job_id: str) -> Any:
         return ctx.api.post(_job_path(job_id, "/approve"))
 
-    finish(ctx, BulkRunner(ctx).run("approve export jobs", items, approve_one))
-    return None
+    return confirm_and_run(ctx, "approve export jobs", items, approve_one, question=None, dry_run=dry_run,
+                           dry_action="approve")
 
 
 @app.command("share-link", epilog="Examples:\n\n  eclictl export-jobs share-link 6f1c2d3e-0000-4000-8000-000000000001\n\n"

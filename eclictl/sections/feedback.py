@@ -76,25 +76,22 @@ def feedback_list(
 
 @app.command("delete", epilog="Examples:\n\n  eclictl feedback delete 12 --yes\n\n"
              "  eclictl feedback list --rating 0 -o ids | eclictl feedback delete - --yes")
-@command()
+@command(bulk=True)
 def feedback_delete(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Feedback ids; '-' reads stdin.")],
     yes: YesOpt = False,
     dry_run: DryRunOpt = False,
 ) -> Any:
     """Delete feedback entries for good (there is no undo)."""
-    from eclictl.bulk import BulkRunner, finish
+    from eclictl.bulk import confirm_and_run
     from eclictl.context import current
-    from eclictl.output.render import View
 
     ctx = current()
     items = ctx.read_ids(refs)
     bad = [i for i in items if not i.isdigit() or int(i) == 0]
     if bad:
         raise UsageError(f"feedback ids are positive numbers, got '{bad[0]}'")
-    if dry_run:
-        return View([{"item": i, "action": "delete feedback"} for i in items], id_field="item")
-    ctx.confirm(f"Delete {len(items)} feedback entr{'y' if len(items) == 1 else 'ies'}: {', '.join(items[:10])}?",
-                yes=yes, what="delete feedback")
-    finish(ctx, BulkRunner(ctx).run("delete feedback", items, lambda i: ctx.api.delete(f"{PATH}/{int(i)}")))
-    return None
+    entries = "entry" if len(items) == 1 else "entries"
+    return confirm_and_run(ctx, "delete feedback", items, lambda i: ctx.api.delete(f"{PATH}/{int(i)}"),
+                           yes=yes, dry_run=dry_run, dry_action="delete feedback", what="delete feedback",
+                           question=f"Delete {len(items)} feedback {entries}: {', '.join(items[:10])}?")

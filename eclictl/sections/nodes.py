@@ -685,7 +685,7 @@ def edit(
 
 @app.command("delete", epilog="Examples:\n\n  eclictl nodes delete 7 --yes\n\n"
              "  eclictl nodes list --unhealthy -o ids | eclictl nodes delete - --yes")
-@command()
+@command(bulk=True)
 def delete(
     refs: Annotated[list[str], typer.Argument(metavar="ID|NAME...", help="Nodes; '-' reads ids from stdin.")],
     yes: YesOpt = False,
@@ -693,18 +693,13 @@ def delete(
 ) -> Any:
     """Delete nodes (fails while servers are still mapped to the node; move them first)."""
     from eclictl.api.errors import ApiServerError
-    from eclictl.bulk import BulkRunner, finish
+    from eclictl.bulk import confirm_and_run
     from eclictl.context import current
-    from eclictl.output.render import View
 
     ctx = current()
     items = ctx.read_ids(refs)
     if not items:
         raise UsageError("no nodes given")
-    if dry_run:
-        return View([{"item": i, "action": "delete"} for i in items], id_field="item")
-    ctx.confirm(f"Delete {len(items)} node(s): {', '.join(items[:10])}? Servers on them lose their node.",
-                yes=yes, what="delete nodes")
 
     def one(ref: str) -> Any:
         ident = _node_id(ctx, ref)
@@ -715,8 +710,9 @@ def delete(
                                  status=exc.status, method=exc.method, path=exc.path, body=exc.body) from None
         return None
 
-    finish(ctx, BulkRunner(ctx).run("delete nodes", items, one))
-    return None
+    return confirm_and_run(ctx, "delete nodes", items, one, yes=yes, dry_run=dry_run, what="delete nodes",
+                           question=f"Delete {len(items)} node(s): {', '.join(items[:10])}? "
+                                    "Servers on them lose their node.")
 
 
 # -- the one secret --------------------------------------------------------------------------

@@ -304,7 +304,7 @@ def edit(
 
 @app.command("delete", epilog="Examples:\n\n  eclictl orders delete 1042 --yes\n\n"
              "  eclictl orders list --status cancelled -o ids | eclictl orders delete - --yes")
-@command()
+@command(bulk=True)
 def delete(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Order ids; '-' reads stdin.")],
     yes: YesOpt = False,
@@ -332,7 +332,7 @@ def delete(
 
 @app.command("confirm-payment", epilog="Examples:\n\n  eclictl orders confirm-payment 1042 --tx-id PAYID-7Q2 --yes\n\n"
              "  eclictl orders list --status payment_sent -o ids | eclictl orders confirm-payment - --yes")
-@command()
+@command(bulk=True)
 def confirm_payment(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Order ids; '-' reads stdin.")],
     tx_id: Annotated[Optional[str], typer.Option("--tx-id", help="Payment reference (one order only).",
@@ -361,7 +361,7 @@ def confirm_payment(
 
 
 @app.command("reject-payment", epilog="Examples:\n\n  eclictl orders reject-payment 1042 --reason 'no funds received' --yes")
-@command()
+@command(bulk=True)
 def reject_payment(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Order ids; '-' reads stdin.")],
     reason: Annotated[Optional[str], typer.Option("--reason", help="Appended to the notes ('Payment rejected: ...').",

@@ -124,23 +124,18 @@ def delete(
     dry_run: DryRunOpt = False,
 ) -> Any:
     """Delete organisations (memberships go; fails while servers or orders still reference one)."""
-    from eclictl.bulk import BulkRunner, finish
+    from eclictl.bulk import confirm_and_run
     from eclictl.context import current
-    from eclictl.output.render import View
 
     ctx = current()
     items = ctx.read_ids(refs)
-    if dry_run:
-        return View([{"item": i, "action": "delete"} for i in items], id_field="item")
-    ctx.confirm(f"Delete {len(items)} organisation(s): {', '.join(items[:10])}?", yes=yes, what="delete orgs")
 
     def one(ref: str) -> Any:
         org = find_org(ctx.api, ref)  # the panel answers success for unknown ids: check first
         ctx.api.delete(f"/api/admin/organisations/{org['id']}")
 
-    report = BulkRunner(ctx).run("delete orgs", items, one)
-    finish(ctx, report)
-    return None
+    return confirm_and_run(ctx, "delete orgs", items, one, yes=yes, dry_run=dry_run, what="delete orgs",
+                           question=f"Delete {len(items)} organisation(s): {', '.join(items[:10])}?")
 
 
 members = typer.Typer(help="Organisation members: add (or change role) and remove.", no_args_is_help=True)

@@ -243,7 +243,7 @@ def edit(
 
 
 @app.command("delete", epilog="Examples:\n\n  eclictl plans delete 6 --yes\n\n  eclictl plans delete 'Legacy Pro' --yes")
-@command()
+@command(bulk=True)
 def delete(
     refs: Annotated[list[str], typer.Argument(metavar="ID|NAME...", help="Plan ids or exact names; '-' reads stdin.")],
     yes: YesOpt = False,
@@ -382,7 +382,7 @@ def prices_set(
 
 
 @prices_app.command("remove", epilog="Examples:\n\n  eclictl plans prices remove Pro IN --yes")
-@command()
+@command(bulk=True)
 def prices_remove(
     ref: Annotated[str, typer.Argument(metavar="PLAN", help="The plan's id or exact name.")],
     countries: Annotated[list[str], typer.Argument(metavar="COUNTRY...", help="Country codes; '-' reads stdin.")],

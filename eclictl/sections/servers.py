@@ -304,18 +304,12 @@ def edit(
 def _bulk(ctx: Any, refs: list[str], action: str, yes: bool, dry_run: bool, fn: Callable[[str], Any],
           *, confirm: bool = True) -> Any:
     """Shared shape of the multi-server verbs: ids from args or stdin, confirm, per-item report."""
-    from eclictl.bulk import BulkRunner, finish
-    from eclictl.output.render import View
+    from eclictl.bulk import confirm_and_run
 
     items = ctx.read_ids(refs)
-    if dry_run:
-        return View([{"item": i, "action": action} for i in items], id_field="item")
-    if confirm:
-        ctx.confirm(f"{action.capitalize()} {len(items)} server(s): {', '.join(items[:10])}?", yes=yes,
-                    what=f"{action} servers")
-    report = BulkRunner(ctx).run(f"{action} servers", items, fn)
-    finish(ctx, report)
-    return None
+    question = f"{action.capitalize()} {len(items)} server(s): {', '.join(items[:10])}?" if confirm else None
+    return confirm_and_run(ctx, f"{action} servers", items, fn, question=question, what=f"{action} servers",
+                           yes=yes, dry_run=dry_run, dry_action=action)
 
 
 RefsArg = Annotated[list[str], typer.Argument(metavar="SERVER...", help="UUIDs or exact names; '-' reads stdin.")]

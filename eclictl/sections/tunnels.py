@@ -306,14 +306,7 @@ def allocations_delete(
 
 def _bulk(ctx: Any, items: list[str], action: str, path_for: Any, yes: bool, dry_run: bool, *,
           confirm: bool, skip_conflict: str | None = None) -> Any:
-    from eclictl.bulk import BulkRunner, finish
-    from eclictl.output.render import View
-
-    if dry_run:
-        return View([{"item": i, "action": action} for i in items], id_field="item")
-    if confirm:
-        ctx.confirm(f"{action.capitalize()}: {', '.join(items[:10])}{' …' if len(items) > 10 else ''}?", yes=yes,
-                    what=action)
+    from eclictl.bulk import confirm_and_run
 
     def one(item: str) -> Any:
         from eclictl.api.errors import ApiConflictError
@@ -325,5 +318,7 @@ def _bulk(ctx: Any, items: list[str], action: str, path_for: Any, yes: bool, dry
                 return ("skipped", skip_conflict)
             raise
 
-    finish(ctx, BulkRunner(ctx).run(action, items, one))
-    return None
+    question = f"{action.capitalize()}: {', '.join(items[:10])}{' …' if len(items) > 10 else ''}?" if confirm \
+        else None
+    return confirm_and_run(ctx, action, items, one, question=question, what=action, yes=yes, dry_run=dry_run,
+                           dry_action=action)

@@ -350,3 +350,28 @@ def test_flag_beats_the_environment_and_bad_env_is_a_usage_error(cli: Any, sandb
     r = cli("users", "suspend", "12", "--yes", env={"ECLICTL_CONCURRENCY": "many"})
     assert r.exit_code == 2 and "ECLICTL_CONCURRENCY" in r.stderr and "Traceback" not in r.stderr
     assert len(sandbox.requests) == before
+
+
+# -- every multi-item verb offers the bulk options -------------------------------------------
+#: Multi-item verbs that do not run items through the bulk runner, and why.
+NOT_BULK_RUNNER = {
+    "antiabuse delete": "one panel bulk-delete request, then verified",
+    "applications submissions delete": "one panel bulk-delete request, then verified",
+    "eggs delete": "sequential on purpose (concurrency 1)",
+}
+
+
+def test_multi_item_verbs_offer_concurrency_rate_journal_resume() -> None:
+    from eclictl._reference import _nodes, command_tree
+
+    missing = []
+    for node in _nodes(command_tree()):
+        name = " ".join(node.path[1:])
+        if node.children or "..." not in node.usage or name in NOT_BULK_RUNNER:
+            continue
+        if node.path[-1] not in ("delete", "suspend", "unsuspend", "approve", "reject", "power"):
+            continue
+        options = {flag for names, _, _ in node.options for flag in names}
+        if not {"--concurrency", "--rate", "--journal", "--resume"} <= options:
+            missing.append(name)
+    assert not missing, f"bulk verbs without the bulk options (use @command(bulk=True)): {missing}"
