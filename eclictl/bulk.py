@@ -90,8 +90,7 @@ class BulkRunner:
         self.resume_path = resume if resume is not None else getattr(ctx, "bulk_resume", None)
         if self.resume_path and not self.journal_path:
             self.journal_path = self.resume_path  # a resumed run keeps journaling where it left off
-        factory = getattr(ctx, "factory", None)
-        self._sleep = getattr(factory, "sleep", None) or _real_sleep
+        self._sleep = ctx.factory.sleep  # injectable: tests record the waits instead of sleeping
         if pacer is None:
             from eclictl.pacing import Pacer
 
@@ -143,21 +142,20 @@ class BulkRunner:
                     journal.record(result.item, SKIPPED, result.message)
             else:
                 todo.append(index)
-        if previous and self.ctx is not None and hasattr(self.ctx, "info"):
-            skipped = len(report.results) - len(todo)
-            if skipped:
-                self.ctx.info(f"{action_name}: resuming; {skipped} item(s) done in a previous run")
+        skipped = len(report.results) - len(todo)
+        if skipped:
+            self.ctx.info(f"{action_name}: resuming; {skipped} item(s) done in a previous run")
         bar = _Progress(self.ctx, action_name, len(items)) if self.progress and items else None
-        if bar and len(todo) < len(items):
-            bar.skip(len(items) - len(todo))
+        if bar and skipped:
+            bar.skip(skipped)
         context = contextvars.copy_context()
         client = _client_of(self.ctx)
         # Pace requests (an item may need several) through the shared client when there is one;
         # otherwise pace item starts.
         self._item_pacer = None if client is not None else self.pacer
-        previous_pacer = getattr(client, "pacer", None)
+        previous_pacer = None
         if client is not None:
-            client.pacer = self.pacer
+            previous_pacer, client.pacer = client.pacer, self.pacer
 
         def one(index: int) -> None:
             result = report.results[index]
@@ -224,16 +222,9 @@ class BulkRunner:
 def _client_of(ctx: Any) -> Any:
     """The context's shared API client, created if need be; None for contexts without one."""
     try:
-        client = ctx.api
+        return ctx.api
     except Exception:  # noqa: BLE001 - not configured (unit tests, offline verbs): pace item starts instead
         return None
-    return client if hasattr(client, "pacer") else None
-
-
-def _real_sleep(seconds: float) -> None:
-    import time
-
-    time.sleep(seconds)
 
 
 class _Progress:
