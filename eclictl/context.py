@@ -79,6 +79,7 @@ class AppContext:
         # Set by a bulk verb's --journal/--resume (options.apply_bulk_options); read by BulkRunner.
         self.bulk_journal: str | None = None
         self.bulk_resume: str | None = None
+        self.bulk_identity: dict[str, Any] | None = None  # command, arguments, panel: a journal's header
         self.debug = self.env.get("ECLICTL_DEBUG", "") not in ("", "0")
         self.no_color = bool(flags.get("no_color")) or "NO_COLOR" in self.env or not self.io.stdout_tty
         # Output options: the root callback sets them; each verb may override.

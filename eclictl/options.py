@@ -89,8 +89,13 @@ def parse_rate(raw: str) -> int:
 
 
 def apply_bulk_options(concurrency: int | None = None, rate: str | None = None, journal: str | None = None,
-                       resume: str | None = None) -> None:
-    """Per-verb bulk flags become flag-level settings (they beat env and profile)."""
+                       resume: str | None = None, identity: dict[str, Any] | None = None) -> None:
+    """Per-verb bulk flags become flag-level settings (they beat env and profile).
+
+    `identity` (command path and arguments) is what a journal records in its header; a journal
+    this run must not use (another command, other arguments, another panel, a missing --resume
+    file, an unwritable path) is refused here, before the verb sends anything.
+    """
     from eclictl.context import current
 
     ctx = current()
@@ -107,6 +112,16 @@ def apply_bulk_options(concurrency: int | None = None, rate: str | None = None, 
         ctx.bulk_journal = journal
     if resume is not None:
         ctx.bulk_resume = resume
+    if identity is not None:
+        ctx.bulk_identity = {**identity, "panel": ctx.settings.url, "profile": ctx.settings.profile}
+    if journal is not None or resume is not None:
+        from eclictl.journal import check_journal
+
+        full = getattr(ctx, "bulk_identity", None) or {}
+        if resume is not None:
+            check_journal(resume, full, resume=True)
+        if journal is not None and journal != resume:
+            check_journal(journal, full, resume=False)
 
 
 def apply_output_options(output: Any = None, columns: str | None = None, no_headers: bool = False,
@@ -148,12 +163,17 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
         extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=_DEFAULTS[name],
                                    annotation=ann) for name, ann in added.items() if name not in taken]
 
+        items = {p.name for p in params if _is_items_argument(p.annotation)}
+
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             from eclictl.context import current
 
             opts = {name: kwargs.pop(name) for name in list(kwargs) if name in added and name not in taken}
-            apply_bulk_options(**{k: opts.pop(k) for k in list(opts) if k in _BULK_PARAMS})
+            bulk_opts = {k: opts.pop(k) for k in list(opts) if k in _BULK_PARAMS}
+            if bulk:
+                bulk_opts["identity"] = _identity(kwargs, items)
+            apply_bulk_options(**bulk_opts)
             apply_output_options(**opts)
             result = func(*args, **kwargs)
             if result is not None:
@@ -169,6 +189,49 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
         return wrapper
 
     return decorate
+
+
+#: Parameters that do not change what a bulk run does to an item (left out of a journal's identity).
+_NOT_IDENTITY = frozenset({"yes", "dry_run", *_OUTPUT_PARAMS, *_BULK_PARAMS})
+
+
+def _is_items_argument(hint: Any) -> bool:
+    """`Annotated[list[...], typer.Argument(...)]`: the items of a multi-item verb."""
+    import typing
+
+    from typer.models import ArgumentInfo
+
+    if typing.get_origin(hint) is not typing.Annotated:
+        return False
+    base, *meta = typing.get_args(hint)
+    return typing.get_origin(base) is list and any(isinstance(m, ArgumentInfo) for m in meta)
+
+
+def _identity(kwargs: dict[str, Any], items: set[str]) -> dict[str, Any]:
+    """The command path and the arguments that shape each item's action (not the items themselves,
+    which may come from stdin and differ between a run and its resume)."""
+    from typer._click.globals import get_current_context  # typer's own vendored copy
+
+    ctx = get_current_context(silent=True)
+    path = ctx.command_path if ctx is not None else ""
+    command_name = path.split(" ", 1)[1] if path.startswith("eclictl ") else path
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Enum):
+            return value.value
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        return str(value)
+
+    params = {k: plain(v) for k, v in sorted(kwargs.items())
+              if k not in items and k not in _NOT_IDENTITY and not _unset(v)}
+    return {"command": command_name or None, "params": params}
+
+
+def _unset(value: Any) -> bool:
+    return value is None or value is False or (isinstance(value, (list, tuple)) and not value)
 
 
 def _unwrap_implicit_optional(hint: Any) -> Any:
