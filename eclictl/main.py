@@ -75,8 +75,14 @@ def expand_redact_all(args: list[str]) -> list[str]:
 
 def _usage_error(exc: Exception) -> str | None:
     """Typer's vendored click raises UsageError subclasses for bad flags and values."""
-    from typer._click.exceptions import ClickException, UsageError  # typer's own vendored copy
+    from typer._click.exceptions import BadParameter, ClickException, UsageError  # typer's own vendored copy
 
+    if isinstance(exc, BadParameter) and exc.param is not None and exc.param.name == "output":
+        # `-o FILE` once meant "write to FILE" on some export verbs: say where that went.
+        from eclictl.options import OutputFormat
+
+        formats = ", ".join(f.value for f in OutputFormat)
+        return (f"error: -o/--output is the output format ({formats}); to write to a file use --file FILE\n")
     if isinstance(exc, UsageError):
         hint = ""
         if exc.ctx is not None:

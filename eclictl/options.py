@@ -67,6 +67,9 @@ ResumeOpt = Annotated[Optional[str], typer.Option(
     help="Skip the items FILE (an earlier --journal) records as done; new outcomes are appended to it.",
     rich_help_panel=BULK_PANEL, show_default=False)]
 
+#: `-O FILE`: the old spelling of `--file/-f` on download verbs, still accepted but not shown.
+LegacyFileOpt = Annotated[Optional[str], typer.Option("-O", hidden=True, show_default=False)]
+
 _BULK_PARAMS = {
     "concurrency": ConcurrencyOpt,
     "rate": RateOpt,

@@ -520,25 +520,12 @@ def _read_cursor(path: Path) -> datetime | None:
 
 
 def write_state(path: Path, data: dict[str, Any]) -> None:
-    """Atomically replace the state file (tempfile in the same directory + os.replace)."""
+    """Atomically replace the state file (0600; eclictl/files.py)."""
     import json
-    import os
-    import tempfile
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from eclictl.files import write_private
+
+    write_private(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def _state_path(value: Optional[Path]) -> Path | None:

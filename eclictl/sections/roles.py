@@ -413,21 +413,21 @@ PLAN_COLUMNS = (Col("action"), Col("role"), Col("permission"), Col("detail"))
 @app.command("export", epilog="Examples:\n\n  eclictl roles export -f roles.toml\n\n  eclictl roles export > roles.toml")
 @command(output=False)
 def export(
-    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE", help="Write to FILE instead "
-                                                "of stdout.", rich_help_panel=FILE_PANEL, show_default=False)] = None,
+    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE", help="Write to FILE (0600, "
+                                                "replaced atomically) instead of stdout.", rich_help_panel=FILE_PANEL, show_default=False)] = None,
 ) -> Any:
     """Write every role (description, parent, sorted permissions) as TOML."""
     ctx = _ctx()
     text = export_toml(fetch_roles(ctx.api))
+    from eclictl.files import note_exports_unmasked, write_private
+
     if file is None:
         ctx.io.stdout.write(text)
-        return None
-    try:
-        with open(file, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {file}: {exc.strerror}") from None
-    ctx.info(f"wrote {text.count('[roles.')} role(s) to {file}")
+    else:
+        write_private(file, text)
+        ctx.info(f"wrote {text.count('[roles.')} role(s) to {file}")
+    if file is not None or not ctx.io.stdout_tty:
+        note_exports_unmasked(ctx)
     return None
 
 
