@@ -132,6 +132,8 @@ def load_config(path: Path) -> dict[str, Any]:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}", hint="fix or delete the file") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply", hint="fix or delete the file") from None
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ConfigError(f"{path}: 'profiles' must be a table")

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
+from eclictl.inputs import loads_json
+
 OUTPUT_PANEL = "Output"
 SAFETY_PANEL = "Safety"
 
@@ -258,8 +260,6 @@ def _order(params: list[inspect.Parameter]) -> list[inspect.Parameter]:
 
 def parse_assignments(pairs: list[str], *, what: str = "--set") -> dict[str, Any]:
     """`field=value` pairs with typed values: true/false, null, ints, floats, JSON, else string."""
-    import json
-
     out: dict[str, Any] = {}
     for pair in pairs:
         if "=" not in pair:
@@ -273,8 +273,6 @@ def parse_assignments(pairs: list[str], *, what: str = "--set") -> dict[str, Any
 
 
 def typed_value(raw: str) -> Any:
-    import json
-
     text = raw.strip()
     low = text.lower()
     if low in ("true", "false"):
@@ -291,7 +289,7 @@ def typed_value(raw: str) -> Any:
         pass
     if text[:1] in ("{", "[", '"'):
         try:
-            return json.loads(text)
+            return loads_json(text)
         except ValueError:
             pass
     return raw

@@ -355,6 +355,11 @@ def load_sources(ctx: Any, sources: list[str], *, urls: bool = False, timeout: f
     for finding in cross_file_findings(results):
         next(r for r in results if r.file == finding.file).findings.append(finding)
     errors = [f for r in results for f in r.findings if f.level == "error"]
+    if not errors:
+        from eclictl.output.redact import refuse_masked_file
+
+        for r in results:
+            refuse_masked_file(r.doc, r.file)  # a file made in privacy mode must not overwrite real values
     for f in (f for r in results for f in r.findings if f.level == "warning"):
         ctx.warn(f"{f.file}: {f.path}: {f.message}")
     if errors:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterable, Iterator, 
 import typer
 
 from eclictl.errors import NotFoundError, PartialFailure, RejectedError, UsageError
+from eclictl.inputs import loads_json
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build
@@ -506,7 +507,7 @@ def _read_cursor(path: Path) -> datetime | None:
     if not path.exists():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+        data = loads_json(path.read_text(encoding="utf-8") or "{}")
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read the state file {path}: {exc}",
                          hint="fix or delete it (deleting makes the next run handle every alert)") from None
