@@ -30,7 +30,8 @@ class OutputFormat(str, Enum):
 
 
 OutputOpt = Annotated[Optional[OutputFormat], typer.Option(
-    "--output", "-o", help="Output format (default: table on a terminal, tsv when piped).",
+    "--output", "-o", help="Output format (default: table on a terminal, tsv when piped). csv prefixes "
+    "text cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw.",
     rich_help_panel=OUTPUT_PANEL, show_default=False)]
 ColumnsOpt = Annotated[Optional[str], typer.Option(
     "--columns", help="Comma-separated columns to show, e.g. id,email.", rich_help_panel=OUTPUT_PANEL,
