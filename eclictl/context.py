@@ -91,6 +91,7 @@ class AppContext:
         self.redact_orgs_flag: bool | None = flags.get("redact_orgs")
         self.notes: list[str] = []
         self._privacy_checked = False
+        self._config_mode_warned = False
 
     def activate(self) -> None:
         _current.set(self)
@@ -104,7 +105,18 @@ class AppContext:
     def config(self) -> dict[str, Any]:
         if self._config is None:
             self._config = load_config(self.config_file)
+            self._warn_loose_config()
         return self._config
+
+    def _warn_loose_config(self) -> None:
+        """Once per run: config.toml holds API keys, so other users must not read it."""
+        from eclictl.config import loose_mode
+
+        mode = None if self._config_mode_warned else loose_mode(self.config_file)
+        if mode is not None:
+            self._config_mode_warned = True
+            self.io.stderr.write(f"warning: {self.config_file} is open to other users (mode {mode:04o}) and holds "
+                                 f"credentials: run chmod 600 {self.config_file}\n")
 
     def reload_config(self) -> None:
         self._config = None
