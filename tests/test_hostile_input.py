@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from eclictl.errors import ExitCode
-from eclictl.inputs import MAX_DEPTH, TooDeep, depth_exceeds, loads_json
 
+MAX_DEPTH = 64  # eclictl.inputs.MAX_DEPTH
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
 DEEP_TOML = "x = " + "[" * 100_000 + "]" * 100_000 + "\n"
 JUST_TOO_DEEP = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)  # parses, but would overflow later walks
@@ -22,6 +22,9 @@ def one_error_line(stderr: str) -> bool:
 
 
 def test_loads_json_turns_depth_into_a_value_error() -> None:
+    from eclictl.inputs import MAX_DEPTH as LIMIT, TooDeep, depth_exceeds, loads_json
+
+    assert LIMIT == MAX_DEPTH
     for text in (DEEP_JSON, JUST_TOO_DEEP):
         with pytest.raises(TooDeep):
             loads_json(text)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from eclictl.bulk import DONE
-from eclictl.journal import Journal, load_finished, read_journal
+from eclictl.journal import Journal, load_finished
 
 
 def plain(sandbox: Any, n: int) -> list[str]:
@@ -47,6 +47,8 @@ def test_a_new_journal_starts_with_a_header_naming_the_run(cli: Any, sandbox: An
     journal = tmp_path / "j.jsonl"
     r = cli("users", "suspend", *targets, "--yes", "--journal", str(journal), "-o", "json")
     assert r.exit_code == 0, r
+    from eclictl.journal import read_journal
+
     header, entries = read_journal(journal)
     assert header is not None
     assert header["command"] == "users suspend" and header["action"] == "suspend users"
