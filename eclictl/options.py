@@ -63,11 +63,13 @@ RateOpt = Annotated[Optional[str], typer.Option(
          "The panel allows 500/min per IP.", rich_help_panel=BULK_PANEL, show_default=False)]
 JournalOpt = Annotated[Optional[str], typer.Option(
     "--journal", metavar="FILE",
-    help="Append each item's outcome to FILE as it happens (JSON lines, fsync'ed).",
+    help="Append each item's outcome to FILE as it happens (JSON lines, fsync'ed, 0600; the first line names "
+         "the command, its arguments and the panel).",
     rich_help_panel=BULK_PANEL, show_default=False)]
 ResumeOpt = Annotated[Optional[str], typer.Option(
     "--resume", metavar="FILE",
-    help="Skip the items FILE (an earlier --journal) records as done; new outcomes are appended to it.",
+    help="Skip the items FILE (an earlier --journal of the same command, arguments and panel) records as done; "
+         "new outcomes are appended to it.",
     rich_help_panel=BULK_PANEL, show_default=False)]
 
 #: `-O FILE`: the old spelling of `--file/-f` on download verbs, still accepted but not shown.
