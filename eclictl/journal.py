@@ -199,6 +199,9 @@ def check_journal(path: str | os.PathLike[str], identity: Mapping[str, Any], *, 
                          hint="start the run with --journal FILE; --resume continues such a run")
     if target.exists():
         header, entries = read_journal(target)
+        if header is None and not entries and target.stat().st_size > 0:
+            raise UsageError(f"{flag} {path}: not an eclictl journal (no header, no item lines): refusing to "
+                             "use it", hint="give a new file name, or an earlier --journal file")
         if header is None:
             if entries and warn is not None:
                 warn(f"{path} has no header (written by an older eclictl): cannot check that it belongs "

@@ -67,6 +67,8 @@ def test_eggs_export_diff_apply_changes_nothing(cli: Any, sandbox: Any, isolated
     defaults = {v["env_variable"]: v["default_value"] for v in debian["variables"]}
     assert defaults["ROOT_PASSWORD"] == "changeme"
     assert not any(mask in p.read_text() for p in folder.iterdir() for mask in ("•••", "***@"))
+    screen = run("eggs", "export", "4", tty=True)  # on a terminal it is shown, so masked
+    assert screen.exit_code == 0 and "noname@ecli.app" not in screen.stdout and "changeme" not in screen.stdout
     piped = run("eggs", "export", "4")  # `eggs export 4 > file`: the document as is
     assert piped.exit_code == 0 and json.loads(piped.stdout) == debian, piped
     (tmp_path / "piped").mkdir()

@@ -246,8 +246,8 @@ def _select(row: dict[str, Any], cols: Sequence[Col]) -> dict[str, Any]:
 
 
 class CsvWriter:
-    """csv.writer with `\n` line ends that also quotes cells holding a CR (csv quotes only the
-    line terminator's characters, so a bare CR would otherwise split the row in a reader)."""
+    """csv.writer with LF line ends that also quotes rows holding a CR (csv quotes only the line
+    terminator's characters, so a bare CR would otherwise split the row in a reader)."""
 
     def __init__(self, out: TextIO) -> None:
         self._plain = csv.writer(out, lineterminator="\n")

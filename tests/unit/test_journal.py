@@ -122,3 +122,12 @@ def test_missing_resume_file_or_unwritable_journal_is_a_usage_error(cli: Any, sa
         assert r.stderr.startswith("error: ") and "internal error" not in r.stderr
         assert sandbox.requests == []  # refused before anything was sent
     assert not Path(tmp_path / "missing.jsonl").exists()
+
+
+def test_a_file_that_is_not_a_journal_is_refused(cli: Any, sandbox: Any, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("buy milk\n")
+    for flag in ("--journal", "--resume"):
+        r = cli("users", "suspend", *plain(sandbox, 1), "--yes", flag, str(notes))
+        assert r.exit_code == 2 and "not an eclictl journal" in r.stderr, r
+    assert notes.read_text() == "buy milk\n" and sandbox.requests == []
