@@ -151,7 +151,8 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Wrap a verb: add the output options and emit what it returns.
 
-    `exclude` drops options a verb needs for itself (e.g. `-o FILE` on export verbs).
+    `exclude` drops options a verb does not take (e.g. `--columns` on `eclictl api`); `-o` is always the
+    output format, never a file name (files are `--file/-f FILE`).
     `bulk=True` (multi-item verbs) adds --concurrency/--rate/--journal/--resume; every
     BulkRunner the verb creates picks them up from the context, so no verb wires them by hand.
     """
