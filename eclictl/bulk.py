@@ -123,17 +123,20 @@ class BulkRunner:
         raise AssertionError("unreachable")
 
     def run(self, action_name: str, items: Sequence[str], action: Callable[[str], Any]) -> BulkReport:
+        from eclictl.journal import Journal, check_journal, load_finished
+
         report = BulkReport(action_name, [ItemResult(str(i)) for i in items])
+        # What the journal's header records, and what a resumed journal must have been written by.
+        identity = {**(getattr(self.ctx, "bulk_identity", None) or {}), "action": action_name}
         previous: dict[str, str] = {}
         if self.resume_path:
-            from eclictl.journal import load_finished
-
+            check_journal(self.resume_path, identity, resume=True, warn=self.ctx.warn)
             previous = load_finished(self.resume_path)
         journal = None
         if self.journal_path:
-            from eclictl.journal import Journal
-
-            journal = Journal(self.journal_path)
+            if str(self.journal_path) != str(self.resume_path):
+                check_journal(self.journal_path, identity, resume=False, warn=self.ctx.warn)
+            journal = Journal(self.journal_path, identity=identity)
         todo: list[int] = []
         for index, result in enumerate(report.results):
             if result.item in previous:

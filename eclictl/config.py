@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from eclictl.errors import ConfigError, UsageError
 
@@ -132,17 +133,64 @@ def load_config(path: Path) -> dict[str, Any]:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}", hint="fix or delete the file") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply", hint="fix or delete the file") from None
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ConfigError(f"{path}: 'profiles' must be a table")
     return data
 
 
+def make_config_dir(path: Path) -> None:
+    """The config directory, created 0700: it holds API keys and session tokens."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+@contextmanager
+def config_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the config directory for a read-modify-write of config.toml.
+
+    Parallel `config set` (cron jobs, CI) would otherwise each read the old file and the last
+    replace would drop the others' changes. The lock is flock(2) on the directory itself: no lock
+    file to leave behind, released when the process dies. Without fcntl (Windows) there is no lock.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    make_config_dir(path)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def update_config(path: Path, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """Read config.toml, apply `change` to it and write it back, all under config_lock."""
+    with config_lock(path):
+        data = load_config(path)
+        change(data)
+        save_config(path, data)
+    return data
+
+
+def loose_mode(path: Path) -> int | None:
+    """The file's mode when group or others may read or write it (None when private or missing)."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return None
+    return mode if mode & 0o077 else None
+
+
 def save_config(path: Path, data: Mapping[str, Any]) -> None:
     """Atomic replace with mode 0600: the file holds API keys."""
     import tomli_w
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_config_dir(path)
     fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
     try:
         os.fchmod(fd, 0o600)

@@ -79,6 +79,7 @@ class AppContext:
         # Set by a bulk verb's --journal/--resume (options.apply_bulk_options); read by BulkRunner.
         self.bulk_journal: str | None = None
         self.bulk_resume: str | None = None
+        self.bulk_identity: dict[str, Any] | None = None  # command, arguments, panel: a journal's header
         self.debug = self.env.get("ECLICTL_DEBUG", "") not in ("", "0")
         self.no_color = bool(flags.get("no_color")) or "NO_COLOR" in self.env or not self.io.stdout_tty
         # Output options: the root callback sets them; each verb may override.
@@ -90,6 +91,7 @@ class AppContext:
         self.redact_orgs_flag: bool | None = flags.get("redact_orgs")
         self.notes: list[str] = []
         self._privacy_checked = False
+        self._config_mode_warned = False
 
     def activate(self) -> None:
         _current.set(self)
@@ -103,7 +105,18 @@ class AppContext:
     def config(self) -> dict[str, Any]:
         if self._config is None:
             self._config = load_config(self.config_file)
+            self._warn_loose_config()
         return self._config
+
+    def _warn_loose_config(self) -> None:
+        """Once per run: config.toml holds API keys, so other users must not read it."""
+        from eclictl.config import loose_mode
+
+        mode = None if self._config_mode_warned else loose_mode(self.config_file)
+        if mode is not None:
+            self._config_mode_warned = True
+            self.io.stderr.write(f"warning: {self.config_file} is open to other users (mode {mode:04o}) and holds "
+                                 f"credentials: run chmod 600 {self.config_file}\n")
 
     def reload_config(self) -> None:
         self._config = None

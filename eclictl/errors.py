@@ -28,12 +28,14 @@ class ExitCode(IntEnum):
 EXIT_CODE_HELP: dict[ExitCode, str] = {
     ExitCode.OK: "success",
     ExitCode.ERROR: "any other error (including a 5xx from the panel)",
-    ExitCode.USAGE: "usage error: bad flag, bad value, unknown column, bad file",
+    ExitCode.USAGE: "usage error: bad flag, bad value, unknown column, bad or too deeply nested file, "
+                    "unwritable --file/--journal, a --resume journal of another command",
     ExitCode.NETWORK: "network error or timeout: the panel could not be reached",
     ExitCode.AUTH: "authentication failed (HTTP 401) or the stored session expired",
     ExitCode.PERMISSION: "permission denied (HTTP 403); the message names the missing permission when known",
     ExitCode.NOT_FOUND: "not found (HTTP 404)",
-    ExitCode.REJECTED: "input rejected (HTTP 400/409/422), ambiguous name, or a safety limit refused the run",
+    ExitCode.REJECTED: "input rejected (HTTP 400/409/422), ambiguous name, a safety limit refused the run "
+                       "(--max-affected, --prune with an empty file), or a value to write holds a privacy mask",
     ExitCode.PARTIAL: "a bulk operation partly failed; the report says which items",
     ExitCode.FEATURE_DISABLED: "the feature is disabled on the panel (HTTP 503 'Feature ... is disabled')",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",

@@ -52,12 +52,16 @@ def run(argv: Sequence[str] | None = None, factory: object | None = None) -> int
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, sys.stdout.fileno())
             return int(ExitCode.ERROR)
+        except RecursionError:
+            # Hostile input (JSON/TOML nested thousands deep) that slipped past the readers' depth check.
+            io.stderr.write("error: the input is nested too deeply to process\n")
+            return int(ExitCode.USAGE)
         except Exception as exc:  # noqa: BLE001 - the one place that turns anything into a clean line
             usage = _usage_error(exc)
             if usage is not None:
-                io.stderr.write(usage)
+                io.stderr.write(cap(usage.rstrip("\n")) + "\n")
                 return int(ExitCode.USAGE)
-            io.stderr.write(f"error: internal error: {type(exc).__name__}: {_redacted(str(exc))}\n")
+            io.stderr.write(f"error: internal error: {type(exc).__name__}: {cap(_redacted(str(exc)))}\n")
             if debug:
                 _traceback(io.stderr)
             else:
@@ -75,8 +79,14 @@ def expand_redact_all(args: list[str]) -> list[str]:
 
 def _usage_error(exc: Exception) -> str | None:
     """Typer's vendored click raises UsageError subclasses for bad flags and values."""
-    from typer._click.exceptions import ClickException, UsageError  # typer's own vendored copy
+    from typer._click.exceptions import BadParameter, ClickException, UsageError  # typer's own vendored copy
 
+    if isinstance(exc, BadParameter) and exc.param is not None and exc.param.name == "output":
+        # `-o FILE` once meant "write to FILE" on some export verbs: say where that went.
+        from eclictl.options import OutputFormat
+
+        formats = ", ".join(f.value for f in OutputFormat)
+        return (f"error: -o/--output is the output format ({formats}); to write to a file use --file FILE\n")
     if isinstance(exc, UsageError):
         hint = ""
         if exc.ctx is not None:
@@ -96,13 +106,24 @@ def _redacted(text: str) -> str:
         return text
 
 
+#: Longest error or hint line: a message may echo input (a 200 KB TOML line, a huge argument).
+MAX_MESSAGE = 400
+
+
+def cap(text: str, limit: int = MAX_MESSAGE) -> str:
+    """`text` cut to `limit` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
 def _report(exc: EclictlError, stream: object) -> None:
     if not exc.message:
         return  # QuietExit: the command already said everything
-    message = _redacted(exc.message)
+    message = cap(_redacted(exc.message))
     line = f"error: {message}"
     if exc.hint:
-        line += f"\nhint: {_redacted(exc.hint)}"
+        line += f"\nhint: {cap(_redacted(exc.hint))}"
     stream.write(line + "\n")  # type: ignore[attr-defined]
 
 

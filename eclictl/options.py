@@ -14,6 +14,8 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
+from eclictl.inputs import loads_json
+
 OUTPUT_PANEL = "Output"
 SAFETY_PANEL = "Safety"
 
@@ -28,7 +30,8 @@ class OutputFormat(str, Enum):
 
 
 OutputOpt = Annotated[Optional[OutputFormat], typer.Option(
-    "--output", "-o", help="Output format (default: table on a terminal, tsv when piped).",
+    "--output", "-o", help="Output format (default: table on a terminal, tsv when piped). csv prefixes "
+    "text cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw.",
     rich_help_panel=OUTPUT_PANEL, show_default=False)]
 ColumnsOpt = Annotated[Optional[str], typer.Option(
     "--columns", help="Comma-separated columns to show, e.g. id,email.", rich_help_panel=OUTPUT_PANEL,
@@ -60,12 +63,17 @@ RateOpt = Annotated[Optional[str], typer.Option(
          "The panel allows 500/min per IP.", rich_help_panel=BULK_PANEL, show_default=False)]
 JournalOpt = Annotated[Optional[str], typer.Option(
     "--journal", metavar="FILE",
-    help="Append each item's outcome to FILE as it happens (JSON lines, fsync'ed).",
+    help="Append each item's outcome to FILE as it happens (JSON lines, fsync'ed, 0600; the first line names "
+         "the command, its arguments and the panel).",
     rich_help_panel=BULK_PANEL, show_default=False)]
 ResumeOpt = Annotated[Optional[str], typer.Option(
     "--resume", metavar="FILE",
-    help="Skip the items FILE (an earlier --journal) records as done; new outcomes are appended to it.",
+    help="Skip the items FILE (an earlier --journal of the same command, arguments and panel) records as done; "
+         "new outcomes are appended to it.",
     rich_help_panel=BULK_PANEL, show_default=False)]
+
+#: `-O FILE`: the old spelling of `--file/-f` on download verbs, still accepted but not shown.
+LegacyFileOpt = Annotated[Optional[str], typer.Option("-O", hidden=True, show_default=False)]
 
 _BULK_PARAMS = {
     "concurrency": ConcurrencyOpt,
@@ -89,8 +97,13 @@ def parse_rate(raw: str) -> int:
 
 
 def apply_bulk_options(concurrency: int | None = None, rate: str | None = None, journal: str | None = None,
-                       resume: str | None = None) -> None:
-    """Per-verb bulk flags become flag-level settings (they beat env and profile)."""
+                       resume: str | None = None, identity: dict[str, Any] | None = None) -> None:
+    """Per-verb bulk flags become flag-level settings (they beat env and profile).
+
+    `identity` (command path and arguments) is what a journal records in its header; a journal
+    this run must not use (another command, other arguments, another panel, a missing --resume
+    file, an unwritable path) is refused here, before the verb sends anything.
+    """
     from eclictl.context import current
 
     ctx = current()
@@ -107,6 +120,16 @@ def apply_bulk_options(concurrency: int | None = None, rate: str | None = None, 
         ctx.bulk_journal = journal
     if resume is not None:
         ctx.bulk_resume = resume
+    if identity is not None:
+        ctx.bulk_identity = {**identity, "panel": ctx.settings.url, "profile": ctx.settings.profile}
+    if journal is not None or resume is not None:
+        from eclictl.journal import check_journal
+
+        full = getattr(ctx, "bulk_identity", None) or {}
+        if resume is not None:
+            check_journal(resume, full, resume=True)
+        if journal is not None and journal != resume:
+            check_journal(journal, full, resume=False)
 
 
 def apply_output_options(output: Any = None, columns: str | None = None, no_headers: bool = False,
@@ -128,7 +151,8 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Wrap a verb: add the output options and emit what it returns.
 
-    `exclude` drops options a verb needs for itself (e.g. `-o FILE` on export verbs).
+    `exclude` drops options a verb does not take (e.g. `--columns` on `eclictl api`); `-o` is always the
+    output format, never a file name (files are `--file/-f FILE`).
     `bulk=True` (multi-item verbs) adds --concurrency/--rate/--journal/--resume; every
     BulkRunner the verb creates picks them up from the context, so no verb wires them by hand.
     """
@@ -148,12 +172,17 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
         extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=_DEFAULTS[name],
                                    annotation=ann) for name, ann in added.items() if name not in taken]
 
+        items = {p.name for p in params if _is_items_argument(p.annotation)}
+
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             from eclictl.context import current
 
             opts = {name: kwargs.pop(name) for name in list(kwargs) if name in added and name not in taken}
-            apply_bulk_options(**{k: opts.pop(k) for k in list(opts) if k in _BULK_PARAMS})
+            bulk_opts = {k: opts.pop(k) for k in list(opts) if k in _BULK_PARAMS}
+            if bulk:
+                bulk_opts["identity"] = _identity(kwargs, items)
+            apply_bulk_options(**bulk_opts)
             apply_output_options(**opts)
             result = func(*args, **kwargs)
             if result is not None:
@@ -169,6 +198,49 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
         return wrapper
 
     return decorate
+
+
+#: Parameters that do not change what a bulk run does to an item (left out of a journal's identity).
+_NOT_IDENTITY = frozenset({"yes", "dry_run", *_OUTPUT_PARAMS, *_BULK_PARAMS})
+
+
+def _is_items_argument(hint: Any) -> bool:
+    """`Annotated[list[...], typer.Argument(...)]`: the items of a multi-item verb."""
+    import typing
+
+    from typer.models import ArgumentInfo
+
+    if typing.get_origin(hint) is not typing.Annotated:
+        return False
+    base, *meta = typing.get_args(hint)
+    return typing.get_origin(base) is list and any(isinstance(m, ArgumentInfo) for m in meta)
+
+
+def _identity(kwargs: dict[str, Any], items: set[str]) -> dict[str, Any]:
+    """The command path and the arguments that shape each item's action (not the items themselves,
+    which may come from stdin and differ between a run and its resume)."""
+    from typer._click.globals import get_current_context  # typer's own vendored copy
+
+    ctx = get_current_context(silent=True)
+    path = ctx.command_path if ctx is not None else ""
+    command_name = path.split(" ", 1)[1] if path.startswith("eclictl ") else path
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Enum):
+            return value.value
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        return str(value)
+
+    params = {k: plain(v) for k, v in sorted(kwargs.items())
+              if k not in items and k not in _NOT_IDENTITY and not _unset(v)}
+    return {"command": command_name or None, "params": params}
+
+
+def _unset(value: Any) -> bool:
+    return value is None or value is False or (isinstance(value, (list, tuple)) and not value)
 
 
 def _unwrap_implicit_optional(hint: Any) -> Any:
@@ -192,8 +264,6 @@ def _order(params: list[inspect.Parameter]) -> list[inspect.Parameter]:
 
 def parse_assignments(pairs: list[str], *, what: str = "--set") -> dict[str, Any]:
     """`field=value` pairs with typed values: true/false, null, ints, floats, JSON, else string."""
-    import json
-
     out: dict[str, Any] = {}
     for pair in pairs:
         if "=" not in pair:
@@ -207,8 +277,6 @@ def parse_assignments(pairs: list[str], *, what: str = "--set") -> dict[str, Any
 
 
 def typed_value(raw: str) -> Any:
-    import json
-
     text = raw.strip()
     low = text.lower()
     if low in ("true", "false"):
@@ -225,7 +293,7 @@ def typed_value(raw: str) -> Any:
         pass
     if text[:1] in ("{", "[", '"'):
         try:
-            return json.loads(text)
+            return loads_json(text)
         except ValueError:
             pass
     return raw

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from eclictl.inputs import loads_json
+
 
 class SchemaError(ValueError):
     """A value that does not fit the schema; the CLI turns it into a UsageError (exit 2)."""
@@ -392,7 +394,7 @@ def parse_cli_value(key: str, raw: str) -> tuple[str, Any]:
         return key, _number(raw.strip(), spec)
     if spec.kind in ("json", "flags", "object"):
         try:
-            value = json.loads(raw)
+            value = loads_json(raw)
         except ValueError:
             raise SchemaError(f"{key} takes JSON, got '{raw}'") from None
         return key, check_value(key, value)

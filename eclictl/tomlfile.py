@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from eclictl.errors import UsageError
+from eclictl.inputs import check_depth
 
 
 def read_toml(path: str, stdin: Any = None) -> tuple[str, dict[str, Any]]:
@@ -25,9 +26,16 @@ def read_toml(path: str, stdin: Any = None) -> tuple[str, dict[str, Any]]:
     except UnicodeDecodeError:
         raise UsageError(f"{path}: not UTF-8 text") from None
     try:
-        return text, tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(_describe(path, text, str(exc))) from None
+    except RecursionError:
+        raise UsageError(f"{path}: invalid TOML: nested too deeply") from None
+    check_depth(data, path)
+    from eclictl.output.redact import refuse_masked_file
+
+    refuse_masked_file(data, path)  # an "as code" file is applied: never send a privacy mask back
+    return text, data
 
 
 def _describe(path: str, text: str, msg: str) -> str:
@@ -39,4 +47,6 @@ def _describe(path: str, text: str, msg: str) -> str:
     if not near and line_no and line_no >= 2 and line_no - 2 < len(lines):
         near = lines[line_no - 2].split("=", 1)[0].strip()
     where = f"{path}:{line_no}" if line_no else path
+    if len(near) > 60:
+        near = near[:60] + "…"
     return f"{where}: invalid TOML: {reason}" + (f" (near key '{near}')" if near else "")

@@ -21,6 +21,7 @@ from eclictl.api.errors import (
     error_for_status,
 )
 from eclictl.api.pagination import PageSpec, iterate_pages
+from eclictl.output.redact import refuse_masked
 
 #: Never reach a renderer, whatever the flags (../shared/api/README.md §12 rule 1).
 ALWAYS_STRIP = frozenset({
@@ -142,6 +143,8 @@ class ApiClient:
         if not path.startswith("/"):
             path = "/" + path
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
+        if json_body is not None and method not in ("GET", "HEAD"):
+            refuse_masked(json_body, method=method, path=path)  # never write a privacy mask back
         attempt = 0
         while True:
             if self.pacer is not None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Optional
 
 import typer
 
 from eclictl.errors import UsageError
+from eclictl.inputs import loads_json
 from eclictl.options import command, typed_value
 
 app = typer.Typer(add_completion=False)
@@ -80,7 +80,7 @@ def api(
     if input_file:
         text = ctx.io.stdin.read() if input_file == "-" else _read(input_file)
         try:
-            body = json.loads(text) if text.strip() else None
+            body = loads_json(text) if text.strip() else None
         except ValueError as exc:
             raise UsageError(f"--input is not valid JSON: {exc}") from None
     method = method or ("POST" if (fields or body is not None) else "GET")

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Mapping
 
 import typer
 
-from eclictl.config import SECRET_KEYS, mask_secret, save_config
+from eclictl.config import SECRET_KEYS, mask_secret, update_config
 from eclictl.errors import NotFoundError
 from eclictl.options import YesOpt, command
 
@@ -16,20 +16,20 @@ app = typer.Typer(name="profile", add_completion=False, help="Connection profile
 def save_profile(ctx: Any, name: str, values: Mapping[str, Any], *, make_current: bool | None = None,
                  replace: bool = False) -> None:
     """Merge values into a profile and write config.toml atomically (mode 0600)."""
-    ctx.reload_config()
-    data = dict(ctx.config)
-    profiles = dict(data.get("profiles", {}))
-    profile = {} if replace else dict(profiles.get(name, {}))
-    for key, value in values.items():
-        if value is None:
-            profile.pop(key, None)
-        else:
-            profile[key] = value
-    profiles[name] = profile
-    data["profiles"] = profiles
-    if make_current or (make_current is None and "current_profile" not in data):
-        data["current_profile"] = name
-    save_config(ctx.config_file, data)
+    def change(data: dict[str, Any]) -> None:
+        profiles = dict(data.get("profiles", {}))
+        profile = {} if replace else dict(profiles.get(name, {}))
+        for key, value in values.items():
+            if value is None:
+                profile.pop(key, None)
+            else:
+                profile[key] = value
+        profiles[name] = profile
+        data["profiles"] = profiles
+        if make_current or (make_current is None and "current_profile" not in data):
+            data["current_profile"] = name
+
+    update_config(ctx.config_file, change)  # locked: parallel `config set` keep every change
     ctx.reload_config()
 
 
@@ -62,11 +62,14 @@ def use(name: Annotated[str, typer.Argument(help="Profile to make current.")]) -
     from eclictl.context import current
 
     ctx = current()
-    data = dict(ctx.config)
-    if name not in data.get("profiles", {}):
-        raise NotFoundError(f"no profile named '{name}'")
-    data["current_profile"] = name
-    save_config(ctx.config_file, data)
+
+    def change(data: dict[str, Any]) -> None:
+        if name not in data.get("profiles", {}):
+            raise NotFoundError(f"no profile named '{name}'")
+        data["current_profile"] = name
+
+    update_config(ctx.config_file, change)
+    ctx.reload_config()
     ctx.info(f"now using profile '{name}'")
 
 
@@ -90,14 +93,17 @@ def remove(name: Annotated[str, typer.Argument(help="Profile to delete.")], yes:
     from eclictl.context import current
 
     ctx = current()
-    data = dict(ctx.config)
-    profiles = dict(data.get("profiles", {}))
-    if name not in profiles:
+    if name not in ctx.config.get("profiles", {}):
         raise NotFoundError(f"no profile named '{name}'")
     ctx.confirm(f"Remove profile '{name}' and its credentials?", yes=yes, what="remove a profile")
-    del profiles[name]
-    data["profiles"] = profiles
-    if data.get("current_profile") == name:
-        data.pop("current_profile")
-    save_config(ctx.config_file, data)
+
+    def change(data: dict[str, Any]) -> None:
+        profiles = dict(data.get("profiles", {}))
+        profiles.pop(name, None)
+        data["profiles"] = profiles
+        if data.get("current_profile") == name:
+            data.pop("current_profile")
+
+    update_config(ctx.config_file, change)
+    ctx.reload_config()
     ctx.info(f"removed profile '{name}'")

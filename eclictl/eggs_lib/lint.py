@@ -17,6 +17,7 @@ from eclictl.eggs_lib.mapping import (
     MAX_LEN, V1, V2, coalesce, derive_images, identity, js_truthy, map_import, parse_json_string,
     variables_of, version_of,
 )
+from eclictl.inputs import loads_json
 
 ERROR, WARNING = "error", "warning"
 KNOWN_VERSIONS = (V1, V2)
@@ -269,7 +270,7 @@ def lint_text(text: str, file: str = "") -> FileResult:
     """Parse and lint one document's text."""
     result = FileResult(file)
     try:
-        result.doc = json.loads(text)
+        result.doc = loads_json(text)
     except ValueError as exc:
         where = f"line {exc.lineno} column {exc.colno}: " if hasattr(exc, "lineno") else ""
         msg = getattr(exc, "msg", str(exc))

@@ -9,8 +9,9 @@ stores. `desired_state()` is that mapping plus the fixes `apply` makes with a fo
 
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable, Mapping, Sequence
+
+from eclictl.inputs import loads_json
 
 DEFAULT_CONTAINER = "ghcr.io/pterodactyl/installers:debian"
 DEFAULT_ENTRYPOINT = "bash"
@@ -72,7 +73,7 @@ def version_of(doc: Mapping[str, Any]) -> str:
 def parse_json_string(value: str) -> tuple[bool, Any]:
     """(parsed?, value) for a JSON-encoded config string (Pterodactyl writes config.* this way)."""
     try:
-        return True, json.loads(value)
+        return True, loads_json(value)
     except ValueError:
         return False, None
 

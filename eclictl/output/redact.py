@@ -211,3 +211,63 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         return value
+
+
+#: What the masks above leave in a value: `•••` (also inside phone masks), `(redacted text)`,
+#: `j***@e***.com`, `203.0.113.x`, `2001:db8:0::x`, `+4•••12`. Such a value is eclictl's own
+#: output read back (an export or `-o json` made in privacy mode), never real panel data.
+_MASK_RE = re.compile(
+    "•••|\\(redacted text\\)"
+    r"|\S\*\*\*@\S\*\*\*\.[A-Za-z]{2,}"
+    r"|(?<![\w.])\d{1,3}\.\d{1,3}\.\d{1,3}\.x(?![\w.])"
+    r"|(?<![\w:])[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,2}::x(?![\w:])"
+    "|\\d•{2,}\\d{2}(?!\\d)"
+)
+
+
+def carries_mask(value: Any, path: str = "") -> str | None:
+    """The path of the first string (or key) in `value` that holds one of eclictl's masks, else None.
+
+    Writes refuse such values: sending them would replace real data with the mask.
+    """
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            if _MASK_RE.search(item):
+                return where or "(body)"
+        elif isinstance(item, dict):
+            for key, sub in reversed(list(item.items())):
+                sub_path = f"{where}.{key}" if where else str(key)
+                if isinstance(key, str) and _MASK_RE.search(key):
+                    return sub_path
+                stack.append((sub_path, sub))
+        elif isinstance(item, (list, tuple)):
+            for index in range(len(item) - 1, -1, -1):
+                stack.append((f"{where}[{index}]", item[index]))
+    return None
+
+
+def refuse_masked(body: Any, *, method: str, path: str) -> None:
+    """Raise RejectedError (exit 7) when a request body carries a mask: the one guard every write passes."""
+    where = carries_mask(body)
+    if where is None:
+        return
+    from eclictl.errors import RejectedError
+
+    raise RejectedError(f"refusing {method} {path}: '{where}' holds a privacy mask (like •••, j***@e***.com or "
+                        "203.0.113.x) instead of a real value; nothing was sent",
+                        hint="privacy mode masks what eclictl shows; use the real value, or a file exported "
+                        "with `export` (exports keep real values)")
+
+
+def refuse_masked_file(data: Any, source: str) -> None:
+    """The same guard for a file before apply/import plans anything (exit 7, nothing sent)."""
+    where = carries_mask(data)
+    if where is None:
+        return
+    from eclictl.errors import RejectedError
+
+    raise RejectedError(f"{source}: '{where}' holds a privacy mask (like •••, j***@e***.com or 203.0.113.x) "
+                        "instead of a real value: nothing was sent",
+                        hint="export the file again (exports keep the panel's real values), or fix that value")

@@ -1,7 +1,9 @@
 """emit(): normalise → redact → select columns → render, for every command.
 
 Formats: table (rich, TTY), tsv (piped default), json, jsonl, csv, ids. json/jsonl/csv/ids
-stream: rows are written as they arrive, so `list --all` runs in constant memory.
+stream: rows are written as they arrive, so `list --all` runs in constant memory. csv is for
+spreadsheets: a text cell starting with = + - @ tab or CR gets a leading `'` (CSV injection);
+json, jsonl and tsv keep every value as the panel sent it.
 """
 
 from __future__ import annotations
@@ -118,11 +120,11 @@ class Renderer:
                 if value is not None:
                     self.out.write(f"{value}\n")
         elif fmt == "csv":
-            writer = csv.writer(self.out, lineterminator="\n")
+            writer = CsvWriter(self.out)
             if not self.opts.no_headers:
                 writer.writerow([c.key for c in cols])
             for row in all_rows:
-                writer.writerow([cell_text(get_path(row, c.key)) for c in cols])
+                writer.writerow([csv_cell(get_path(row, c.key)) for c in cols])
                 self.out.flush()
         elif fmt == "tsv":
             if self.tty and not self.opts.no_headers:
@@ -182,12 +184,12 @@ class Renderer:
             if value is not None:
                 self.out.write(f"{value}\n")
         elif fmt == "csv":
-            writer = csv.writer(self.out, lineterminator="\n")
+            writer = CsvWriter(self.out)
             keys = list(record) if isinstance(record, dict) else ["value"]
             if not self.opts.no_headers:
                 writer.writerow(keys)
-            writer.writerow([cell_text(record.get(k)) for k in keys] if isinstance(record, dict)
-                            else [cell_text(record)])
+            writer.writerow([csv_cell(record.get(k)) for k in keys] if isinstance(record, dict)
+                            else [csv_cell(record)])
         elif fmt == "tsv":
             for key, value in _flatten(record):
                 self.out.write(f"{key}\t{_tsv_cell(cell_text(value))}\n")
@@ -241,6 +243,30 @@ def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
 
 def _select(row: dict[str, Any], cols: Sequence[Col]) -> dict[str, Any]:
     return {c.key: get_path(row, c.key) for c in cols}
+
+
+class CsvWriter:
+    """csv.writer with LF line ends that also quotes rows holding a CR (csv quotes only the line
+    terminator's characters, so a bare CR would otherwise split the row in a reader)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._plain = csv.writer(out, lineterminator="\n")
+        self._quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def writerow(self, cells: Sequence[str]) -> None:
+        (self._quoted if any("\r" in c for c in cells) else self._plain).writerow(cells)
+
+
+#: A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A csv cell; text that a spreadsheet would run as a formula gets a leading `'` (numbers stay)."""
+    text = cell_text(value)
+    if isinstance(value, str) and text.startswith(FORMULA_START):
+        return "'" + text
+    return text
 
 
 def _tsv_cell(text: str) -> str:

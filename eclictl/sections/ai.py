@@ -9,13 +9,13 @@ re-read the model through the list. Linking a user goes through `/api/ai/...` (f
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any, Iterator, Mapping, Optional
 
 import typer
 
 from eclictl.errors import NotFoundError, RejectedError, UsageError
+from eclictl.inputs import loads_json
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import Section, build, detail_view, list_view
@@ -125,7 +125,7 @@ def _json_object(text: Optional[str], flag: str) -> Any:
     if text is None:
         return None
     try:
-        value = json.loads(text)
+        value = loads_json(text)
     except ValueError as exc:
         raise UsageError(f"{flag} must be JSON, e.g. '{{\"requestsPerDay\": 100}}': {exc}") from None
     if value is not None and not isinstance(value, dict):
@@ -159,7 +159,7 @@ def _endpoints(path: Optional[Path]) -> Any:
     if path is None:
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads_json(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     except ValueError as exc:

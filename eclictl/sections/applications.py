@@ -7,7 +7,6 @@ and on the `applications` feature flag (503 → exit 9).
 
 from __future__ import annotations
 
-import json
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -15,6 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from eclictl.errors import NotFoundError, RejectedError, UsageError
+from eclictl.inputs import loads_json
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import Filter, Section, build, detail_view
@@ -105,7 +105,7 @@ def _schema(path: Optional[Path]) -> Any:
 
     try:
         text = current().io.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-        data = json.loads(text)
+        data = loads_json(text)
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read the schema from {path}: {exc}") from None
     if isinstance(data, list):

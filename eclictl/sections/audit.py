@@ -15,7 +15,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
-from eclictl.options import SAFETY_PANEL, command
+from eclictl.options import SAFETY_PANEL, LegacyFileOpt, command
 from eclictl.output.columns import Col
 
 FILTER_PANEL = "Filters"
@@ -164,10 +164,11 @@ def export(
                                        "any value with --full.")],
     fmt: Annotated[str, typer.Option("--format", help="csv or json.", show_default=True)] = "csv",
     full: Annotated[bool, typer.Option("--full", help="Also match logs whose metadata contains the value.")] = False,
-    file: Annotated[Optional[Path], typer.Option("--file", "-O", help="Write here (default: the panel's name, "
+    file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Write here, 0600 (default: the panel's name, "
                                                  "audit-<value>-<date>.csv).", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.",
                                         rich_help_panel=SAFETY_PANEL)] = False,
+    legacy_file: LegacyFileOpt = None,
 ) -> Any:
     """Download a server's audit log (up to 10 000 rows per source) as CSV or JSON."""
     from eclictl.context import current
@@ -180,7 +181,7 @@ def export(
     params = {"format": fmt if fmt == "json" else None, "full": "1" if full else None}
     if ctx.redact_categories():
         ctx.warn("the exported file is the panel's raw export: --redact does not mask it")
-    saved = download_to_file(ctx, f"/api/admin/audit/{target}/export", dest=file, force=force,
+    saved = download_to_file(ctx, f"/api/admin/audit/{target}/export", dest=file or (Path(legacy_file) if legacy_file else None), force=force,
                              default_name=f"audit-{target}.{fmt}",
                              params={k: v for k, v in params.items() if v is not None},
                              on_headers=lambda h: _truncated(ctx, h))

@@ -167,78 +167,88 @@ def show(ref: Annotated[str, typer.Argument(metavar="EGG", help="Egg id or exact
 
 # -- export -----------------------------------------------------------------------------------
 @app.command("export", epilog="Examples:\n\n  eclictl eggs export Paper > paper.json\n\n"
-             "  eclictl eggs export 4 -o debian-vm.json\n\n"
+             "  eclictl eggs export 4 --file debian-vm.json\n\n"
              "  eclictl eggs list -o ids | eclictl eggs export - --dir eggs/")
-@command(exclude=("output",))
+@command()
 def export(
     refs: Annotated[list[str], typer.Argument(metavar="EGG...", help="Egg ids or exact names; '-' reads stdin.")],
-    file: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write the document to FILE "
-                                                "(one egg only).", rich_help_panel=FILES_PANEL,
+    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE", help="Write the document to FILE "
+                                                "(one egg; 0600, replaced atomically).", rich_help_panel=FILES_PANEL,
                                                 show_default=False)] = None,
     directory: Annotated[Optional[str], typer.Option("--dir", metavar="DIR", help="Write one file per egg into DIR "
                                                      "(named like the panel's download, e.g. Paper.json).",
                                                      rich_help_panel=FILES_PANEL, show_default=False)] = None,
 ) -> Any:
-    """Export eggs in the panel's PTDL_v2 format (the file `eggs apply` reads back)."""
+    """Export eggs in the panel's PTDL_v2 format (the file `eggs apply` reads back; real values even in
+    privacy mode)."""
     ctx = _ctx()
     items = ctx.read_ids(refs)
     if file and directory:
-        raise UsageError("use either -o FILE or --dir DIR")
+        raise UsageError("use either --file FILE or --dir DIR")
     if len(items) > 1 and not directory:
         raise UsageError(f"{len(items)} eggs: use --dir DIR to write one file each")
     rows = fetch_rows(ctx)
     chosen = [find(rows, ref) for ref in items]
     docs = [(row, _export_doc(ctx, row)) for row in chosen]
-    if not file and not directory:
-        ctx.output = "json"
-        return docs[0][1]
     if file:
-        _write(file, docs[0][1])
+        from eclictl.files import note_exports_unmasked, write_private
+
+        write_private(file, _document(docs[0][1]))
+        note_exports_unmasked(ctx)
         ctx.info(f"wrote egg {docs[0][0].get('id')} to {file}")
         return None
-    return _view(_write_dir(directory or ".", docs), columns=(Col("id"), Col("name"), Col("file")))
+    if directory:
+        from eclictl.files import note_exports_unmasked
+
+        written = _write_dir(directory, docs)
+        note_exports_unmasked(ctx)
+        return _view(written, columns=(Col("id"), Col("name"), Col("file")))
+    return _print_document(ctx, docs[0][1])
+
+
+def _document(doc: Any) -> str:
+    from eclictl.output.render import dumps
+
+    return dumps(doc) + "\n"
+
+
+def _print_document(ctx: Any, doc: dict[str, Any]) -> Any:
+    """The document on stdout: as is into a pipe or file (it round-trips through `apply`); on a
+    terminal, or in another -o format, it is shown like any output (masked in privacy mode)."""
+    if ctx.output in (None, "json") and not ctx.io.stdout_tty:
+        from eclictl.files import note_exports_unmasked
+
+        ctx.io.stdout.write(_document(doc))
+        note_exports_unmasked(ctx)
+        return None
+    ctx.output = ctx.output or "json"
+    if "pii" in ctx.redact_categories():
+        doc = {**doc, "variables": _mask_vars(doc.get("variables"))}
+    return _view(doc, detail=True)
 
 
 def _export_doc(ctx: Any, row: dict[str, Any]) -> Any:
+    """The panel's export document, untouched: it is written back by `apply`, so never masked."""
     doc = call(ctx, "GET", f"{PATH}/{row.get('id')}/export").data
     if not isinstance(doc, dict):
         raise RejectedError(f"egg {row.get('id')}: the panel's export was not JSON")
-    if "pii" in ctx.redact_categories():
-        from eclictl.output.redact import MASK
-
-        doc = ctx.redactor().record({**doc, "variables": _mask_vars(doc.get("variables"))})
-        if doc.get("author"):
-            doc["author"] = MASK
-        ctx.warn(f"egg {row.get('id')}: --redact masked the author and secret defaults in the export")
     return doc
-
-
-def _write(path: str, doc: Any) -> None:
-    from eclictl.output.render import dumps
-
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(dumps(doc) + "\n")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _write_dir(directory: str, docs: list[tuple[dict[str, Any], Any]]) -> list[dict[str, Any]]:
     import os
 
     from eclictl.eggs_lib.mapping import safe_filename
+    from eclictl.files import make_private_dir, write_private
 
-    try:
-        os.makedirs(directory, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create {directory}: {exc.strerror}") from None
+    make_private_dir(directory)
     names = [safe_filename(row.get("name"), f"egg-{row.get('id')}") for row, _ in docs]
     out = []
     for (row, doc), name in zip(docs, names):
         if names.count(name) > 1:  # several eggs share a name: keep every file
             name = f"{name[:-5]}-{row.get('id')}.json"
         path = os.path.join(directory, name)
-        _write(path, doc)
+        write_private(path, _document(doc))
         out.append({"id": row.get("id"), "name": row.get("name"), "file": path})
     return out
 
@@ -345,6 +355,11 @@ def load_sources(ctx: Any, sources: list[str], *, urls: bool = False, timeout: f
     for finding in cross_file_findings(results):
         next(r for r in results if r.file == finding.file).findings.append(finding)
     errors = [f for r in results for f in r.findings if f.level == "error"]
+    if not errors:
+        from eclictl.output.redact import refuse_masked_file
+
+        for r in results:
+            refuse_masked_file(r.doc, r.file)  # a file made in privacy mode must not overwrite real values
     for f in (f for r in results for f in r.findings if f.level == "warning"):
         ctx.warn(f"{f.file}: {f.path}: {f.message}")
     if errors:

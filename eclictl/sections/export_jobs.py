@@ -13,7 +13,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, command
+from eclictl.options import SAFETY_PANEL, LegacyFileOpt, DryRunOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build, list_view
 
@@ -130,17 +130,18 @@ def share_link(
 @command()
 def download(
     job_id: Annotated[str, typer.Argument(metavar="ID", help="A completed job's id (UUID).")],
-    file: Annotated[Optional[Path], typer.Option("--file", "-O", help="Write here (default: the panel's "
+    file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Write here, 0600 (default: the panel's "
                                                  "file name, export-<userId>.tar.gz).", rich_help_panel=FILE_PANEL,
                                                  show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.",
                                         rich_help_panel=SAFETY_PANEL)] = False,
+    legacy_file: LegacyFileOpt = None,
 ) -> Any:
     """Download a completed job's archive (.tar.gz) to a file, with a progress bar on a terminal."""
     from eclictl.context import current
 
     ctx = current()
-    saved = download_to_file(ctx, _job_path(job_id, "/download"), dest=file, force=force,
+    saved = download_to_file(ctx, _job_path(job_id, "/download"), dest=file or (Path(legacy_file) if legacy_file else None), force=force,
                              default_name=f"export-{job_id}.tar.gz")
     return {"id": job_id, **saved}
 
@@ -150,13 +151,13 @@ def download(
 def download_to_file(ctx: Any, path: str, *, dest: Path | None, force: bool, default_name: str,
                      params: Mapping[str, Any] | None = None,
                      on_headers: Callable[[Mapping[str, str]], None] | None = None) -> dict[str, Any]:
-    """Stream `path` into a temporary file beside the target, then move it into place.
+    """Stream `path` into a 0600 temporary file beside the target, then move it into place.
 
     The file name comes from `dest`, else the panel's Content-Disposition, else `default_name`.
-    A partial file never survives an error; an existing file is kept unless `force`.
+    A partial file never survives an error; an existing file is kept unless `force`
+    (eclictl/files.py: exports hold personal data).
     """
-    import os
-    import tempfile
+    from eclictl.files import PrivateFile
 
     directory = dest.parent if dest is not None else Path.cwd()
     if dest is not None and dest.is_dir():
@@ -165,24 +166,20 @@ def download_to_file(ctx: Any, path: str, *, dest: Path | None, force: bool, def
         raise UsageError(f"{dest} exists", hint="pass --force to overwrite, or --file to choose another name")
     if not directory.is_dir():
         raise UsageError(f"directory {directory} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=".eclictl-", suffix=".part", dir=directory)
-    tmp = Path(tmp_name)
     progress = download_progress(ctx, Path(default_name).name)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            size, disposition = ctx.api.download(path, handle, params=params,
+        with PrivateFile(directory, binary=True, suffix=".part") as part:
+            size, disposition = ctx.api.download(path, part.handle, params=params,
                                                  on_progress=progress.update if progress else None,
                                                  on_headers=on_headers)
-        target = dest or directory / _safe_name(disposition or default_name)
-        if target.exists() and not force:
-            raise UsageError(f"{target} exists", hint="pass --force to overwrite, or --file to choose another name")
-        os.replace(tmp, target)
-        os.chmod(target, 0o600)  # exports hold personal data
+            target = dest or directory / _safe_name(disposition or default_name)
+            if target.exists() and not force:
+                raise UsageError(f"{target} exists", hint="pass --force to overwrite, or --file to choose another "
+                                 "name")
+            part.commit(target)
     finally:
         if progress:
             progress.close()
-        if tmp.exists():
-            tmp.unlink()
     return {"file": str(target), "bytes": size}
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterable, Iterator, 
 import typer
 
 from eclictl.errors import NotFoundError, PartialFailure, RejectedError, UsageError
+from eclictl.inputs import loads_json
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build
@@ -506,7 +507,7 @@ def _read_cursor(path: Path) -> datetime | None:
     if not path.exists():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+        data = loads_json(path.read_text(encoding="utf-8") or "{}")
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read the state file {path}: {exc}",
                          hint="fix or delete it (deleting makes the next run handle every alert)") from None
@@ -520,25 +521,12 @@ def _read_cursor(path: Path) -> datetime | None:
 
 
 def write_state(path: Path, data: dict[str, Any]) -> None:
-    """Atomically replace the state file (tempfile in the same directory + os.replace)."""
+    """Atomically replace the state file (0600; eclictl/files.py)."""
     import json
-    import os
-    import tempfile
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from eclictl.files import write_private
+
+    write_private(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def _state_path(value: Optional[Path]) -> Path | None:

@@ -16,7 +16,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
-from eclictl.options import SAFETY_PANEL, YesOpt, command
+from eclictl.options import SAFETY_PANEL, LegacyFileOpt, YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build
 
@@ -185,10 +185,11 @@ def export(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="csv (UTF-8 with BOM) or json.")] = ExportFormat.csv,
     private: Annotated[bool, typer.Option("--private", help="Ask the panel to mask user ids, names, e-mails and "
                                           "IPs in the file (on by itself with --redact).")] = False,
-    file: Annotated[Optional[Path], typer.Option("--file", "-O", help="Write here (default: the panel's name, "
+    file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Write here, 0600 (default: the panel's name, "
                                                  "admin-logs-<type>-<date>.csv).", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.",
                                         rich_help_panel=SAFETY_PANEL)] = False,
+    legacy_file: LegacyFileOpt = None,
 ) -> Any:
     """Export up to 10 000 newest log entries to a CSV or JSON file."""
     from datetime import date
@@ -202,7 +203,7 @@ def export(
               "privateMode": 1 if private else None}
     seen: dict[str, str] = {}
     saved = download_to_file(
-        ctx, f"{PATH}/export", dest=file, force=force, params={k: v for k, v in params.items() if v is not None},
+        ctx, f"{PATH}/export", dest=file or (Path(legacy_file) if legacy_file else None), force=force, params={k: v for k, v in params.items() if v is not None},
         default_name=f"admin-logs-{log_type.value}-{date.today().isoformat()}.{fmt.value}",
         on_headers=lambda h: seen.update({"truncated": h.get("x-truncated", "")}))
     truncated = seen.get("truncated", "").lower() == "true"

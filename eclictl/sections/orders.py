@@ -18,6 +18,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
+from eclictl.inputs import loads_json
 from eclictl.options import SAFETY_PANEL, YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Filter, Section, build, detail_view
@@ -105,7 +106,7 @@ def _items(raw: str | None) -> Any:
     if not text.startswith("["):
         return text
     try:
-        value = json.loads(text)
+        value = loads_json(text)
     except ValueError:
         raise UsageError("--items is not valid JSON") from None
     for item in value:

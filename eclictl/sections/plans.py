@@ -17,6 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from eclictl.errors import UsageError
+from eclictl.inputs import loads_json
 from eclictl.options import YesOpt, command, parse_assignments
 from eclictl.output.columns import Col
 from eclictl.sections._spec import Filter, Section, build, detail_view
@@ -98,8 +99,6 @@ def check_price(value: float | None, flag: str = "--price") -> None:
 
 def _fields(price: float | None, description: str | None, default: bool | None, hidden: bool | None,
             features: str | None, limits: dict[str, int | None], sets: list[str] | None) -> dict[str, Any]:
-    import json
-
     check_price(price)
     body: dict[str, Any] = {}
     for key, value in limits.items():
@@ -117,7 +116,7 @@ def _fields(price: float | None, description: str | None, default: bool | None, 
         body["hiddenFromBilling"] = hidden
     if features is not None:
         try:
-            parsed = json.loads(features)
+            parsed = loads_json(features)
         except ValueError:
             raise UsageError("--features must be a JSON object or null") from None
         if parsed is not None and not isinstance(parsed, dict):

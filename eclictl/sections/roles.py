@@ -413,21 +413,21 @@ PLAN_COLUMNS = (Col("action"), Col("role"), Col("permission"), Col("detail"))
 @app.command("export", epilog="Examples:\n\n  eclictl roles export -f roles.toml\n\n  eclictl roles export > roles.toml")
 @command(output=False)
 def export(
-    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE", help="Write to FILE instead "
-                                                "of stdout.", rich_help_panel=FILE_PANEL, show_default=False)] = None,
+    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE", help="Write to FILE (0600, "
+                                                "replaced atomically) instead of stdout.", rich_help_panel=FILE_PANEL, show_default=False)] = None,
 ) -> Any:
     """Write every role (description, parent, sorted permissions) as TOML."""
     ctx = _ctx()
     text = export_toml(fetch_roles(ctx.api))
+    from eclictl.files import note_exports_unmasked, write_private
+
     if file is None:
         ctx.io.stdout.write(text)
-        return None
-    try:
-        with open(file, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {file}: {exc.strerror}") from None
-    ctx.info(f"wrote {text.count('[roles.')} role(s) to {file}")
+    else:
+        write_private(file, text)
+        ctx.info(f"wrote {text.count('[roles.')} role(s) to {file}")
+    if file is not None or not ctx.io.stdout_tty:
+        note_exports_unmasked(ctx)
     return None
 
 
@@ -460,7 +460,8 @@ def _soft_check(ctx: Any, perm: str, catalogue: set[str]) -> None:
 
 
 @app.command("apply", epilog="Examples:\n\n  eclictl roles apply -f roles.toml --dry-run\n\n"
-             "  eclictl roles apply -f roles.toml --yes\n\n  eclictl roles apply -f roles.toml --prune --yes")
+             "  eclictl roles apply -f roles.toml --yes\n\n  eclictl roles apply -f roles.toml --prune --yes\n\n"
+             "  eclictl roles apply -f roles.toml --prune --yes --max-affected 3")
 @command()
 def apply(
     file: FileOpt,
@@ -468,12 +469,24 @@ def apply(
     dry_run: DryRunOpt = False,
     allow_wildcard: Annotated[bool, typer.Option("--allow-wildcard", help="Allow the file to grant '*'.",
                                                  rich_help_panel=SAFETY_PANEL)] = False,
+    max_affected: Annotated[Optional[int], typer.Option(
+        "--max-affected", min=0, metavar="N", help="Refuse (exit 7, nothing changed) when more than N existing "
+        "roles would be changed (grant/revoke) or deleted. Default: no limit, or 10 with --prune.",
+        rich_help_panel=SAFETY_PANEL, show_default=False)] = None,
+    allow_empty: Annotated[bool, typer.Option("--allow-empty", help="With --prune, accept a file that lists no "
+                                              "role (it plans to delete every role).",
+                                              rich_help_panel=SAFETY_PANEL)] = False,
     yes: YesOpt = False,
 ) -> Any:
     """Make the panel's roles match the file (creates parents first), then verify."""
     ctx = _ctx()
     desired = load_file(file)
-    plan = make_plan(desired, fetch_roles(ctx.api), prune=prune)
+    if prune and not desired.roles and not allow_empty:
+        raise RejectedError(f"{file} lists no role: with --prune that deletes every role; nothing was changed",
+                            hint="pass --allow-empty if that is really meant")
+    roles = fetch_roles(ctx.api)
+    plan = make_plan(desired, roles, prune=prune)
+    _check_max_affected(plan, roles, max_affected if max_affected is not None else (10 if prune else None))
     if not plan:
         ctx.info(f"no changes: the panel matches {file}")
         return None
@@ -486,6 +499,18 @@ def apply(
         ctx.confirm(f"Apply {len(plan)} change(s) from {file}, including {len(destructive)} revoke/delete?",
                     yes=yes, what="apply role changes")
     return execute(ctx, plan, desired, file, prune=prune)
+
+
+def _check_max_affected(plan: list[dict[str, Any]], roles: list[dict[str, Any]], limit: int | None) -> None:
+    """Like `eggs apply --max-affected`: count the existing roles a plan grants to, revokes from or deletes."""
+    if limit is None:
+        return
+    existing = {str(r.get("name")) for r in roles}
+    affected = {c["role"] for c in plan if c["action"] in ("grant", "revoke", "delete") and c["role"] in existing}
+    if len(affected) > limit:
+        raise RejectedError(f"{len(affected)} existing role(s) would be changed or deleted, more than --max-affected "
+                            f"{limit}: nothing was changed", hint="review with `eclictl roles diff`, then raise "
+                            "--max-affected")
 
 
 # -- roles as code: the file ------------------------------------------------------------------

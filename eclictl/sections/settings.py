@@ -299,23 +299,23 @@ FileOpt = Annotated[str, typer.Option("--file", "-f", metavar="FILE", help="The 
              "  eclictl settings export > settings.toml")
 @command(output=False)
 def export(
-    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE", help="Write to FILE ('-' or none: "
-                                                "stdout).", rich_help_panel=FILE_PANEL, show_default=False)] = None,
+    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE", help="Write to FILE (0600, "
+                                                "replaced atomically; '-' or none: stdout).", rich_help_panel=FILE_PANEL, show_default=False)] = None,
 ) -> Any:
     """Write the panel settings as TOML (for diff/apply)."""
     ctx = _ctx()
     text, notes = export_toml(fetch_settings(ctx.api))
     for note in notes:
         ctx.info(f"note: {note}")
+    from eclictl.files import note_exports_unmasked, write_private
+
     if file in (None, "-"):
         ctx.io.stdout.write(text)
-        return None
-    try:
-        with open(str(file), "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {file}: {exc.strerror}") from None
-    ctx.info(f"wrote the settings to {file}")
+    else:
+        write_private(str(file), text)
+        ctx.info(f"wrote the settings to {file}")
+    if file not in (None, "-") or not ctx.io.stdout_tty:
+        note_exports_unmasked(ctx)
     return None
 
 

@@ -506,14 +506,15 @@ def _clean_export(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-@app.command("export", epilog="Examples:\n\n  eclictl users export 42 -o user-42.json --yes\n\n"
+@app.command("export", epilog="Examples:\n\n  eclictl users export 42 --file user-42.json --yes\n\n"
              "  eclictl users export 42 --yes --redact > u42.json\n\n"
              "  eclictl users export-job 42   # the queued alternative (preferred)")
-@command(exclude=("output",))
+@command()
 def export(
     ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)],
-    file: Annotated[Optional[str], typer.Option("--output", "-o", "--file", metavar="FILE",
-                                                help="Write the JSON export to FILE (0600) instead of stdout.",
+    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE",
+                                                help="Write the JSON export to FILE (0600, replaced atomically; "
+                                                "real values even in privacy mode) instead of stdout.",
                                                 rich_help_panel="Output", show_default=False)] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait: the panel gathers everything "
                                            "in-request.", min=1, rich_help_panel="Connection")] = 900.0,
@@ -532,24 +533,15 @@ def export(
         api.close()
     data = _clean_export(data if isinstance(data, dict) else {})
     if file is None:
-        ctx.output = "json"
-        return data
-    _write_private(file, ctx.redactor().record(data))
-    ctx.info(f"export of user {user_id} written to {file}; archive e-mailed to {data.get('emailSentTo')}")
-    return None
-
-
-def _write_private(path: str, data: Any) -> None:
-    import os
-
+        ctx.output = ctx.output or "json"
+        return data  # shown like any output: masked in privacy mode
+    from eclictl.files import note_exports_unmasked, write_private
     from eclictl.output.render import dumps
 
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(dumps(data) + "\n")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    write_private(file, dumps(data) + "\n")
+    note_exports_unmasked(ctx)
+    ctx.info(f"export of user {user_id} written to {file}; archive e-mailed to {data.get('emailSentTo')}")
+    return None
 
 
 @app.command("export-job", epilog="Examples:\n\n  eclictl users export-job 42\n\n"

@@ -59,7 +59,8 @@ def _journal(path: Path) -> dict[str, str]:
             entry = json.loads(line)
         except ValueError:
             continue
-        out[entry["item"]] = entry["status"]
+        if "item" in entry:  # not the header line
+            out[entry["item"]] = entry["status"]
     return out
 
 

@@ -97,7 +97,7 @@ def test_export_stdout_file_and_dir(cli: Any, sandbox: Any, tmp_path: Path) -> N
     assert r.exit_code == 0
     assert r.json() == export_document(sandbox.state.eggs[4]) and r.json()["meta"]["requires_kvm"] is True
     out = tmp_path / "paper.json"
-    assert cli("eggs", "export", "1", "-o", str(out)).exit_code == 0
+    assert cli("eggs", "export", "1", "--file", str(out)).exit_code == 0
     assert json.loads(out.read_text())["name"] == "Paper"
     r = cli("eggs", "export", "6", "7", "Paper", "--dir", str(tmp_path / "d"))
     assert r.exit_code == 0, r

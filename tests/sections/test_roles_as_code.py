@@ -127,3 +127,49 @@ def test_apply_refuses_wildcard_without_flag(cli: Any, sandbox: Any, tmp_path: P
     assert r.exit_code == 7 and _role_named(sandbox, "god") is None
     r = cli("roles", "apply", "-f", path, "--yes", "--allow-wildcard")
     assert r.exit_code == 0 and _values(sandbox, _role_named(sandbox, "god")["id"]) == ["*"]
+
+
+def _writes(sandbox: Any) -> list[Any]:
+    return [r for r in sandbox.requests if r[0] != "GET"]
+
+
+def test_prune_refuses_an_empty_or_comment_only_file(cli: Any, sandbox: Any, tmp_path: Path) -> None:
+    before = {r["name"] for r in sandbox.state.roles.values()}
+    for text in ("", "# nothing yet\n\n# roles go here\n"):
+        path = _write(tmp_path, text)
+        r = cli("roles", "apply", "-f", path, "--prune", "--yes")
+        assert r.exit_code == 7 and "lists no role" in r.stderr and "--allow-empty" in r.stderr, r
+        assert _writes(sandbox) == [] and {r["name"] for r in sandbox.state.roles.values()} == before
+    r = cli("roles", "apply", "-f", path, "--prune", "--allow-empty", "--dry-run", "-o", "json")
+    assert r.exit_code == 0, r
+    assert {c["role"] for c in r.json() if c["action"] == "delete"} == before
+    assert cli("roles", "apply", "-f", path, "--yes").exit_code == 0  # without --prune an empty file is harmless
+    assert _writes(sandbox) == []
+
+
+def test_max_affected_bounds_existing_roles_changed_or_deleted(cli: Any, sandbox: Any, tmp_path: Path) -> None:
+    for i in range(11):
+        assert cli("roles", "create", f"extra-{i}", "-p", "users:read").exit_code == 0
+    names = sorted(r["name"] for r in sandbox.state.roles.values())
+    import tomli_w
+
+    assert cli("roles", "export", "-f", str(tmp_path / "all.toml")).exit_code == 0
+    doc = tomllib.loads((tmp_path / "all.toml").read_text())
+    doc["roles"] = {k: v for k, v in doc["roles"].items() if not k.startswith("extra-")}
+    path = _write(tmp_path, tomli_w.dumps(doc))
+    count = len(sandbox.requests)
+    r = cli("roles", "apply", "-f", path, "--prune", "--yes")  # 11 deletes > the default 10 with --prune
+    assert r.exit_code == 7 and "11 existing role(s)" in r.stderr and "--max-affected 10" in r.stderr, r
+    r = cli("roles", "apply", "-f", path, "--prune", "--dry-run", "--max-affected", "3")
+    assert r.exit_code == 7, r
+    assert [w for w in sandbox.requests[count:] if w[0] != "GET"] == []
+    assert sorted(r["name"] for r in sandbox.state.roles.values()) == names
+    doc["roles"]["support"]["permissions"].append("nodes:read")
+    grant = tomli_w.dumps(doc)
+    r = cli("roles", "apply", "-f", _write(tmp_path, grant, "grant.toml"), "--max-affected", "0", "--yes")
+    assert r.exit_code == 7 and "1 existing role(s)" in r.stderr, r
+    r = cli("roles", "apply", "-f", _write(tmp_path, grant, "grant.toml"), "--max-affected", "1", "--yes")
+    assert r.exit_code == 0, r
+    r = cli("roles", "apply", "-f", path, "--prune", "--yes", "--max-affected", "12")
+    assert r.exit_code == 0, r
+    assert not any(n.startswith("extra-") for n in (r["name"] for r in sandbox.state.roles.values()))

@@ -231,23 +231,27 @@ def test_children(cli: Any, sandbox: Any) -> None:
     assert r.exit_code == 6
 
 
-def test_sync_export_to_file_redacted_and_never_retried(cli: Any, sandbox: Any, tmp_path: Path) -> None:
+def test_sync_export_to_file_and_never_retried(cli: Any, sandbox: Any, tmp_path: Path) -> None:
     user = _plain_users(sandbox)[0]
     out = tmp_path / "u.json"
-    r = cli("users", "export", str(user["id"]), "-o", str(out))
+    r = cli("users", "export", str(user["id"]), "--file", str(out))
     assert r.exit_code == 2 and not out.exists() and sandbox.state.user_exports == []
-    r = cli("users", "export", str(user["id"]), "-o", str(out), "--yes", "--redact")
+    r = cli("users", "export", str(user["id"]), "-f", str(out), "--yes", "--redact")
     assert r.exit_code == 0, r
     assert oct(os.stat(out).st_mode & 0o777) == "0o600"
     data = json.loads(out.read_text())
-    assert data["user"]["id"] == user["id"] and user["email"] not in out.read_text()
+    # The file is the export itself (real values); privacy mode masks only what is shown.
+    assert data["user"]["id"] == user["id"] and data["user"]["email"] == user["email"]
+    assert "privacy mode masks what eclictl shows, not files you export" in r.stderr
     assert all("key" not in k for k in data["apiKeys"])
     assert len(sandbox.state.user_exports) == 1 and "written to" in r.stderr
+    r = cli("users", "export", str(user["id"]), "--yes", "--redact")
+    assert r.exit_code == 0 and user["email"] not in r.stdout and r.json()["user"]["id"] == user["id"]
     r = cli("users", "export", str(user["id"]), "--yes")
     assert r.exit_code == 0 and r.json()["user"]["email"] == user["email"]
     sandbox.inject_fault(path=f"/api/admin/users/{user['id']}/export", status=502)
     r = cli("users", "export", str(user["id"]), "--yes")
-    assert r.exit_code == 1 and r.sleeps == [] and len(sandbox.state.user_exports) == 2
+    assert r.exit_code == 1 and r.sleeps == [] and len(sandbox.state.user_exports) == 3
 
 
 def test_export_job_queues_a_job(cli: Any, sandbox: Any) -> None:
