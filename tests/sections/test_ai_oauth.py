@@ -380,6 +380,9 @@ def test_oauth_feature_disabled_is_exit_9(cli: Any, sandbox: Any) -> None:
     _flag_off(sandbox, "oauth")
     r = cli("oauth", "list")
     assert r.exit_code == 9, r
+    # the live panel's body is the raw key `common.featureDisabled`: the flag is named from the route
+    assert r.stderr == "error: Feature 'oauth' is disabled on the panel\nhint: enable it with `eclictl flags enable oauth`\n"
+    assert r.sleeps == []  # a feature switch is not a 503 worth retrying
     r = cli("oauth", "create", "--name", "x", "--redirect-uri", "https://x.test/cb")
     assert r.exit_code == 9 and len(sandbox.state.oauth_apps) == 3
 

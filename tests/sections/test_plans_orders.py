@@ -332,7 +332,7 @@ def test_reject_payment(cli: Any, sandbox: Any) -> None:
     assert r.exit_code == 0, r
     assert first["status"] == "cancelled" and "Payment rejected: no funds on " in first["notes"]
     r = cli("orders", "reject-payment", str(first["id"]), "--yes", key=None, env=env)
-    assert r.exit_code == 7 and "payment.cannotReject" in r.stderr
+    assert r.exit_code == 7 and "only orders awaiting payment" in r.stderr and "payment.cannotReject" not in r.stderr
     r = cli("orders", "reject-payment", str(second["id"]), "99999", "--yes", key=None, env=env)
     assert r.exit_code == 8 and second["status"] == "cancelled"
 

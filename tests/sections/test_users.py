@@ -141,7 +141,11 @@ def test_edit_panel_refusals_map_to_exit_codes(cli: Any, sandbox: Any) -> None:
     root = _root(sandbox)
     user = _plain_users(sandbox)[0]
     r = cli("users", "edit", str(root["id"]), "--set", "suspended=true")
-    assert r.exit_code == 5 and "user.cannotSuspendAdmin" in r.stderr and root.get("suspended") is not True
+    assert r.exit_code == 5 and root.get("suspended") is not True
+    assert r.stderr.startswith("error: root and rootAdmin accounts cannot be suspended\n"), r  # not the raw key
+    assert "user.cannotSuspendAdmin" not in r.stderr
+    r = cli("-v", "users", "edit", str(root["id"]), "--set", "suspended=true")
+    assert r.exit_code == 5 and "panel message key: user.cannotSuspendAdmin" in r.stderr
     r = cli("users", "edit", str(user["id"]), "--set", "parentId=" + str(user["id"]))
     assert r.exit_code == 7 and "own parent" in r.stderr
     r = cli("users", "edit", "987654", "--set", "firstName=X")
@@ -173,7 +177,7 @@ def test_list_ids_pipe_into_suspend_and_partial_failure(cli: Any, sandbox: Any) 
     r = cli("users", "suspend", "-", str(root["id"]), "--yes", stdin=ids)
     assert r.exit_code == 8, r
     assert user["suspended"] is True and not root.get("suspended")
-    assert "cannotSuspendAdmin" in r.stdout and f"failed ({root['id']})" in r.stderr
+    assert "root and rootAdmin accounts cannot be suspended" in r.stdout and f"failed ({root['id']})" in r.stderr
 
 
 def test_delete_users(cli: Any, sandbox: Any) -> None:
