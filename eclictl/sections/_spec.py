@@ -32,6 +32,17 @@ class Filter:
     is_flag: bool = False
     short: str | None = None  # e.g. "-q"
     contains: bool = False  # client-side: substring match instead of exact (case-insensitive)
+    #: Checks/translates the value before use: (api, value) -> value; raises UsageError for bad input.
+    #: E.g. `user_ref` (an e-mail becomes the user's id), or a section's alias table.
+    convert: Callable[[Any, str], Any] | None = None
+
+
+def user_ref(api: Any, value: str) -> int:
+    """A filter naming a user: an id as is, an exact e-mail resolved to its id (the panel's userId
+    filters take only numbers and answer 500 for anything else)."""
+    from eclictl.sections.users import resolve_user_id
+
+    return resolve_user_id(api, value)
 
 
 @dataclass(frozen=True)
@@ -190,6 +201,8 @@ def _list_verb(section: Section) -> Callable[..., Any]:
             value = kwargs.pop(flt.name, None)
             if value is None or value is False:
                 continue
+            if flt.convert is not None:
+                value = flt.convert(ctx.api, value)
             if flt.param:
                 params[flt.param] = value
             else:
