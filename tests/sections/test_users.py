@@ -137,6 +137,39 @@ def test_edit_validates_locally_before_any_request(cli: Any, sandbox: Any) -> No
     assert user == before
 
 
+def test_edit_refuses_clearing_fields_the_panel_cannot_clear(cli: Any, sandbox: Any) -> None:
+    """adminHandler.ts turns null/"" into undefined for these; save() skips it and answers success."""
+    user = _plain_users(sandbox)[0]
+    user.update(fraudReason="manual check", nodeId=1, dateOfBirth="1990-01-02")
+    before = dict(user)
+    for args in (["fraudReason=null"], ["fraudReason="], ["nodeId=null"], ["dateOfBirth=null"],
+                 ["studentVerifiedAt="], ["role=null"]):
+        r = cli("users", "edit", str(user["id"]), "--set", *args)
+        assert r.exit_code == 2, (args, r)
+        assert ("the panel cannot clear" in r.stderr or "role cannot be empty" in r.stderr), (args, r.stderr)
+    assert user == before and not [q for q in sandbox.requests if q[0] == "PUT"]
+
+
+def test_sandbox_user_put_keeps_values_it_cannot_clear(cli: Any, sandbox: Any) -> None:
+    """Recorded live: fraudReason null and "" answer 200 and keep the text; billingCity null clears."""
+    import httpx
+
+    from tests.conftest import SANDBOX_URL
+
+    user = _plain_users(sandbox)[0]
+    user.update(fraudReason="sampler test flag", nodeId=2, billingCity="Leeds")
+    client = httpx.Client(transport=sandbox.transport(), base_url=SANDBOX_URL,
+                          headers={"Authorization": f"ApiKey {sandbox.keys['admin']}"})
+    for body in ({"fraudReason": None}, {"fraudReason": ""}, {"nodeId": None}, {"dateOfBirth": None}):
+        r = client.put(f"/api/admin/users/{user['id']}", json=body)
+        assert (r.status_code, r.json()) == (200, {"success": True})
+    assert (user["fraudReason"], user["nodeId"]) == ("sampler test flag", 2)
+    assert client.put(f"/api/admin/users/{user['id']}", json={"billingCity": None}).status_code == 200
+    assert user["billingCity"] is None
+    assert client.put(f"/api/admin/users/{user['id']}", json={"firstName": 12345}).status_code == 200
+    assert user["firstName"] == "12345"  # a number is stored as its text
+
+
 def test_edit_panel_refusals_map_to_exit_codes(cli: Any, sandbox: Any) -> None:
     root = _root(sandbox)
     user = _plain_users(sandbox)[0]
