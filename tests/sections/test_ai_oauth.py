@@ -199,7 +199,11 @@ def test_ai_user_links(cli: Any, sandbox: Any) -> None:
     assert ("DELETE", f"/admin/users/20/ai/{link['linkId']}", 200) in sandbox.requests
     assert cli("ai", "unlink-user", "20", str(link["linkId"]), "--yes").exit_code == 6
     assert cli("ai", "link-user", "2", "99999").exit_code == 6
-    assert cli("ai", "link-user", "2", "bob@example.com").exit_code == 2
+    r = cli("ai", "link-user", "2", "bob@example.com")  # e-mails are looked up: an unknown one is exit 6
+    assert r.exit_code == 6 and "no user with e-mail 'bob@example.com'" in r.stderr
+    r = cli("ai", "link-user", "2", sandbox.state.users[20]["email"], "-o", "json")
+    assert r.exit_code == 0 and r.json()["userId"] == 20, r
+    assert cli("ai", "link-user", "2", "bob").exit_code == 2
 
 
 def test_ai_link_user_needs_the_ai_feature(cli: Any, sandbox: Any) -> None:
