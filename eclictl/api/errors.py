@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from eclictl.api.messages import FEATURE_KEYS, panel_key, sentence
+from eclictl.api.messages import FEATURE_KEYS, hint_for, panel_key, sentence
 from eclictl.errors import EclictlError, ExitCode
 
 _PERMISSION_RE = re.compile(r"Admin permission (?P<perm>\S+?) required")
@@ -144,6 +144,7 @@ def error_for_status(status: int, message: str, *, method: str, path: str, body:
         return err503
     err = _by_status(status, message, kwargs)
     err.panel_key = key
+    err.hint = err.hint or hint_for(message, key)
     return err
 
 

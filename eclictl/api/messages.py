@@ -46,6 +46,22 @@ MESSAGES: dict[str, str] = {
 }
 
 
+#: Panel messages whose cause is not in them, by key and by en.json sentence -> a hint naming the way out.
+HINTS: dict[str, str] = {
+    # tunnelHandler.ts requireTunnelRollout: the caller (an API key's owner) must be in the rollout
+    # `tunnel_feature`, admins included, whatever the `tunnels` flag says; rollouts are cached 30 s.
+    "system.tunnelsNotAvailable": "tunnels are gated by the rollout 'tunnel_feature', which must exist, be active "
+                                  "and include this key's owner: see `eclictl rollouts check tunnel_feature USER`, "
+                                  "then `eclictl rollouts overrides add tunnel_feature USER` (live within 30 s)",
+}
+_HINT_SENTENCES = {"Tunnels feature is not yet available to you": "system.tunnelsNotAvailable"}
+
+
+def hint_for(message: str, key: str | None = None) -> str | None:
+    """A hint for a panel message (raw key or its English sentence), when its cause is known."""
+    return HINTS.get(key or _HINT_SENTENCES.get(message.strip(), ""))
+
+
 def panel_key(message: str | None) -> str | None:
     """The raw key when the panel's `error` text is one (`user.cannotSuspendAdmin`), else None."""
     if not isinstance(message, str):
