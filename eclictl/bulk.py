@@ -24,6 +24,7 @@ class ItemResult:
     status: str = NOT_STARTED
     message: str = ""
     data: Any = None
+    error: BaseException | None = field(default=None, repr=False)  # why it failed (not in the JSON report)
 
     def row(self) -> dict[str, Any]:
         return {"item": self.item, "status": self.status, "message": self.message}
@@ -166,7 +167,7 @@ class BulkRunner:
                 self._stop.set()
                 result.status, result.message = FAILED, "interrupted (may have been partly applied)"
             except Exception as exc:  # noqa: BLE001 - every failure becomes a row in the report
-                result.status, result.message = FAILED, describe_error(exc)
+                result.status, result.message, result.error = FAILED, describe_error(exc), exc
             else:
                 if isinstance(outcome, tuple) and len(outcome) == 2 and outcome[0] in (DONE, FAILED, SKIPPED):
                     result.status, result.message = outcome
@@ -303,4 +304,24 @@ def finish(ctx: Any, report: BulkReport, *, quiet: bool = False) -> None:
 
         raise Interrupted(f"{report.action} interrupted; {not_started} item(s) not started")
     if failed:
+        common = _common_permission_error(report)
+        if common is not None:
+            raise common
         raise PartialFailure(f"{report.action}: {len(failed)} of {len(report.results)} item(s) failed")
+
+
+def _common_permission_error(report: BulkReport) -> EclictlError | None:
+    """Every item refused (403) for the same reason: that is a missing permission, not a partial run,
+    so the run exits 5 with the reason (and its hint) instead of 8."""
+    from eclictl.api.errors import ApiPermissionError
+
+    errors = [r.error for r in report.results]
+    if not errors or report.interrupted or not all(isinstance(e, ApiPermissionError) for e in errors):
+        return None
+    first = errors[0]
+    assert isinstance(first, ApiPermissionError)
+    if any(e.message != first.message for e in errors):  # type: ignore[union-attr]
+        return None
+    return ApiPermissionError(f"{report.action}: all {len(errors)} item(s) refused: {first.message}",
+                              status=first.status, method=first.method, path=first.path, body=first.body,
+                              hint=first.hint)

@@ -320,3 +320,13 @@ def test_assign_twice_creates_one_link_and_unassign(cli: Any, sandbox: Any) -> N
     assert r.exit_code == 0 and "not assigned" in r.stdout
     r = cli("users", "assign", str(user["id"]), "no-such-role")
     assert r.exit_code == 6 and "no role 'no-such-role'" in r.stderr
+
+
+def test_bulk_refused_on_every_item_for_one_permission_is_exit_5(cli: Any, sandbox: Any) -> None:
+    a, b = _plain_users(sandbox)[:2]
+    r = cli("users", "suspend", str(a["id"]), str(b["id"]), "--yes", "-o", "json", key="staff_client")
+    assert r.exit_code == 5, r  # a missing permission, not a partial run (8)
+    assert r.json()["failed"] == 2  # the per-item report is still printed
+    assert "error: suspend users: all 2 item(s) refused: Admin permission users:read required." in r.stderr
+    assert "hint: this key lacks the 'users:read' permission" in r.stderr
+    assert not a.get("suspended") and not b.get("suspended")
