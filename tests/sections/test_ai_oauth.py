@@ -282,8 +282,11 @@ def test_oauth_list_show_never_show_secrets(cli: Any, sandbox: Any) -> None:
         assert not [s for s in secrets if s in _out(r)]
     assert [a["name"] for a in runs[0].json()] == ["Billing Dashboard", "Discord Bot", "Legacy Importer"]
     assert runs[3].json()["clientId"] == sandbox.state.oauth_apps[2]["clientId"]
-    r = cli("oauth", "list", "--active", "false", "-o", "ids")
-    assert r.stdout.split() == ["3"]
+    r = cli("oauth", "list", "--inactive", "-o", "ids")
+    assert r.exit_code == 0 and r.stdout.split() == ["3"]
+    r = cli("oauth", "list", "--active", "-o", "ids")  # the same switch as `oauth edit --active/--inactive`
+    assert r.exit_code == 0 and sorted(r.stdout.split()) == ["1", "2"]
+    assert cli("oauth", "list", "--active", "false").exit_code == 2  # not a string filter any more
 
 
 def test_oauth_non_admin_sees_only_own_apps(cli: Any) -> None:
