@@ -8,6 +8,7 @@ failed or not started. A partly failed run exits 8 after printing exactly which 
 from __future__ import annotations
 
 import contextvars
+import re
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -310,13 +311,28 @@ def finish(ctx: Any, report: BulkReport, *, quiet: bool = False) -> None:
         raise PartialFailure(f"{report.action}: {len(failed)} of {len(report.results)} item(s) failed")
 
 
+_PERMISSION_TOKEN = re.compile(r"\b[a-z]+(?:[:.][a-z*-]+){1,3}\b")
+
+
+def _is_permission_denial(exc: BaseException | None) -> bool:
+    """A 403 that is about what the key may do (not a 403 refusal such as 'Cannot remove organisation
+    owner' or 'Server is hibernated'): it names a permission, or says permission/Forbidden."""
+    from eclictl.api.errors import ApiPermissionError
+
+    if not isinstance(exc, ApiPermissionError):
+        return False
+    text = exc.message
+    return bool(exc.permission or "permission" in text.lower() or text.strip() in ("Forbidden", "Admin page access "
+                "required.") or _PERMISSION_TOKEN.search(text))
+
+
 def _common_permission_error(report: BulkReport) -> EclictlError | None:
-    """Every item refused (403) for the same reason: that is a missing permission, not a partial run,
-    so the run exits 5 with the reason (and its hint) instead of 8."""
+    """Every item refused (403) for the same missing permission: not a partial run, so the run exits
+    5 with the reason (and its hint) instead of 8."""
     from eclictl.api.errors import ApiPermissionError
 
     errors = [r.error for r in report.results]
-    if not errors or report.interrupted or not all(isinstance(e, ApiPermissionError) for e in errors):
+    if not errors or report.interrupted or not all(_is_permission_denial(e) for e in errors):
         return None
     first = errors[0]
     assert isinstance(first, ApiPermissionError)

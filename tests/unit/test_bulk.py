@@ -118,3 +118,14 @@ def test_mixed_outcomes_stay_a_partial_failure(second: str) -> None:
 
     with pytest.raises(PartialFailure):
         finish(ctx, BulkRunner(ctx).run("suspend users", ["1", "2"], action))
+
+
+def test_every_item_refused_for_a_non_permission_reason_stays_8() -> None:
+    """A 403 such as 'Cannot remove organisation owner' is a refusal of the item, not a missing permission."""
+    ctx = make_ctx()
+
+    def action(item: str) -> None:
+        raise _denied("Cannot remove organisation owner")
+
+    with pytest.raises(PartialFailure):
+        finish(ctx, BulkRunner(ctx).run("remove members", ["1", "2"], action))
