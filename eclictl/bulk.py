@@ -8,6 +8,7 @@ failed or not started. A partly failed run exits 8 after printing exactly which 
 from __future__ import annotations
 
 import contextvars
+import re
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ class ItemResult:
     status: str = NOT_STARTED
     message: str = ""
     data: Any = None
+    error: BaseException | None = field(default=None, repr=False)  # why it failed (not in the JSON report)
 
     def row(self) -> dict[str, Any]:
         return {"item": self.item, "status": self.status, "message": self.message}
@@ -169,7 +171,7 @@ class BulkRunner:
                 self._stop.set()
                 result.status, result.message = FAILED, "interrupted (may have been partly applied)"
             except Exception as exc:  # noqa: BLE001 - every failure becomes a row in the report
-                result.status, result.message = FAILED, describe_error(exc)
+                result.status, result.message, result.error = FAILED, describe_error(exc), exc
             else:
                 if isinstance(outcome, tuple) and len(outcome) == 2 and outcome[0] in (DONE, FAILED, SKIPPED):
                     result.status, result.message = outcome
@@ -306,4 +308,39 @@ def finish(ctx: Any, report: BulkReport, *, quiet: bool = False) -> None:
 
         raise Interrupted(f"{report.action} interrupted; {not_started} item(s) not started")
     if failed:
+        common = _common_permission_error(report)
+        if common is not None:
+            raise common
         raise PartialFailure(f"{report.action}: {len(failed)} of {len(report.results)} item(s) failed")
+
+
+_PERMISSION_TOKEN = re.compile(r"\b[a-z]+(?:[:.][a-z*-]+){1,3}\b")
+
+
+def _is_permission_denial(exc: BaseException | None) -> bool:
+    """A 403 that is about what the key may do (not a 403 refusal such as 'Cannot remove organisation
+    owner' or 'Server is hibernated'): it names a permission, or says permission/Forbidden."""
+    from eclictl.api.errors import ApiPermissionError
+
+    if not isinstance(exc, ApiPermissionError):
+        return False
+    text = exc.message
+    return bool(exc.permission or "permission" in text.lower() or text.strip() in ("Forbidden", "Admin page access "
+                "required.") or _PERMISSION_TOKEN.search(text))
+
+
+def _common_permission_error(report: BulkReport) -> EclictlError | None:
+    """Every item refused (403) for the same missing permission: not a partial run, so the run exits
+    5 with the reason (and its hint) instead of 8."""
+    from eclictl.api.errors import ApiPermissionError
+
+    errors = [r.error for r in report.results]
+    if not errors or report.interrupted or not all(_is_permission_denial(e) for e in errors):
+        return None
+    first = errors[0]
+    assert isinstance(first, ApiPermissionError)
+    if any(e.message != first.message for e in errors):  # type: ignore[union-attr]
+        return None
+    return ApiPermissionError(f"{report.action}: all {len(errors)} item(s) refused: {first.message}",
+                              status=first.status, method=first.method, path=first.path, body=first.body,
+                              hint=first.hint)

@@ -37,7 +37,8 @@ EXIT_CODE_HELP: dict[ExitCode, str] = {
     ExitCode.REJECTED: "input rejected (HTTP 400/409/422), ambiguous name, a safety limit refused the run "
                        "(--max-affected, --prune with an empty file), or a value to write holds a privacy mask",
     ExitCode.PARTIAL: "a bulk operation partly failed; the report says which items",
-    ExitCode.FEATURE_DISABLED: "the feature is disabled on the panel (HTTP 503 'Feature ... is disabled')",
+    ExitCode.FEATURE_DISABLED: "the feature is disabled on the panel (HTTP 503 `common.featureDisabled` or "
+                                  "'Feature ... is disabled')",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 

@@ -201,6 +201,8 @@ class ApiClient:
                 self._wait(attempt, resp.status_code, retry_after, f"HTTP {resp.status_code}")
                 attempt += 1
                 continue
+            if error.panel_key:
+                self._emit_log(f"  panel message key: {error.panel_key}")
             raise error
 
     def _wait(self, attempt: int, status: int | None, retry_after: float | None, why: str) -> None:

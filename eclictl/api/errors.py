@@ -8,7 +8,7 @@ ApiError
  │    ├── ApiValidationError    400 / 422
  │    ├── ApiConflictError      409
  │    ├── ApiRateLimitError     429
- │    ├── ApiFeatureDisabledError 503 "Feature ... is disabled"
+ │    ├── ApiFeatureDisabledError 503 `common.featureDisabled` / "Feature ... is disabled"
  │    └── ApiServerError        5xx
  └── ApiConnectionError        (nothing usable came back)
       └── ApiTimeoutError
@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from eclictl.api.messages import FEATURE_KEYS, hint_for, panel_key, sentence
 from eclictl.errors import EclictlError, ExitCode
 
 _PERMISSION_RE = re.compile(r"Admin permission (?P<perm>\S+?) required")
@@ -45,6 +46,9 @@ class ApiStatusError(ApiError):
         self.method = method
         self.path = path
         self.body = body
+        #: The panel's untranslated message key (`user.cannotSuspendAdmin`) when its error was one;
+        #: the message then carries the plain sentence (api/messages.py) and `-v` logs the key.
+        self.panel_key: str | None = None
 
 
 class ApiAuthError(ApiStatusError):
@@ -91,21 +95,21 @@ class ApiFeatureDisabledError(ApiStatusError):
 
 
 def feature_for_path(path: str) -> str | None:
-    """The panel's 503 body says literally '{feature}'; name the flag from the path instead."""
+    """The panel's 503 body names no flag (`common.featureDisabled`); name it from the path instead."""
     for flag, prefixes in FEATURE_PREFIXES.items():
         if any(path.startswith(p) for p in prefixes):
             return flag
     return None
 
 
-#: ../shared/api/README.md §8: the prefix-gated feature flags.
+#: The prefix-gated feature flags of the panel's request hook (backend/src/routes/index.ts).
 FEATURE_PREFIXES: dict[str, tuple[str, ...]] = {
     "ai": ("/api/ai",),
     "ticketing": ("/api/tickets", "/api/admin/tickets"),
     "applications": ("/api/applications", "/api/admin/applications", "/api/public/applications"),
     "billing": ("/api/orders", "/api/admin/orders", "/api/payments", "/api/plans", "/api/coupons",
                 "/api/admin/coupons"),
-    "oauth": ("/api/oauth",),
+    "oauth": ("/api/oauth", "/.well-known/oauth-authorization-server"),
     "tunnels": ("/api/tunnel",),
     "registration": ("/api/users/register",),
     "elo": ("/api/elo", "/api/admin/elo"),
@@ -115,9 +119,36 @@ FEATURE_PREFIXES: dict[str, tuple[str, ...]] = {
 }
 
 
+def _key_of(message: str, body: Any) -> str | None:
+    raw = body.get("error") if isinstance(body, dict) else None
+    return panel_key(raw if isinstance(raw, str) else message)
+
+
 def error_for_status(status: int, message: str, *, method: str, path: str, body: Any) -> ApiStatusError:
-    """One mapping from status to error class, used by the client and by `eclictl api`."""
+    """One mapping from status to error class, used by the client and by `eclictl api`.
+
+    A raw i18n key (the panel's `ctx.t` returns the key when it has no sentence) becomes its plain
+    sentence here, once, for every command; the key stays on the error as `panel_key`.
+    """
     kwargs: dict[str, Any] = {"status": status, "method": method, "path": path, "body": body}
+    key = _key_of(message, body)
+    if key is not None:
+        message = sentence(key) + message[message.index(key) + len(key):] if key in message else sentence(key)
+    if status == 503 and (key in FEATURE_KEYS or _FEATURE_RE.search(message)):
+        err503 = ApiFeatureDisabledError(message, **kwargs)
+        err503.panel_key = key
+        feature = err503.feature or FEATURE_KEYS.get(key or "") or feature_for_path(path)
+        if feature:
+            err503.message = f"Feature '{feature}' is disabled on the panel"
+            err503.hint = f"enable it with `eclictl flags enable {feature}`"
+        return err503
+    err = _by_status(status, message, kwargs)
+    err.panel_key = key
+    err.hint = err.hint or hint_for(message, key)
+    return err
+
+
+def _by_status(status: int, message: str, kwargs: dict[str, Any]) -> ApiStatusError:
     if status == 401:
         return ApiAuthError(message, hint="check the API key (`eclictl auth status`) or log in again", **kwargs)
     if status == 403:
@@ -136,13 +167,6 @@ def error_for_status(status: int, message: str, *, method: str, path: str, body:
     if status == 429:
         return ApiRateLimitError(message, hint="the panel allows 500 requests/minute per IP; wait a minute",
                                  **kwargs)
-    if status == 503 and _FEATURE_RE.search(message):
-        err503 = ApiFeatureDisabledError(message, **kwargs)
-        feature = err503.feature or feature_for_path(path)
-        if feature:
-            err503.message = f"Feature '{feature}' is disabled on the panel"
-            err503.hint = f"enable it with `eclictl flags enable {feature}`"
-        return err503
     if status >= 500:
         return ApiServerError(message, **kwargs)
     return ApiStatusError(message, **kwargs)

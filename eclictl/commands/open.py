@@ -23,7 +23,8 @@ app = typer.Typer(add_completion=False)
 def open_portal(
     tab: Annotated[Optional[str], typer.Argument(help="Portal tab, e.g. users, fraud, nodes, settings.",
                                                  show_default=False)] = None,
-    user: Annotated[Optional[int], typer.Option("--user", help="Open this user (viewUser).",
+    user: Annotated[Optional[str], typer.Option("--user", metavar="USER", help="Open this user (viewUser): id or "
+                                                "exact e-mail.",
                                                 show_default=False)] = None,
     server: Annotated[Optional[str], typer.Option("--server", help="Open this server by UUID (viewServer).",
                                                   show_default=False)] = None,
@@ -38,4 +39,9 @@ def open_portal(
         raise UsageError("give --user or --server, not both")
     if tab is None:
         tab = "users" if user is not None else ("servers" if server is not None else "overview")
-    return open_tab(current(), tab, viewUser=user, viewServer=server)
+    user_id = None
+    if user is not None:
+        from eclictl.sections._spec import user_ref
+
+        user_id = user_ref(current().api, user) if not user.strip().isdigit() else int(user)
+    return open_tab(current(), tab, viewUser=user_id, viewServer=server)

@@ -311,6 +311,33 @@ def comparable(fields: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: Empty values the panel's export omits (eggHandler.ts writes config.files, features and file_denylist
+#: only when non-empty) and its importer then stores as null: (row field, where the document holds it).
+EMPTIES = (("configFiles", ("config", "files"), {}), ("fileDenylist", ("file_denylist",), []),
+           ("features", ("features",), []))
+
+
+def keep_empties(doc: dict[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
+    """The export `doc` with the row's empty {} / [] written out, so a re-import keeps them (not null)."""
+    out = dict(doc)
+    for field, where, empty in EMPTIES:
+        if row.get(field) != empty or type(row.get(field)) is not type(empty):
+            continue
+        parent = out
+        for step in where[:-1]:
+            parent[step] = dict(parent.get(step) if isinstance(parent.get(step), dict) else {})
+            parent = parent[step]
+        parent.setdefault(where[-1], type(empty)())
+    return out
+
+
+def stated_empties(doc: Any) -> dict[str, Any]:
+    """The empty {} / [] values a document states explicitly (`config.files: "{}"` counts)."""
+    mapped = map_import(doc)
+    return {field: empty for field, _, empty in EMPTIES if mapped.get(field) == empty
+            and type(mapped.get(field)) is type(empty)}
+
+
 def field_changes(wanted: Mapping[str, Any], row: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(fields to PUT, leaf-level changes) turning the panel row into `wanted`."""
     current = comparable(normalise_row(row))

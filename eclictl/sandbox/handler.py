@@ -18,7 +18,7 @@ from eclictl.sandbox.state import State
 
 JSON_TYPE = "application/json;charset=utf-8"
 
-#: README §8: prefix-gated feature flags (the 503 body literally says '{feature}', a real bug).
+#: Prefix-gated feature flags (backend/src/routes/index.ts); the 503 body is the raw key `common.featureDisabled`.
 FEATURE_PREFIXES: dict[str, tuple[str, ...]] = {
     "ai": ("/api/ai",),
     "ticketing": ("/api/tickets", "/api/admin/tickets"),
@@ -178,7 +178,9 @@ class Sandbox:
             if any(path.startswith(p) for p in prefixes):
                 flags = _flags(self.state) if flags is None else flags
                 if flags.get(flag) is False:
-                    return self._json(503, {"error": "Feature '{feature}' is disabled"})
+                    # The request hook runs before the i18n plugin, where `ctx.t` returns the key itself
+                    # (backend/src/app.ts, backend/src/routes/index.ts): the body names no flag.
+                    return self._json(503, {"error": "common.featureDisabled"})
         route, params, _ = router.match(method, path)
         if route is None:
             return self._json(404, {"error": "Route not found"})

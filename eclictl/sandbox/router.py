@@ -67,12 +67,36 @@ class Request:
         except ValueError:
             raise HttpError(400, "Request error") from None
 
+    def query_id(self, name: str) -> Any:
+        """A numeric query filter the panel passes through `Number(x)` into SQL (`o.userId = :uid`):
+        None when absent or empty, the number otherwise; NaN ("user@example.com") makes the query
+        fail, which the panel answers with its global 500 (recorded live on `GET /api/admin/orders`)."""
+        raw = self.arg(name)
+        if raw is None or not raw.strip():
+            return None
+        number = js_number(raw)
+        if number is None:
+            raise HttpError(500, "Internal server error")
+        return int(number) if float(number).is_integer() else number
+
     def param_int(self, name: str) -> int | None:
         """Path params are parsed with Number(...) on the panel: non-numeric -> None."""
         try:
             return int(self.params[name])
         except (KeyError, ValueError):
             return None
+
+
+def js_number(text: str) -> float | None:
+    """JavaScript's Number(text) for a query string: decimal, exponent or 0x/0o/0b; None for NaN."""
+    t = text.strip()
+    if not t:
+        return 0.0
+    if re.fullmatch(r"0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+", t):
+        return float(int(t, 0))
+    if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?Infinity", t):
+        return float(t.replace("Infinity", "inf"))
+    return None
 
 
 Handler = Callable[[Request], Any]

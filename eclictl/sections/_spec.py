@@ -30,8 +30,20 @@ class Filter:
     param: str | None = None  # query parameter; None = client-side match on `field`
     field: str | None = None  # record field for client-side filtering
     is_flag: bool = False
+    off: str | None = None  # a yes/no filter: `--{name}/--{off}` (e.g. --active/--inactive); unset = both
     short: str | None = None  # e.g. "-q"
     contains: bool = False  # client-side: substring match instead of exact (case-insensitive)
+    #: Checks/translates the value before use: (api, value) -> value; raises UsageError for bad input.
+    #: E.g. `user_ref` (an e-mail becomes the user's id), or a section's alias table.
+    convert: Callable[[Any, str], Any] | None = None
+
+
+def user_ref(api: Any, value: str) -> int:
+    """A filter naming a user: an id as is, an exact e-mail resolved to its id (the panel's userId
+    filters take only numbers and answer 500 for anything else)."""
+    from eclictl.sections.users import resolve_user_id
+
+    return resolve_user_id(api, value)
 
 
 @dataclass(frozen=True)
@@ -188,10 +200,12 @@ def _list_verb(section: Section) -> Callable[..., Any]:
         local: list[tuple[Filter, Any]] = []
         for flt in section.filters:
             value = kwargs.pop(flt.name, None)
-            if value is None or value is False:
+            if value is None or (value is False and not flt.off):
                 continue
+            if flt.convert is not None:
+                value = flt.convert(ctx.api, value)
             if flt.param:
-                params[flt.param] = value
+                params[flt.param] = ("true" if value else "false") if flt.off else value
             else:
                 local.append((flt, value))
         paginated = section.pages.page_param is not None
@@ -220,9 +234,13 @@ def _list_verb(section: Section) -> Callable[..., Any]:
                                             "--web", help="Open this tab of the web portal instead.")]))
     for flt in section.filters:
         names = [f"--{flt.name.replace('_', '-')}"] + ([flt.short] if flt.short else [])
-        if flt.is_flag:
-            ann: Any = Annotated[bool, typer.Option(*names, help=flt.help, rich_help_panel=FILTER_PANEL)]
-            default: Any = False
+        if flt.off:
+            ann: Any = Annotated[Optional[bool], typer.Option(f"{names[0]}/--{flt.off}", help=flt.help,
+                                                              rich_help_panel=FILTER_PANEL, show_default=False)]
+            default: Any = None
+        elif flt.is_flag:
+            ann = Annotated[bool, typer.Option(*names, help=flt.help, rich_help_panel=FILTER_PANEL)]
+            default = False
         else:
             ann = Annotated[Optional[str], typer.Option(*names, help=flt.help, rich_help_panel=FILTER_PANEL,
                                                         show_default=False)]
@@ -239,7 +257,9 @@ def _filter_rows(rows: Iterator[dict[str, Any]], filters: list[tuple[Filter, Any
         ok = True
         for flt, value in filters:
             actual = row.get(flt.field or flt.name)
-            if flt.is_flag:
+            if flt.off:
+                ok = ok and bool(actual) == bool(value)
+            elif flt.is_flag:
                 ok = ok and bool(actual)
             else:
                 have = str(actual if actual is not None else "").lower()

@@ -446,24 +446,34 @@ def unlink_plan(
 
 # -- user links -------------------------------------------------------------------------------
 
+
+def _user(ctx: Any, ref: str) -> int:
+    from eclictl.sections._spec import user_ref
+
+    return user_ref(ctx.api, ref)
+
 @app.command("link-user", epilog="Examples:\n\n  eclictl ai link-user eclipse-chat-small 42\n\n"
              "  eclictl ai link-user 2 42 --limits '{\"requestsPerDay\": 50}'")
 @command()
 def link_user(
     model: Annotated[str, typer.Argument(metavar="MODEL", help="Model id or exact name.")],
-    user: Annotated[str, typer.Argument(metavar="USER", help="User id.")],
+    user: Annotated[str, typer.Argument(metavar="USER", help="User id or exact e-mail.")],
     limits: LimitsOpt = None,
 ) -> Any:
     """Give one user access to a model (feature 'ai'; an existing link gets its limits updated)."""
     from eclictl.context import current
 
-    return _link(current(), model, "userId", _int(user, "user"), limits, "/api/ai/models/{model}/link-user")
+    from eclictl.sections._spec import user_ref
+
+    ctx = current()
+    return _link(ctx, model, "userId", user_ref(ctx.api, user), limits, "/api/ai/models/{model}/link-user")
 
 
 @app.command("user-limits", epilog="Examples:\n\n  eclictl ai user-limits 42 7 --limits '{\"requestsPerDay\": 20}'")
 @command()
 def user_limits(
-    user: Annotated[str, typer.Argument(metavar="USER", help="User id (the panel finds the link by LINK alone).")],
+    user: Annotated[str, typer.Argument(metavar="USER", help="User id or exact e-mail (the panel finds the link "
+                                        "by LINK alone).")],
     link: Annotated[str, typer.Argument(metavar="LINK", help="Link id (see the user's profile, aiModels[].id).")],
     limits: Annotated[str, typer.Option("--limits", help="Limits as a JSON object (or null).")],
 ) -> Any:
@@ -471,7 +481,8 @@ def user_limits(
     from eclictl.context import current
 
     ctx = current()
-    user_id, link_id = _int(user, "user"), _int(link, "link")
+    link_id = _int(link, "link")
+    user_id = _user(ctx, user)
     value = _json_object(limits, "--limits")
     answer = ctx.api.put(f"/api/admin/users/{user_id}/ai/{link_id}", {"limits": value})
     return detail_view(MODELS, _link_row(answer, linkId=link_id, userId=user_id))
@@ -480,7 +491,8 @@ def user_limits(
 @app.command("unlink-user", epilog="Examples:\n\n  eclictl ai unlink-user 42 7 --yes")
 @command()
 def unlink_user(
-    user: Annotated[str, typer.Argument(metavar="USER", help="User id (the panel finds the link by LINK alone).")],
+    user: Annotated[str, typer.Argument(metavar="USER", help="User id or exact e-mail (the panel finds the link "
+                                        "by LINK alone).")],
     link: Annotated[str, typer.Argument(metavar="LINK", help="Link id (see the user's profile, aiModels[].id).")],
     yes: YesOpt = False,
 ) -> Any:
@@ -489,7 +501,8 @@ def unlink_user(
     from eclictl.context import current
 
     ctx = current()
-    user_id, link_id = _int(user, "user"), _int(link, "link")
+    link_id = _int(link, "link")
+    user_id = _user(ctx, user)
     ctx.confirm(f"Remove AI link {link_id} of user {user_id}?", yes=yes, what="remove an AI link")
     tried: list[str] = []
     # The panel registers this DELETE without the /api prefix (a known bug); a fixed panel would use /api.

@@ -113,11 +113,14 @@ def _preview(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _entries(ctx: Any, user: int | None, pages: int) -> Iterator[dict[str, Any]]:
+def _entries(ctx: Any, user: str | None, pages: int) -> Iterator[dict[str, Any]]:
     """Broadcast completions from the activity log, newest first."""
+    from eclictl.sections._spec import user_ref
+
+    user_id = None if user is None else user_ref(ctx.api, user)  # a non-number is a 500 on the panel
     spec = PageSpec(items_key="logs", page_param="page", size_param="per", page_size=500, total_key="total",
                     max_pages=pages)
-    for row in ctx.api.iterate(LOGS_PATH, spec, {"type": "audit", "userId": user}):
+    for row in ctx.api.iterate(LOGS_PATH, spec, {"type": "audit", "userId": user_id}):
         action = row.get("action") if isinstance(row, dict) else None
         if isinstance(action, str) and action.startswith(ACTION):
             yield _entry(row)
@@ -135,9 +138,9 @@ def _entry(row: dict[str, Any]) -> dict[str, Any]:
 @app.command("list", epilog="Examples:\n\n  eclictl announcements list\n\n  eclictl announcements list --user 1 -o json")
 @command()
 def list_broadcasts(
-    user: Annotated[Optional[int], typer.Option("--user", "-u", help="Only broadcasts sent by this admin's user id "
-                                                "(much faster).", rich_help_panel=FILTER_PANEL,
-                                                show_default=False)] = None,
+    user: Annotated[Optional[str], typer.Option("--user", "-u", metavar="USER", help="Only broadcasts sent by this "
+                                                "admin: user id or exact e-mail (much faster).",
+                                                rich_help_panel=FILTER_PANEL, show_default=False)] = None,
     pages: Annotated[int, typer.Option("--pages", help="Read at most this many pages of 500 log entries.",
                                        min=1)] = 10,
 ) -> Any:
@@ -156,8 +159,9 @@ def list_broadcasts(
 def status(
     subject: Annotated[Optional[str], typer.Option("--subject", "-s", help="The broadcast's subject (exact).",
                                                    show_default=False)] = None,
-    user: Annotated[Optional[int], typer.Option("--user", "-u", help="The sending admin's user id.",
-                                                rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    user: Annotated[Optional[str], typer.Option("--user", "-u", metavar="USER", help="The sending admin: user id "
+                                                "or exact e-mail.", rich_help_panel=FILTER_PANEL,
+                                                show_default=False)] = None,
     pages: Annotated[int, typer.Option("--pages", help="Read at most this many pages of 500 log entries.",
                                        min=1)] = 10,
     pending_ok: Annotated[bool, typer.Option("--pending-ok", help="Exit 0 (status: pending) when no completion "

@@ -51,7 +51,8 @@ def when(value: Optional[str], flag: str) -> Optional[str]:
     return value
 
 
-AdminOpt = Annotated[Optional[int], typer.Option("--admin", help="Only this admin's user id.",
+AdminOpt = Annotated[Optional[str], typer.Option("--admin", metavar="USER", help="Only this admin: user id or exact "
+                                                 "e-mail.",
                                                  rich_help_panel=FILTER_PANEL, show_default=False)]
 SinceOpt = Annotated[Optional[str], typer.Option("--since", help="From this ISO time, or an age: 24h, 7d.",
                                                  rich_help_panel=FILTER_PANEL, show_default=False)]
@@ -74,6 +75,15 @@ def _rows(path: str, spec: PageSpec, params: dict[str, Any], limit: Optional[int
     return current().api.iterate(path, spec, clean, limit=None if all_ else limit, start_page=page)
 
 
+def _admin(ref: str | None) -> int | None:
+    if ref is None:
+        return None
+    from eclictl.context import current
+    from eclictl.sections._spec import user_ref
+
+    return user_ref(current().api, ref)
+
+
 @app.command("admins", epilog="Examples:\n\n  eclictl audit admins --since 24h\n\n"
              "  eclictl audit admins --admin 3 --action admin:get:/api/admin/users --all -o jsonl\n\n"
              "  eclictl audit admins --since 2025-05-01 --until 2025-05-08 -o json --redact")
@@ -92,7 +102,7 @@ def admins(
     """Admins' audit trail: every admin request and SOC action, newest first (needs soc:read)."""
     from eclictl.output.render import View
 
-    params = {"adminUserId": admin, "action": action, "since": when(since, "--since"),
+    params = {"adminUserId": _admin(admin), "action": action, "since": when(since, "--since"),
               "until": when(until, "--until")}
     rows = _rows("/api/soc/admin-audit", ADMIN_PAGES, params, limit, all_, page)
     cols = (Col("id"), Col("timestamp", "TIME"), Col("adminUserId", "ADMIN"), Col("adminName", "NAME"),
@@ -109,7 +119,7 @@ def report(admin: AdminOpt = None, since: SinceOpt = None, until: UntilOpt = Non
     from eclictl.context import current
     from eclictl.output.render import View
 
-    params = {k: v for k, v in {"adminUserId": admin, "since": when(since, "--since"),
+    params = {k: v for k, v in {"adminUserId": _admin(admin), "since": when(since, "--since"),
                                 "until": when(until, "--until")}.items() if v is not None}
     body = current().api.get("/api/soc/admin-audit/report", params) or {}
     rows = body.get("report") if isinstance(body, dict) else body

@@ -229,9 +229,14 @@ def _print_document(ctx: Any, doc: dict[str, Any]) -> Any:
 
 def _export_doc(ctx: Any, row: dict[str, Any]) -> Any:
     """The panel's export document, untouched: it is written back by `apply`, so never masked."""
+    from eclictl.eggs_lib.mapping import keep_empties
+
     doc = call(ctx, "GET", f"{PATH}/{row.get('id')}/export").data
     if not isinstance(doc, dict):
         raise RejectedError(f"egg {row.get('id')}: the panel's export was not JSON")
+    # The panel leaves out an empty configFiles {} / fileDenylist [] / features [], and its importer
+    # stores what is missing as null: write them out so export -> import gives the same egg.
+    doc = keep_empties(doc, row)
     return doc
 
 
@@ -446,7 +451,7 @@ def import_eggs(
         extra[source] = {"id": None, "name": name}
         row = _import_one(ctx, by_source[source], known, name)
         extra[source]["id"] = row.get("id")
-        return ("done", f"created egg {row.get('id')}")
+        return _keep_stated_empties(ctx, by_source[source], row)
 
     report = BulkRunner(ctx, concurrency=1).run("import eggs", list(by_source), one)
     created = [e["id"] for e in extra.values() if e.get("id") is not None]
@@ -616,6 +621,22 @@ def _execute(ctx: Any, results: list[Any], entries: list[dict[str, Any]]) -> Non
             tally["unchanged"] += 1
     ctx.info("apply eggs: " + ", ".join(f"{v} {k}" for k, v in tally.items()))
     _report(ctx, report, extra, APPLY_COLUMNS, {"dry_run": False, **tally})
+
+
+def _keep_stated_empties(ctx: Any, doc: Any, row: dict[str, Any]) -> Any:
+    """The file says {} / [] where the new egg holds null: PUT them, then read the egg back to check."""
+    from eclictl.eggs_lib.mapping import stated_empties
+    from eclictl.writes import verify_applied
+
+    wanted = stated_empties(doc)
+    put = {k: v for k, v in wanted.items() if row.get(k) != v or type(row.get(k)) is not type(v)}
+    if not put:
+        return ("done", f"created egg {row.get('id')}")
+    call(ctx, "PUT", f"{PATH}/{row.get('id')}", json_body=put)
+    fresh = next((r for r in fetch_rows(ctx) if r.get("id") == row.get("id")), None)
+    verify_applied(put, fresh, what=f"egg {row.get('id')}",
+                   expect={k: (lambda v, want=v: v == want and type(v) is type(want)) for k, v in put.items()})
+    return ("done", f"created egg {row.get('id')}; restored empty {', '.join(sorted(put))} with a PUT")
 
 
 def _fix_after_import(ctx: Any, entry: dict[str, Any], wanted: dict[str, Any], row: dict[str, Any],

@@ -15,7 +15,7 @@ from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
 from eclictl.options import command
 from eclictl.output.columns import Col
-from eclictl.sections._spec import Filter, Section, build, detail_view
+from eclictl.sections._spec import Filter, Section, build, detail_view, user_ref
 
 PATH = "/api/admin/outbound-emails"
 USER_KEEP = ("id", "email", "firstName", "lastName")
@@ -54,7 +54,7 @@ EMAILS = EmailsSection(
     sensitive={"subject": "pii", "html": "pii", "cc": "subtree", "bcc": "subtree", "failureReason": "pii"},
     filters=(
         Filter("query", "Text in to/from/subject/body.", param="q", short="-q"),
-        Filter("user", "Only mail sent by this user id.", param="userId"),
+        Filter("user", "Only mail sent by this user: id or exact e-mail.", param="userId", convert=user_ref),
         Filter("status", "queued|sent|failed.", param="status"),
     ),
     verbs=("list",),
@@ -62,6 +62,7 @@ EMAILS = EmailsSection(
         "eclictl emails list",
         "eclictl emails list --status failed --all -o json --redact",
         "eclictl emails list -q invoice --user 42",
+        "eclictl emails list --user jane@example.com --status failed",
     ),
 )
 

@@ -10,7 +10,7 @@ a TTY (`--yes`), `--quiet`, a stable JSON summary and a `--since-last-run` curso
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterable, Iterator, Optional, Sequence
@@ -123,6 +123,9 @@ class AlertFilter:
     reason: str | None = None
     suspended: bool | None = None
     cursor: datetime | None = None  # --since-last-run: alerts detected at or after it
+    #: A user flagged by hand (`users edit --set fraudFlag=true`, the portal's edit form) has no
+    #: fraudDetectedAt (adminHandler.ts PUT /admin/users/:id): --since cannot date it.
+    include_undated: bool = False
 
     @property
     def active(self) -> bool:
@@ -130,8 +133,11 @@ class AlertFilter:
 
     def matches(self, row: dict[str, Any]) -> bool:
         detected = parse_time(row.get("fraudDetectedAt"))
-        if self.since is not None and (detected is None or detected < self.since):
-            return False
+        if self.since is not None:
+            if detected is None and not self.include_undated:
+                return False
+            if detected is not None and detected < self.since:
+                return False
         # An alert without a detection time cannot be proven old: a cursor never skips it.
         if self.cursor is not None and detected is not None and detected < self.cursor:
             return False
@@ -142,11 +148,30 @@ class AlertFilter:
         return True
 
 
-def _filter(since: str | None, reason: str | None, suspended: bool | None) -> AlertFilter:
+    def left_out_undated(self, rows: Iterable[dict[str, Any]]) -> int:
+        """How many rows --since left out only because they have no detection time."""
+        if self.since is None or self.include_undated:
+            return 0
+        wider = replace(self, include_undated=True)
+        return sum(1 for r in rows if parse_time(r.get("fraudDetectedAt")) is None and wider.matches(r))
+
+
+def note_undated(ctx: Any, flt: AlertFilter, rows: Iterable[dict[str, Any]]) -> None:
+    """Say how many hand-flagged alerts --since left out (they would otherwise vanish silently)."""
+    count = flt.left_out_undated(rows)
+    if count:
+        ctx.info(f"note: {count} alert(s) flagged by hand have no detection time and were left out by --since; "
+                 "add --include-undated to include them")
+
+
+def _filter(since: str | None, reason: str | None, suspended: bool | None,
+            include_undated: bool = False) -> AlertFilter:
     when = parse_since(since) if since else None
     if reason is not None and not reason.strip():
         raise UsageError("--reason-contains cannot be empty")
-    return AlertFilter(since=when, reason=reason, suspended=suspended)
+    if include_undated and when is None:
+        raise UsageError("--include-undated only applies with --since")
+    return AlertFilter(since=when, reason=reason, suspended=suspended, include_undated=include_undated)
 
 
 def resolve_user_id(api: Any, ref: str) -> int:
@@ -162,6 +187,9 @@ SinceOpt = Annotated[Optional[str], typer.Option(
 ReasonOpt = Annotated[Optional[str], typer.Option(
     "--reason-contains", help="Only alerts whose reason contains this text (case-insensitive).",
     rich_help_panel=FILTER_PANEL, show_default=False)]
+UndatedOpt = Annotated[bool, typer.Option(
+    "--include-undated", help="With --since: also alerts without a detection time (users flagged by hand; the "
+    "panel dates only automatic flags).", rich_help_panel=FILTER_PANEL)]
 SuspendedOpt = Annotated[Optional[bool], typer.Option(
     "--suspended/--not-suspended", help="Only alerts of suspended / of active users.",
     rich_help_panel=FILTER_PANEL, show_default=False)]
@@ -185,14 +213,18 @@ def alert_view(rows: Any, *, detail: bool = False) -> Any:
 @command()
 def list_alerts(
     since: SinceOpt = None,
+    include_undated: UndatedOpt = False,
     reason_contains: ReasonOpt = None,
     suspended: SuspendedOpt = None,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Show at most N alerts.",
                                                  show_default=False)] = None,
 ) -> Any:
     """List fraud alerts (flagged users), newest first; filters are applied locally."""
-    flt = _filter(since, reason_contains, suspended)
-    rows = [r for r in fetch_alerts(_ctx().api) if flt.matches(r)]
+    ctx = _ctx()
+    flt = _filter(since, reason_contains, suspended, include_undated)
+    alerts = fetch_alerts(ctx.api)
+    rows = [r for r in alerts if flt.matches(r)]
+    note_undated(ctx, flt, alerts)
     return alert_view(rows[:limit] if limit else rows)
 
 
@@ -646,6 +678,7 @@ def dismiss(
     all_matching: Annotated[bool, typer.Option("--all-matching", help="Dismiss every alert matching the filters.",
                                                rich_help_panel=FILTER_PANEL)] = False,
     since: SinceOpt = None,
+    include_undated: UndatedOpt = False,
     reason_contains: ReasonOpt = None,
     suspended: SuspendedOpt = None,
     dry_run: DryRunOpt = False,
@@ -661,7 +694,7 @@ def dismiss(
 ) -> Any:
     """Dismiss fraud alerts in bulk, then verify per user (the panel's count is what it was sent)."""
     ctx = _ctx()
-    flt = _filter(since, reason_contains, suspended)
+    flt = _filter(since, reason_contains, suspended, include_undated)
     if all_matching and refs:
         raise UsageError("pass users or --all-matching, not both")
     if not all_matching and (flt.active or since_last_run is not None):
@@ -673,8 +706,9 @@ def dismiss(
     snapshot = fetch_alerts(ctx.api)
     alerts = {uid: r for r in snapshot if (uid := _user_id(r.get("id"))) is not None}
     if all_matching:
-        chosen = AlertFilter(flt.since, flt.reason, flt.suspended, cursor=previous)
+        chosen = replace(flt, cursor=previous)
         targets = [uid for uid, row in alerts.items() if chosen.matches(row)]
+        note_undated(ctx, chosen, alerts.values())
         report.outcomes.extend(Outcome(str(uid), uid, "pending") for uid in targets)
     else:
         targets = _explicit_targets(ctx, items, alerts, report)

@@ -88,6 +88,15 @@ def _server_error_hint(exc: Exception) -> Exception:
     return exc
 
 
+def _user(ctx: Any, ref: str | None) -> int | None:
+    """The panel's userId filter takes only numbers (anything else is a 500): resolve e-mails here."""
+    if ref is None:
+        return None
+    from eclictl.sections._spec import user_ref
+
+    return user_ref(ctx.api, ref)
+
+
 @app.command("list", epilog="Examples:\n\n  eclictl logs list\n\n  eclictl logs list --type serverErrors --limit 20\n\n"
              "  eclictl logs list --user 42 --all -o jsonl --redact\n\n  eclictl logs list --follow --interval 10")
 @command()
@@ -95,8 +104,9 @@ def list_logs(
     log_type: Annotated[LogType, typer.Option("--type", "-t", help="audit (all activity), serverErrors "
                                               "(error/crash/failed actions) or requests (API request counts).",
                                               rich_help_panel=FILTER_PANEL)] = LogType.audit,
-    user: Annotated[Optional[int], typer.Option("--user", "-u", help="Only this user id (0 = System).",
-                                                rich_help_panel=FILTER_PANEL, show_default=False, min=0)] = None,
+    user: Annotated[Optional[str], typer.Option("--user", "-u", metavar="USER", help="Only this user: id (0 = "
+                                                "System) or exact e-mail.", rich_help_panel=FILTER_PANEL,
+                                                show_default=False)] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Show at most N rows.",
                                                  rich_help_panel=PAGING_PANEL, show_default=False, min=1)] = None,
     all_pages: Annotated[bool, typer.Option("--all", help="Fetch every page.", rich_help_panel=PAGING_PANEL)] = False,
@@ -119,7 +129,7 @@ def list_logs(
         from eclictl.weblinks import open_tab
 
         return open_tab(ctx, "logs")
-    params: dict[str, Any] = {"type": log_type.value, "userId": user}
+    params: dict[str, Any] = {"type": log_type.value, "userId": _user(ctx, user)}
     if follow:
         return _follow(ctx, params, log_type, limit, per, interval, iterations)
     rows = ctx.api.iterate(PATH, _spec(per), params, limit=limit, start_page=page,
@@ -180,8 +190,8 @@ def _follow(ctx: Any, params: dict[str, Any], log_type: LogType, limit: int | No
 def export(
     log_type: Annotated[LogType, typer.Option("--type", "-t", help="audit, serverErrors or requests.",
                                               rich_help_panel=FILTER_PANEL)] = LogType.audit,
-    user: Annotated[Optional[int], typer.Option("--user", "-u", help="Only this user id.", min=0,
-                                                rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    user: Annotated[Optional[str], typer.Option("--user", "-u", metavar="USER", help="Only this user: id or exact "
+                                                "e-mail.", rich_help_panel=FILTER_PANEL, show_default=False)] = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", help="csv (UTF-8 with BOM) or json.")] = ExportFormat.csv,
     private: Annotated[bool, typer.Option("--private", help="Ask the panel to mask user ids, names, e-mails and "
                                           "IPs in the file (on by itself with --redact).")] = False,
@@ -199,7 +209,7 @@ def export(
 
     ctx = current()
     private = private or "pii" in ctx.redact_categories()
-    params = {"type": log_type.value, "userId": user, "format": fmt.value if fmt is ExportFormat.json else None,
+    params = {"type": log_type.value, "userId": _user(ctx, user), "format": fmt.value if fmt is ExportFormat.json else None,
               "privateMode": 1 if private else None}
     seen: dict[str, str] = {}
     saved = download_to_file(

@@ -438,7 +438,8 @@ def heartbeats(
 # -- create / edit / delete ------------------------------------------------------------------
 
 def _text(raw: str) -> Any:
-    return raw if raw != "" else None
+    """Text as typed; "", null and none mean "clear" (never sent as the word null)."""
+    return None if raw.strip().lower() in ("", "null", "none") else raw
 
 
 def _int_in(lo: int, hi: int) -> Callable[[str], Any]:
@@ -677,10 +678,16 @@ def edit(
     _check_ranges(body)
     ident = _node_id(ctx, node)  # always the numeric id: a UUID makes the panel answer "node": null
     answer = ctx.api.put(f"{PATH}/{ident}", body)
-    if not (isinstance(answer, dict) and isinstance(answer.get("node"), dict)):
-        again = ctx.api.get(f"{PATH}/{ident}")
-        return detail_view(NODES, clean(again) if isinstance(again, dict) else {"id": ident, **body})
-    return _node_view(answer, {"id": ident, **body})
+    fresh = answer.get("node") if isinstance(answer, dict) else None  # the handler re-reads it after saving
+    if not isinstance(fresh, dict):
+        fresh = ctx.api.get(f"{PATH}/{ident}")
+    record = clean(fresh) if isinstance(fresh, dict) else None
+    if record is not None:
+        record = {**record, "orgId": (record.get("organisation") or {}).get("id", record.get("orgId"))}
+    from eclictl.writes import verify_applied
+
+    verify_applied(body, record, what=f"node {ident}", skip=NODE_SECRETS)
+    return detail_view(NODES, {k: v for k, v in record.items() if k != "orgId" or "orgId" in fresh})
 
 
 @app.command("delete", epilog="Examples:\n\n  eclictl nodes delete 7 --yes\n\n"

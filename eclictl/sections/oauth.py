@@ -55,10 +55,11 @@ OAUTH = _AppSection(
     delete_path=f"{APPS_PATH}/{{id}}",
     permission="admin:oauth",
     tab="oauth",
-    filters=(Filter("active", "Only active (true) or disabled (false) apps.", field="active"),),
-    examples=("eclictl oauth list", "eclictl oauth list --active false -o json",
+    filters=(Filter("active", "Only active apps (--inactive: only disabled ones), as `edit --active/--inactive`.",
+                    field="active", off="inactive"),),
+    examples=("eclictl oauth list", "eclictl oauth list --inactive -o json",
               "eclictl oauth show 'Discord Bot'", "eclictl oauth show 2 -o json",
-              "eclictl oauth delete 3 --yes", "eclictl oauth list --active false -o ids | eclictl oauth delete - --yes"),
+              "eclictl oauth delete 3 --yes", "eclictl oauth list --inactive -o ids | eclictl oauth delete - --yes"),
 )
 app = build(OAUTH)
 

@@ -21,7 +21,7 @@ from eclictl.errors import NotFoundError, UsageError
 from eclictl.inputs import loads_json
 from eclictl.options import SAFETY_PANEL, YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._spec import FILTER_PANEL, Filter, Section, build, detail_view
+from eclictl.sections._spec import FILTER_PANEL, Filter, Section, build, detail_view, user_ref
 
 PATH = "/api/admin/orders"
 METHODS_PATH = "/api/admin/payment-methods"
@@ -44,8 +44,8 @@ ORDERS = Section(
     sensitive=SENSITIVE,
     filters=(
         Filter("query", "Digits: a user id; else part of the user's e-mail (panel-side).", param="q", short="-q"),
-        Filter("user", "Only this user id (panel-side; ignored by the panel when --query is given).",
-               param="userId"),
+        Filter("user", "Only this user: id or exact e-mail (panel-side; ignored by the panel when --query is "
+               "given).", param="userId", convert=user_ref),
         Filter("status", "Only orders in this status (pending, awaiting_payment, payment_sent, active, cancelled).",
                field="status"),
         Filter("plan", "Only orders for this plan id.", field="planId"),

@@ -2,9 +2,10 @@
 
 Plan routes need only the plan permissions (admin:plans:view/manage/reapply/delete), not
 admin:access; only the list checks the `billing` feature. The panel cannot clear a field: PUT turns
-`null`/empty into `undefined`, which TypeORM's save() skips (planHandler.ts; §11 says null clears,
-the source says otherwise). So `edit --clear` re-reads the plan and fails when nothing was cleared,
-and DELETE .../boost only sets boostPercent to 0 (the old dates and reason stay on the row). Regional prices are served by
+`null`/empty into `undefined`, which TypeORM's save() skips (planHandler.ts; recorded live: a null
+description answers 200 and stays). So clearing is refused before sending, every edit is re-read and
+compared with what was sent, and DELETE .../boost only sets boostPercent to 0 (the old dates and
+reason stay on the row). Sizes take units (4G) and are sent as MiB: the route only takes numbers. Regional prices are served by
 regionalPriceHandler.ts (not listed in §11): GET/POST /api/admin/regional-prices/:planId and
 DELETE /api/admin/regional-prices/:planId/:countryCode.
 """
@@ -21,6 +22,7 @@ from eclictl.inputs import loads_json
 from eclictl.options import YesOpt, command, parse_assignments
 from eclictl.output.columns import Col
 from eclictl.sections._spec import Filter, Section, build, detail_view
+from eclictl.units import SIZE_HELP, parse_cpu_percent, size_option
 
 PATH = "/api/admin/plans"
 PRICES_PATH = "/api/admin/regional-prices"
@@ -28,6 +30,10 @@ PLAN_PANEL = "Plan"
 LIMITS_PANEL = "Limits"
 NULLABLE = ("memory", "disk", "cpu", "serverLimit", "databases", "backups", "emailSendDailyLimit",
             "emailSendQueueLimit")
+#: PUT /admin/plans/:id turns null or "" into `undefined` for all of these (planHandler.ts): kept as they were.
+#: name and type are NOT NULL columns (a null is a database error); portCount/tunnelPortCount take Number(null) = 0.
+CANNOT_CLEAR = NULLABLE + ("description", "features", "boostStartsAt", "boostExpiresAt", "boostReason", "name",
+                           "type", "price")
 
 PLANS = Section(
     name="plans",
@@ -70,14 +76,14 @@ SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Any other pl
                                                      rich_help_panel=PLAN_PANEL, show_default=False)]
 
 
-def _lim(flag: str, help_text: str) -> Any:
-    return Annotated[Optional[int], typer.Option(flag, help=help_text, rich_help_panel=LIMITS_PANEL,
-                                                 show_default=False)]
+def _lim(flag: str, help_text: str, kind: type = int) -> Any:
+    return Annotated[Optional[kind], typer.Option(flag, help=help_text, rich_help_panel=LIMITS_PANEL,  # type: ignore[valid-type]
+                                                  show_default=False)]
 
 
-MemoryOpt = _lim("--memory", "Memory in MiB.")
-DiskOpt = _lim("--disk", "Disk in MiB.")
-CpuOpt = _lim("--cpu", "CPU in percent (100 = one core).")
+MemoryOpt = _lim("--memory", f"Memory: {SIZE_HELP} (as with users' limits).", str)
+DiskOpt = _lim("--disk", f"Disk: {SIZE_HELP}.", str)
+CpuOpt = _lim("--cpu", "CPU in percent (100 = one core), or '150%', '1.5 cores'.", str)
 ServersOpt = _lim("--server-limit", "Number of servers.")
 DatabasesOpt = _lim("--databases", "Number of databases.")
 BackupsOpt = _lim("--backups", "Number of backups.")
@@ -123,6 +129,9 @@ def _fields(price: float | None, description: str | None, default: bool | None, 
             raise UsageError("--features must be a JSON object or null")
         body["features"] = parsed
     extra = parse_assignments(sets or [])
+    for key in ("memory", "disk"):
+        if isinstance(extra.get(key), str) and extra[key].strip():
+            extra[key] = size_option(key, extra[key])
     if "price" in extra:
         if isinstance(extra["price"], bool) or not isinstance(extra["price"], (int, float)):
             raise UsageError("price must be a number")
@@ -131,10 +140,20 @@ def _fields(price: float | None, description: str | None, default: bool | None, 
     return body
 
 
-def _limits(memory: int | None, disk: int | None, cpu: int | None, server_limit: int | None,
+def _cpu(raw: str | None) -> Any:
+    if raw is None:
+        return None
+    value = parse_cpu_percent(raw)
+    if value is None:
+        raise UsageError(f"--cpu must be a percentage (100 = one core), '150%' or '1.5 cores', got '{raw}'")
+    return int(value) if float(value).is_integer() else value
+
+
+def _limits(memory: str | None, disk: str | None, cpu: str | None, server_limit: int | None,
             databases: int | None, backups: int | None, email_daily: int | None, email_queue: int | None,
-            ports: int | None, tunnel_ports: int | None) -> dict[str, int | None]:
-    return {"memory": memory, "disk": disk, "cpu": cpu, "serverLimit": server_limit, "databases": databases,
+            ports: int | None, tunnel_ports: int | None) -> dict[str, Any]:
+    return {"memory": size_option("--memory", memory), "disk": size_option("--disk", disk), "cpu": _cpu(cpu),
+            "serverLimit": server_limit, "databases": databases,
             "backups": backups, "emailSendDailyLimit": email_daily, "emailSendQueueLimit": email_queue,
             "portCount": ports, "tunnelPortCount": tunnel_ports}
 
@@ -192,11 +211,10 @@ def edit(
     server_limit: ServersOpt = None, databases: DatabasesOpt = None, backups: BackupsOpt = None,
     email_daily: EmailDailyOpt = None, email_queue: EmailQueueOpt = None, ports: PortsOpt = None,
     tunnel_ports: TunnelPortsOpt = None,
-    clear: Annotated[Optional[list[str]], typer.Option("--clear", help=f"Ask to set a limit to null (no limit): "
-                                                       f"{', '.join(NULLABLE)}. Current panels ignore this; the "
-                                                       "plan is re-read and the command fails (exit 7) if the "
-                                                       "value stayed.", rich_help_panel=LIMITS_PANEL,
-                                                       show_default=False)] = None,
+    clear: Annotated[Optional[list[str]], typer.Option("--clear", help=f"Refused: the panel cannot set a limit "
+                                                       f"({', '.join(NULLABLE)}) back to null; it ignores null "
+                                                       "and keeps the value. Set a number instead.",
+                                                       rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
     set_: SetOpt = None,
 ) -> Any:
     """Change plan fields (partial update); users keep their limits until `reapply-limits`."""
@@ -214,31 +232,37 @@ def edit(
         if not type_.strip():
             raise UsageError("--type must not be empty")
         body["type"] = type_.strip()
-    for field in clear or []:
-        if field not in NULLABLE:
-            raise UsageError(f"--clear takes one of {', '.join(NULLABLE)}; got '{field}'")
-        if body.get(field) is not None:
-            raise UsageError(f"{field} is both set and cleared")
-        body[field] = None
+    if clear:
+        bad = [f for f in clear if f not in NULLABLE]
+        if bad:
+            raise UsageError(f"--clear takes one of {', '.join(NULLABLE)}; got '{bad[0]}'")
+        body.update({f: None for f in clear})
     if not body:
         raise UsageError("nothing to change", hint="pass at least one option, e.g. --price 9.99")
+    from eclictl.writes import refuse_clears
+
+    refuse_clears(body, CANNOT_CLEAR, where="a plan", hint="set a value instead, e.g. --memory 0")
     plan_id = _plan_ref_id(ctx, ref)
     answer = ctx.api.put(f"{PATH}/{plan_id}", body)
-    # null or "" becomes `undefined` on the panel, and save() skips undefined: such a "clear" is ignored
-    # and the answer's plan simply lacks the key. Verify by re-reading the list.
-    cleared = [k for k, v in body.items() if v is None or (k == "description" and v == "")]
-    if not cleared:
-        return _plan_result(ctx, answer, plan_id)
-    fresh = PLANS.resolve(ctx.api, str(plan_id))
-    kept = [k for k in cleared if fresh.get(k) not in (None, "")]
-    if kept:
-        from eclictl.errors import RejectedError
+    return detail_view(PLANS, _verified(ctx, plan_id, body, answer))
 
-        others = [k for k in body if k not in cleared]
-        raise RejectedError(f"the panel did not clear {', '.join(kept)} on plan {plan_id} (it ignores null/empty "
-                            f"values){'; the other changes were saved' if others else ''}",
-                            hint="set a value instead, e.g. --memory 0")
-    return detail_view(PLANS, fresh)
+
+def _verified(ctx: Any, plan_id: int, body: dict[str, Any], answer: Any) -> dict[str, Any]:
+    """The plan re-read from the list, compared with what was sent (exit 7 naming ignored fields).
+
+    Without admin:plans:view, or with billing off (the list alone checks it), the list cannot be
+    read: the answer's `plan` (the saved row; a skipped field is missing from it) stands in.
+    """
+    from eclictl.api.errors import ApiFeatureDisabledError, ApiPermissionError
+    from eclictl.writes import verify_applied
+
+    try:
+        fresh = PLANS.resolve(ctx.api, str(plan_id))
+    except (ApiPermissionError, ApiFeatureDisabledError) as exc:
+        fresh = answer.get("plan") if isinstance(answer, dict) else None
+        ctx.warn(f"cannot re-read the plan list ({exc.message}); checked against the panel's answer")
+    verify_applied(body, fresh if isinstance(fresh, dict) else None, what=f"plan {plan_id}")
+    return fresh  # type: ignore[return-value]
 
 
 @app.command("delete", epilog="Examples:\n\n  eclictl plans delete 6 --yes\n\n  eclictl plans delete 'Legacy Pro' --yes")

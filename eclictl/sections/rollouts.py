@@ -161,9 +161,15 @@ def _exposure(percent: Optional[float], range_: Optional[str]) -> dict[str, int]
 
 
 def _user_id(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise UsageError(f"user ids are positive whole numbers, got '{text}'")
-    return int(text)
+    """A user id, or the id of the user with this exact e-mail (rollouts bucket users by id)."""
+    from eclictl.context import current
+    from eclictl.sections._spec import user_ref
+
+    if text.strip().isdigit():
+        if int(text) < 1:
+            raise UsageError(f"user ids are positive whole numbers, got '{text}'")
+        return int(text)
+    return user_ref(current().api, text)
 
 
 # -- reading ----------------------------------------------------------------------------------------
@@ -356,7 +362,7 @@ def delete(
 @command()
 def check(
     ref: Annotated[str, typer.Argument(metavar="ROLLOUT", help="Rollout id, key or exact name.")],
-    user: Annotated[str, typer.Argument(metavar="USER_ID", help="The user's numeric id.")],
+    user: Annotated[str, typer.Argument(metavar="USER", help="The user's id or exact e-mail.")],
 ) -> Any:
     """Work out locally whether a user is in a rollout: override, else murmur3("<key>:<id>") mod 10000 in range."""
     from eclictl.context import current
@@ -414,7 +420,8 @@ def overrides_list(
 @command()
 def overrides_add(
     ref: Annotated[str, typer.Argument(metavar="ROLLOUT", help="Rollout id, key or exact name.")],
-    user: Annotated[str, typer.Argument(metavar="USER_ID", help="The user's numeric id (not checked by the panel).")],
+    user: Annotated[str, typer.Argument(metavar="USER", help="The user's id (not checked by the panel) or exact "
+                                        "e-mail.")],
     treatment: Annotated[Optional[str], typer.Option("--treatment", help="This user's treatment (max 32); '' = the "
                                                      "rollout's. Omitted: unchanged on an existing override.",
                                                      show_default=False)] = None,
@@ -443,7 +450,7 @@ def overrides_add(
 def overrides_remove(
     ref: Annotated[str, typer.Argument(metavar="ROLLOUT", help="Rollout id, key or exact name (a bare id is used "
                                        "as is, to clean up orphans).")],
-    user: Annotated[str, typer.Argument(metavar="USER_ID", help="The user's numeric id.")],
+    user: Annotated[str, typer.Argument(metavar="USER", help="The user's id or exact e-mail.")],
     yes: YesOpt = False,
 ) -> Any:
     """Remove a user's override: the user falls back to bucketing (effective immediately)."""

@@ -157,12 +157,35 @@ def warn_if_offline(ctx: Any, uuid: str, what: str) -> None:
                  f"{what} is saved in the panel but Wings was not updated; it applies at the next sync")
 
 
-def _size(value: str | None) -> Any:
-    """Sizes go to the panel as typed: 2048 (MB) or '2G' (the panel parses units)."""
+def _size(value: str | None, flag: str = "--memory") -> Any:
+    """Sizes go to the panel as typed: 2048 (MB) or '2G' (the panel parses units, with the grammar
+    units.py checks here first)."""
     if value is None:
         return None
+    from eclictl.units import size_option
+
+    size_option(flag, value)
     text = value.strip()
     return int(text) if text.isdigit() else text
+
+
+def _cpu(value: str | None) -> Any:
+    if value is None:
+        return None
+    from eclictl.units import parse_cpu_percent
+
+    if parse_cpu_percent(value) is None:
+        raise UsageError(f"--cpu must be a percentage (100 = one core), '150%' or '1.5 cores', got '{value}'")
+    text = value.strip()
+    return int(text) if text.isdigit() else text
+
+
+def _owner(ctx: Any, ref: str | None) -> int | None:
+    if ref is None:
+        return None
+    from eclictl.sections.users import resolve_user_id
+
+    return resolve_user_id(ctx.api, ref)
 
 
 def _pick(**fields: Any) -> dict[str, Any]:
@@ -176,8 +199,8 @@ def _pick(**fields: Any) -> dict[str, Any]:
 @command()
 def create(
     node: Annotated[int, typer.Option("--node", help="Node id to create the server on.", show_default=False)],
-    owner: Annotated[Optional[int], typer.Option("--owner", help="Owner user id (default: you; not checked).",
-                                                 show_default=False)] = None,
+    owner: Annotated[Optional[str], typer.Option("--owner", metavar="USER", help="Owner: user id or exact e-mail "
+                                                 "(default: you; an id is not checked).", show_default=False)] = None,
     egg: Annotated[Optional[int], typer.Option("--egg", help="Egg id (an unknown id is silently ignored).",
                                                show_default=False)] = None,
     name: Annotated[Optional[str], typer.Option("--name", help="Server name.", show_default=False)] = None,
@@ -192,8 +215,8 @@ def create(
     from eclictl.context import current
 
     ctx = current()
-    body = _pick(nodeId=node, userId=owner, eggId=egg, name=name, memory=_size(memory), disk=_size(disk),
-                 cpu=_size(cpu))
+    body = _pick(nodeId=node, userId=_owner(ctx, owner), eggId=egg, name=name, memory=_size(memory),
+                 disk=_size(disk, "--disk"), cpu=_cpu(cpu))
     created = ctx.api.post("/api/admin/servers", body, timeout=90.0) or {}
     uuid = created.get("uuid")
     ctx.info(f"created server {uuid} on node {node}; no ports are assigned: add them with "
@@ -240,8 +263,9 @@ def edit(
                                                 help="New name.")] = None,
     description: Annotated[Optional[str], typer.Option("--description", rich_help_panel=EDIT_PANEL,
                                                        help="New description.", show_default=False)] = None,
-    owner: Annotated[Optional[int], typer.Option("--owner", help="Transfer to this user id (not validated).",
-                                                 rich_help_panel=EDIT_PANEL, show_default=False)] = None,
+    owner: Annotated[Optional[str], typer.Option("--owner", metavar="USER", help="Transfer to this user: id "
+                                                 "(not validated) or exact e-mail.", rich_help_panel=EDIT_PANEL,
+                                                 show_default=False)] = None,
     egg: Annotated[Optional[int], typer.Option("--egg", help="Egg id.", rich_help_panel=EDIT_PANEL,
                                                show_default=False)] = None,
     memory: Annotated[Optional[str], typer.Option("--memory", help="MB or size like 4G.",
@@ -252,7 +276,8 @@ def edit(
                                                rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
     swap: Annotated[Optional[int], typer.Option("--swap", help="Swap in MB.", rich_help_panel=LIMITS_PANEL,
                                                 show_default=False)] = None,
-    threads: Annotated[Optional[str], typer.Option("--threads", help="CPU pinning like 0-3,5; '' clears.",
+    threads: Annotated[Optional[str], typer.Option("--threads", help="CPU pinning like 0-3,5 (the panel cannot "
+                                                   "clear it: an empty value is ignored).",
                                                    rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
     env: Annotated[Optional[list[str]], typer.Option("--env", help="KEY=VALUE; merged into the current "
                                                      "environment (the panel replaces it whole).",
@@ -276,8 +301,14 @@ def edit(
     if allocation and clear_allocations:
         raise UsageError("--allocation and --clear-allocations are exclusive")
     body: dict[str, Any] = parse_assignments(set_ or [])
-    body.update(_pick(name=name, description=description, userId=owner, eggId=egg, memory=_size(memory),
-                      disk=_size(disk), cpu=_size(cpu), swap=swap, threads=threads))
+    body.update(_pick(name=name, description=description, eggId=egg, memory=_size(memory),
+                      disk=_size(disk, "--disk"), cpu=_cpu(cpu), swap=swap, threads=threads))
+    from eclictl.writes import refuse_clears
+
+    # adminHandler.ts PUT /admin/servers/:id: an empty `threads` becomes undefined (kept as it was).
+    refuse_clears(body, ("threads",), where="a server")
+    if owner is not None:
+        body["userId"] = _owner(ctx, owner)
     if allocation:
         body["allocations"] = _allocations(allocation)
     if clear_allocations:

@@ -118,8 +118,9 @@ def _write(ctx: Any, method: str, path: str, body: dict[str, Any]) -> Any:
 def shorturls_list(
     prefix: Annotated[Optional[Prefix], typer.Option("--prefix", help="Only this prefix.", rich_help_panel=FILTER_PANEL,
                                                      show_default=False)] = None,
-    owner: Annotated[Optional[int], typer.Option("--owner", help="Only short URLs of this user id.",
-                                                 rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    owner: Annotated[Optional[str], typer.Option("--owner", metavar="USER", help="Only short URLs of this user: "
+                                                 "id or exact e-mail.", rich_help_panel=FILTER_PANEL,
+                                                 show_default=False)] = None,
     search: Annotated[Optional[str], typer.Option("--search", "-q", help="Code or target contains this text.",
                                                   rich_help_panel=FILTER_PANEL, show_default=False)] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Show at most N rows.",
@@ -141,7 +142,10 @@ def shorturls_list(
     if prefix is not None:
         rows = [r for r in rows if r.get("prefix") == prefix.value]
     if owner is not None:
-        rows = [r for r in rows if r.get("ownerId") == owner]
+        from eclictl.sections._spec import user_ref
+
+        owner_id = user_ref(ctx.api, owner)
+        rows = [r for r in rows if r.get("ownerId") == owner_id]
     if search:
         needle = search.lower()
         rows = [r for r in rows if needle in str(r.get("code", "")).lower()

@@ -130,10 +130,16 @@ def _usage(kind: str, ref: str, raw: bool) -> Any:
     from eclictl.output.columns import Col
     from eclictl.output.render import View
 
-    if not ref.strip().isdigit():
-        raise UsageError(f"{'user' if kind == 'user' else 'organisation'} ids are numbers, got '{ref}'")
     ctx = current()
-    rows = usage_rows(ctx.api.get(USAGE_PATH.format(kind=kind, id=int(ref))), raw)
+    if kind == "user":
+        from eclictl.sections._spec import user_ref
+
+        ident = user_ref(ctx.api, ref)
+    elif not ref.strip().isdigit():
+        raise UsageError(f"organisation ids are numbers, got '{ref}'")
+    else:
+        ident = int(ref)
+    rows = usage_rows(ctx.api.get(USAGE_PATH.format(kind=kind, id=ident)), raw)
     if not rows:
         ctx.info(EMPTY_USAGE)
     return View(rows, id_field="endpoint", columns=[Col("endpoint", max_width=80), Col("count")])
@@ -150,7 +156,8 @@ NOTE = ("Note: any logged-in user may read these (no permission check on the pan
 @usage_app.command("user", epilog=f"{NOTE}\n\nExamples:\n\n  eclictl soc usage user 42\n\n"
                    "  eclictl soc usage user 42 -o json")
 @command()
-def usage_user(ref: Annotated[str, typer.Argument(metavar="ID", help="User id.")], raw: RawOpt = False) -> Any:
+def usage_user(ref: Annotated[str, typer.Argument(metavar="USER", help="User id or exact e-mail.")],
+               raw: RawOpt = False) -> Any:
     """API requests per endpoint made by a user (paths grouped, ids shown as :id)."""
     return _usage("user", ref, raw)
 

@@ -18,12 +18,16 @@ from eclictl.output.columns import Col
 from eclictl.sections._spec import Filter, Section, build, detail_view
 
 PATH = "/api/admin/tickets"
-#: The panel's status aliases (other-sections.md §2); any other literal is stored as sent.
+#: The panel's statuses and their aliases: one table for list filters and for writes. Writes go through
+#: normalizeTicketStatus (adminHandler.ts), which stores ANY other word as a new status; the list filter
+#: knows only the canonical names and matches anything else literally, so `?status=pending` finds nothing.
+STATUSES = ("opened", "awaiting_staff_reply", "replied", "closed")
 STATUS_ALIASES = {
     "open": "opened", "opened": "opened", "pending": "awaiting_staff_reply", "waiting": "awaiting_staff_reply",
     "waiting_staff": "awaiting_staff_reply", "awaiting_staff_reply": "awaiting_staff_reply",
     "replied": "replied", "closed": "closed",
 }
+STATUS_HELP = "opened|pending|replied|closed (aliases: open, waiting, waiting_staff, awaiting_staff_reply)"
 PRIORITIES = ("low", "medium", "high", "urgent")
 EDIT_PANEL = "Fields (need tickets:write)"
 
@@ -45,7 +49,7 @@ TICKETS = Section(
     filters=(
         Filter("query", "Digits: the owner's user id; else matches the owner's e-mail.", param="q", short="-q"),
         Filter("status", "opened|pending|replied|closed|archived (aliases: open, waiting, ...).",
-               param="status"),
+               param="status", convert=lambda _api, value: normalise_status(value, listing=True)),
         Filter("priority", "low|medium|high|urgent (exact).", param="priority"),
         Filter("archived", "Only archived tickets.", param="archived", is_flag=True),
     ),
@@ -61,8 +65,19 @@ TICKETS = Section(
 app = build(TICKETS)
 
 
-def _normalise_status(value: str) -> str:
-    return STATUS_ALIASES.get(value.strip().lower(), value.strip())
+def normalise_status(value: str, *, listing: bool = False) -> str:
+    """The canonical status for a name or alias; an unknown word is refused with the valid list
+    (the panel would store it as a new status, or filter on it literally and find nothing)."""
+    word = value.strip().lower()
+    if listing and word == "archived":
+        return word
+    if word in STATUS_ALIASES:
+        return STATUS_ALIASES[word]
+    valid = ", ".join(STATUSES + (("archived",) if listing else ()))
+    hint = f"valid: {valid}; aliases: open, pending, waiting, waiting_staff"
+    if word == "archived":
+        hint = "archiving is not a status: use `eclictl tickets archive ID...`"
+    raise UsageError(f"unknown ticket status '{value.strip()}'", hint=hint)
 
 
 def _int_id(ref: str) -> int:
@@ -81,10 +96,39 @@ def find_ticket(api: Any, ticket_id: int) -> dict[str, Any]:
     raise NotFoundError(f"no ticket {ticket_id}")
 
 
+def reread(api: Any, ticket_id: int, saved: Any) -> dict[str, Any]:
+    """The ticket as the panel lists it now. The PUT answer names its owner, status and archive flag,
+    so one narrow list read (`q=<owner id>` plus that status) finds it; else every list is searched."""
+    if isinstance(saved, dict) and str(saved.get("userId") or "").isdigit() and saved.get("status"):
+        params = {"q": str(saved["userId"])}
+        params.update({"archived": "true"} if saved.get("archived") else {"status": str(saved["status"])})
+        for row in TICKETS.iter_rows(api, params):
+            if isinstance(row, dict) and row.get("id") == ticket_id:
+                return row
+    return find_ticket(api, ticket_id)
+
+
+#: What a PUT may silently skip (adminHandler.ts PUT /admin/tickets/:id): assignedTo when null,
+#: priority when empty, department unless a string, and every field but status/reply for a key
+#: holding only admin:ticket:staff. Sent fields are compared with the re-read ticket.
+VERIFIED = ("status", "priority", "department", "assignedTo", "aiDisabled", "adminReply")
+
+
 def _update(ctx: Any, ticket_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """PUT, then read the ticket back: a field the panel ignored fails the command (exit 7)."""
+    from eclictl.writes import verify_applied
+
     answer = ctx.api.put(f"{PATH}/{ticket_id}", body)
-    ticket = answer.get("ticket") if isinstance(answer, dict) else None
-    return ticket if isinstance(ticket, dict) else {"id": ticket_id, **body}
+    saved = answer.get("ticket") if isinstance(answer, dict) else None
+    fresh = reread(ctx.api, ticket_id, saved)
+    sent = {k: body[k] for k in VERIFIED if k in body}
+    expect: dict[str, Any] = {}
+    if body.get("assignedTo") == UNASSIGNED:
+        expect["assignedTo"] = lambda v: v in (None, UNASSIGNED)
+    if isinstance(body.get("adminReply"), str) and not body["adminReply"].isascii():
+        expect["adminReply"] = lambda v: isinstance(v, str) and bool(v.strip())  # the panel transliterates
+    verify_applied(sent, fresh, what=f"ticket {ticket_id}", expect=expect)
+    return fresh
 
 
 @app.command("show", epilog="Examples:\n\n  eclictl tickets show 12\n\n  eclictl tickets show 12 -o json --redact")
@@ -125,7 +169,7 @@ def reply(
         raise UsageError("the reply is empty")
     body: dict[str, Any] = {"reply": text.rstrip("\n"), "replyAs": "user" if as_user else "staff"}
     if status:
-        body["status"] = _normalise_status(status)
+        body["status"] = normalise_status(status)
     return detail_view(TICKETS, _update(ctx, ticket_id, body))
 
 
@@ -150,7 +194,7 @@ def _bulk_update(ctx: Any, refs: list[str], action: str, body: dict[str, Any], d
              "  eclictl tickets list --status replied -o ids | eclictl tickets status closed -")
 @command(bulk=True)
 def set_status(
-    status: Annotated[str, typer.Argument(help="opened|pending|replied|closed (or a literal status).")],
+    status: Annotated[str, typer.Argument(help=STATUS_HELP + ".")],
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Ticket ids; '-' reads stdin.")],
     dry_run: DryRunOpt = False,
 ) -> Any:
@@ -159,26 +203,39 @@ def set_status(
 
     if not status.strip() or status.strip().isdigit():
         raise UsageError(f"'{status}' is not a status", hint="usage: eclictl tickets status STATUS ID...")
-    value = _normalise_status(status)
+    value = normalise_status(status)
     return _bulk_update(current(), refs, f"set tickets to {value}", {"status": value}, dry_run)
 
 
+#: `--unassign` sends 0: the panel skips `assignedTo: null` (`if (assignedTo != null)`, adminHandler.ts),
+#: and 0 is what its own screens show as no assignee ("—"); nothing else reads the field.
+UNASSIGNED = 0
+
+
 @app.command("assign", epilog="Examples:\n\n  eclictl tickets assign 12 13 --to 7\n\n"
-             "  eclictl tickets assign 12 --unassign")
+             "  eclictl tickets assign 12 --to staff@example.com\n\n  eclictl tickets assign 12 --unassign")
 @command(bulk=True)
 def assign(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Ticket ids; '-' reads stdin.")],
-    to: Annotated[Optional[int], typer.Option("--to", help="Staff user id to assign.", show_default=False)] = None,
-    unassign: Annotated[bool, typer.Option("--unassign", help="Clear the assignee.")] = False,
+    to: Annotated[Optional[str], typer.Option("--to", metavar="USER", help="Staff member to assign: user id or "
+                                              "exact e-mail.", show_default=False)] = None,
+    unassign: Annotated[bool, typer.Option("--unassign", help="Clear the assignee. The panel ignores null here, "
+                                           "so assignedTo becomes 0, which the portal shows as unassigned.")] = False,
     dry_run: DryRunOpt = False,
 ) -> Any:
-    """Assign tickets to a staff member (needs tickets:write)."""
+    """Assign tickets to a staff member (needs tickets:write); each ticket is read back to confirm."""
     from eclictl.context import current
 
     if (to is None) == (not unassign):
-        raise UsageError("give exactly one of --to STAFF_ID or --unassign")
-    who = None if unassign else to
-    return _bulk_update(current(), refs, "assign tickets", {"assignedTo": who}, dry_run)
+        raise UsageError("give exactly one of --to USER or --unassign")
+    ctx = current()
+    if unassign:
+        who = UNASSIGNED
+    else:
+        from eclictl.sections.users import resolve_user_id
+
+        who = resolve_user_id(ctx.api, str(to))
+    return _bulk_update(ctx, refs, "assign tickets", {"assignedTo": who}, dry_run)
 
 
 @app.command("edit", epilog="Examples:\n\n  eclictl tickets edit 12 --priority urgent --department billing\n\n"

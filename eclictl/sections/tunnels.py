@@ -134,7 +134,8 @@ def devices_create(
     name: Annotated[str, typer.Option("--name", help="Device name.", rich_help_panel=NEW_PANEL)] = "agent",
     kind: Annotated[str, typer.Option("--kind", help="client or server (server needs an admin role).",
                                       rich_help_panel=NEW_PANEL)] = "client",
-    owner: Annotated[Optional[int], typer.Option("--owner", help="Owner user id (admin role only).",
+    owner: Annotated[Optional[str], typer.Option("--owner", metavar="USER", help="Owner: user id or exact e-mail "
+                                                 "(admin role only).",
                                                  rich_help_panel=NEW_PANEL, show_default=False)] = None,
     fqdn: Annotated[Optional[str], typer.Option("--fqdn", help="Public host name (server devices).",
                                                 rich_help_panel=NEW_PANEL, show_default=False)] = None,
@@ -149,7 +150,9 @@ def devices_create(
         raise UsageError("--fqdn is for server devices (--kind server)")
     body: dict[str, Any] = {"name": name, "kind": kind}
     if owner is not None:
-        body["owner_user_id"] = owner
+        from eclictl.sections._spec import user_ref
+
+        body["owner_user_id"] = user_ref(ctx.api, owner)
     if fqdn:
         body["fqdn"] = fqdn
     answer = ctx.api.post(DEVICES_PATH, body) or {}
@@ -166,7 +169,8 @@ def devices_approve(
     kind: Annotated[Optional[str], typer.Option("--kind", help="client or server.", show_default=False)] = None,
     server_type: Annotated[Optional[str], typer.Option("--server-type", help="free, paid, free_and_paid or "
                                                        "enterprise.", show_default=False)] = None,
-    owner: Annotated[Optional[int], typer.Option("--owner", help="Owner user id.", show_default=False)] = None,
+    owner: Annotated[Optional[str], typer.Option("--owner", metavar="USER", help="Owner: user id or exact e-mail.",
+                                                 show_default=False)] = None,
     org: Annotated[Optional[int], typer.Option("--org", help="Organisation id.", show_default=False)] = None,
 ) -> Any:
     """Approve a pending device enrollment by its code."""
@@ -175,7 +179,10 @@ def devices_approve(
     ctx = current()
     looks_uuid = len(code) == 36 and code.count("-") == 4
     body: dict[str, Any] = {"device_code" if looks_uuid else "user_code": code}
-    for key, value in (("name", name), ("kind", kind), ("server_type", server_type), ("owner_user_id", owner),
+    from eclictl.sections._spec import user_ref
+
+    owner_id = None if owner is None else user_ref(ctx.api, owner)
+    for key, value in (("name", name), ("kind", kind), ("server_type", server_type), ("owner_user_id", owner_id),
                        ("organisation_id", org)):
         if value is not None:
             body[key] = value

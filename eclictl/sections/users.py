@@ -8,7 +8,6 @@ the role links and the current plan; `PUT` answers only `{success}`, so `edit` r
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Optional
 
 import typer
@@ -18,6 +17,8 @@ from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, typed_value
 from eclictl.output.columns import Col
 from eclictl.sections._spec import Filter, Section, build, detail_view
+from eclictl.units import SIZE_HELP, parse_cpu_percent, parse_size_mib
+from eclictl.writes import refuse_clears, verify_applied
 
 PATH = "/api/admin/users"
 EDIT_PANEL = "Fields"
@@ -168,8 +169,6 @@ OTHER = frozenset({"role", "portalType", "nodeId", "studentVerifiedAt", "fraudRe
                    "parentId", "badges"})
 EDITABLE = TEXT | TEXT_OR_NULL | BOOLS | OTHER
 PORTALS = ("free", "paid", "educational", "enterprise")
-SIZE_RE = re.compile(r"^\s*\d+(\.\d+)?\s*(b|k|kb|m|mb|g|gb|t|tb)?\s*$", re.I)
-CPU_RE = re.compile(r"^\s*\d+(\.\d+)?\s*(%|cores?|vcpus?|cpus?)?\s*$", re.I)
 COUNT_LIMITS = ("serverLimit", "portsPerServer", "tunnelPortCount", "databases", "backups")
 SIZE_LIMITS = ("memory", "disk")
 
@@ -186,11 +185,9 @@ def _check_limits(value: Any) -> Any:
         raise UsageError("limits must be a JSON object or null, e.g. limits='{\"memory\": \"2GB\"}'")
     for key, item in value.items():
         if key in SIZE_LIMITS:
-            ok = (_is_number(item) and item >= 0) or (isinstance(item, str) and SIZE_RE.match(item))
-            unit = "a number of MB or a size such as 2GB"
+            ok, unit = parse_size_mib(item) is not None, f"a size ({SIZE_HELP})"
         elif key == "cpu":
-            ok = (_is_number(item) and item >= 0) or (isinstance(item, str) and CPU_RE.match(item))
-            unit = "a percentage (100 = one core), '150%' or '1.5 cores'"
+            ok, unit = parse_cpu_percent(item) is not None, "a percentage (100 = one core), '150%' or '1.5 cores'"
         elif key in COUNT_LIMITS:
             ok, unit = _is_number(item) and item >= 0, "a non-negative number"
         else:
@@ -226,7 +223,9 @@ def _edit_value(field: str, raw: str) -> Any:
             raise UsageError(f"{field} must be true or false, got '{raw}'")
         return typed
     if field == "role":
-        return None if typed is None else raw.strip()
+        if typed is None or not raw.strip():
+            raise UsageError("role cannot be empty or null (the panel takes only a role name here)")
+        return raw.strip()
     if field == "portalType":
         if raw.strip() not in PORTALS:
             raise UsageError(f"portalType must be one of {', '.join(PORTALS)}, got '{raw}'")
@@ -247,7 +246,7 @@ def _edit_value(field: str, raw: str) -> Any:
         _check_date(field, raw.strip())
         return raw.strip()
     if field == "fraudReason":
-        return "" if typed is None else raw.strip()  # the panel trims; empty clears it
+        return None if typed is None else raw.strip()  # an empty one is refused by parse_edit
     if field == "badges":
         if not isinstance(typed, list) or not all(isinstance(b, str) for b in typed):
             raise UsageError("badges must be a JSON array of strings, e.g. badges='[\"beta\",\"partner\"]' "
@@ -284,7 +283,54 @@ def parse_edit(pairs: list[str]) -> dict[str, Any]:
         body[field] = _edit_value(field, raw)
     if not body:
         raise UsageError("nothing to change: pass at least one --set field=value")
+    refuse_clears(body, CANNOT_CLEAR, where="a user",
+                  hint="set a new value instead (fraudReason goes with `eclictl fraud clear`, which keeps the text)")
     return body
+
+
+#: PUT /admin/users/:id turns null/"" into `undefined` for these (adminHandler.ts), and save() skips
+#: undefined: the old value stays. Every other optional field clears with null.
+CANNOT_CLEAR = ("nodeId", "studentVerifiedAt", "fraudReason", "dateOfBirth")
+
+
+def _same_day(sent: Any) -> Any:
+    return lambda stored: isinstance(stored, str) and stored[:10] == str(sent)[:10]
+
+
+def _limits_applied(sent: Any) -> Any:
+    """limits are merged and stored as numbers (sizes in MiB, CPU in percent)."""
+    def check(stored: Any) -> bool:
+        if sent is None or sent is False:
+            return stored in (None, {})
+        if not isinstance(stored, dict):
+            return False
+        for key, value in sent.items():
+            have = stored.get(key)
+            if key in SIZE_LIMITS:
+                want: Any = parse_size_mib(value)
+            elif key == "cpu":
+                want = parse_cpu_percent(value)
+            elif key in COUNT_LIMITS and _is_number(value):
+                want = round(value)
+            else:
+                continue
+            if not _is_number(have) or float(have) != float(want):
+                return False
+        return True
+    return check
+
+
+def verify_edit(user_id: int, body: dict[str, Any], row: dict[str, Any]) -> None:
+    """Compare the re-read user with what was sent; exit 7 naming any field the panel ignored."""
+    record = {**row, "badges": (row.get("settings") or {}).get("badges")}
+    expect: dict[str, Any] = {"limits": _limits_applied(body.get("limits"))}
+    if isinstance(body.get("badges"), list):  # stored trimmed, without blanks and duplicates, at most 128
+        badges = list(dict.fromkeys(b.strip() for b in body["badges"] if b.strip()))[:128]
+        expect["badges"] = lambda stored: stored == badges
+    for key in ("dateOfBirth", "studentVerifiedAt"):
+        if isinstance(body.get(key), str):
+            expect[key] = _same_day(body[key])
+    verify_applied(body, record, what=f"user {user_id}", expect=expect)
 
 
 def _edited_view(row: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
@@ -321,7 +367,9 @@ def edit(
     if body.get("limits") is None and "limits" in body:
         ctx.warn("limits=null clears ALL of the user's limits")
     ctx.api.put(f"{PATH}/{user_id}", body)
-    return _edited_view(user_row(ctx.api, user_id), body)
+    row = user_row(ctx.api, user_id)
+    verify_edit(user_id, body, row)
+    return _edited_view(row, body)
 
 
 # -- suspend / unsuspend / delete -----------------------------------------------------------

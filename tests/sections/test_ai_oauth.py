@@ -199,7 +199,11 @@ def test_ai_user_links(cli: Any, sandbox: Any) -> None:
     assert ("DELETE", f"/admin/users/20/ai/{link['linkId']}", 200) in sandbox.requests
     assert cli("ai", "unlink-user", "20", str(link["linkId"]), "--yes").exit_code == 6
     assert cli("ai", "link-user", "2", "99999").exit_code == 6
-    assert cli("ai", "link-user", "2", "bob@example.com").exit_code == 2
+    r = cli("ai", "link-user", "2", "bob@example.com")  # e-mails are looked up: an unknown one is exit 6
+    assert r.exit_code == 6 and "no user with e-mail 'bob@example.com'" in r.stderr
+    r = cli("ai", "link-user", "2", sandbox.state.users[20]["email"], "-o", "json")
+    assert r.exit_code == 0 and r.json()["userId"] == 20, r
+    assert cli("ai", "link-user", "2", "bob").exit_code == 2
 
 
 def test_ai_link_user_needs_the_ai_feature(cli: Any, sandbox: Any) -> None:
@@ -278,8 +282,11 @@ def test_oauth_list_show_never_show_secrets(cli: Any, sandbox: Any) -> None:
         assert not [s for s in secrets if s in _out(r)]
     assert [a["name"] for a in runs[0].json()] == ["Billing Dashboard", "Discord Bot", "Legacy Importer"]
     assert runs[3].json()["clientId"] == sandbox.state.oauth_apps[2]["clientId"]
-    r = cli("oauth", "list", "--active", "false", "-o", "ids")
-    assert r.stdout.split() == ["3"]
+    r = cli("oauth", "list", "--inactive", "-o", "ids")
+    assert r.exit_code == 0 and r.stdout.split() == ["3"]
+    r = cli("oauth", "list", "--active", "-o", "ids")  # the same switch as `oauth edit --active/--inactive`
+    assert r.exit_code == 0 and sorted(r.stdout.split()) == ["1", "2"]
+    assert cli("oauth", "list", "--active", "false").exit_code == 2  # not a string filter any more
 
 
 def test_oauth_non_admin_sees_only_own_apps(cli: Any) -> None:
@@ -380,6 +387,9 @@ def test_oauth_feature_disabled_is_exit_9(cli: Any, sandbox: Any) -> None:
     _flag_off(sandbox, "oauth")
     r = cli("oauth", "list")
     assert r.exit_code == 9, r
+    # the live panel's body is the raw key `common.featureDisabled`: the flag is named from the route
+    assert r.stderr == "error: Feature 'oauth' is disabled on the panel\nhint: enable it with `eclictl flags enable oauth`\n"
+    assert r.sleeps == []  # a feature switch is not a 503 worth retrying
     r = cli("oauth", "create", "--name", "x", "--redirect-uri", "https://x.test/cb")
     assert r.exit_code == 9 and len(sandbox.state.oauth_apps) == 3
 

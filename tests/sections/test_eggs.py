@@ -93,9 +93,13 @@ def test_permission_denials_are_exit_5_not_422(cli: Any, sandbox: Any, tmp_path:
 def test_export_stdout_file_and_dir(cli: Any, sandbox: Any, tmp_path: Path) -> None:
     from eclictl.sandbox.routes.eggs import export_document
 
+    from eclictl.eggs_lib.mapping import keep_empties
+
     r = cli("eggs", "export", "QEMU - Debian 13 VM")
     assert r.exit_code == 0
-    assert r.json() == export_document(sandbox.state.eggs[4]) and r.json()["meta"]["requires_kvm"] is True
+    row = sandbox.state.eggs[4]
+    assert r.json() == keep_empties(export_document(row), row) and r.json()["meta"]["requires_kvm"] is True
+    assert "file_denylist" not in export_document(row) and r.json()["file_denylist"] == []
     out = tmp_path / "paper.json"
     assert cli("eggs", "export", "1", "--file", str(out)).exit_code == 0
     assert json.loads(out.read_text())["name"] == "Paper"
@@ -214,6 +218,27 @@ def test_exported_eggs_round_trip_with_no_changes(cli: Any, sandbox: Any, tmp_pa
     assert r.json()["unchanged"] == 5 and r.json()["updated"] == 0
     assert writes(sandbox) == [] and len(sandbox.requests) > before
     assert sandbox.state.eggs[4]["requiresKvm"] is True  # meta.requires_kvm is honoured
+
+
+def test_export_then_import_keeps_empty_config_files_and_denylist(cli: Any, sandbox: Any, tmp_path: Path) -> None:
+    """The panel's export omits configFiles {} / fileDenylist [] and its importer stores null for them."""
+    from eclictl.sandbox.routes.eggs import export_document
+
+    row = sandbox.state.eggs[4]
+    assert (row["configFiles"], row["fileDenylist"]) == ({}, [])
+    raw = export_document(row)  # what the panel itself serves
+    assert "files" not in raw["config"] and "file_denylist" not in raw
+    out = tmp_path / "vm.json"
+    assert cli("eggs", "export", "4", "-o", str(out)).exit_code == 0
+    r = cli("eggs", "import", str(out), "--yes", "-o", "json")
+    assert r.exit_code == 0, r
+    new = sandbox.state.eggs[r.json()["ids"][0]]
+    assert (new["configFiles"], new["fileDenylist"]) == ({}, [])  # not null
+    # the panel's own file (without the keys) still imports as null, as on the real panel
+    raw_file = tmp_path / "raw.json"
+    raw_file.write_text(json.dumps(raw))
+    r = cli("eggs", "import", str(raw_file), "--yes", "-o", "json")
+    assert r.exit_code == 0 and sandbox.state.eggs[r.json()["ids"][0]]["configFiles"] is None
 
 
 def _edit_paper(folder: Path) -> Path:

@@ -29,6 +29,24 @@ def clean_user(sandbox: Any) -> dict[str, Any]:
 
 
 # -- list / show / redact -------------------------------------------------------------------
+def test_since_says_how_many_hand_flagged_alerts_it_left_out(cli: Any, sandbox: Any) -> None:
+    """Recorded live: a flag set through the user edit leaves fraudDetectedAt null (adminHandler.ts)."""
+    user = clean_user(sandbox)
+    r = cli("users", "edit", str(user["id"]), "--set", "fraudFlag=true", "--set", "fraudReason=manual review")
+    assert r.exit_code == 0, r
+    assert user["fraudFlag"] is True and user.get("fraudDetectedAt") is None
+    r = cli("fraud", "list", "--since", "1d", "-o", "ids")
+    assert r.exit_code == 0 and str(user["id"]) not in r.stdout.split()
+    assert "note: 1 alert(s) flagged by hand have no detection time and were left out by --since" in r.stderr
+    r = cli("fraud", "list", "--since", "1d", "--include-undated", "-o", "ids")
+    assert r.exit_code == 0 and str(user["id"]) in r.stdout.split() and "note:" not in r.stderr
+    r = cli("fraud", "dismiss", "--all-matching", "--since", "1d", "--dry-run", "-o", "json")
+    assert r.exit_code == 0 and "1 alert(s) flagged by hand" in r.stderr, r
+    assert str(user["id"]) not in [o["item"] for o in r.json()["items"]]
+    assert cli("fraud", "list", "--include-undated").exit_code == 2  # only means something with --since
+    assert "note:" not in cli("fraud", "list", "-o", "ids").stderr
+
+
 def test_list_filters_client_side(cli: Any, sandbox: Any) -> None:
     r = cli("fraud", "list", "-o", "json")
     assert r.exit_code == 0, r

@@ -243,10 +243,12 @@ def test_edit_refuses_clearing_because_the_panel_ignores_empty_values(cli: Any, 
     # nodeHandler PUT writes `x || undefined` / null -> undefined; TypeORM save() skips undefined
     before = dict(sandbox.state.nodes[1])
     for bad in ("fqdn=", "deploymentNotice=", "cost=null", "portRangeStart=null", "orgId=0", "nodeId=",
-                "name="):
+                "name=", "deploymentNotice=null", "deploymentNotice=None", "fqdn=null", "allowedOrigin=NULL",
+                "proxmoxHost=null", "backendWingsUrl=none"):
         r = cli("nodes", "edit", "1", "--set", bad)
         assert r.exit_code == 2 and "cannot clear" in r.stderr and len(r.stderr.strip().splitlines()) <= 2, (bad, r)
-    assert sandbox.state.nodes[1] == before
+    assert sandbox.state.nodes[1] == before and not [q for q in sandbox.requests if q[0] == "PUT"]
+    assert cli("nodes", "edit", "1", "--set", "ipv6ExcludedPorts=null").exit_code == 2  # never the word null
     r = cli("nodes", "edit", "1", "--set", "ipv6ExcludedPorts=", "-o", "json")  # a plain string: really cleared
     assert r.exit_code == 0, r
     assert sandbox.state.nodes[1]["ipv6ExcludedPorts"] == "" and r.json()["ipv6ExcludedPorts"] == ""

@@ -293,6 +293,10 @@ def test_tunnels_rollout_gate(cli: Any, sandbox: Any) -> None:
     rollout["hashRangeEnd"] = -1
     r = cli("tunnels", "devices", "list")
     assert r.exit_code == 5 and "not yet available" in r.stderr
+    # the panel's 403 does not say why: the hint names the rollout and the commands (tunnelHandler.ts)
+    assert "hint: tunnels are gated by the rollout 'tunnel_feature'" in r.stderr
+    assert "eclictl rollouts overrides add tunnel_feature USER" in r.stderr
+    assert "tunnel_feature" in cli("tunnels", "allocations", "list").stderr
 
 
 def test_tunnels_feature_disabled_is_exit_9(cli: Any, sandbox: Any) -> None:

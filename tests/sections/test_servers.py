@@ -149,6 +149,27 @@ def test_edit_dry_run_and_bad_input(cli: Any, sandbox: Any) -> None:
     assert r.exit_code == 2 and "IP:PORT" in r.stderr
 
 
+def test_edit_refuses_clearing_threads_and_takes_an_owner_email(cli: Any, sandbox: Any) -> None:
+    """adminHandler.ts: an empty `threads` becomes undefined, so the old pinning stays (200 all the same)."""
+    import httpx
+
+    cfg = by_name(sandbox, "paper-test")
+    cfg["threads"] = "0-3"
+    for args in (["--threads", ""], ["--set", "threads=null"]):
+        r = cli("servers", "edit", cfg["uuid"], *args)
+        assert r.exit_code == 2 and "the panel cannot clear threads" in r.stderr, (args, r)
+    assert cli("servers", "edit", cfg["uuid"], "--memory", "lots").exit_code == 2
+    assert cli("servers", "edit", cfg["uuid"], "--cpu", "2 cpu").exit_code == 2  # the panel would read 2 %
+    assert not [q for q in sandbox.requests if q[0] == "PUT"]
+    client = httpx.Client(transport=sandbox.transport(), base_url="http://sandbox.test",
+                          headers={"Authorization": f"ApiKey {sandbox.keys['admin']}"})
+    assert client.put(f"/api/admin/servers/{cfg['uuid']}", json={"threads": ""}).status_code == 200
+    assert cfg["threads"] == "0-3"
+    owner = next(u for u in sandbox.state.users.values() if u["id"] != cfg.get("userId") and u.get("email"))
+    r = cli("servers", "edit", cfg["uuid"], "--owner", owner["email"], "--dry-run", "-o", "json")
+    assert r.exit_code == 0 and r.json()["body"] == {"userId": owner["id"]}, r
+
+
 def test_edit_on_offline_node_warns_that_wings_missed_it(cli: Any, sandbox: Any) -> None:
     cfg = by_name(sandbox, "paper-test")
     sandbox.state.offline_nodes.add(cfg["nodeId"])

@@ -93,7 +93,7 @@ def test_sandbox_feature_gate_reads_flags_through_the_cache(sandbox: Any) -> Non
     assert raw(sandbox, "GET", "/api/admin/tickets").status_code == 200  # still the cached copy
     sandbox.state.advance(11)
     r = raw(sandbox, "GET", "/api/admin/tickets")
-    assert (r.status_code, r.json()) == (503, {"error": "Feature '{feature}' is disabled"})
+    assert (r.status_code, r.json()) == (503, {"error": "common.featureDisabled"})
     public = httpx.Client(transport=sandbox.transport(), base_url=SANDBOX_URL).get("/api/public/features")
     assert public.json()["featureToggles"]["ticketing"] is False
 

@@ -137,11 +137,48 @@ def test_edit_validates_locally_before_any_request(cli: Any, sandbox: Any) -> No
     assert user == before
 
 
+def test_edit_refuses_clearing_fields_the_panel_cannot_clear(cli: Any, sandbox: Any) -> None:
+    """adminHandler.ts turns null/"" into undefined for these; save() skips it and answers success."""
+    user = _plain_users(sandbox)[0]
+    user.update(fraudReason="manual check", nodeId=1, dateOfBirth="1990-01-02")
+    before = dict(user)
+    for args in (["fraudReason=null"], ["fraudReason="], ["nodeId=null"], ["dateOfBirth=null"],
+                 ["studentVerifiedAt="], ["role=null"]):
+        r = cli("users", "edit", str(user["id"]), "--set", *args)
+        assert r.exit_code == 2, (args, r)
+        assert ("the panel cannot clear" in r.stderr or "role cannot be empty" in r.stderr), (args, r.stderr)
+    assert user == before and not [q for q in sandbox.requests if q[0] == "PUT"]
+
+
+def test_sandbox_user_put_keeps_values_it_cannot_clear(cli: Any, sandbox: Any) -> None:
+    """Recorded live: fraudReason null and "" answer 200 and keep the text; billingCity null clears."""
+    import httpx
+
+    from tests.conftest import SANDBOX_URL
+
+    user = _plain_users(sandbox)[0]
+    user.update(fraudReason="sampler test flag", nodeId=2, billingCity="Leeds")
+    client = httpx.Client(transport=sandbox.transport(), base_url=SANDBOX_URL,
+                          headers={"Authorization": f"ApiKey {sandbox.keys['admin']}"})
+    for body in ({"fraudReason": None}, {"fraudReason": ""}, {"nodeId": None}, {"dateOfBirth": None}):
+        r = client.put(f"/api/admin/users/{user['id']}", json=body)
+        assert (r.status_code, r.json()) == (200, {"success": True})
+    assert (user["fraudReason"], user["nodeId"]) == ("sampler test flag", 2)
+    assert client.put(f"/api/admin/users/{user['id']}", json={"billingCity": None}).status_code == 200
+    assert user["billingCity"] is None
+    assert client.put(f"/api/admin/users/{user['id']}", json={"firstName": 12345}).status_code == 200
+    assert user["firstName"] == "12345"  # a number is stored as its text
+
+
 def test_edit_panel_refusals_map_to_exit_codes(cli: Any, sandbox: Any) -> None:
     root = _root(sandbox)
     user = _plain_users(sandbox)[0]
     r = cli("users", "edit", str(root["id"]), "--set", "suspended=true")
-    assert r.exit_code == 5 and "user.cannotSuspendAdmin" in r.stderr and root.get("suspended") is not True
+    assert r.exit_code == 5 and root.get("suspended") is not True
+    assert r.stderr.startswith("error: root and rootAdmin accounts cannot be suspended\n"), r  # not the raw key
+    assert "user.cannotSuspendAdmin" not in r.stderr
+    r = cli("-v", "users", "edit", str(root["id"]), "--set", "suspended=true")
+    assert r.exit_code == 5 and "panel message key: user.cannotSuspendAdmin" in r.stderr
     r = cli("users", "edit", str(user["id"]), "--set", "parentId=" + str(user["id"]))
     assert r.exit_code == 7 and "own parent" in r.stderr
     r = cli("users", "edit", "987654", "--set", "firstName=X")
@@ -173,7 +210,7 @@ def test_list_ids_pipe_into_suspend_and_partial_failure(cli: Any, sandbox: Any) 
     r = cli("users", "suspend", "-", str(root["id"]), "--yes", stdin=ids)
     assert r.exit_code == 8, r
     assert user["suspended"] is True and not root.get("suspended")
-    assert "cannotSuspendAdmin" in r.stdout and f"failed ({root['id']})" in r.stderr
+    assert "root and rootAdmin accounts cannot be suspended" in r.stdout and f"failed ({root['id']})" in r.stderr
 
 
 def test_delete_users(cli: Any, sandbox: Any) -> None:
@@ -287,3 +324,13 @@ def test_assign_twice_creates_one_link_and_unassign(cli: Any, sandbox: Any) -> N
     assert r.exit_code == 0 and "not assigned" in r.stdout
     r = cli("users", "assign", str(user["id"]), "no-such-role")
     assert r.exit_code == 6 and "no role 'no-such-role'" in r.stderr
+
+
+def test_bulk_refused_on_every_item_for_one_permission_is_exit_5(cli: Any, sandbox: Any) -> None:
+    a, b = _plain_users(sandbox)[:2]
+    r = cli("users", "suspend", str(a["id"]), str(b["id"]), "--yes", "-o", "json", key="staff_client")
+    assert r.exit_code == 5, r  # a missing permission, not a partial run (8)
+    assert r.json()["failed"] == 2  # the per-item report is still printed
+    assert "error: suspend users: all 2 item(s) refused: Admin permission users:read required." in r.stderr
+    assert "hint: this key lacks the 'users:read' permission" in r.stderr
+    assert not a.get("suspended") and not b.get("suspended")

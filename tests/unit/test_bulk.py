@@ -82,3 +82,50 @@ def test_finish_quiet_prints_nothing_on_success() -> None:
     report = BulkRunner(ctx).run("x", ["a"], lambda item: None)
     finish(ctx, report, quiet=True)
     assert ctx.io.stdout.getvalue() == "" and ctx.io.stderr.getvalue() == ""
+
+
+def _denied(message: str = "Admin permission users:suspend required.") -> Exception:
+    from eclictl.api.errors import error_for_status
+
+    return error_for_status(403, message, method="PUT", path="/api/admin/users/1", body={"error": message})
+
+
+def test_every_item_refused_for_one_permission_is_exit_5_not_8() -> None:
+    ctx = make_ctx()
+
+    def action(item: str) -> None:
+        raise _denied()
+
+    with pytest.raises(Exception) as info:
+        finish(ctx, BulkRunner(ctx).run("suspend users", ["1", "2", "3"], action))
+    assert info.value.exit_code == 5  # type: ignore[attr-defined]
+    assert info.value.message == "suspend users: all 3 item(s) refused: Admin permission users:suspend required."  # type: ignore[attr-defined]
+    assert "users:suspend" in (info.value.hint or "")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("second", ["done", "not found", "other 403"])
+def test_mixed_outcomes_stay_a_partial_failure(second: str) -> None:
+    ctx = make_ctx()
+
+    def action(item: str) -> None:
+        if item == "1" or second == "done":
+            if item == "1":
+                raise _denied()
+            return None
+        if second == "not found":
+            raise NotFoundError("User not found")
+        raise _denied("Admin permission admin:user:edit required.")
+
+    with pytest.raises(PartialFailure):
+        finish(ctx, BulkRunner(ctx).run("suspend users", ["1", "2"], action))
+
+
+def test_every_item_refused_for_a_non_permission_reason_stays_8() -> None:
+    """A 403 such as 'Cannot remove organisation owner' is a refusal of the item, not a missing permission."""
+    ctx = make_ctx()
+
+    def action(item: str) -> None:
+        raise _denied("Cannot remove organisation owner")
+
+    with pytest.raises(PartialFailure):
+        finish(ctx, BulkRunner(ctx).run("remove members", ["1", "2"], action))

@@ -152,6 +152,34 @@ def test_feature_disabled_503_is_not_retried_and_names_the_flag_from_the_path() 
     assert info.value.exit_code == 9 and "ticketing" in info.value.message
 
 
+def test_feature_disabled_raw_i18n_key_is_exit_9_named_from_the_path() -> None:
+    """The live panel answers `{"error": "common.featureDisabled"}` (its request hook cannot translate)."""
+    handler, seen = sequence(httpx.Response(503, json={"error": "common.featureDisabled"}))
+    c, _ = client_for(handler)
+    with pytest.raises(E.ApiFeatureDisabledError) as info:
+        c.get("/api/oauth/apps")
+    assert len(seen) == 1  # not retried as a 503 server error
+    err = info.value
+    assert (err.exit_code, err.message) == (9, "Feature 'oauth' is disabled on the panel")
+    assert err.hint == "enable it with `eclictl flags enable oauth`" and err.panel_key == "common.featureDisabled"
+
+
+def test_raw_i18n_keys_become_sentences_and_the_key_is_logged() -> None:
+    handler, _ = sequence(httpx.Response(403, json={"error": "user.cannotSuspendAdmin"}))
+    lines: list[str] = []
+    c = ApiClient("http://panel.test", api_key="k" * 64, transport=httpx.MockTransport(handler),
+                  sleep=lambda s: None, log=lines.append)
+    with pytest.raises(E.ApiPermissionError) as info:
+        c.put("/api/admin/users/1", {"suspended": True})
+    assert info.value.message == "root and rootAdmin accounts cannot be suspended"
+    assert info.value.panel_key == "user.cannotSuspendAdmin" and info.value.exit_code == 5
+    assert "  panel message key: user.cannotSuspendAdmin" in lines
+    # a sentence is never mistaken for a key; an unknown key stays as it came
+    for text, key in (("Node not found", None), ("Invalid rollout ID", None), ("ticket.somethingNew", "ticket.somethingNew")):
+        err = E.error_for_status(400, text, method="GET", path="/api/x", body={"error": text})
+        assert (err.panel_key, err.message) == (key, text)
+
+
 def test_html_error_page_becomes_a_clean_message() -> None:
     page = "<html><head><title>502 Bad Gateway</title></head><body><h1>nginx</h1></body></html>"
     handler, _ = sequence(httpx.Response(502, text=page, headers={"content-type": "text/html"}))

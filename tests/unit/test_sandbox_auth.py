@@ -223,10 +223,10 @@ def test_rate_limit_none_disables_it() -> None:
     assert all(call(sb, "GET", "/health")[0] == 200 for _ in range(600))
 
 
-def test_feature_flag_off_is_503_with_the_literal_placeholder(sb: Sandbox) -> None:
+def test_feature_flag_off_is_503_with_the_raw_i18n_key(sb: Sandbox) -> None:
     sb.state.settings.setdefault("featureToggles", {})["ticketing"] = False
     status, _, body = call(sb, "GET", "/api/admin/tickets", key(sb, "admin"))
-    assert (status, body) == (503, {"error": "Feature '{feature}' is disabled"})
+    assert (status, body) == (503, {"error": "common.featureDisabled"})
 
 
 def test_api_key_creation_rules(sb: Sandbox) -> None:

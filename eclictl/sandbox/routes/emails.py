@@ -53,13 +53,13 @@ def list_emails(req: Request) -> Any:
     page = max(1, _int(req.arg("page"), 1))
     per = max(1, min(200, _int(req.arg("per"), 50)))
     q = (req.arg("q") or "").lower()
-    user_id = req.arg("userId")
+    user_id = req.query_id("userId")  # Number(userId) into SQL: an e-mail is a 500 on the panel
     status = req.arg("status")
     rows = []
     for row in getattr(req.state, "outbound_emails", {}).values():
         if q and not any(q in str(row.get(k) or "").lower() for k in ("toAddress", "fromAddress", "subject", "body")):
             continue
-        if user_id and str(row.get("userId")) != user_id:
+        if user_id is not None and row.get("userId") != user_id:
             continue
         if status and row.get("status") != status:
             continue

@@ -114,8 +114,7 @@ def _int_arg(req: Request, name: str, default: int) -> int:
 @route("GET", "/api/admin/logs", gates=admin("logs:read"))
 def list_logs(req: Request) -> Any:
     log_type = req.arg("type") or "audit"
-    raw_user = req.arg("userId")
-    user_id = int(raw_user) if raw_user and raw_user.lstrip("-").isdigit() else None
+    user_id = req.query_id("userId")  # Number(userId) into SQL: non-numeric is a 500 on the panel
     page = max(1, _int_arg(req, "page", 1))
     per = max(1, min(500, _int_arg(req, "per", 200)))
     rows = _select(req, log_type, user_id)

@@ -236,11 +236,8 @@ def list_orders(req: Request) -> Any:
     elif q:
         ids = {u["id"] for u in state.users.values() if q.lower() in str(u.get("email") or "").lower()}
         rows = [o for o in rows if o.get("userId") in ids]
-    elif (req.arg("userId") or "").strip():
-        try:
-            uid = int(str(req.arg("userId")).strip())
-        except ValueError:
-            uid = None
+    elif req.arg("userId"):
+        uid = req.query_id("userId")  # an e-mail here is a 500 on the panel
         rows = [o for o in rows if o.get("userId") == uid]
     rows.sort(key=lambda o: (o.get("createdAt") or "", o["id"]), reverse=True)
     rows.sort(key=lambda o: 0 if o.get("status") in ("awaiting_payment", "payment_sent") else 1)

@@ -372,7 +372,7 @@ def create_server(req: Request) -> Any:
     return {"uuid": uid, "nodeId": node_id}
 
 
-_THREADS = re.compile(r"^[\d,\- ]*$")
+_THREADS = re.compile(r"^([0-9][0-9,\- ]*)?$")  # the panel: /^[0-9][0-9,\- ]*$/ or empty
 
 
 @route("PUT", "/api/admin/servers/:id", gates=admin("admin:servers:manage"))
@@ -400,10 +400,11 @@ def update_server(req: Request) -> Any:
             except (TypeError, ValueError):
                 pass
     if "threads" in body:
-        text = str(body["threads"] or "")
+        text = str(body["threads"] if body["threads"] is not None else "").strip()
         if not _THREADS.match(text):
             raise HttpError(400, "Invalid cpu value")
-        cfg["threads"] = text or None
+        if text:
+            cfg["threads"] = text  # '' becomes undefined: the stored pinning stays (adminHandler.ts)
     for key in ("oomDisabled", "hibernated", "ignoreAntiAbuse", "autoSyncOnEggChange"):
         if key in body:
             cfg[key] = bool(body[key]) if not isinstance(body[key], str) else body[key] != ""

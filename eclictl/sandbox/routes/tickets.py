@@ -14,6 +14,14 @@ ALIASES = {
     "awaiting_staff_reply", "waiting": "awaiting_staff_reply", "waiting_staff": "awaiting_staff_reply",
     "replied": "replied", "closed": "closed",
 }
+#: The list filter's own table (adminHandler.ts GET /admin/tickets): only canonical names are keys,
+#: and each matches its stored spellings; any other word is matched literally (`pending` finds nothing).
+FILTER_STATUSES = {
+    "opened": ("open", "opened"),
+    "awaiting_staff_reply": ("pending", "awaiting_staff_reply", "waiting", "waiting_staff"),
+    "replied": ("replied",),
+    "closed": ("closed",),
+}
 SUBJECTS = [
     ("Server won't start after egg update", "My Minecraft server crashes on boot since yesterday's update."),
     ("Refund for duplicate payment", "I was charged twice for order #1042, please refund one payment."),
@@ -117,7 +125,7 @@ def list_tickets(req: Request) -> Any:
     for t in state.tickets.values():
         if archived_only != bool(t.get("archived")):
             continue
-        if status and status != "archived" and t.get("status") != ALIASES.get(status, status):
+        if status and status != "archived" and t.get("status") not in FILTER_STATUSES.get(status, (status,)):
             continue
         if not status and not archived_only and t.get("status") == "closed" and not t.get("aiClosed"):
             continue
@@ -147,31 +155,75 @@ def update_ticket(req: Request) -> Any:
         body = {}
     stamp = iso(now(req.state))
     messages = ticket.setdefault("messages", [])
-    new_status = ALIASES.get(str(body["status"]).lower(), str(body["status"])) if body.get("status") else None
+    if full:
+        # adminHandler.ts applies these only when present in a usable form: `assignedTo: null` (and a
+        # falsy priority, a non-string department, a non-boolean AI switch) is silently skipped.
+        if body.get("priority"):
+            ticket["priority"] = body["priority"]
+        if body.get("assignedTo") is not None:
+            ticket["assignedTo"] = _js_number(body["assignedTo"])
+        if isinstance(body.get("department"), str):
+            ticket["department"] = body["department"]
+        for key in ("aiDisabled", "aiTouched"):
+            if isinstance(body.get(key), bool):
+                ticket[key] = body[key]
+        if "archived" in body:
+            ticket["archived"] = _js_truthy(body["archived"])
+    new_status = _normalise(body["status"]) if _js_truthy(body.get("status")) else None
+    if new_status is not None and new_status != ticket.get("status"):
+        messages.append({"sender": "system", "message": f"Status changed from {ticket.get('status') or 'unknown'} "
+                         f"to {new_status}.", "created": stamp})
+        ticket["status"] = new_status
     reply = body.get("reply")
     if isinstance(reply, str) and reply.strip():
         sender = "user" if body.get("replyAs") == "user" else "staff"
-        text = _transliterate(reply)
+        text = _transliterate(reply.strip())
         messages.append({"sender": sender, "message": text, "created": stamp})
         if sender == "staff":
             ticket["adminReply"] = text
         if new_status is None:
-            new_status = "replied" if sender == "staff" else "awaiting_staff_reply"
+            ticket["status"] = "replied" if sender == "staff" else "awaiting_staff_reply"
     elif full and "adminReply" in body:
-        ticket["adminReply"] = body["adminReply"]
-    if new_status is not None and new_status != ticket.get("status"):
-        messages.append({"sender": "system", "message": f"Status changed from {ticket.get('status')} to {new_status}.",
-                         "created": stamp})
-        ticket["status"] = new_status
-    if full:
-        for key in ("priority", "assignedTo", "department"):
-            if key in body:
-                ticket[key] = body[key]
-        for key in ("aiDisabled", "aiTouched", "archived"):
-            if key in body:
-                ticket[key] = bool(body[key])
+        ticket["adminReply"] = _transliterate(_js_string(body["adminReply"]))  # null becomes the text "null"
     ticket["updatedAt"] = stamp
     return {"success": True, "ticket": dict(ticket)}
+
+
+def _normalise(status: Any) -> str:
+    """normalizeTicketStatus (adminHandler.ts): aliases to the canonical name, anything else lower-cased."""
+    word = _js_string(status).lower()
+    return ALIASES.get(word, word or "opened")
+
+
+def _js_truthy(value: Any) -> bool:
+    return value not in (None, False, 0, "") and value == value
+
+
+def _js_string(value: Any) -> str:
+    """JavaScript's String(x) for JSON values."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _js_number(value: Any) -> Any:
+    """JavaScript's Number(x) for the values a client sends ("" -> 0, "7" -> 7, junk -> NaN as None)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return int(value) if float(value).is_integer() else value
+    text = str(value).strip()
+    if not text:
+        return 0
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else number
 
 
 def _transliterate(text: str) -> str:

@@ -274,6 +274,15 @@ def _min_age(user: dict[str, Any], state: Any) -> int:
     return 14 if country in _EU_UK else 13
 
 
+def _as_trimmed(value: Any) -> Any:
+    """asTrimmedString (adminHandler.ts): String(x).trim(), null for null/objects/blank (12345 -> "12345")."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = ("true" if value else "false") if isinstance(value, bool) else \
+        (str(int(value)) if isinstance(value, float) and value.is_integer() else str(value))
+    return text.strip() or None
+
+
 @_route("PUT", "/api/admin/users/:id", gates=_admin("admin:user:edit"))
 def edit_user(req: _Request) -> Any:
     from eclictl.sandbox.auth import require
@@ -286,18 +295,19 @@ def edit_user(req: _Request) -> Any:
         require(req, "H", "tickets:ban")
     user = _target(req)
     new = dict(user)
+    if body.get("suspended") is True and _u_is_root(user):
+        raise _HttpError(403, "user.cannotSuspendAdmin")  # checked before anything else
     for key, message in (("firstName", "Invalid first name"), ("lastName", "Invalid last name"),
                          ("email", "Invalid email"), ("address", "Invalid address")):
         if key in body:
-            value = body[key]
-            if not isinstance(value, str) or not value.strip():
+            text = _as_trimmed(body[key])
+            if text is None:
                 raise _HttpError(400, message)
-            new[key] = value.strip()
+            new[key] = text
     for key in ("middleName", "displayName", "address2", "phone", "billingCompany", "billingCity", "billingState",
                 "billingZip", "billingCountry", "avatarUrl"):
         if key in body:
-            value = body[key]
-            new[key] = value.strip() or None if isinstance(value, str) else None
+            new[key] = _as_trimmed(body[key])
     if "role" in body:
         if not _u_is_root(_caller(req)):
             raise _HttpError(403, "Only root admins can change account roles")
@@ -307,17 +317,17 @@ def edit_user(req: _Request) -> Any:
     for key in ("suspended", "inactive"):
         if key in body:
             new[key] = body[key]
-    if body.get("suspended") is True and _u_is_root(user):
-        raise _HttpError(403, "user.cannotSuspendAdmin")
-    if "nodeId" in body:
-        new["nodeId"] = body["nodeId"]
+    # null/"" become `undefined` for nodeId, studentVerifiedAt, fraudReason and dateOfBirth, and
+    # TypeORM's save() skips undefined: such a "clear" answers success and keeps the old value.
+    if body.get("nodeId") is not None:
+        new["nodeId"] = int(body["nodeId"]) if str(body["nodeId"]).strip().lstrip("-").isdigit() else body["nodeId"]
     for key in ("emailVerified", "idVerified", "studentVerified", "fraudFlag", "guideShown", "supportBanned"):
         if key in body:
             new[key] = bool(body[key])
-    if "studentVerifiedAt" in body:
-        new["studentVerifiedAt"] = body["studentVerifiedAt"] or None
-    if "fraudReason" in body:
-        new["fraudReason"] = str(body["fraudReason"] or "").strip() or None
+    if body.get("studentVerifiedAt"):
+        new["studentVerifiedAt"] = body["studentVerifiedAt"]
+    if _as_trimmed(body.get("fraudReason")):
+        new["fraudReason"] = _as_trimmed(body["fraudReason"])
     if "supportBanReason" in body:
         new["supportBanReason"] = body["supportBanReason"]
     if "limits" in body:
@@ -329,7 +339,7 @@ def edit_user(req: _Request) -> Any:
     if "dateOfBirth" in body:
         value = body["dateOfBirth"]
         if value is None or value == "":
-            new["dateOfBirth"] = None
+            pass  # `undefined`: the stored date stays
         else:
             try:
                 born = _date.fromisoformat(str(value)[:10])
