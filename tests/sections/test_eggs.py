@@ -229,7 +229,7 @@ def test_export_then_import_keeps_empty_config_files_and_denylist(cli: Any, sand
     raw = export_document(row)  # what the panel itself serves
     assert "files" not in raw["config"] and "file_denylist" not in raw
     out = tmp_path / "vm.json"
-    assert cli("eggs", "export", "4", "-o", str(out)).exit_code == 0
+    assert cli("eggs", "export", "4", "--file", str(out)).exit_code == 0
     r = cli("eggs", "import", str(out), "--yes", "-o", "json")
     assert r.exit_code == 0, r
     new = sandbox.state.eggs[r.json()["ids"][0]]
