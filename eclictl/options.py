@@ -124,13 +124,15 @@ def apply_output_options(output: Any = None, columns: str | None = None, no_head
         ctx.redact_flag = redact
 
 
-def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = False,
+def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = False, config: bool = False,
             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Wrap a verb: add the output options and emit what it returns.
 
     `exclude` drops options a verb needs for itself (e.g. `-o FILE` on export verbs).
     `bulk=True` (multi-item verbs) adds --concurrency/--rate/--journal/--resume; every
     BulkRunner the verb creates picks them up from the context, so no verb wires them by hand.
+    `config=True`: the verb shows configuration (panel settings, profiles), not people, so
+    privacy mode prints its data verbatim (its messages are still redacted).
     """
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -155,6 +157,8 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
             opts = {name: kwargs.pop(name) for name in list(kwargs) if name in added and name not in taken}
             apply_bulk_options(**{k: opts.pop(k) for k in list(opts) if k in _BULK_PARAMS})
             apply_output_options(**opts)
+            if config:
+                current().shows_config = True
             result = func(*args, **kwargs)
             if result is not None:
                 current().emit(result)
