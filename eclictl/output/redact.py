@@ -144,8 +144,8 @@ def addresses_in(text: str | None) -> set[str]:
 
 def scrub(text: str, keep: frozenset[str] | set[str] = frozenset()) -> str:
     """Mask e-mail and IP addresses inside any text; a match listed in `keep` is left as it is."""
-    if not text or not isinstance(text, str):
-        return text
+    if not text or not isinstance(text, str) or ("." not in text and ":" not in text):
+        return text  # every e-mail and IP address has a dot or a colon
 
     def email(m: re.Match[str]) -> str:
         return m.group(0) if m.group(0) in keep else mask_email(m.group(0))
@@ -211,6 +211,12 @@ def _email_terms(text: str) -> dict[str, str]:
     return terms
 
 
+def _anonymised(row: Mapping[str, Any]) -> bool:
+    """A deleted account: the panel renames it `Deleted` / `User <id>`
+    (backend/src/jobs/deletionExecutionJob.ts), which are no one's name."""
+    return row.get("firstName") == "Deleted" and str(row.get("lastName") or "").startswith("User ")
+
+
 class PrivacyState:
     """What one run's redaction shares: every Redactor of the run reads and updates it.
 
@@ -239,8 +245,11 @@ class PrivacyState:
                 continue
             if not isinstance(value, dict):
                 continue
+            placeholder = _anonymised(value)
             for key, item in value.items():
                 if isinstance(item, str):
+                    if placeholder:
+                        continue
                     if key in PERSON_NAME_KEYS or (in_person and key == "name"):
                         self.names.update(name_words(item))
                 elif isinstance(item, (dict, list)):
@@ -371,6 +380,7 @@ class Redactor:
         self.extra = dict(extra or {})
         self.keep = frozenset(keep)
         self.state = state if state is not None else PrivacyState()
+        self._echoed: tuple[int, frozenset[str]] = (-1, self.keep)
 
     def extended(self, extra: Mapping[str, str]) -> "Redactor":
         """The same redactor with more section-declared keys (a View's `sensitive`)."""
@@ -390,17 +400,24 @@ class Redactor:
         return after
 
     # -- text -----------------------------------------------------------------------------
+    def _kept(self) -> frozenset[str]:
+        """The panel's addresses plus what the user typed (cached until more is typed)."""
+        size, kept = self._echoed
+        if size != len(self.state.typed):
+            self._echoed = (len(self.state.typed), kept := self.keep | self.state.typed)
+        return kept
+
     def text(self, value: str) -> str:
         """A plain string of data: e-mail and IP addresses masked, except the panel's and typed ones."""
         if "pii" not in self.categories or not isinstance(value, str):
             return value
-        return self._seen(value, scrub(value, self.keep | self.state.typed))
+        return self._seen(value, scrub(value, self._kept()))
 
     def message(self, value: str) -> str:
         """An error, hint or note: addresses, phones and names masked; what the user typed kept."""
         if "pii" not in self.categories or not isinstance(value, str):
             return value
-        keep = self.keep | self.state.typed
+        keep = self._kept()
         out = mask_phones(scrub(value, keep), keep)
         return self._seen(value, self._names(out, _local_words(value), self.state.typed_words))
 
@@ -472,17 +489,21 @@ class Redactor:
             how = rule_for(key, in_person, self.extra, self.categories)
             if parent == "documents" and key == "url" and pii:
                 how = "generic"
-            if how == "text":
+            if how == "text" and item not in (None, "", []):
                 if quoted is False:
                     quoted = _quoted_terms(here)
                 out[key] = self._free(item, quoted, in_person, key, here)
             elif how == "message":
                 out[key] = self.message(item) if isinstance(item, str) else self._walk(item, in_person, key, here)
+            elif how == "text":
+                out[key] = item
             elif how == "subtree" or (how is not None and not isinstance(item, (dict, list))):
                 out[key] = self._seen(item, _mask_leaf(item, how))
-            else:
+            elif isinstance(item, (dict, list)):
                 out[key] = self._walk(item, key in PERSON_CONTAINERS,
                                       parent if parent == "documents" else key, here)
+            else:
+                out[key] = self.text(item) if isinstance(item, str) else item
         return out
 
     def _free(self, item: Any, quoted: Any, in_person: bool, key: str, up: Any) -> Any:

@@ -157,3 +157,12 @@ def test_free_text_never_keeps_the_records_own_person(email: str, ip4: str, firs
         assert secret not in out
     for name in (first, last):
         assert not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", out, re.IGNORECASE), (name, out)
+
+
+def test_the_deleted_account_placeholder_is_not_learnt_as_a_name() -> None:
+    from eclictl.output.redact import PrivacyState
+
+    state = PrivacyState()
+    state.learn([{"id": 7, "firstName": "Deleted", "lastName": "User 7"}, {"firstName": "Rose", "lastName": "Li"}])
+    assert state.names == {"Rose", "Li"}
+    assert Redactor({"pii"}, state=state).message("User 7 Deleted; Rose Li") == "User 7 Deleted; R. L."
