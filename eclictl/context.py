@@ -18,7 +18,7 @@ from eclictl.errors import AuthError, RejectedError, UsageError
 
 if TYPE_CHECKING:
     from eclictl.api.client import ApiClient
-    from eclictl.output.redact import Redactor
+    from eclictl.output.redact import PrivacyState, Redactor
     from eclictl.output.render import Renderer
 
 
@@ -51,6 +51,7 @@ class Factory:
     transport: Any = None  # an httpx transport (the sandbox's MockTransport in tests)
     sleep: Callable[[float], None] = time.sleep
     open_browser: Callable[[str], bool] | None = None
+    argv: tuple[str, ...] = ()  # the command line as typed (main.run fills it): echoed, never masked
 
 
 _current: contextvars.ContextVar["AppContext"] = contextvars.ContextVar("eclictl_app_context")
@@ -64,6 +65,12 @@ def current() -> "AppContext":
         ctx = AppContext(Factory(), {})
         _current.set(ctx)
         return ctx
+
+
+def context_of(factory: Factory) -> "AppContext | None":
+    """The AppContext the run with this factory created (None when it never got that far)."""
+    ctx = _current.get(None)
+    return ctx if ctx is not None and ctx.factory is factory else None
 
 
 class AppContext:
@@ -86,6 +93,9 @@ class AppContext:
         self.output: str | None = flags.get("output")
         self.columns: list[str] | None = None
         self.no_headers = False
+        self._privacy: PrivacyState | None = None
+        # Set by @command(config=True): the verb shows configuration (settings, profiles), not people.
+        self.shows_config = False
         self.redact_flag: bool | None = flags.get("redact")
         self.redact_servers_flag: bool | None = flags.get("redact_servers")
         self.redact_orgs_flag: bool | None = flags.get("redact_orgs")
@@ -168,7 +178,9 @@ class AppContext:
         from eclictl.commands.profile import save_profile
 
         self.io.stderr.write(
-            f"Privacy mode for profile '{s.profile}' (asked once; change it with `eclictl config set redact`):\n")
+            f"Privacy mode for profile '{s.profile}' (asked once; change it with `eclictl config set redact`).\n"
+            "It applies to everything run with this profile, scripts and pipes included "
+            "(they can pass --no-redact):\n")
         pii = self._ask_yes_no("  Hide personal data (names, e-mails, addresses, IPs)?", default=True)
         servers = self._ask_yes_no("  Also hide server names?", default=False)
         orgs = self._ask_yes_no("  Also hide organisation names?", default=False)
@@ -182,34 +194,84 @@ class AppContext:
             return default
         return answer in ("y", "yes")
 
+    @property
+    def privacy(self) -> "PrivacyState":
+        """The run's redaction state: what the user typed, names seen, whether anything was masked."""
+        if self._privacy is None:
+            from eclictl.output.redact import PrivacyState
+
+            self._privacy = PrivacyState()
+            for arg in self.factory.argv:
+                self._privacy.add_typed(arg)
+        return self._privacy
+
+    def panel_addresses(self) -> set[str]:
+        """Addresses in the configured panel and web URLs: configuration, never masked."""
+        from eclictl.output.redact import addresses_in
+
+        s = self.settings
+        return addresses_in(s.url) | addresses_in(s.web_url)
+
     def redactor(self) -> "Redactor":
         from eclictl.output.redact import Redactor
 
-        return Redactor(self.redact_categories())
+        return Redactor(self.redact_categories(), keep=self.panel_addresses(), state=self.privacy)
 
     def renderer(self) -> "Renderer":
+        from eclictl.output.redact import Redactor
         from eclictl.output.render import Renderer, RenderOptions
 
+        redactor = Redactor((), state=self.privacy) if self.shows_config else self.redactor()
         opts = RenderOptions(fmt=self.output_format, columns=self.columns, no_headers=self.no_headers,
-                             redactor=self.redactor(), color=not self.no_color)
+                             redactor=redactor, color=not self.no_color)
         return Renderer(self.io.stdout, self.io.stderr, opts, tty=self.io.stdout_tty)
 
     def emit(self, result: Any) -> None:
         self.renderer().emit(result)
-        if self.redact_categories() and self.io.stderr_tty and self.io.stdout_tty \
-                and self.output_format == "table":
-            self.io.stderr.write("(output redacted: personal data is masked; --no-redact to show)\n")
+
+    def finish(self) -> None:
+        """End of the run: say once, and only if something was masked, that output is redacted.
+
+        A table on a terminal gets the footer; anything a script may read (machine formats, or
+        stdout not a terminal) gets a note when the redaction comes from the profile rather
+        than from this command line or ECLICTL_REDACT, so a script is never silently masked.
+        """
+        if self._privacy is None or not self._privacy.masked:
+            return
+        if self.io.stdout_tty and self.output_format == "table":
+            if self.io.stderr_tty:
+                self.io.stderr.write("(output redacted: personal data is masked; --no-redact to show)\n")
+            return
+        keys = self._redaction_from_profile()
+        if not keys:
+            return
+        profile = self.settings.profile
+        picked = f"-p {profile} " if self.flags.get("profile") or self.env.get("ECLICTL_PROFILE") else ""
+        switches = ", ".join(f"{k} = true" for k in keys)
+        flags = " ".join("--no-" + k.replace("_", "-") for k in keys)
+        commands = "; ".join(f"eclictl {picked}config set {k} false" for k in keys)
+        self.io.stderr.write(f"note: output is masked by profile '{profile}' ({switches}); "
+                             f"to get real values pass {flags}, or turn it off: {commands}\n")
+
+    def _redaction_from_profile(self) -> list[str]:
+        """The active privacy switches that the profile (not a flag or the environment) turned on."""
+        s = self.settings
+        switches = (("redact", self.redact_flag, s.redact), ("redact_servers", self.redact_servers_flag,
+                                                               s.redact_servers),
+                    ("redact_orgs", self.redact_orgs_flag, s.redact_orgs))
+        return [key for key, flag, value in switches
+                if flag is None and value and s.sources.get(key, "").startswith("profile")]
 
     def info(self, message: str) -> None:
-        """A human note on stderr (redacted like everything else)."""
-        self.io.stderr.write(self.redactor().text(message) + "\n")
+        """A human note on stderr (redacted like everything else; what the user typed is kept)."""
+        self.io.stderr.write(self.redactor().message(message) + "\n")
 
     def warn(self, message: str) -> None:
         self.info(f"warning: {message}")
 
     def log(self, line: str) -> None:
         if self.verbose:
-            self.io.stderr.write(self.redactor().text(line) + "\n")
+            self.io.stderr.write(self.redactor().log(line) + "\n")
 
     # -- interaction ----------------------------------------------------------------------
     @property
@@ -241,6 +303,7 @@ class AppContext:
             value = getpass.getpass(prompt="", stream=self.io.stderr)
         else:
             value = self.io.stdin.readline().rstrip("\n")
+            self.privacy.add_typed(value)  # the user's own answer is echoed as typed
         return value or (default or "")
 
     def read_ids(self, values: Iterable[str]) -> list[str]:
@@ -253,6 +316,8 @@ class AppContext:
                 ids.append(value)
         seen: set[str] = set()
         unique = [i for i in ids if not (i in seen or seen.add(i))]
+        for item in unique:  # the user's own input: echoed as typed in reports and messages
+            self.privacy.add_typed(item)
         if not unique:
             raise UsageError("no ids given (pass them as arguments or '-' to read stdin)")
         return unique
@@ -262,6 +327,10 @@ class AppContext:
     def api(self) -> "ApiClient":
         if self._api is None:
             self._api = self.build_client()
+            if "pii" in self.redact_categories():
+                # Privacy mode learns the names of the people in every response, so that the
+                # panel's error text and -v logs can mask them too.
+                self._api.observe = self.privacy.learn
         return self._api
 
     def build_client(self, *, url: str | None = None, api_key: str | None = None,

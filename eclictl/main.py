@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 from typing import Sequence
@@ -21,6 +22,7 @@ def run(argv: Sequence[str] | None = None, factory: object | None = None) -> int
     factory = factory if isinstance(factory, Factory) else Factory()
     io = factory.io
     args = expand_redact_all(list(sys.argv[1:] if argv is None else argv))
+    factory = dataclasses.replace(factory, argv=tuple(args))
     debug = factory.env.get("ECLICTL_DEBUG", "") not in ("", "0")
     command = typer.main.get_command(app)
     redirect = io.stdout is not sys.stdout or io.stderr is not sys.stderr
@@ -28,6 +30,7 @@ def run(argv: Sequence[str] | None = None, factory: object | None = None) -> int
         if redirect:
             stack.enter_context(contextlib.redirect_stdout(io.stdout))
             stack.enter_context(contextlib.redirect_stderr(io.stderr))
+        stack.callback(_finish, factory)
         try:
             result = command.main(args=args, prog_name="eclictl", standalone_mode=False, obj=factory)
             return int(result) if isinstance(result, int) else 0
@@ -98,10 +101,11 @@ def _usage_error(exc: Exception) -> str | None:
 
 
 def _redacted(text: str) -> str:
+    """An error or hint as shown: personal data masked, the panel's address and the user's input kept."""
     from eclictl.context import current
 
     try:
-        return current().redactor().text(text)
+        return current().redactor().message(text)
     except Exception:  # noqa: BLE001 - a broken config must not hide the original error
         return text
 
@@ -115,6 +119,17 @@ def cap(text: str, limit: int = MAX_MESSAGE) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def _finish(factory: object) -> None:
+    """After the command (and its error line): the run's one privacy footer or script note."""
+    from eclictl.context import context_of
+
+    ctx = context_of(factory)  # type: ignore[arg-type]
+    if ctx is None:
+        return
+    with contextlib.suppress(Exception):  # a broken config or a closed pipe must not change the exit code
+        ctx.finish()
 
 
 def _report(exc: EclictlError, stream: object) -> None:
@@ -139,7 +154,7 @@ def _traceback(stream: object) -> None:
         for secret in (settings.api_key, settings.token, settings.csrf_token):
             if secret:
                 text = text.replace(secret, "****")
-        text = current().redactor().text(text)
+        text = current().redactor().log(text)
     except Exception:  # noqa: BLE001
         pass
     stream.write(text)  # type: ignore[attr-defined]

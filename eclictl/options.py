@@ -147,7 +147,7 @@ def apply_output_options(output: Any = None, columns: str | None = None, no_head
         ctx.redact_flag = redact
 
 
-def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = False,
+def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = False, config: bool = False,
             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Wrap a verb: add the output options and emit what it returns.
 
@@ -155,6 +155,8 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
     output format, never a file name (files are `--file/-f FILE`).
     `bulk=True` (multi-item verbs) adds --concurrency/--rate/--journal/--resume; every
     BulkRunner the verb creates picks them up from the context, so no verb wires them by hand.
+    `config=True`: the verb shows configuration (panel settings, profiles), not people, so
+    privacy mode prints its data verbatim (its messages are still redacted).
     """
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -184,6 +186,8 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
                 bulk_opts["identity"] = _identity(kwargs, items)
             apply_bulk_options(**bulk_opts)
             apply_output_options(**opts)
+            if config:
+                current().shows_config = True
             result = func(*args, **kwargs)
             if result is not None:
                 current().emit(result)

@@ -97,6 +97,8 @@ class ApiClient:
         #: Set by the bulk runner for the length of a run: every request (retries too) takes a slot
         #: from it, so a run stays under the panel's per-IP budget however many requests an item needs.
         self.pacer: Any = None
+        #: Set by the context in privacy mode: sees every decoded JSON body (to learn people's names).
+        self.observe: Callable[[Any], None] | None = None
         headers = {"User-Agent": f"eclictl/{__version__}", "Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"ApiKey {api_key}"
@@ -190,6 +192,8 @@ class ApiClient:
 
             elapsed_ms = (time.monotonic() - started) * 1000
             result = self._decode(resp, keep, elapsed_ms)
+            if self.observe is not None and result.is_json:
+                self.observe(result.data)
             self._emit_log(f"← {resp.status_code} {method} {path} ({elapsed_ms:.0f} ms, {len(resp.content)} B)")
             if resp.status_code < 400 or not raise_for_status:
                 return result

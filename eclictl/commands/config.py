@@ -17,7 +17,7 @@ _KEYS_HELP = ", ".join(sorted(PROFILE_KEYS))
 
 @app.command("get", epilog="Examples:\n\n  eclictl config get\n\n  eclictl config get redact\n\n"
                            "  eclictl -p prod config get url")
-@command()
+@command(config=True)
 def get(key: Annotated[str, typer.Argument(help=f"One of: {_KEYS_HELP}. Empty = all.")] = "") -> Any:
     """Show the effective value of a setting and where it comes from (flag, env, profile)."""
     from eclictl.context import current

@@ -45,7 +45,7 @@ def _rows(ctx: Any) -> list[dict[str, Any]]:
 
 
 @app.command("list", epilog="Examples:\n\n  eclictl profile list\n\n  eclictl profile list -o json")
-@command()
+@command(config=True)
 def list_profiles() -> Any:
     """List profiles (the current one is marked)."""
     from eclictl.context import current
@@ -74,7 +74,7 @@ def use(name: Annotated[str, typer.Argument(help="Profile to make current.")]) -
 
 
 @app.command("show", epilog="Examples:\n\n  eclictl profile show\n\n  eclictl profile show sandbox -o json")
-@command()
+@command(config=True)
 def show(name: Annotated[str, typer.Argument(help="Profile (default: the current one).")] = "") -> Any:
     """Show a profile's settings (secrets masked)."""
     from eclictl.context import current

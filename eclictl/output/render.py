@@ -62,7 +62,7 @@ class Renderer:
     # -- the single path ------------------------------------------------------------------
     def emit(self, result: Any) -> None:
         view = result if isinstance(result, View) else View(result, detail=isinstance(result, dict))
-        redactor = Redactor(self.opts.redactor.categories, {**self.opts.redactor.extra, **view.sensitive})
+        redactor = self.opts.redactor.extended(view.sensitive)
         if view.json_data is not None and self.opts.fmt in ("json",):
             self._write_json_value(redactor.record(view.json_data))
             return

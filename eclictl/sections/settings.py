@@ -101,7 +101,7 @@ def verify_flags(ctx: Any, wanted: dict[str, bool], before: dict[str, Any], *, w
 # -- show ---------------------------------------------------------------------------------------
 @app.command("show", epilog="Examples:\n\n  eclictl settings show\n\n  eclictl settings show billingCurrency\n\n"
              "  eclictl settings show featureToggles -o json\n\n  eclictl settings show webauthn.enabled")
-@command()
+@command(config=True)
 def show(key: Annotated[Optional[str], typer.Argument(metavar="[KEY]", help="One setting (dots reach into "
                                                       "featureToggles and webauthn).", show_default=False)] = None
          ) -> Any:
@@ -162,7 +162,7 @@ def parse_set(pairs: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
              "  eclictl settings set 'geoBlockCountries=ru:5, by:4'\n\n"
              "  eclictl settings set webauthn.allowDiscoverable=true\n\n"
              "  eclictl settings set gamblingPowerDenyChance=0.25 --dry-run")
-@command()
+@command(config=True)
 def set_(
     pairs: Annotated[list[str], typer.Argument(metavar="KEY=VALUE...", help="Settings to change, typed per the "
                                                "schema (bool, number, string, rule string, JSON).")],
@@ -321,7 +321,7 @@ def export(
 
 @app.command("diff", epilog="Examples:\n\n  eclictl settings diff -f settings.toml\n\n"
              "  eclictl settings diff -f settings.toml >/dev/null || echo 'settings drifted'")
-@command()
+@command(config=True)
 def diff(file: FileOpt) -> Any:
     """Show what `apply` would change; exit 0 when nothing, 1 when changes are pending."""
     from eclictl.errors import QuietExit
@@ -339,7 +339,7 @@ def diff(file: FileOpt) -> Any:
 
 @app.command("apply", epilog="Examples:\n\n  eclictl settings apply -f settings.toml --dry-run\n\n"
              "  eclictl settings apply -f settings.toml --yes")
-@command()
+@command(config=True)
 def apply(
     file: FileOpt,
     dry_run: DryRunOpt = False,
