@@ -123,6 +123,9 @@ class BulkRunner:
         raise AssertionError("unreachable")
 
     def run(self, action_name: str, items: Sequence[str], action: Callable[[str], Any]) -> BulkReport:
+        safety = getattr(self.ctx, "safety", None)
+        if safety is not None and items:
+            safety.ensure_allowed(action_name)  # a protected profile asks once, before any worker starts
         report = BulkReport(action_name, [ItemResult(str(i)) for i in items])
         previous: dict[str, str] = {}
         if self.resume_path:

@@ -96,6 +96,9 @@ class ApiClient:
         #: Set by the bulk runner for the length of a run: every request (retries too) takes a slot
         #: from it, so a run stays under the panel's per-IP budget however many requests an item needs.
         self.pacer: Any = None
+        #: Told about every POST/PUT/PATCH/DELETE (eclictl/safety/run.py): `before_write(method, path)`
+        #: may refuse (a protected profile's gate), `after_write(method, path, status, error)` records it.
+        self.write_observer: Any = None
         headers = {"User-Agent": f"eclictl/{__version__}", "Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"ApiKey {api_key}"
@@ -124,7 +127,25 @@ class ApiClient:
             line = line.replace(secret, "****")
         self._log(line)
 
-    def request(
+    def request(self, method: str, path: str, **kwargs: Any) -> ApiResponse:
+        """One logical request; a write is reported to the observer before it is sent and after."""
+        observer = self.write_observer
+        if observer is None or method.upper() in ("GET", "HEAD", "OPTIONS"):
+            return self._request(method, path, **kwargs)
+        shown = path if path.startswith("/") else "/" + path
+        observer.before_write(method.upper(), shown)
+        try:
+            result = self._request(method, path, **kwargs)
+        except ApiStatusError as exc:
+            observer.after_write(method.upper(), shown, getattr(exc, "status", None), exc)
+            raise
+        except Exception as exc:
+            observer.after_write(method.upper(), shown, None, exc)
+            raise
+        observer.after_write(method.upper(), shown, result.status, None)
+        return result
+
+    def _request(
         self,
         method: str,
         path: str,
