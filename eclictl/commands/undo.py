@@ -82,6 +82,11 @@ def undo(
         status = (record.get("revert") or {}).get("status")
         if status != "reverting":
             raise RejectedError(f"#{rid}: no automatic revert is running (it is {status})")
+        if record.get("status") != "applied":  # undone by hand while the watcher was retrying
+            records.mark(ctx.env, rid, how="revert", result="cancelled", message=f"already {record.get('status')}")
+            run.extra["result"] = f"nothing to do: already {record.get('status')}"
+            ctx.info(f"#{rid} is already {record.get('status')}: nothing to revert")
+            return None
         force = False  # never overwrite someone else's change unattended
     else:
         run.extra["undo_of"] = rid
@@ -91,7 +96,7 @@ def undo(
     how = "revert" if auto_revert else "undo"
     wait_s = records.flag_wait(record, wait)
     if records.touches_flags(record):
-        age = time.time() - float(record.get("epoch") or 0)
+        age = time.time() - float(record.get("written") or record.get("epoch") or 0)
         if age < wait_s:
             ctx.info(f"waiting {wait_s - age:.0f} s: the panel's flag cache may still show flags from before #{rid}")
             ctx.factory.sleep(wait_s - age)

@@ -32,6 +32,7 @@ class SafetyRun:
         self.revert_text: str | None = None
         self.verb_writes = False  # the running verb is declared as changing (options.command)
         self.targets: list[dict[str, Any]] = []
+        self.last_write: float | None = None  # wall time of the last write (the flag cache counts from it)
         self.parts: list[Any] = []  # undo.Part, in the order the verb remembered them
         self.flag_wait: float | None = None  # the verb's --wait: how long flags take to show (undo/revert verify)
         self.extra: dict[str, Any] = {}  # what `undo`/`confirm` add to the trail line
@@ -59,6 +60,7 @@ class SafetyRun:
             outcome = f"error: {message}"[:300]
         with self.lock:
             self.targets.append({"method": method.upper(), "path": path, "status": status, "outcome": outcome})
+            self.last_write = time.time()
 
     # -- the gate --------------------------------------------------------------------------
     def ensure_allowed(self, question: str | None = None) -> bool:

@@ -151,7 +151,7 @@ def save_record(ctx: Any, run: Any, command: str) -> dict[str, Any] | None:
         record = {
             "id": (ids[-1] + 1) if ids else 1, "time": iso(now), "epoch": now, "profile": s.profile, "url": s.url,
             "user": local_user(), "command": command, "reason": run.reason, "gate_name": run.gate_name,
-            "wait": run.flag_wait, "parts": parts, "status": "applied", "undone": None, "revert": None,
+            "wait": run.flag_wait, "written": run.last_write or now, "parts": parts, "status": "applied", "undone": None, "revert": None,
         }
         write_json(record_path(ctx.env, record["id"]), record)
     return record

@@ -202,3 +202,12 @@ def test_history_of_a_real_run(cli: Any, state: Path) -> None:
     r = cli("history", "-o", "json")
     assert r.exit_code == 0
     assert r.json()[0]["targets"][0]["path"] == "/api/admin/users/11"
+
+
+def test_help_safety_explains_all_four_parts(cli: Any) -> None:
+    r = cli("help", "safety")
+    assert r.exit_code == 0
+    for text in ("Audit trail", "Protected profiles", "Undo", "Automatic revert", "--confirm-profile",
+                 "eclictl confirm", "keeps the command's exit code"):
+        assert text in r.stdout, text
+    assert "ECLICTL_STATE_DIR" in cli("help", "environment").stdout

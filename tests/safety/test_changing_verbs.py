@@ -6,6 +6,7 @@ eclictl function it uses) sends a POST/PUT/PATCH/DELETE, runs the bulk runner, o
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import re
@@ -35,6 +36,7 @@ def _leaves(cmd: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], 
         yield from _leaves(subs[name], (*path, name))
 
 
+@functools.lru_cache(maxsize=1)
 def all_verbs() -> list[tuple[tuple[str, ...], Any]]:
     from eclictl.app import command_modules, load_typer
 
@@ -131,8 +133,11 @@ def _options(cmd: Any) -> set[str]:
     return {opt for param in cmd.params for opt in getattr(param, "opts", [])}
 
 
+SEEN: dict[Any, bool] = {}  # the analysis of each function, shared by the tests below
+
+
 def test_every_changing_verb_takes_reason_and_confirm_profile() -> None:
-    seen: dict[Any, bool] = {}
+    seen = SEEN
     changing, missing = [], []
     for path, cmd in all_verbs():
         if path in NOT_CHANGES or not may_write(_function(cmd), seen, top=True):
@@ -150,7 +155,7 @@ SAFETY_ONLY = {"undo", "users export"}
 
 
 def test_read_only_verbs_do_not_offer_the_safety_options() -> None:
-    seen: dict[Any, bool] = {}
+    seen = SEEN
     offered = {" ".join(path) for path, cmd in all_verbs()
                if "--confirm-profile" in _options(cmd) and not may_write(_function(cmd), seen, top=True)}
     assert offered == SAFETY_ONLY
