@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from eclictl import __version__
-from eclictl.options import ColumnsOpt, NoHeadersOpt, OutputOpt, OUTPUT_PANEL
+from eclictl.options import SAFETY_PANEL, ColumnsOpt, NoHeadersOpt, OutputOpt, OUTPUT_PANEL
 
 CONNECTION_PANEL = "Connection"
 SECTIONS_PANEL = "Portal sections"
@@ -155,6 +155,12 @@ def root(
                                           rich_help_panel=OUTPUT_PANEL)] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours (NO_COLOR is honoured too).",
                                            rich_help_panel=OUTPUT_PANEL)] = False,
+    reason: Annotated[Optional[str], typer.Option(
+        "--reason", metavar="TEXT", help="Why: recorded in the local audit trail with every change this command "
+        "makes (`eclictl history`).", rich_help_panel=SAFETY_PANEL, show_default=False)] = None,
+    confirm_profile: Annotated[Optional[str], typer.Option(
+        "--confirm-profile", metavar="NAME", help="Confirm the profile in use by name (needed by changes on a "
+        "protected profile without a terminal).", rich_help_panel=SAFETY_PANEL, show_default=False)] = None,
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
                                                     help="Print the version and exit.")] = None,
 ) -> None:
@@ -168,6 +174,10 @@ def root(
         "redact_servers": redact_servers, "redact_orgs": redact_orgs,
         "verbose": verbose, "no_color": no_color,
     }
+    if reason is not None or confirm_profile is not None:
+        from eclictl.safety.run import root_flags
+
+        flags.update(root_flags(reason, confirm_profile))
     appctx = AppContext(factory, flags)
     if columns:
         appctx.columns = [c.strip() for c in columns.split(",") if c.strip()]

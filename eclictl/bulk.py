@@ -127,6 +127,9 @@ class BulkRunner:
     def run(self, action_name: str, items: Sequence[str], action: Callable[[str], Any]) -> BulkReport:
         from eclictl.journal import Journal, check_journal, load_finished
 
+        safety = getattr(self.ctx, "safety", None)
+        if safety is not None and items:
+            safety.ensure_allowed(action_name)  # a protected profile asks once, before any worker starts
         report = BulkReport(action_name, [ItemResult(str(i)) for i in items])
         # What the journal's header records, and what a resumed journal must have been written by.
         identity = {**(getattr(self.ctx, "bulk_identity", None) or {}), "action": action_name}

@@ -103,6 +103,9 @@ PROFILE_KEYS: dict[str, Callable[[Any], Any]] = {
     "web_url": _parse_url,
     "concurrency": _parse_concurrency,
     "rate": parse_rate,
+    # safety (eclictl/safety/gate.py): read from the profile only, never from flags or env
+    "protected": _parse_bool,
+    "require_reason": _parse_bool,
 }
 SECRET_KEYS = frozenset({"api_key", "token", "csrf_token"})
 

@@ -52,6 +52,7 @@ class Factory:
     sleep: Callable[[float], None] = time.sleep
     open_browser: Callable[[str], bool] | None = None
     argv: tuple[str, ...] = ()  # the command line as typed (main.run fills it): echoed, never masked
+    spawn: Callable[..., int] | None = None  # starts the detached revert watcher (eclictl/safety/revert.py)
 
 
 _current: contextvars.ContextVar["AppContext"] = contextvars.ContextVar("eclictl_app_context")
@@ -105,6 +106,16 @@ class AppContext:
 
     def activate(self) -> None:
         _current.set(self)
+
+    @property
+    def safety(self) -> Any:
+        """This run's audit/gate/undo state (eclictl/safety/run.py), created on first use."""
+        run = self.__dict__.get("_safety")
+        if run is None:
+            from eclictl.safety.run import SafetyRun
+
+            run = self.__dict__["_safety"] = SafetyRun(self)
+        return run
 
     # -- configuration --------------------------------------------------------------------
     @property
@@ -279,7 +290,13 @@ class AppContext:
         return self.io.stdin_tty and self.io.stdout_tty
 
     def confirm(self, question: str, *, yes: bool, what: str = "this") -> None:
-        """Destructive commands never hang a script: no TTY and no --yes refuses (exit 2)."""
+        """Destructive commands never hang a script: no TTY and no --yes refuses (exit 2).
+
+        In a changing verb the profile gate runs first: on a protected profile typing its name
+        (or --confirm-profile) is the confirmation, and --yes alone is not enough.
+        """
+        if self.safety.verb_writes and self.safety.ensure_allowed(question):
+            return
         if yes:
             return
         if not self.interactive:
@@ -349,10 +366,12 @@ class AppContext:
                             hint="run `eclictl auth login` or set ECLICTL_API_KEY")
         if token and not api_key:
             self._check_token_expiry()
-        return ApiClient(url, api_key=api_key, token=token, csrf_token=s.csrf_token if token else None,
-                         timeout=s.timeout, max_retries=s.max_retries, transport=self.factory.transport,
-                         sleep=self.factory.sleep, log=self.log if self.verbose else None,
-                         pool_size=max(8, s.concurrency))
+        client = ApiClient(url, api_key=api_key, token=token, csrf_token=s.csrf_token if token else None,
+                           timeout=s.timeout, max_retries=s.max_retries, transport=self.factory.transport,
+                           sleep=self.factory.sleep, log=self.log if self.verbose else None,
+                           pool_size=max(8, s.concurrency))
+        client.write_observer = self.safety  # audit trail + protected-profile gate on every write
+        return client
 
     def _check_token_expiry(self) -> None:
         from datetime import datetime, timezone

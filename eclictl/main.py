@@ -6,23 +6,31 @@ import contextlib
 import dataclasses
 import os
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 from eclictl.errors import EclictlError, ExitCode
 
 
 def run(argv: Sequence[str] | None = None, factory: object | None = None) -> int:
     """Run one command line; returns the exit code. Tests call this with a Factory."""
+    from eclictl.context import Factory
+    from eclictl.safety.run import finish_run
+
+    factory = factory if isinstance(factory, Factory) else Factory()
+    args = expand_redact_all(list(sys.argv[1:] if argv is None else argv))
+    factory = dataclasses.replace(factory, argv=tuple(args))  # echoed as typed, never masked
+    code = _run(args, factory)
+    # Only here is the exit code known: undo record, automatic revert, then the audit trail line.
+    return finish_run(factory, args, code)
+
+
+def _run(args: list[str], factory: Any) -> int:
     import typer
     from typer.core import TyperGroup  # noqa: F401  (typer's vendored click types live here)
 
     from eclictl.app import app
-    from eclictl.context import Factory
 
-    factory = factory if isinstance(factory, Factory) else Factory()
     io = factory.io
-    args = expand_redact_all(list(sys.argv[1:] if argv is None else argv))
-    factory = dataclasses.replace(factory, argv=tuple(args))
     debug = factory.env.get("ECLICTL_DEBUG", "") not in ("", "0")
     command = typer.main.get_command(app)
     redirect = io.stdout is not sys.stdout or io.stderr is not sys.stderr

@@ -81,8 +81,21 @@ _BULK_PARAMS = {
     "journal": JournalOpt,
     "resume": ResumeOpt,
 }
+ReasonOpt = Annotated[Optional[str], typer.Option(
+    "--reason", metavar="TEXT", help="Why: recorded in the local audit trail (`eclictl history`).",
+    rich_help_panel=SAFETY_PANEL, show_default=False)]
+ConfirmProfileOpt = Annotated[Optional[str], typer.Option(
+    "--confirm-profile", metavar="NAME", help="Confirm the profile in use by name (what scripts pass on a "
+    "protected profile; refused when NAME is not the profile in use).", rich_help_panel=SAFETY_PANEL,
+    show_default=False)]
+RevertAfterOpt = Annotated[Optional[str], typer.Option(
+    "--revert-after", metavar="DURATION", help="Revert the change automatically after DURATION (e.g. 10m) "
+    "unless `eclictl confirm` runs first.", rich_help_panel=SAFETY_PANEL, show_default=False)]
+_SAFETY_PARAMS = {"reason": ReasonOpt, "confirm_profile": ConfirmProfileOpt}
+_UNDO_PARAMS = {"revert_after": RevertAfterOpt}
 _DEFAULTS = {"output": None, "columns": None, "no_headers": False, "redact": None,
-             "concurrency": None, "rate": None, "journal": None, "resume": None}
+             "concurrency": None, "rate": None, "journal": None, "resume": None,
+             "reason": None, "confirm_profile": None, "revert_after": None}
 
 
 def parse_rate(raw: str) -> int:
@@ -148,6 +161,7 @@ def apply_output_options(output: Any = None, columns: str | None = None, no_head
 
 
 def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = False, config: bool = False,
+            writes: bool | None = None, undoable: bool = False,
             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Wrap a verb: add the output options and emit what it returns.
 
@@ -157,6 +171,11 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
     BulkRunner the verb creates picks them up from the context, so no verb wires them by hand.
     `config=True`: the verb shows configuration (panel settings, profiles), not people, so
     privacy mode prints its data verbatim (its messages are still redacted).
+    `writes`: the verb can change the panel, so it takes --reason and --confirm-profile (the
+    audit trail and the protected-profile gate). Default: verbs with --yes or --dry-run, and bulk
+    verbs; pass `writes=True` for any other verb that sends a POST/PUT/PATCH/DELETE (a test walks
+    the command tree to check). `undoable=True` (the verb calls eclictl.safety.undo.remember)
+    also adds --revert-after.
     """
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -166,6 +185,12 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
         if bulk:
             added.update({k: v for k, v in _BULK_PARAMS.items() if k not in exclude})
         sig = inspect.signature(func)
+        changing = writes if writes is not None else (
+            bulk or undoable or "yes" in sig.parameters or "dry_run" in sig.parameters)
+        if changing:
+            added.update({k: v for k, v in _SAFETY_PARAMS.items() if k not in exclude})
+        if undoable:
+            added.update(_UNDO_PARAMS)
         # Resolve string annotations in the verb's own module: Typer will look at the wrapper.
         hints = typing.get_type_hints(func, include_extras=True)
         params = [p.replace(annotation=_unwrap_implicit_optional(hints.get(p.name, p.annotation)))
@@ -185,6 +210,17 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
             if bulk:
                 bulk_opts["identity"] = _identity(kwargs, items)
             apply_bulk_options(**bulk_opts)
+            safety = {k: opts.pop(k) for k in list(opts) if k in _SAFETY_PARAMS or k in _UNDO_PARAMS}
+            if changing:
+                from eclictl.safety.run import apply_options
+
+                if "reason" in taken and isinstance(kwargs.get("reason"), str) and kwargs["reason"].strip():
+                    # the verb's own --reason (sent to the panel) is the audit reason too, unless the
+                    # root option gave one: `eclictl --reason "ticket 42" servers suspend 7 --reason spam`
+                    ctx = current()
+                    if ctx.safety.reason is None:
+                        safety.setdefault("reason", kwargs["reason"])
+                apply_options(current(), **safety)
             apply_output_options(**opts)
             if config:
                 current().shows_config = True
@@ -199,6 +235,8 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
         wrapper.__annotations__ = {**{p.name: p.annotation for p in params},
                                    **{p.name: p.annotation for p in extra}}
         wrapper.__dict__.pop("__wrapped__", None)
+        wrapper.__eclictl_verb__ = func  # type: ignore[attr-defined]  # the verb itself (tests inspect it)
+        wrapper.__eclictl_writes__ = bool(changing)  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

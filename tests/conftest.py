@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -38,6 +39,7 @@ def isolated_config(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Never touch the developer's real config (simonw/llm's LLM_USER_PATH pattern)."""
     path = tmp_path / "eclictl-config"
     monkeypatch.setenv("ECLICTL_CONFIG_DIR", str(path))
+    monkeypatch.setenv("ECLICTL_STATE_DIR", str(tmp_path / "eclictl-state"))  # audit trail, undo records
     for var in ("ECLICTL_URL", "ECLICTL_API_KEY", "ECLICTL_PROFILE", "ECLICTL_OUTPUT", "ECLICTL_REDACT",
                 "ECLICTL_DEBUG", "ECLICTL_TOKEN"):
         monkeypatch.delenv(var, raising=False)
@@ -64,7 +66,8 @@ def make_cli(sandbox: Any, config_dir: Any) -> Callable[..., Result]:
                env: dict[str, str] | None = None, url: str | None = SANDBOX_URL, transport: Any = None,
                browser: list[str] | None = None) -> Result:
         streams = IOStreams(io.StringIO(stdin), io.StringIO(), io.StringIO(), tty, tty, tty)
-        environ = {"ECLICTL_CONFIG_DIR": str(config_dir)}
+        environ = {"ECLICTL_CONFIG_DIR": str(config_dir),
+                   "ECLICTL_STATE_DIR": os.environ.get("ECLICTL_STATE_DIR") or str(config_dir) + "-state"}
         if url:
             environ["ECLICTL_URL"] = url
         if key:

@@ -99,6 +99,9 @@ class ApiClient:
         self.pacer: Any = None
         #: Set by the context in privacy mode: sees every decoded JSON body (to learn people's names).
         self.observe: Callable[[Any], None] | None = None
+        #: Told about every POST/PUT/PATCH/DELETE (eclictl/safety/run.py): `before_write(method, path)`
+        #: may refuse (a protected profile's gate), `after_write(method, path, status, error)` records it.
+        self.write_observer: Any = None
         headers = {"User-Agent": f"eclictl/{__version__}", "Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"ApiKey {api_key}"
@@ -127,7 +130,25 @@ class ApiClient:
             line = line.replace(secret, "****")
         self._log(line)
 
-    def request(
+    def request(self, method: str, path: str, **kwargs: Any) -> ApiResponse:
+        """One logical request; a write is reported to the observer before it is sent and after."""
+        observer = self.write_observer
+        if observer is None or method.upper() in ("GET", "HEAD", "OPTIONS"):
+            return self._request(method, path, **kwargs)
+        shown = path if path.startswith("/") else "/" + path
+        observer.before_write(method.upper(), shown)
+        try:
+            result = self._request(method, path, **kwargs)
+        except ApiStatusError as exc:
+            observer.after_write(method.upper(), shown, getattr(exc, "status", None), exc)
+            raise
+        except Exception as exc:
+            observer.after_write(method.upper(), shown, None, exc)
+            raise
+        observer.after_write(method.upper(), shown, result.status, None)
+        return result
+
+    def _request(
         self,
         method: str,
         path: str,

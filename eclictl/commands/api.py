@@ -35,7 +35,7 @@ secrets, key values) are removed from every answer.
 
 
 @app.command("api", epilog=EPILOG)
-@command(exclude=("columns", "no_headers"))
+@command(exclude=("columns", "no_headers"), writes=True)
 def api(
     args: Annotated[list[str], typer.Argument(metavar="[METHOD] PATH", help="HTTP method (default GET, or POST "
                                               "when fields are given) and a path such as /api/admin/users.")],

@@ -202,6 +202,7 @@ def status(show_key: Annotated[bool, typer.Option("--show-key", help="Print the 
 
 
 @app.command("logout", epilog="Examples:\n\n  eclictl auth logout\n\n  eclictl -p old auth logout --revoke")
+@command(output=False, writes=True)
 def logout(revoke: Annotated[bool, typer.Option("--revoke", help="Also delete the API key on the panel.")]
            = False) -> None:
     """Forget the stored credentials of the profile (and revoke the key with --revoke)."""

@@ -10,7 +10,8 @@ from eclictl.config import SECRET_KEYS, mask_secret, update_config
 from eclictl.errors import NotFoundError
 from eclictl.options import YesOpt, command
 
-app = typer.Typer(name="profile", add_completion=False, help="Connection profiles: list, use, show, remove.", no_args_is_help=True)
+app = typer.Typer(name="profile", add_completion=False, help="Connection profiles: list, use, show, set, remove; "
+                  "protect production panels.", no_args_is_help=True)
 
 
 def save_profile(ctx: Any, name: str, values: Mapping[str, Any], *, make_current: bool | None = None,
@@ -40,7 +41,8 @@ def _rows(ctx: Any) -> list[dict[str, Any]]:
     for name, profile in sorted(data.get("profiles", {}).items()):
         auth = "api key" if profile.get("api_key") else ("session" if profile.get("token") else "none")
         rows.append({"name": name, "current": name == current_name, "url": profile.get("url"), "auth": auth,
-                     "output": profile.get("output"), "redact": profile.get("redact")})
+                     "output": profile.get("output"), "redact": profile.get("redact"),
+                     "protected": bool(profile.get("protected", False))})
     return rows
 
 
@@ -53,7 +55,8 @@ def list_profiles() -> Any:
     from eclictl.output.render import View
 
     return View(_rows(current()), columns=[Col("name"), Col("current"), Col("url"), Col("auth"), Col("output"),
-                                           Col("redact")], id_field="name", empty="no profiles yet: eclictl auth login")
+                                           Col("redact"), Col("protected")], id_field="name",
+                empty="no profiles yet: eclictl auth login")
 
 
 @app.command("use", epilog="Examples:\n\n  eclictl profile use production")
@@ -107,3 +110,61 @@ def remove(name: Annotated[str, typer.Argument(help="Profile to delete.")], yes:
     update_config(ctx.config_file, change)
     ctx.reload_config()
     ctx.info(f"removed profile '{name}'")
+
+
+def _existing(ctx: Any, name: str) -> dict[str, Any]:
+    profile = ctx.config.get("profiles", {}).get(name)
+    if profile is None:
+        raise NotFoundError(f"no profile named '{name}'")
+    return profile
+
+
+@app.command("set", epilog="Examples:\n\n  eclictl profile set production require_reason true\n\n"
+             "  eclictl profile set staging timeout 60\n\n  eclictl profile set production output json")
+def set_(name: Annotated[str, typer.Argument(help="Profile to change.")],
+         key: Annotated[str, typer.Argument(help="A setting, as for `eclictl config set` (plus protected, "
+                                            "require_reason).")],
+         value: Annotated[str, typer.Argument(help="The new value.")]) -> None:
+    """Change one setting of a named profile (validated before it is written)."""
+    from eclictl.config import parse_profile_value
+    from eclictl.context import current
+
+    ctx = current()
+    _existing(ctx, name)
+    parsed = parse_profile_value(key, value)
+    save_profile(ctx, name, {key: parsed}, make_current=False)
+    shown = mask_secret(str(parsed)) if key in SECRET_KEYS else parsed
+    ctx.info(f"{name}: {key} = {shown}")
+
+
+@app.command("protect", epilog="Examples:\n\n  eclictl profile protect production\n\n"
+             "  eclictl profile protect production --require-reason")
+def protect(
+    name: Annotated[str, typer.Argument(help="Profile to protect.")],
+    require_reason: Annotated[bool, typer.Option("--require-reason", help="Also require --reason on every "
+                                                 "change (same as `profile set NAME require_reason true`).")] = False,
+) -> None:
+    """Protect a profile: every change asks for the profile's name (or --confirm-profile NAME)."""
+    from eclictl.context import current
+
+    ctx = current()
+    profile = _existing(ctx, name)
+    values: dict[str, Any] = {"protected": True}
+    if require_reason:
+        values["require_reason"] = True
+    save_profile(ctx, name, values, make_current=False)
+    url = profile.get("url") or "(no URL yet)"
+    ctx.info(f"profile '{name}' ({url}) is protected: changes need its name typed at the prompt, or "
+             f"--confirm-profile {name} in scripts; --yes alone is not enough"
+             + ("; a --reason is required" if require_reason or profile.get("require_reason") else ""))
+
+
+@app.command("unprotect", epilog="Examples:\n\n  eclictl profile unprotect staging")
+def unprotect(name: Annotated[str, typer.Argument(help="Profile to stop protecting.")]) -> None:
+    """Stop protecting a profile (require_reason stays as it is)."""
+    from eclictl.context import current
+
+    ctx = current()
+    _existing(ctx, name)
+    save_profile(ctx, name, {"protected": None}, make_current=False)
+    ctx.info(f"profile '{name}' is no longer protected")

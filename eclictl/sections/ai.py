@@ -273,7 +273,7 @@ def _model_body(ctx: Any, *, name: Optional[str], model_id: Optional[str], confi
                     "  eclictl ai models create --name eclipse-chat --model-id gpt-4o-mini "
                     "--endpoint https://llm.example.com/v1 --api-key-file ./key.txt\n\n"
                     "  pass show llm/key | eclictl ai models create --name chat --endpoint https://llm/v1 --api-key -")
-@command()
+@command(writes=True)
 def models_create(
     name: Annotated[str, typer.Option("--name", help="Model name shown to users.", rich_help_panel=MODEL_PANEL)],
     model_id: UpstreamOpt = None,
@@ -309,7 +309,7 @@ def models_create(
                     "  eclictl ai models edit eclipse-chat-small --limits '{\"requestsPerDay\": 800}'\n\n"
                     "  eclictl ai models edit 2 --api-key-file ./new-key.txt\n\n"
                     "  eclictl ai models edit 3 --model-id llama-3.3-70b --tag local --tag big")
-@command()
+@command(writes=True)
 def models_edit(
     ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="The model's id or exact name.")],
     name: Annotated[Optional[str], typer.Option("--name", help="New name.", rich_help_panel=MODEL_PANEL,
@@ -414,7 +414,7 @@ def _link(ctx: Any, model: str, target_key: str, target_id: int, limits: str | N
 
 @app.command("link-plan", epilog="Examples:\n\n  eclictl ai link-plan eclipse-chat-small 3\n\n"
              "  eclictl ai link-plan 2 3 --limits '{\"requestsPerDay\": 300}'")
-@command()
+@command(writes=True)
 def link_plan(
     model: Annotated[str, typer.Argument(metavar="MODEL", help="Model id or exact name.")],
     plan: Annotated[str, typer.Argument(metavar="PLAN", help="Plan id.")],
@@ -454,7 +454,7 @@ def _user(ctx: Any, ref: str) -> int:
 
 @app.command("link-user", epilog="Examples:\n\n  eclictl ai link-user eclipse-chat-small 42\n\n"
              "  eclictl ai link-user 2 42 --limits '{\"requestsPerDay\": 50}'")
-@command()
+@command(writes=True)
 def link_user(
     model: Annotated[str, typer.Argument(metavar="MODEL", help="Model id or exact name.")],
     user: Annotated[str, typer.Argument(metavar="USER", help="User id or exact e-mail.")],
@@ -470,7 +470,7 @@ def link_user(
 
 
 @app.command("user-limits", epilog="Examples:\n\n  eclictl ai user-limits 42 7 --limits '{\"requestsPerDay\": 20}'")
-@command()
+@command(writes=True)
 def user_limits(
     user: Annotated[str, typer.Argument(metavar="USER", help="User id or exact e-mail (the panel finds the link "
                                         "by LINK alone).")],

@@ -153,7 +153,7 @@ SchemaOpt = Annotated[Optional[Path], typer.Option("--schema", help="JSON file w
 @forms.command("create", epilog="Examples:\n\n  eclictl applications forms create --title 'Staff 2025' "
                "--schema questions.json\n\n  eclictl applications forms create --title 'Beta testers' "
                "--visibility private_invite -o json")
-@command()
+@command(writes=True)
 def forms_create(title: Annotated[str, typer.Option("--title", help="Title (max 200).", show_default=False,
                                                     rich_help_panel=FORM_PANEL)],
                  description: DescOpt = None, kind: KindOpt = None, visibility: VisOpt = None,
@@ -264,7 +264,7 @@ def invites_list(ref: Annotated[str, typer.Argument(metavar="FORM", help="Form i
 
 @invites.command("create", epilog="Examples:\n\n  eclictl applications invites create beta-testers --label "
                  "'Jane' --email jane@example.com --max-uses 1 --expires-hours 72")
-@command()
+@command(writes=True)
 def invites_create(
     ref: Annotated[str, typer.Argument(metavar="FORM", help="A private_invite form's id, slug or title.")],
     label: Annotated[Optional[str], typer.Option("--label", help="Note for staff.", show_default=False)] = None,

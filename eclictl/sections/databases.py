@@ -262,7 +262,7 @@ def hosts_show(ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="Host 
                    "db2.fra.example.com --username root --password-file ./root.pw\n\n"
                    "  pass show db/fra-2 | eclictl databases hosts create --name fra-2 --host 10.0.0.5 "
                    "--port 3307 --username panel --password - --node 3 --max-databases 200")
-@command()
+@command(writes=True)
 def hosts_create(
     name: Annotated[str, typer.Option("--name", help="Display name.", rich_help_panel=HOST_PANEL)],
     host: Annotated[str, typer.Option("--host", help="Host name or IP address of the MariaDB/MySQL server.",
@@ -303,7 +303,7 @@ def hosts_create(
 
 @hosts_app.command("edit", epilog="Examples:\n\n  eclictl databases hosts edit fra-mariadb --max-databases 500\n\n"
                    "  eclictl databases hosts edit 2 --password-file ./new.pw")
-@command()
+@command(writes=True)
 def hosts_edit(
     ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="Host id or exact name.")],
     name: Annotated[Optional[str], typer.Option("--name", help="New display name.", rich_help_panel=HOST_PANEL,
@@ -364,7 +364,7 @@ def hosts_edit(
 
 @hosts_app.command("test", epilog="Examples:\n\n  eclictl databases hosts test fra-mariadb\n\n"
                    "  eclictl databases hosts list -o ids | xargs -n1 eclictl databases hosts test")
-@command()
+@command(writes=True)
 def hosts_test(ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="Host id or exact name.")]) -> Any:
     """Check that the panel can log in to the host and run SELECT 1 (exit 7 when it cannot)."""
     from eclictl.api.errors import ApiValidationError

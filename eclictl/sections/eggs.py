@@ -780,7 +780,7 @@ SYNC_COLUMNS = (Col("uuid"), Col("status"), Col("error"))
 @app.command("sync", epilog="The panel runs the sync synchronously, one server after another (up to 10 s per "
              "unreachable node), and reports each server as synced, skipped_opt_out, node_service_unavailable "
              "(its node is gone) or error.\n\nExamples:\n\n  eclictl eggs sync Paper\n\n  eclictl eggs sync 4 --respect-opt-out -o json")
-@command()
+@command(writes=True)
 def sync(
     ref: Annotated[str, typer.Argument(metavar="EGG", help="Egg id or exact name.")],
     respect_opt_out: Annotated[bool, typer.Option("--respect-opt-out", help="Skip servers that opted out of egg "

@@ -109,7 +109,7 @@ def approve(
 
 @app.command("share-link", epilog="Examples:\n\n  eclictl export-jobs share-link 6f1c2d3e-0000-4000-8000-000000000001\n\n"
              "  eclictl export-jobs share-link 6f1c2d3e-0000-4000-8000-000000000001 --expires-hours 72 -o json")
-@command()
+@command(writes=True)
 def share_link(
     job_id: Annotated[str, typer.Argument(metavar="ID", help="The job's id (UUID).")],
     expires_hours: Annotated[int, typer.Option("--expires-hours", help="Link lifetime in hours (1-720).",

@@ -98,7 +98,8 @@ def change(names: list[str], on: bool, *, allow_unknown: bool, dry_run: bool, ye
     items = _check_names(ctx.read_ids(names))
     if not items:
         raise UsageError("no flag names given")
-    before = current_flags(fetch_settings(ctx.api))
+    panel = fetch_settings(ctx.api)
+    before = current_flags(panel)
     known = set(FEATURE_FLAGS) | set(before)
     unknown = [n for n in items if n not in known]
     if unknown and not allow_unknown:
@@ -114,14 +115,17 @@ def change(names: list[str], on: bool, *, allow_unknown: bool, dry_run: bool, ye
     if not on:
         ctx.confirm(f"Disable {', '.join(items)}? Users get 503 'Feature disabled' on those parts of the panel.",
                     yes=yes, what="disable feature flags")
+    from eclictl.safety.undo import remember_settings
+
+    remember_settings(ctx, {"featureToggles": wanted}, panel, wait=wait)  # for `eclictl undo` / --revert-after
     # Every flag goes in ONE PUT, even those that already look right: the GET may be a cached copy.
     put_settings(ctx.api, {"featureToggles": wanted})
     return verify_flags(ctx, wanted, before, wait=wait, verify=verify)
 
 
 @app.command("enable", epilog="Examples:\n\n  eclictl flags enable ticketing\n\n"
-             "  eclictl flags enable ai blog chat --no-verify")
-@command()
+             "  eclictl flags enable ai blog chat --no-verify\n\n  eclictl flags enable chat --revert-after 10m")
+@command(undoable=True)
 def enable(names: NamesArg, allow_unknown: AllowUnknownOpt = False, dry_run: DryRunOpt = False,
            no_verify: NoVerifyOpt = False, wait: WaitOpt = 11.0) -> Any:
     """Turn feature flags on (one PUT), then verify after the panel's 10 s flag cache."""
@@ -130,8 +134,9 @@ def enable(names: NamesArg, allow_unknown: AllowUnknownOpt = False, dry_run: Dry
 
 
 @app.command("disable", epilog="Examples:\n\n  eclictl flags disable blog --yes\n\n"
-             "  eclictl flags disable ai chat --yes --no-verify")
-@command()
+             "  eclictl flags disable ai chat --yes --no-verify\n\n"
+             "  eclictl flags disable chat --yes --revert-after 10m --reason 'chat outage'")
+@command(undoable=True)
 def disable(names: NamesArg, allow_unknown: AllowUnknownOpt = False, dry_run: DryRunOpt = False,
             yes: YesOpt = False, no_verify: NoVerifyOpt = False, wait: WaitOpt = 11.0) -> Any:
     """Turn feature flags off (one PUT; asks first), then verify after the panel's 10 s flag cache."""

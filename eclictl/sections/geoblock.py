@@ -127,6 +127,9 @@ def _write(ctx: Any, current: str, new: str, changes: list[dict[str, Any]], *, d
         return View(changes, columns=CHANGE_COLUMNS, id_field="country",
                     json_data={"dryRun": True, KEY: new, "changes": changes})
     ctx.confirm(question, yes=yes, what=what)
+    from eclictl.safety.undo import remember_settings
+
+    remember_settings(ctx, {KEY: new}, {KEY: current})  # for `eclictl undo` / --revert-after
     stored = put_settings(ctx.api, {KEY: new})
     if KEY in stored and stored[KEY] != new:
         raise EclictlError(f"the panel stored {stored[KEY]!r}, not {new!r}")
@@ -166,7 +169,7 @@ def list_rules() -> Any:
 
 @app.command("add", epilog="Examples:\n\n  eclictl geoblock add ru by --level 5 --yes\n\n"
              "  eclictl geoblock add cn:2 kp:5 --yes\n\n  eclictl geoblock add de --level 1 --dry-run")
-@command()
+@command(undoable=True)
 def add(
     countries: Annotated[list[str], typer.Argument(metavar="CC[:LEVEL]...", help="ISO country codes, optionally "
                                                    "with their own level (ru:5).")],
@@ -199,7 +202,7 @@ def add(
 
 @app.command("remove", epilog="Examples:\n\n  eclictl geoblock remove by --yes\n\n"
              "  eclictl geoblock remove cn kp --dry-run")
-@command()
+@command(undoable=True)
 def remove(
     countries: Annotated[list[str], typer.Argument(metavar="CC...", help="Country keys to unblock (ISO codes, or "
                                                    "a full name used in the rules).")],

@@ -655,7 +655,7 @@ def create(
 
 @app.command("edit", epilog="Examples:\n\n  eclictl nodes edit node-fra-1 --no-deployments "
              "--set deploymentNotice='Maintenance until 18:00'\n\n  eclictl nodes edit 3 --set serverLimit=80 --set cost=49.5")
-@command()
+@command(writes=True)
 def edit(
     node: Annotated[str, typer.Argument(metavar="ID|NAME", help="Node id, name, Wings UUID or FQDN.")],
     name: NameOpt = None,

@@ -129,7 +129,7 @@ def _optional(body: dict[str, Any], **values: Any) -> dict[str, Any]:
              "  eclictl oauth create --name 'Billing Dashboard' --redirect-uri https://billing.example.com/cb\n\n"
              "  eclictl oauth create --name bot --redirect-uri https://bot.example.net/oauth --scope profile "
              "--scope servers:read -o json | jq -r .clientSecret")
-@command()
+@command(writes=True)
 def create(
     name: Annotated[str, typer.Option("--name", help="App name.", rich_help_panel=APP_PANEL)],
     redirect_uri: UriOpt = None,
@@ -165,7 +165,7 @@ def create(
 
 @app.command("edit", epilog="Examples:\n\n  eclictl oauth edit 2 --inactive\n\n"
              "  eclictl oauth edit 'Discord Bot' --redirect-uri https://bot.example.net/cb --scope profile")
-@command()
+@command(writes=True)
 def edit(
     ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="App id, exact name or client id.")],
     name: Annotated[Optional[str], typer.Option("--name", help="New name.", rich_help_panel=APP_PANEL,

@@ -168,7 +168,7 @@ def run_items(ctx: Any, action: str, items: list[str], fn: Any) -> Any:
 @app.command("issue", epilog="Examples:\n\n  eclictl orders issue 42 --plan 3\n\n"
              "  eclictl orders issue jane@example.com --amount 12.50 --description 'Setup fee'\n\n"
              "  eclictl orders issue 42 --plan 5 --lifetime --notes 'partner deal' -o json")
-@command()
+@command(writes=True)
 def issue(
     user: Annotated[str, typer.Argument(metavar="USER", help="User id or exact e-mail.")],
     plan: Annotated[Optional[int], typer.Option("--plan", help="Plan id (applied to the user at once, even "
@@ -246,7 +246,7 @@ def _check_plan_exists(ctx: Any, plan_id: int) -> None:
 @app.command("edit", epilog="Examples:\n\n  eclictl orders edit 1042 --status cancelled --notes 'refunded'\n\n"
              "  eclictl orders edit 1042 --amount 9.99 --expires 2027-01-31T00:00:00Z\n\n"
              "  eclictl orders edit 1042 --clear-plan")
-@command()
+@command(writes=True)
 def edit(
     ref: Annotated[str, typer.Argument(metavar="ID", help="Order id.")],
     status: Annotated[Optional[str], typer.Option("--status", help=f"New status ({', '.join(KNOWN_STATUSES)}); "

@@ -151,7 +151,7 @@ class OrgRole(str, Enum):
 @members.command("add", epilog="Examples:\n\n  eclictl orgs members add acme 42\n\n"
                  "  eclictl orgs members add 12 jane@example.com --role admin\n\n"
                  "  eclictl orgs members add acme 42 --role owner   # the old owner becomes admin")
-@command()
+@command(writes=True)
 def members_add(
     ref: Annotated[str, typer.Argument(metavar="ORG", help="Organisation id, handle or exact name.")],
     user: Annotated[str, typer.Argument(metavar="USER", help="User id or e-mail.")],

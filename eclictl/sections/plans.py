@@ -172,7 +172,7 @@ def _plan_result(ctx: Any, answer: Any, plan_id: Any) -> Any:
 
 @app.command("create", epilog="Examples:\n\n  eclictl plans create --name Gold --type paid --price 24.99 --memory 32768\n\n"
              "  eclictl plans create --name Campus --type educational --hidden --set boostReason=launch")
-@command()
+@command(writes=True)
 def create(
     name: Annotated[str, typer.Option("--name", help="Plan name.", rich_help_panel=PLAN_PANEL)],
     type_: Annotated[str, typer.Option("--type", help="Portal type: free, paid, enterprise, educational "
@@ -199,7 +199,7 @@ def create(
 
 @app.command("edit", epilog="Examples:\n\n  eclictl plans edit Pro --price 12.99 --memory 20480\n\n"
              "  eclictl plans edit 3 --email-queue 200 --hidden")
-@command()
+@command(writes=True)
 def edit(
     ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="The plan's id or exact name.")],
     name: Annotated[Optional[str], typer.Option("--name", help="New name.", rich_help_panel=PLAN_PANEL,
@@ -292,7 +292,7 @@ def delete(
 
 @app.command("boost", epilog="Examples:\n\n  eclictl plans boost Pro --percent 25 --reason 'Winter sale'\n\n"
              "  eclictl plans boost 3 --percent 50 --expires 2027-01-31T23:59:59Z\n\n  eclictl plans boost 3 --remove")
-@command()
+@command(writes=True)
 def boost(
     ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="The plan's id or exact name.")],
     percent: Annotated[Optional[float], typer.Option("--percent", help="Boost in percent, 0-1000.",
@@ -385,7 +385,7 @@ def prices_list(ref: Annotated[str, typer.Argument(metavar="PLAN", help="The pla
 
 
 @prices_app.command("set", epilog="Examples:\n\n  eclictl plans prices set Pro IN 5.99\n\n  eclictl plans prices set 3 br 7.49")
-@command()
+@command(writes=True)
 def prices_set(
     ref: Annotated[str, typer.Argument(metavar="PLAN", help="The plan's id or exact name.")],
     country: Annotated[str, typer.Argument(metavar="COUNTRY", help="Two-letter country code.")],

@@ -212,7 +212,7 @@ def revoke_one(ctx: Any, role_id: int, perm: str) -> int:
 @app.command("create", epilog="Examples:\n\n  eclictl roles create support --description 'Support staff' "
              "-p admin:access -p users:read\n\n  eclictl roles create senior-support --parent support "
              "-p users:suspend")
-@command()
+@command(undoable=True)
 def create(
     name: Annotated[str, typer.Argument(help="The new role's name (unique; cannot be renamed later).")],
     description: Annotated[Optional[str], typer.Option("--description", "-d", help="What the role is for "
@@ -237,6 +237,9 @@ def create(
     parent_id = int(find_role(roles, parent)["id"]) if parent else None
     check_permissions(ctx, perms, allow_wildcard=allow_wildcard)
     role = create_role(ctx, name, description, parent_id)
+    from eclictl.safety.undo import remember
+
+    remember(ctx, "role", name, before={"exists": False})  # undo deletes it again
     for perm in perms:
         grant_one(ctx, int(role["id"]), perm)
     roles = fetch_roles(ctx.api)
@@ -258,6 +261,9 @@ def _remove_assignments(ctx: Any, role_id: int) -> int:
             continue
         for link in ctx.api.get(f"/api/users/{uid}/roles") or []:
             if isinstance(link, dict) and (link.get("role") or {}).get("id") == role_id:
+                from eclictl.safety.undo import remember
+
+                remember(ctx, "user-roles", uid)  # the user's roles before (undo assigns it again)
                 ctx.api.delete(f"/api/users/{uid}/roles/{link['id']}")
                 removed += 1
     return removed
@@ -265,7 +271,7 @@ def _remove_assignments(ctx: Any, role_id: int) -> int:
 
 @app.command("delete", epilog="Examples:\n\n  eclictl roles delete old-support --yes\n\n"
              "  eclictl roles delete old-support --force --yes   # revoke permissions and assignments first")
-@command()
+@command(undoable=True)
 def delete(
     ref: Annotated[str, typer.Argument(metavar="ROLE", help="Role id or name.")],
     force: Annotated[bool, typer.Option("--force", help="Revoke its permissions and remove it from every user "
@@ -289,6 +295,9 @@ def delete(
                             "it (500)", hint="rerun with --force to revoke them (and remove assignments) first")
     ctx.confirm(f"Delete role '{name}' (id {role_id})" + (" and revoke its permissions" if perms else "") + "?",
                 yes=yes, what="delete roles")
+    from eclictl.safety.undo import remember
+
+    remember(ctx, "role", name, rows=roles)  # undo recreates it (new id) with its permissions
     for row in perms:
         ctx.api.delete(f"{PATH}/{role_id}/permissions/{int(row['id'])}")
     removed = 0
@@ -306,8 +315,9 @@ def delete(
 
 # -- grant / revoke -------------------------------------------------------------------------
 @app.command("grant", epilog="Examples:\n\n  eclictl roles grant support users:read admin:kyc:view\n\n"
-             "  eclictl roles grant students admin:student:verify")
-@command()
+             "  eclictl roles grant students admin:student:verify\n\n"
+             "  eclictl roles grant support users:suspend --revert-after 1h --reason 'weekend cover'")
+@command(undoable=True)
 def grant(
     ref: Annotated[str, typer.Argument(metavar="ROLE", help="Role id or name.")],
     perms: Annotated[list[str], typer.Argument(metavar="PERM...", help="Permission strings; '-' reads stdin.")],
@@ -319,10 +329,14 @@ def grant(
 
     ctx = _ctx()
     items = ctx.read_ids(perms)
-    role = find_role(fetch_roles(ctx.api), ref)
+    roles = fetch_roles(ctx.api)
+    role = find_role(roles, ref)
     role_id = int(role["id"])
     check_permissions(ctx, items, allow_wildcard=allow_wildcard)
     held = set(_values(_role_perms(ctx.api, role_id)))
+    from eclictl.safety.undo import remember
+
+    remember(ctx, "role", str(role.get("name")), rows=roles)  # for `eclictl undo` / --revert-after
 
     def one(perm: str) -> Any:
         if perm in held:
@@ -336,7 +350,7 @@ def grant(
 
 @app.command("revoke", epilog="Examples:\n\n  eclictl roles revoke support users:suspend\n\n"
              "  eclictl roles revoke support tickets:ban tickets:delete")
-@command()
+@command(undoable=True)
 def revoke(
     ref: Annotated[str, typer.Argument(metavar="ROLE", help="Role id or name.")],
     perms: Annotated[list[str], typer.Argument(metavar="PERM...", help="Permission strings; '-' reads stdin.")],
@@ -350,6 +364,9 @@ def revoke(
     role = find_role(roles, ref)
     role_id = int(role["id"])
     inherited = set(_values(role_detail(roles, role)["inheritedPermissions"]))
+    from eclictl.safety.undo import remember
+
+    remember(ctx, "role", str(role.get("name")), rows=roles)  # for `eclictl undo` / --revert-after
 
     def one(perm: str) -> Any:
         if revoke_one(ctx, role_id, perm):
@@ -462,7 +479,7 @@ def _soft_check(ctx: Any, perm: str, catalogue: set[str]) -> None:
 @app.command("apply", epilog="Examples:\n\n  eclictl roles apply -f roles.toml --dry-run\n\n"
              "  eclictl roles apply -f roles.toml --yes\n\n  eclictl roles apply -f roles.toml --prune --yes\n\n"
              "  eclictl roles apply -f roles.toml --prune --yes --max-affected 3")
-@command()
+@command(undoable=True)
 def apply(
     file: FileOpt,
     prune: PruneOpt = False,
@@ -743,7 +760,12 @@ def execute(ctx: Any, plan: list[dict[str, Any]], rf: RoleFile, file: str, *, pr
     """Run the plan in order, stop at the first failure, report every row, then verify."""
     from eclictl.errors import PartialFailure
 
-    ids = {str(r.get("name")): int(r["id"]) for r in fetch_roles(ctx.api)}
+    roles = fetch_roles(ctx.api)
+    ids = {str(r.get("name")): int(r["id"]) for r in roles}
+    from eclictl.safety.undo import remember
+
+    for name in dict.fromkeys(c["role"] for c in plan if c["action"] != "drift"):
+        remember(ctx, "role", name, rows=roles)  # for `eclictl undo` / --revert-after
     rows: list[dict[str, Any]] = []
     failed = None
     for change in plan:

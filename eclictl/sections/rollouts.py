@@ -258,7 +258,7 @@ RangeOpt = Annotated[Optional[str], typer.Option("--range", metavar="START-END",
 
 @app.command("create", epilog="Examples:\n\n  eclictl rollouts create --name 'New dashboard' --key new_dashboard "
              "--percent 10\n\n  eclictl rollouts create --name Beta --key beta --range 0-999 --treatment v2 --inactive")
-@command()
+@command(undoable=True)
 def create(
     name: NameOpt = None,
     key: KeyOpt = None,
@@ -283,12 +283,17 @@ def create(
         body["treatment"] = _text("treatment", treatment)
     body["active"] = not inactive
     answer = ctx.api.post(PATH, body)
-    return _reread(ctx, answer, {"key": body["key"]}, "create")
+    view = _reread(ctx, answer, {"key": body["key"]}, "create")
+    from eclictl.safety.undo import remember
+
+    remember(ctx, "rollout", view.json_data["id"], before={"exists": False})  # undo deletes it again
+    return view
 
 
 @app.command("edit", epilog="Examples:\n\n  eclictl rollouts edit new_dashboard --percent 50\n\n"
-             "  eclictl rollouts edit 3 --inactive\n\n  eclictl rollouts edit beta --range 5000-9999 --treatment v3")
-@command()
+             "  eclictl rollouts edit 3 --inactive\n\n  eclictl rollouts edit beta --range 5000-9999 --treatment v3\n\n"
+             "  eclictl rollouts edit new_dashboard --percent 50 --revert-after 30m")
+@command(undoable=True)
 def edit(
     ref: Annotated[str, typer.Argument(metavar="ROLLOUT", help="Rollout id, key or exact name.")],
     name: NameOpt = None,
@@ -319,14 +324,18 @@ def edit(
     if not body:
         raise UsageError("nothing to change", hint="give at least one of --name, --key, --description, --percent, "
                                                    "--range, --treatment, --active/--inactive")
-    rollout_id = _find(ctx.api, ref)["id"]
+    rollout = _find(ctx.api, ref)
+    rollout_id = rollout["id"]
+    from eclictl.safety.undo import remember
+
+    remember(ctx, "rollout", rollout_id, rows=[rollout])  # for `eclictl undo` / --revert-after
     answer = ctx.api.put(f"{PATH}/{rollout_id}", body)
     return _reread(ctx, answer, {"id": rollout_id}, "edit")
 
 
 @app.command("delete", epilog="Examples:\n\n  eclictl rollouts delete beta_billing --yes\n\n"
              "  eclictl rollouts delete 3 --purge-overrides --yes")
-@command()
+@command(undoable=True)
 def delete(
     ref: Annotated[str, typer.Argument(metavar="ROLLOUT", help="Rollout id, key or exact name.")],
     purge_overrides: Annotated[bool, typer.Option("--purge-overrides", help="Delete the rollout's overrides first "
@@ -346,6 +355,9 @@ def delete(
                  "(add --purge-overrides to delete them first)")
     extra = f" and its {len(users)} override(s)" if users and purge_overrides else ""
     ctx.confirm(f"Delete rollout {rid} ({rollout.get('key')}){extra}?", yes=yes, what="delete a rollout")
+    from eclictl.safety.undo import remember
+
+    remember(ctx, "rollout", rid, rows=[rollout])  # undo recreates it (with a new id) and its overrides
     purged = 0
     if purge_overrides:
         for user in users:
@@ -417,7 +429,7 @@ def overrides_list(
 @overrides_app.command("add", epilog="Examples:\n\n  eclictl rollouts overrides add new_dashboard 42\n\n"
                        "  eclictl rollouts overrides add new_dashboard 42 --treatment control\n\n"
                        "  eclictl rollouts overrides add new_dashboard 42 --treatment ''   # use the rollout's")
-@command()
+@command(undoable=True)
 def overrides_add(
     ref: Annotated[str, typer.Argument(metavar="ROLLOUT", help="Rollout id, key or exact name.")],
     user: Annotated[str, typer.Argument(metavar="USER", help="The user's id (not checked by the panel) or exact "
@@ -439,6 +451,9 @@ def overrides_add(
         body["treatment"] = clean  # "" is stored as null: the rollout's treatment applies
     rollout = _find(ctx.api, ref)  # the panel would accept any id: refuse unknown rollouts here
     existed = any(isinstance(o, dict) and str(o.get("userId")) == str(user_id) for o in rollout.get("overrides") or [])
+    from eclictl.safety.undo import remember
+
+    remember(ctx, "rollout", rollout["id"], rows=[rollout])  # for `eclictl undo` / --revert-after
     answer = ctx.api.post(f"{PATH}/{rollout['id']}/overrides", body)
     row = answer if isinstance(answer, dict) else {"userId": user_id, "treatment": body.get("treatment") or None}
     status = "created" if not existed else "updated" if treatment is not None else "unchanged"
@@ -446,7 +461,7 @@ def overrides_add(
 
 
 @overrides_app.command("remove", epilog="Examples:\n\n  eclictl rollouts overrides remove new_dashboard 42 --yes")
-@command()
+@command(undoable=True)
 def overrides_remove(
     ref: Annotated[str, typer.Argument(metavar="ROLLOUT", help="Rollout id, key or exact name (a bare id is used "
                                        "as is, to clean up orphans).")],
@@ -460,5 +475,8 @@ def overrides_remove(
     user_id = _user_id(user)
     rid = ref.strip() if ref.strip().isdigit() else _find(ctx.api, ref)["id"]
     ctx.confirm(f"Remove the override of user {user_id} from rollout {rid}?", yes=yes, what="remove an override")
+    from eclictl.safety.undo import remember
+
+    remember(ctx, "rollout", rid)  # for `eclictl undo` / --revert-after (an orphan's override cannot be restored)
     ctx.api.delete(f"{PATH}/{rid}/overrides/{user_id}")
     return {"rollout": int(rid), "userId": user_id, "removed": True}

@@ -196,7 +196,7 @@ def _pick(**fields: Any) -> dict[str, Any]:
 
 @app.command("create", epilog="Examples:\n\n  eclictl servers create --node 1 --owner 42 --egg 3 --name lobby "
              "--memory 2G --disk 20G --cpu 150\n\n  eclictl servers create --node 2 --name test -o json")
-@command()
+@command(writes=True)
 def create(
     node: Annotated[int, typer.Option("--node", help="Node id to create the server on.", show_default=False)],
     owner: Annotated[Optional[str], typer.Option("--owner", metavar="USER", help="Owner: user id or exact e-mail "
@@ -450,7 +450,7 @@ def power(
 
 
 @app.command("mark-started", epilog="Examples:\n\n  eclictl servers mark-started lobby-1")
-@command()
+@command(writes=True)
 def mark_started(ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")]) -> Any:
     """Treat any console output as 'started' (for eggs whose startup line never matches)."""
     from eclictl.context import current
@@ -471,7 +471,7 @@ def _duration(text: str) -> int:
 
 @app.command("throttle", epilog="Examples:\n\n  eclictl servers throttle lobby-1\n\n"
              "  eclictl servers throttle lobby-1 --cpu 10 --duration 2h --reason 'mining suspected'")
-@command()
+@command(writes=True)
 def throttle(
     ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")],
     cpu: Annotated[Optional[int], typer.Option("--cpu", help="CPU cap in percent, 5-100 [panel default 20].",
@@ -524,7 +524,7 @@ def _ip_type(ip: str, given: str | None) -> str:
 
 @dedicated_ip.command("add", epilog="Examples:\n\n  eclictl servers dedicated-ip add vm-1 203.0.113.50\n\n"
                       "  eclictl servers dedicated-ip add vm-1 2001:db8::50 --fqdn vm1.example.net")
-@command()
+@command(writes=True)
 def ip_add(
     ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")],
     ip: Annotated[str, typer.Argument(help="The IPv4 or IPv6 address.")],
@@ -545,7 +545,7 @@ def ip_add(
 
 
 @dedicated_ip.command("remove", epilog="Examples:\n\n  eclictl servers dedicated-ip remove vm-1 203.0.113.50")
-@command()
+@command(writes=True)
 def ip_remove(
     ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")],
     ip: Annotated[str, typer.Argument(help="The address to remove.")],
@@ -664,7 +664,7 @@ def _mount_body(name: str | None, source: str | None, target: str | None, descri
 
 @mounts.command("create", epilog="Examples:\n\n  eclictl servers mounts create --name maps --source /srv/maps "
                 "--target /home/container/maps --read-only --egg 3")
-@command()
+@command(writes=True)
 def mounts_create(
     name: Annotated[str, typer.Option("--name", help="Mount name.", show_default=False)],
     source: Annotated[str, typer.Option("--source", help="Host path.", show_default=False)],
@@ -691,7 +691,7 @@ def mounts_create(
 
 @mounts.command("edit", epilog="Examples:\n\n  eclictl servers mounts edit 2 --read-only\n\n"
                 "  eclictl servers mounts edit 2 --target /data --writable")
-@command()
+@command(writes=True)
 def mounts_edit(
     mount_id: Annotated[int, typer.Argument(metavar="MOUNT", help="Mount id.")],
     name: Annotated[Optional[str], typer.Option("--name", help="New name.", show_default=False)] = None,
@@ -738,7 +738,7 @@ def mounts_delete(
 
 
 @mounts.command("attach", epilog="Examples:\n\n  eclictl servers mounts attach lobby-1 2")
-@command()
+@command(writes=True)
 def mounts_attach(
     ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")],
     mount_id: Annotated[int, typer.Argument(metavar="MOUNT", help="Mount id.")],
@@ -754,7 +754,7 @@ def mounts_attach(
 
 
 @mounts.command("detach", epilog="Examples:\n\n  eclictl servers mounts detach lobby-1 2")
-@command()
+@command(writes=True)
 def mounts_detach(
     ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")],
     mount_id: Annotated[int, typer.Argument(metavar="MOUNT", help="Mount id.")],

@@ -162,7 +162,7 @@ def parse_set(pairs: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
              "  eclictl settings set 'geoBlockCountries=ru:5, by:4'\n\n"
              "  eclictl settings set webauthn.allowDiscoverable=true\n\n"
              "  eclictl settings set gamblingPowerDenyChance=0.25 --dry-run")
-@command(config=True)
+@command(config=True, undoable=True)
 def set_(
     pairs: Annotated[list[str], typer.Argument(metavar="KEY=VALUE...", help="Settings to change, typed per the "
                                                "schema (bool, number, string, rule string, JSON).")],
@@ -183,6 +183,9 @@ def set_(
     if dry_run:
         rows = [{"key": k, "sent": v, "stored": "(dry run)"} for k, v in body.items()]
         return View(rows, columns=SET_COLUMNS, id_field="key", json_data={"dryRun": True, "body": body})
+    from eclictl.safety.undo import remember_settings
+
+    remember_settings(ctx, body)  # for `eclictl undo` / --revert-after
     stored = put_settings(ctx.api, body)
     rows = _set_rows(ctx, body, stored)
     return View(rows, columns=SET_COLUMNS, id_field="key", json_data={"sent": body, "settings": stored})
@@ -339,7 +342,7 @@ def diff(file: FileOpt) -> Any:
 
 @app.command("apply", epilog="Examples:\n\n  eclictl settings apply -f settings.toml --dry-run\n\n"
              "  eclictl settings apply -f settings.toml --yes")
-@command(config=True)
+@command(config=True, undoable=True)
 def apply(
     file: FileOpt,
     dry_run: DryRunOpt = False,
@@ -364,6 +367,9 @@ def apply(
         ctx.info(f"  ~ {change['key']}: {change['panel']!r} -> {change['file']!r}")
     _warn_rules(ctx, body)
     ctx.confirm(f"Apply {len(changes)} change(s) from {file} to the panel?", yes=yes, what="apply settings")
+    from eclictl.safety.undo import remember_settings
+
+    remember_settings(ctx, body, panel, wait=wait)  # for `eclictl undo` / --revert-after
     stored = put_settings(ctx.api, body)
     for key in body:
         if key != "featureToggles" and key in stored and key in panel:

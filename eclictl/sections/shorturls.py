@@ -156,7 +156,7 @@ def shorturls_list(
 @app.command("create", epilog="Examples:\n\n  eclictl shorturls create discord https://discord.gg/abc\n\n"
              "  eclictl shorturls create status https://status.example.com --prefix root\n\n"
              "  eclictl shorturls create install /docs/install -o json")
-@command()
+@command(writes=True)
 def shorturls_create(
     code: Annotated[str, typer.Argument(help="The code: 1-64 of a-z 0-9 _ - (stored lower-case).")],
     target: Annotated[str, typer.Argument(metavar="TARGET", help="Absolute http(s) URL, or a path starting "
@@ -177,7 +177,7 @@ def shorturls_create(
 
 @app.command("edit", epilog="Examples:\n\n  eclictl shorturls edit discord --target https://discord.gg/new\n\n"
              "  eclictl shorturls edit 4 --code spring-sale --prefix a")
-@command()
+@command(writes=True)
 def shorturls_edit(
     ref: Annotated[str, typer.Argument(metavar="ID|CODE", help="Short URL id or code.")],
     code: Annotated[Optional[str], typer.Option("--code", help="New code.", show_default=False)] = None,

@@ -151,7 +151,7 @@ def show(
 
 @app.command("reply", epilog="Examples:\n\n  eclictl tickets reply 12 \"Fixed, please try again.\"\n\n"
              "  eclictl tickets reply 12 - --status closed < answer.txt")
-@command()
+@command(writes=True)
 def reply(
     ref: Annotated[str, typer.Argument(metavar="ID", help="The ticket's id.")],
     message: Annotated[str, typer.Argument(help="The reply text; '-' reads stdin.")],
@@ -240,7 +240,7 @@ def assign(
 
 @app.command("edit", epilog="Examples:\n\n  eclictl tickets edit 12 --priority urgent --department billing\n\n"
              "  eclictl tickets edit 12 --ai-disabled")
-@command()
+@command(writes=True)
 def edit(
     ref: Annotated[str, typer.Argument(metavar="ID", help="The ticket's id.")],
     priority: Annotated[Optional[str], typer.Option("--priority", help="low|medium|high|urgent.",

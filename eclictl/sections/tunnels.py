@@ -129,7 +129,7 @@ def devices_show(ref: Annotated[str, typer.Argument(metavar="ID|NAME|CODE",
 @devices_app.command("create", epilog="Examples:\n\n  eclictl tunnels devices create --name laptop\n\n"
                      "  eclictl tunnels devices create --kind server --name edge-fra-2 --fqdn fra2.tunnel.example.com "
                      "--owner 1")
-@command()
+@command(writes=True)
 def devices_create(
     name: Annotated[str, typer.Option("--name", help="Device name.", rich_help_panel=NEW_PANEL)] = "agent",
     kind: Annotated[str, typer.Option("--kind", help="client or server (server needs an admin role).",
@@ -162,7 +162,7 @@ def devices_create(
 
 @devices_app.command("approve", epilog="Examples:\n\n  eclictl tunnels devices approve ABCD-1234\n\n"
                      "  eclictl tunnels devices approve ABCD-1234 --name build-box --owner 42")
-@command()
+@command(writes=True)
 def devices_approve(
     code: Annotated[str, typer.Argument(help="The enrollment's user code (or a device code UUID).")],
     name: Annotated[Optional[str], typer.Option("--name", help="Name the device.", show_default=False)] = None,
@@ -259,7 +259,7 @@ def allocations_show(ref: Annotated[str, typer.Argument(metavar="ID", help="Allo
 
 
 @allocations_app.command("edit", epilog="Examples:\n\n  eclictl tunnels allocations edit 7 --local-port 8080")
-@command()
+@command(writes=True)
 def allocations_edit(
     ref: Annotated[str, typer.Argument(metavar="ID", help="Allocation id.")],
     local_port: Annotated[int, typer.Option("--local-port", help="The port on the client side (1-65535).",

@@ -594,7 +594,7 @@ def export(
 
 @app.command("export-job", epilog="Examples:\n\n  eclictl users export-job 42\n\n"
              "  eclictl export-jobs show $(eclictl users export-job 42 -o ids)")
-@command()
+@command(writes=True)
 def export_job(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)]) -> Any:
     """Queue an export job for a user (the panel's runner builds the archive within minutes)."""
     from eclictl.output.render import View
@@ -667,8 +667,9 @@ def _role_items(ctx: Any, role_refs: list[str]) -> list[dict[str, Any]]:
 
 
 @app.command("assign", epilog="Examples:\n\n  eclictl users assign 42 support\n\n"
-             "  eclictl users assign jane@example.com support billing")
-@command()
+             "  eclictl users assign jane@example.com support billing\n\n"
+             "  eclictl users assign 42 support --revert-after 8h --reason 'on call tonight'")
+@command(undoable=True)
 def assign(
     ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)],
     role_refs: Annotated[list[str], typer.Argument(metavar="ROLE...", help="Role ids or names.")],
@@ -680,8 +681,12 @@ def assign(
     user_id = resolve_user_id(ctx.api, ref)
     user_row(ctx.api, user_id)
     wanted = _role_items(ctx, role_refs)
-    held = {(link.get("role") or {}).get("id") for link in _links(ctx.api, user_id)}
+    links = _links(ctx.api, user_id)
+    held = {(link.get("role") or {}).get("id") for link in links}
     by_name = {str(r["name"]): r for r in wanted}
+    from eclictl.safety.undo import remember
+
+    remember(ctx, "user-roles", user_id, rows=links)  # for `eclictl undo` / --revert-after
 
     def one(name: str) -> Any:
         role = by_name[name]
@@ -696,7 +701,7 @@ def assign(
 
 @app.command("unassign", epilog="Examples:\n\n  eclictl users unassign 42 support\n\n"
              "  eclictl users unassign 42 support billing")
-@command()
+@command(undoable=True)
 def unassign(
     ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)],
     role_refs: Annotated[list[str], typer.Argument(metavar="ROLE...", help="Role ids or names.")],
@@ -709,6 +714,9 @@ def unassign(
     wanted = _role_items(ctx, role_refs)
     links = _links(ctx.api, user_id)
     by_name = {str(r["name"]): r for r in wanted}
+    from eclictl.safety.undo import remember
+
+    remember(ctx, "user-roles", user_id, rows=links)  # for `eclictl undo` / --revert-after
 
     def one(name: str) -> Any:
         mine = [link for link in links if (link.get("role") or {}).get("id") == by_name[name]["id"]]

@@ -44,7 +44,8 @@ def run(args: list[str], env: dict[str, str], stdin: str = "", timeout: float = 
 
 def base_env(tmp_path: Path, url: str, key: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ECLICTL_")}
-    env.update({"ECLICTL_CONFIG_DIR": str(tmp_path / "cfg"), "ECLICTL_URL": url, "NO_COLOR": "1"})
+    env.update({"ECLICTL_CONFIG_DIR": str(tmp_path / "cfg"), "ECLICTL_STATE_DIR": str(tmp_path / "state"),
+                "ECLICTL_URL": url, "NO_COLOR": "1"})
     if key:
         env["ECLICTL_API_KEY"] = key
     return env
