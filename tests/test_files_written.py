@@ -46,6 +46,11 @@ CASES: dict[str, Case] = {
 }
 
 
+def _left(folder: Path) -> list[str]:
+    """What a run left in the test's folder, without the fixtures' own config and state dirs."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("eclictl-"))
+
+
 def _mode(path: Path) -> int:
     return stat.S_IMODE(os.lstat(path).st_mode)
 
@@ -58,7 +63,7 @@ def test_an_existing_0644_file_is_replaced_by_a_0600_one(cli: Any, sandbox: Any,
     r = cli(*CASES[name](sandbox, target))
     assert r.exit_code == 0, r
     assert _mode(target) == 0o600 and target.read_bytes() != b"{}\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.file"]  # no temporary file left
+    assert _left(tmp_path) == ["out.file"]  # no temporary file left
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -87,13 +92,13 @@ def test_output_is_always_the_format(cli: Any, tmp_path: Path, monkeypatch: pyte
     monkeypatch.chdir(tmp_path)
     r = cli("eggs", "export", "1", "-o", "json")
     assert r.exit_code == 0 and r.json()["name"] == "Paper", r
-    assert list(tmp_path.iterdir()) == []  # once wrote a file named `json`
+    assert _left(tmp_path) == []  # once wrote a file named `json`
     for args in (("eggs", "export", "1", "-o", "paper.json"), ("users", "export", "5", "-o", "u.json", "--yes")):
         r = cli(*args)
         assert r.exit_code == 2, r
         assert r.stderr == ("error: -o/--output is the output format (table, tsv, json, jsonl, csv, ids); "
                             "to write to a file use --file FILE\n")
-    assert list(tmp_path.iterdir()) == []
+    assert _left(tmp_path) == []
 
 
 def test_the_old_download_spelling_still_works(cli: Any, sandbox: Any, tmp_path: Path) -> None:
@@ -106,4 +111,4 @@ def test_unwritable_targets_are_one_line_usage_errors(cli: Any, tmp_path: Path) 
     for target in (str(tmp_path), "/proc/x", str(tmp_path / "missing" / "f")):
         r = cli("roles", "export", "-f", target)
         assert r.exit_code == 2 and r.stderr.startswith("error: cannot write") and len(r.stderr.splitlines()) == 1, r
-    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert _left(tmp_path) == []

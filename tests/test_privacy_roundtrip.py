@@ -122,7 +122,7 @@ def test_settings_export_diff_apply_changes_nothing(cli: Any, sandbox: Any, isol
 
 # -- the second guard: masks never go back to the panel -----------------------------------------
 MASKED = Redactor({"pii"}).record({"email": "jane@example.com", "ip": "203.0.113.7", "ip6": "2001:db8::1",
-                                   "reason": "spam", "phone": "+44 7700 900123"})
+                                   "notes": "spam", "phone": "+44 7700 900123"})
 
 
 @pytest.mark.parametrize("value", sorted(MASKED.values()))
