@@ -82,7 +82,28 @@ def _parse_url(value: Any) -> str:
     text = str(value).strip().rstrip("/")
     if not text.startswith(("http://", "https://")):
         raise ValueError("must start with http:// or https://")
+    if "@" in text.split("://", 1)[1].split("/", 1)[0]:
+        # never echo it: the part before @ is a password; eclictl authenticates with the API key
+        raise ValueError("must not contain a user name or password (user:password@host); give the API key "
+                         "with `eclictl auth login` or ECLICTL_API_KEY instead")
     return text
+
+
+def plain_http_remote(url: str) -> bool:
+    """True for an http:// URL whose host is not loopback: credentials would cross the network in clear."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return False
+    host = (parts.hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
 
 
 #: Keys a profile may hold, with their parser. `eclictl config set` validates against this.
