@@ -124,5 +124,14 @@ def _traceback(stream: object) -> None:
     stream.write(text)  # type: ignore[attr-defined]
 
 
+def _on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (systemd, timeout, kill) unwinds like Ctrl-C: `finally` blocks run, so a download's
+    `.part` file is removed and a bulk run reports what finished."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     sys.exit(run())
