@@ -133,5 +133,6 @@ def _on_sigterm(signum: int, frame: object) -> None:
 def main() -> None:
     import signal
 
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # a parent that ignores SIGTERM keeps it ignored
+        signal.signal(signal.SIGTERM, _on_sigterm)
     sys.exit(run())
