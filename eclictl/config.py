@@ -89,6 +89,17 @@ def _parse_url(value: Any) -> str:
     return text
 
 
+def mask_url_password(url: Any) -> Any:
+    """An older profile may still hold `user:password@host`: show it as `user:****@host`."""
+    if not isinstance(url, str) or "@" not in url:
+        return url
+    scheme, sep, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    userinfo, _, host = netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:****@{host}{slash}{path}" if sep and userinfo else url
+
+
 def plain_http_remote(url: str) -> bool:
     """True for an http:// URL whose host is not loopback: credentials would cross the network in clear."""
     import ipaddress

@@ -357,3 +357,16 @@ def test_root_login_reads_the_session_and_mints_the_key_with_the_csrf_header(cli
     mint = next(q for q in seen if (q.method, q.url.path) == ("POST", "/api/apikeys"))
     assert mint.headers["x-csrf-token"] == answers["login"]["csrfToken"]
     assert mint.headers["authorization"] == f"Bearer {answers['login']['token']}"
+
+
+def test_an_older_profile_with_a_password_in_its_url_never_shows_it(cli: Any, isolated_config: Path) -> None:
+    isolated_config.mkdir(parents=True, exist_ok=True)
+    (isolated_config / "config.toml").write_text(
+        f'current_profile = "good"\n[profiles.good]\nurl = "https://panel.example.com"\napi_key = "{"k" * 64}"\n'
+        f'[profiles.old]\nurl = "{BAD_URL}"\napi_key = "{"k" * 64}"\n')
+    shown = cli("profile", "show", "old", "-o", "json", key=None, url=None)
+    assert shown.exit_code == 0 and shown.json()["url"] == "http://admin:****@panel.example.com", shown
+    listed = cli("profile", "list", "-o", "json", key=None, url=None)
+    assert listed.exit_code == 0 and "hunter2pw" not in listed.stdout, listed
+    used = cli("-p", "old", "users", "list", key=None, url=None)
+    assert used.exit_code == 2 and "hunter2pw" not in used.stderr and "user name or password" in used.stderr

@@ -96,9 +96,9 @@ def api(
     if method not in ("GET", "HEAD", "DELETE") and fields:
         body = {**(body if isinstance(body, dict) else {}), **fields}
 
-    def call(extra: dict[str, Any] | None = None) -> Any:
+    def call(extra: dict[str, Any] | None = None, *, expect_json: bool = False) -> Any:
         resp = ctx.api.request(method, path, params={**(params or {}), **(extra or {})}, json_body=body,
-                               headers=headers, raise_for_status=False, expect_json=False)
+                               headers=headers, raise_for_status=False, expect_json=expect_json)
         if include:
             ctx.io.stdout.write(f"HTTP {resp.status}\n")
             for k, v in resp.headers.items():
@@ -129,7 +129,7 @@ def _paginate(call: Any) -> Any:
         page = 1
         previous = None
         while page < 100_000:
-            resp = call({"page": page})
+            resp = call({"page": page}, expect_json=True)  # an unreadable page ends the run with an error
             items = extract_items(resp.data, None)
             if not items or items == previous:
                 return
