@@ -280,7 +280,7 @@ class Sandbox:
                     raise httpx.ReadTimeout("no data (injected stall)", request=request)
 
                 headers = {**headers, "content-length": str(len(body))}
-                return httpx.Response(status, headers=headers, stream=_Stream(stream()))
+                return httpx.Response(status, headers=headers, stream=_byte_stream(stream()))
             return httpx.Response(status, headers=headers, content=body)
 
         return httpx.MockTransport(handler)
@@ -291,7 +291,7 @@ class Sandbox:
         return start(self, host, port)
 
 
-def _Stream(chunks: Any) -> Any:
+def _byte_stream(chunks: Any) -> Any:
     """An httpx sync byte stream over a generator (the MockTransport's stalled body)."""
     import httpx
 
