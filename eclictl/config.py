@@ -83,7 +83,39 @@ def _parse_url(value: Any) -> str:
     text = str(value).strip().rstrip("/")
     if not text.startswith(("http://", "https://")):
         raise ValueError("must start with http:// or https://")
+    if "@" in text.split("://", 1)[1].split("/", 1)[0]:
+        # never echo it: the part before @ is a password; eclictl authenticates with the API key
+        raise ValueError("must not contain a user name or password (user:password@host); give the API key "
+                         "with `eclictl auth login` or ECLICTL_API_KEY instead")
     return text
+
+
+def mask_url_password(url: Any) -> Any:
+    """An older profile may still hold `user:password@host`: show it as `user:****@host`."""
+    if not isinstance(url, str) or "@" not in url:
+        return url
+    scheme, sep, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    userinfo, _, host = netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:****@{host}{slash}{path}" if sep and userinfo else url
+
+
+def plain_http_remote(url: str) -> bool:
+    """True for an http:// URL whose host is not loopback: credentials would cross the network in clear."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return False
+    host = (parts.hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
 
 
 #: Keys a profile may hold, with their parser. `eclictl config set` validates against this.

@@ -103,6 +103,7 @@ class AppContext:
         self.notes: list[str] = []
         self._privacy_checked = False
         self._config_mode_warned = False
+        self._warned_http = False
 
     def activate(self) -> None:
         _current.set(self)
@@ -366,12 +367,24 @@ class AppContext:
                             hint="run `eclictl auth login` or set ECLICTL_API_KEY")
         if token and not api_key:
             self._check_token_expiry()
+        if api_key or token:
+            self.warn_plain_http(url, "the API key" if api_key else "the session token")
         client = ApiClient(url, api_key=api_key, token=token, csrf_token=s.csrf_token if token else None,
                            timeout=s.timeout, max_retries=s.max_retries, transport=self.factory.transport,
                            sleep=self.factory.sleep, log=self.log if self.verbose else None,
                            pool_size=max(8, s.concurrency))
         client.write_observer = self.safety  # audit trail + protected-profile gate on every write
         return client
+
+    def warn_plain_http(self, url: str, what: str) -> None:
+        """Once per run: a credential is about to cross the network unencrypted."""
+        from eclictl.config import plain_http_remote
+
+        if self._warned_http or not plain_http_remote(url):
+            return
+        self._warned_http = True
+        self.io.stderr.write(f"warning: sending {what} over plain http:// to a non-local host; anyone on the "
+                             f"path can read it (use https://)\n")
 
     def _check_token_expiry(self) -> None:
         from datetime import datetime, timezone

@@ -27,10 +27,13 @@ class ExitCode(IntEnum):
 
 EXIT_CODE_HELP: dict[ExitCode, str] = {
     ExitCode.OK: "success",
-    ExitCode.ERROR: "any other error (including a 5xx from the panel)",
+    ExitCode.ERROR: "any other error: a 5xx from the panel, or a success answer that cannot be read "
+                    "(JSON cut short, an HTML page or an empty body where JSON was due, a list shorter "
+                    "than the total the panel stated)",
     ExitCode.USAGE: "usage error: bad flag, bad value, unknown column, bad or too deeply nested file, "
                     "unwritable --file/--journal, a --resume journal of another command",
-    ExitCode.NETWORK: "network error or timeout: the panel could not be reached",
+    ExitCode.NETWORK: "network error or timeout (the panel could not be reached, or stopped sending), "
+                      "or a redirect (3xx): the URL points elsewhere and nothing was carried out",
     ExitCode.AUTH: "authentication failed (HTTP 401) or the stored session expired",
     ExitCode.PERMISSION: "permission denied (HTTP 403); the message names the missing permission when known",
     ExitCode.NOT_FOUND: "not found (HTTP 404)",
@@ -38,8 +41,8 @@ EXIT_CODE_HELP: dict[ExitCode, str] = {
                        "(--max-affected, --prune with an empty file), or a value to write holds a privacy mask",
     ExitCode.PARTIAL: "a bulk operation partly failed; the report says which items",
     ExitCode.FEATURE_DISABLED: "the feature is disabled on the panel (HTTP 503 `common.featureDisabled` or "
-                                  "'Feature ... is disabled')",
-    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+                                 "'Feature ... is disabled')",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C or SIGTERM)",
 }
 
 

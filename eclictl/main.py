@@ -168,5 +168,15 @@ def _traceback(stream: object) -> None:
     stream.write(text)  # type: ignore[attr-defined]
 
 
+def _on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (systemd, timeout, kill) unwinds like Ctrl-C: `finally` blocks run, so a download's
+    `.part` file is removed and a bulk run reports what finished."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    import signal
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # a parent that ignores SIGTERM keeps it ignored
+        signal.signal(signal.SIGTERM, _on_sigterm)
     sys.exit(run())

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import pytest
 
-SANDBOX_URL = "http://sandbox.test"
+SANDBOX_URL = "http://sandbox.localhost"  # a loopback name (RFC 6761): no plain-http key warning
 
 
 @dataclass

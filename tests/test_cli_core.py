@@ -252,7 +252,7 @@ def test_login_as_staff_stores_the_session_token(cli: Any, isolated_config: Path
 def test_expired_session_exits_4_with_advice_when_no_tty(cli: Any, isolated_config: Path) -> None:
     (isolated_config).mkdir(parents=True, exist_ok=True)
     (isolated_config / "config.toml").write_text(
-        'current_profile = "staff"\n[profiles.staff]\nurl = "http://sandbox.test"\ntoken = "t"\n'
+        'current_profile = "staff"\n[profiles.staff]\nurl = "http://sandbox.localhost"\ntoken = "t"\n'
         'token_expires_at = "2000-01-01T00:00:00Z"\n')
     r = cli("users", "list", key=None, url=None)
     assert r.exit_code == 4 and "log in again" in r.stderr

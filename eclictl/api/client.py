@@ -7,50 +7,33 @@ import random
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator, Mapping
 
 import httpx
 
 from eclictl import __version__
-from eclictl.api import retry
+from eclictl.api import retry, writes
 from eclictl.api.errors import (
+    ApiBadResponseError,
     ApiConnectionError,
+    ApiRedirectError,
     ApiStatusError,
     ApiTimeoutError,
     error_for_status,
 )
 from eclictl.api.pagination import PageSpec, iterate_pages
 from eclictl.output.redact import refuse_masked
+from eclictl.api.secrets import ALWAYS_STRIP, SECRET_FIELDS, scrub_text, strip_secrets
 
-#: Never reach a renderer, whatever the flags (../shared/api/README.md §12 rule 1).
-ALWAYS_STRIP = frozenset({
-    "passwordHash", "sessions", "twoFactorSecret", "twoFactorRecoveryCodes", "shareToken",
-    "clientSecretHash", "rootPassword", "proxmoxSecret",
-})
-#: Secret values that a few commands exist to show once (API key creation, node tokens...).
-SECRET_FIELDS = frozenset({"apiKey", "token", "tokenId", "tempToken", "csrfToken", "clientSecret",
-                           "secret", "daemonToken", "proxmoxTokenId", "password", "rootPassword"})
-_HEX_KEY = re.compile(r"^[0-9a-f]{64}$")
+__all__ = ["ALWAYS_STRIP", "SECRET_FIELDS", "ApiClient", "ApiResponse", "scrub_text", "strip_secrets"]
+
 _TITLE = re.compile(r"<title>(.*?)</title>", re.I | re.S)
-
-
-def strip_secrets(data: Any, *, keep: frozenset[str] = frozenset()) -> Any:
-    """A copy without secret fields; `keep` names fields a command exists to show."""
-    if isinstance(data, dict):
-        out = {}
-        for k, v in data.items():
-            if k in ALWAYS_STRIP:
-                continue
-            if k in SECRET_FIELDS and k not in keep:
-                continue
-            if k == "key" and isinstance(v, str) and _HEX_KEY.match(v) and "key" not in keep:
-                continue  # an API key's plaintext value
-            out[k] = strip_secrets(v, keep=keep)
-        return out
-    if isinstance(data, list):
-        return [strip_secrets(v, keep=keep) for v in data]
-    return data
+_BINARY_TYPES = ("application/gzip", "application/pdf", "application/octet-stream")
+#: The panel's answer for a handler that returned an ORM entity (eggs, mounts, rollouts, AI models):
+#: 200/201 text/plain with this literal text. The write worked; the caller re-reads what it needs.
+BARE_ENTITY = "[object Object]"
+_NOT_SENT_AGAIN = " after it may have reached the panel; not sent again (it may have been applied: check before re-running)"
 
 
 @dataclass
@@ -61,6 +44,10 @@ class ApiResponse:
     text: str  # the raw body text ("" for binary)
     is_json: bool
     elapsed_ms: float
+    #: The known text/plain `[object Object]` success answer (data is None: re-read to see the result).
+    bare_entity: bool = False
+    #: A DELETE answered 404 after an earlier attempt may have reached the panel: already gone, done.
+    gone: bool = False
 
 
 def normalise_base_url(url: str) -> str:
@@ -89,6 +76,8 @@ class ApiClient:
     ) -> None:
         self.base_url = normalise_base_url(base_url)
         self.max_retries = max_retries
+        self.timeout = timeout
+        self.connect_timeout = min(connect_timeout, timeout)
         self._sleep = sleep
         self._log = log
         self._rng = random.Random()
@@ -160,14 +149,24 @@ class ApiClient:
         keep: frozenset[str] = frozenset(),
         raise_for_status: bool = True,
         timeout: float | None = None,
+        expect_json: bool = True,
     ) -> ApiResponse:
-        """One logical request with safe retries; errors become the ApiError tree."""
+        """One logical request with safe retries; errors become the ApiError tree.
+
+        A success status must carry JSON (or the panel's known `[object Object]` text) unless
+        `expect_json` is False: anything else raises ApiBadResponseError, never "no rows".
+        A write is sent again only when it never reached a handler, or when api/writes.py declares
+        its route repeatable.
+        """
         method = method.upper()
         if not path.startswith("/"):
             path = "/" + path
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
         if json_body is not None and method not in ("GET", "HEAD"):
             refuse_masked(json_body, method=method, path=path)  # never write a privacy mask back
+        is_write = method in writes.WRITE_METHODS
+        resend_ok = writes.may_resend(method, path)
+        reached = False  # an earlier attempt may have reached the panel's handler
         attempt = 0
         while True:
             if self.pacer is not None:
@@ -198,15 +197,15 @@ class ApiClient:
                 ) from None
             except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.ReadError, httpx.WriteError,
                     httpx.RemoteProtocolError) as exc:
-                if attempt < self.max_retries and retry.may_retry_read_error(method):
+                reached = True  # sent (or partly sent): the handler may have run
+                if attempt < self.max_retries and resend_ok:
                     self._wait(attempt, None, None, f"read error ({type(exc).__name__})")
                     attempt += 1
                     continue
                 timed_out = isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout))
                 cls = ApiTimeoutError if timed_out else ApiConnectionError
-                sent_note = "" if retry.may_retry_read_error(method) else \
-                    " (not retried: the request may have reached the panel; check its state before re-running)"
-                raise cls(f"{method} {path}: {'timed out' if timed_out else 'connection lost'}{sent_note}",
+                note = _NOT_SENT_AGAIN if is_write and not resend_ok else ""
+                raise cls(f"{method} {path}: {'timed out' if timed_out else 'connection lost'}{note}",
                           hint="raise --timeout for slow routes" if timed_out else None) from None
             except httpx.HTTPError as exc:
                 raise ApiConnectionError(f"{method} {path}: {_describe(exc)}") from None
@@ -215,19 +214,34 @@ class ApiClient:
             result = self._decode(resp, keep, elapsed_ms)
             if self.observe is not None and result.is_json:
                 self.observe(result.data)
-            self._emit_log(f"← {resp.status_code} {method} {path} ({elapsed_ms:.0f} ms, {len(resp.content)} B)")
-            if resp.status_code < 400 or not raise_for_status:
+            status = resp.status_code
+            self._emit_log(f"← {status} {method} {path} ({elapsed_ms:.0f} ms, {len(resp.content)} B)")
+            if 300 <= status < 400:
+                raise self.redirect_error(method, path, resp)  # never a success, whoever asks
+            if status < 400:
+                if expect_json and not _usable(method, result):
+                    raise self._bad_response(method, path, resp, result)
+                return result
+            if status == 404 and method == "DELETE" and reached:
+                # The earlier attempt deleted it before the answer was lost: gone means done.
+                self._emit_log(f"  {method} {path}: 404 after a resend: an earlier attempt deleted it; done")
+                return replace(result, gone=True)
+            if not raise_for_status:
                 return result
             error = self._error(method, path, resp, result)
             is_feature_off = type(error).__name__ == "ApiFeatureDisabledError"
+            if status >= 500 and not is_feature_off:
+                reached = True
             if (attempt < self.max_retries and not is_feature_off
-                    and retry.may_retry_status(method, resp.status_code)):
+                    and retry.may_retry_status(method, status, path)):
                 retry_after = retry.parse_retry_after(resp.headers.get("Retry-After"))
-                self._wait(attempt, resp.status_code, retry_after, f"HTTP {resp.status_code}")
+                self._wait(attempt, status, retry_after, f"HTTP {status}")
                 attempt += 1
                 continue
             if error.panel_key:
                 self._emit_log(f"  panel message key: {error.panel_key}")
+            if is_write and status >= 500 and not is_feature_off and not resend_ok:
+                error.message += _NOT_SENT_AGAIN
             raise error
 
     def _wait(self, attempt: int, status: int | None, retry_after: float | None, why: str) -> None:
@@ -239,20 +253,72 @@ class ApiClient:
 
     @staticmethod
     def _decode(resp: httpx.Response, keep: frozenset[str], elapsed_ms: float) -> ApiResponse:
-        ctype = resp.headers.get("content-type", "")
+        """Decode and strip: JSON is parsed whatever the content type says, so no label hides a secret."""
+        ctype = resp.headers.get("content-type", "").lower()
+        if ctype.startswith(_BINARY_TYPES):
+            return ApiResponse(resp.status_code, resp.headers, None, "", False, elapsed_ms)
+        raw = resp.text
+        body = raw.lstrip("\ufeff \t\r\n")
         data: Any = None
         is_json = False
-        text = ""
-        if "json" in ctype or (not ctype and resp.content[:1] in (b"{", b"[")):
+        if "json" in ctype or body[:1] in ("{", "["):
             try:
-                data = strip_secrets(resp.json(), keep=keep)
+                data = strip_secrets(json.loads(body), keep=keep)
                 is_json = True
             except ValueError:
                 pass
-        if not is_json and not ctype.startswith(("application/gzip", "application/pdf",
-                                                  "application/octet-stream")):
-            text = resp.text
-        return ApiResponse(resp.status_code, resp.headers, data, text, is_json, elapsed_ms)
+        text = "" if is_json else scrub_text(raw, keep=keep)
+        bare = not is_json and raw.strip() == BARE_ENTITY
+        return ApiResponse(resp.status_code, resp.headers, data, text, is_json, elapsed_ms, bare_entity=bare)
+
+    def redirect_error(self, method: str, path: str, resp: httpx.Response) -> ApiRedirectError:
+        """Any 3xx: name the Location; the usual cause is an http:// URL that redirects to https://."""
+        from urllib.parse import urljoin, urlsplit
+
+        location = resp.headers.get("location")
+        target = scrub_text(urljoin(str(resp.request.url), location)) if location else None
+        where = f"a redirect to {target}" if target else "a redirect without a Location"
+        message = (f"{method} {path}: the panel answered HTTP {resp.status_code} with {where}; eclictl does "
+                   f"not follow redirects, so the request was not carried out")
+        hint = "check the panel URL (--url / ECLICTL_URL / `eclictl config set url`)"
+        if target:
+            base, dest = urlsplit(self.base_url), urlsplit(target)
+            new_base = f"{dest.scheme}://{dest.netloc}"
+            prefix = dest.path[: -len(path)] if dest.path.endswith(path) else ""
+            new_base += prefix.rstrip("/")
+            if dest.hostname == base.hostname and dest.scheme == "https" and base.scheme == "http":
+                hint = (f"the panel redirects to {new_base}: use that URL (--url {new_base}, or "
+                        f"`eclictl config set url {new_base}`)")
+            else:
+                hint = f"the panel URL redirects to {new_base}: if that is the panel, use that URL"
+        return ApiRedirectError(message, status=resp.status_code, location=target, hint=hint)
+
+    @staticmethod
+    def _bad_response(method: str, path: str, resp: httpx.Response, result: ApiResponse) -> ApiBadResponseError:
+        """A success status whose body is not the JSON asked for: say what arrived instead."""
+        ctype = resp.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+        raw = result.text
+        size = len(resp.content)
+        hint = None
+        if not raw.strip():
+            what = "an empty body"
+        elif "html" in ctype or raw.lstrip().startswith("<"):
+            title = _TITLE.search(raw)
+            what = f"an HTML page{' (' + ' '.join(title.group(1).split())[:80] + ')' if title else ''}"
+            hint = "a proxy or a login page answers in place of the panel API: check the panel URL"
+        elif "json" in ctype or raw.lstrip()[:1] in ("{", "["):
+            try:
+                json.loads(raw)
+                reason = "not JSON"
+            except ValueError as exc:
+                reason = str(exc).split(":")[0]
+            what = f"JSON that is cut short or damaged ({size} bytes: {reason})"
+            hint = "the answer was damaged on the way (a proxy or a dropped connection): nothing was read; run it again"
+        else:
+            snippet = " ".join(raw.split())[:80]
+            what = f"{ctype} text ('{snippet}')"
+        return ApiBadResponseError(f"{method} {path}: the panel answered HTTP {resp.status_code} with {what} "
+                                   f"where JSON was expected", hint=hint)
 
     @staticmethod
     def _error(method: str, path: str, resp: httpx.Response, result: ApiResponse) -> ApiStatusError:
@@ -264,6 +330,7 @@ class ApiClient:
                 extra = result.data.get("message")
                 if isinstance(extra, str) and extra and extra != raw:
                     message = f"{raw}: {extra}"
+                message = scrub_text(message)
         if message is None:
             reason = resp.reason_phrase or "error"
             if "html" in resp.headers.get("content-type", "") or result.text.lstrip().startswith("<"):
@@ -271,7 +338,7 @@ class ApiClient:
                 what = f" ({' '.join(title.group(1).split())})" if title else ""
                 message = f"HTTP {resp.status_code} {reason} from a proxy or the panel: HTML error page{what}"
             elif result.text.strip():
-                message = f"HTTP {resp.status_code} {reason}: {result.text.strip()[:200]}"
+                message = f"HTTP {resp.status_code} {reason}: {scrub_text(result.text.strip()[:200])}"
             else:
                 message = f"HTTP {resp.status_code} {reason} (empty body)"
         return error_for_status(resp.status_code, message, method=method, path=path,
@@ -315,11 +382,16 @@ class ApiClient:
                  on_headers: Callable[[Mapping[str, str]], None] | None = None) -> tuple[int, str | None]:
         """Stream a binary body to an open file; returns (bytes, content-disposition filename).
 
-        `on_headers` sees the success response's headers first (e.g. `X-Truncated` on log exports).
+        The read timeout (--timeout) holds between chunks: a panel that stops sending fails the
+        download instead of hanging it. `on_headers` sees the success response's headers first
+        (e.g. `X-Truncated` on log exports).
         """
         self._emit_log(f"→ GET {path} (download)")
+        timeout = httpx.Timeout(self.timeout, connect=self.connect_timeout)
         try:
-            with self._http.stream("GET", path, params=params, timeout=httpx.Timeout(None, connect=5.0)) as resp:
+            with self._http.stream("GET", path, params=params, timeout=timeout) as resp:
+                if 300 <= resp.status_code < 400:
+                    raise self.redirect_error("GET", path, resp)
                 if resp.status_code >= 400:
                     resp.read()
                     raise self._error("GET", path, resp, self._decode(resp, frozenset(), 0))
@@ -335,8 +407,16 @@ class ApiClient:
                 disposition = resp.headers.get("content-disposition", "")
                 m = re.search(r'filename="?([^";]+)"?', disposition)
                 return written, (m.group(1) if m else None)
+        except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout, httpx.ConnectTimeout):
+            raise ApiTimeoutError(f"GET {path}: timed out (no data from the panel for {self.timeout:g} s)",
+                                  hint="raise --timeout (ECLICTL_TIMEOUT) if the panel is only slow") from None
         except httpx.HTTPError as exc:
             raise ApiConnectionError(f"GET {path}: {_describe(exc)}") from None
+
+
+def _usable(method: str, result: ApiResponse) -> bool:
+    """A success answer that can be read as what a JSON route promises."""
+    return result.is_json or result.bare_entity or method == "HEAD" or result.status == 204
 
 
 def _query_suffix(params: Mapping[str, Any]) -> str:

@@ -10,8 +10,10 @@ ApiError
  │    ├── ApiRateLimitError     429
  │    ├── ApiFeatureDisabledError 503 `common.featureDisabled` / "Feature ... is disabled"
  │    └── ApiServerError        5xx
+ ├── ApiBadResponseError       (a 2xx whose body is not the JSON that was expected: cut short, HTML...)
  └── ApiConnectionError        (nothing usable came back)
-      └── ApiTimeoutError
+      ├── ApiTimeoutError
+      └── ApiRedirectError      3xx: the URL points somewhere else; nothing was carried out
 """
 
 from __future__ import annotations
@@ -36,6 +38,21 @@ class ApiConnectionError(ApiError):
 
 class ApiTimeoutError(ApiConnectionError):
     pass
+
+
+class ApiRedirectError(ApiConnectionError):
+    """Any 3xx: eclictl never follows redirects (the key must not travel to another host)."""
+
+    def __init__(self, message: str, *, status: int, location: str | None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.location = location
+
+
+class ApiBadResponseError(ApiError):
+    """A success status with a body that cannot be what was asked for: never read as "nothing"."""
+
+    exit_code = ExitCode.ERROR
 
 
 class ApiStatusError(ApiError):

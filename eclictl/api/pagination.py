@@ -42,37 +42,70 @@ def extract_items(body: Any, items_key: str | None) -> list[Any]:
 
 def iterate_pages(fetch: Any, path: str, spec: PageSpec, params: dict[str, Any] | None = None,
                   *, start_page: int | None = None, single_page: bool = False) -> Iterator[list[Any]]:
-    """Yield each page's items as it arrives. `fetch(path, params)` returns the decoded body."""
+    """Yield each page's items as it arrives. `fetch(path, params)` returns the decoded body.
+
+    When the panel states a total (`total_key` rows or `total_pages_key` pages) and the pages run
+    out before it, the list is incomplete: ApiBadResponseError says how many rows arrived, instead
+    of a short list that looks whole.
+    """
     params = dict(params or {})
     if spec.page_param is None:
         yield extract_items(fetch(path, params), spec.items_key)
         return
     page = start_page if start_page is not None else spec.first_page
+    check = not single_page and page == spec.first_page
     if spec.size_param and spec.page_size:
         params[spec.size_param] = spec.page_size
     seen = 0
+    pages = 0
+    stated: tuple[int | None, int | None] = (None, None)
     previous_first: Any = object()
     for _ in range(spec.max_pages):
         params[spec.page_param] = page
         body = fetch(path, params)
+        if isinstance(body, dict):
+            stated = (_int(body, spec.total_key) if stated[0] is None else stated[0],
+                      _int(body, spec.total_pages_key) if stated[1] is None else stated[1])
         items = extract_items(body, spec.items_key)
         if not items:
-            return
+            break
         first = items[0].get("id") if isinstance(items[0], dict) else items[0]
         if first == previous_first:
-            return  # the panel ignored the page parameter: stop instead of looping forever
+            break  # the panel ignored the page parameter: stop instead of looping forever
         previous_first = first
         yield items
         seen += len(items)
+        pages += 1
         if single_page:
             return
         if isinstance(body, dict):
-            if spec.total_pages_key and isinstance(body.get(spec.total_pages_key), int):
-                if page - spec.first_page + 1 >= body[spec.total_pages_key]:
-                    return
-            if spec.total_key and isinstance(body.get(spec.total_key), int) and seen >= body[spec.total_key]:
+            total_pages = _int(body, spec.total_pages_key)
+            if total_pages is not None and page - spec.first_page + 1 >= total_pages:
+                return
+            total = _int(body, spec.total_key)
+            if total is not None and seen >= total:
                 return
         size = spec.page_size or (body.get("per") if isinstance(body, dict) else None)
         if isinstance(size, int) and len(items) < size:
-            return
+            break
         page += 1
+    if check:
+        _check_complete(path, seen, pages, *stated)
+
+
+def _int(body: dict[str, Any], key: str | None) -> int | None:
+    value = body.get(key) if key else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _check_complete(path: str, seen: int, pages: int, total: int | None, total_pages: int | None) -> None:
+    """The pages ran out: fail when the panel had said there would be more."""
+    from eclictl.api.errors import ApiBadResponseError
+
+    if total is not None and seen < total:
+        raise ApiBadResponseError(f"GET {path}: the list is incomplete: the panel stated {total} rows but only "
+                                  f"{seen} arrived", hint="the list changed while it was read, or a page came back "
+                                  "short; run it again")
+    if total_pages is not None and pages < total_pages:
+        raise ApiBadResponseError(f"GET {path}: the list is incomplete: the panel stated {total_pages} pages but "
+                                  f"only {pages} arrived ({seen} rows)", hint="run it again")

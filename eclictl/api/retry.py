@@ -1,8 +1,9 @@
-"""Which failures are safe to retry, and how long to wait (../shared/STYLE.md point 4).
+"""Which failures are safe to retry, and how long to wait.
 
-EcliPanel has no Idempotency-Key, so a POST is re-sent only when the panel provably did
-not process it: a connect error (nothing was sent) or a 429 (the global rate limiter in
-app.ts answers before any handler runs, so the request had no effect).
+EcliPanel has no Idempotency-Key, so a write is re-sent only when the panel provably did not
+process it: a connect error (nothing was sent) or a 429 (the global rate limiter in app.ts
+answers before any handler runs, so the request had no effect). After a 5xx, a timeout or a
+reset, only reads and the routes api/writes.py declares repeatable are sent again.
 """
 
 from __future__ import annotations
@@ -10,20 +11,21 @@ from __future__ import annotations
 import random
 from email.utils import parsedate_to_datetime
 
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+from eclictl.api.writes import may_resend
+
 RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
 
 
-def may_retry_status(method: str, status: int) -> bool:
+def may_retry_status(method: str, status: int, path: str) -> bool:
     if status == 429:
         return True  # rejected by the rate limiter before any handler ran: safe for every method
-    return status in RETRY_STATUSES and method.upper() in IDEMPOTENT_METHODS
+    return status in RETRY_STATUSES and may_resend(method, path)
 
 
-def may_retry_read_error(method: str) -> bool:
-    """A read error means the request may have reached the panel: only idempotent methods."""
-    return method.upper() in IDEMPOTENT_METHODS
+def may_retry_read_error(method: str, path: str) -> bool:
+    """A read error means the request may have reached the panel: reads and repeatable writes only."""
+    return may_resend(method, path)
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -30,7 +30,8 @@ EPILOG = """Examples:
 
 -f sends a string, -F a typed value (true/false/null/numbers/JSON). With GET, fields become
 query parameters; otherwise they form a JSON body. Secret fields (password hashes, 2FA
-secrets, key values) are removed from every answer.
+secrets, key values) are removed from every answer, whatever its content type. A redirect
+(3xx) is an error (exit 3), never followed.
 """
 
 
@@ -52,6 +53,7 @@ def api(
 ) -> Any:
     """Call any panel route with your credentials."""
     from eclictl.api.errors import error_for_status
+    from eclictl.api.secrets import scrub_text
     from eclictl.context import current
 
     ctx = current()
@@ -94,9 +96,9 @@ def api(
     if method not in ("GET", "HEAD", "DELETE") and fields:
         body = {**(body if isinstance(body, dict) else {}), **fields}
 
-    def call(extra: dict[str, Any] | None = None) -> Any:
+    def call(extra: dict[str, Any] | None = None, *, expect_json: bool = False) -> Any:
         resp = ctx.api.request(method, path, params={**(params or {}), **(extra or {})}, json_body=body,
-                               headers=headers, raise_for_status=False)
+                               headers=headers, raise_for_status=False, expect_json=expect_json)
         if include:
             ctx.io.stdout.write(f"HTTP {resp.status}\n")
             for k, v in resp.headers.items():
@@ -104,8 +106,8 @@ def api(
                     ctx.io.stdout.write(f"{k}: {v}\n")
             ctx.io.stdout.write("\n")
         if resp.status >= 400:
-            message = (resp.data.get("error") if isinstance(resp.data, dict) else None) or \
-                f"HTTP {resp.status}"
+            message = scrub_text(str((resp.data.get("error") if isinstance(resp.data, dict) else None)
+                                     or f"HTTP {resp.status}"))
             if resp.is_json:
                 ctx.emit(resp.data)
             raise error_for_status(resp.status, str(message), method=method, path=path, body=resp.data)
@@ -127,7 +129,7 @@ def _paginate(call: Any) -> Any:
         page = 1
         previous = None
         while page < 100_000:
-            resp = call({"page": page})
+            resp = call({"page": page}, expect_json=True)  # an unreadable page ends the run with an error
             items = extract_items(resp.data, None)
             if not items or items == previous:
                 return

@@ -130,6 +130,7 @@ def _login_password(ctx: Any, profile: str, url: str, email: str, password_stdin
         password = ctx.prompt("Password", secret=True)
     if not password:
         raise UsageError("no password given")
+    ctx.warn_plain_http(url, "the password")
     client = _session_client(ctx, url)
     tokens = frozenset({"token", "csrfToken", "tempToken"})  # this command exists to receive them
     body = client.request("POST", "/api/auth/login", json_body={"email": email, "password": password},
@@ -142,10 +143,16 @@ def _login_password(ctx: Any, profile: str, url: str, email: str, password_stdin
     if not isinstance(body, dict) or not body.get("token"):
         raise AuthError("the panel did not return a session token")
     token, csrf = body["token"], body.get("csrfToken")
-    user = body.get("user") or {}
     session = _session_client(ctx, url, token, csrf)
+    # The login answer is only {token, csrfToken} (its response schema drops the user object,
+    # backend/src/handlers/authHandler.ts): who logged in comes from the session.
+    current_session = session.get("/api/auth/session")
+    user = current_session.get("user") if isinstance(current_session, dict) else None
+    if not isinstance(user, dict):
+        raise AuthError("logged in, but the panel did not say who the session belongs to (GET /api/auth/session)")
     if is_root_role(user.get("role")):
         name = key_name or f"eclictl-{socket.gethostname()}"
+        # A session write carries the CSRF token (the session client sends X-CSRF-Token).
         created = session.request("POST", "/api/apikeys", json_body={"name": name, "type": "admin"},
                                   keep=frozenset({"apiKey"})).data
         key = created.get("apiKey") if isinstance(created, dict) else None

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Mapping
 
 import typer
 
-from eclictl.config import SECRET_KEYS, mask_secret, update_config
+from eclictl.config import SECRET_KEYS, mask_secret, mask_url_password, update_config
 from eclictl.errors import NotFoundError
 from eclictl.options import YesOpt, command
 
@@ -40,8 +40,8 @@ def _rows(ctx: Any) -> list[dict[str, Any]]:
     rows = []
     for name, profile in sorted(data.get("profiles", {}).items()):
         auth = "api key" if profile.get("api_key") else ("session" if profile.get("token") else "none")
-        rows.append({"name": name, "current": name == current_name, "url": profile.get("url"), "auth": auth,
-                     "output": profile.get("output"), "redact": profile.get("redact"),
+        rows.append({"name": name, "current": name == current_name, "url": mask_url_password(profile.get("url")),
+                     "auth": auth, "output": profile.get("output"), "redact": profile.get("redact"),
                      "protected": bool(profile.get("protected", False))})
     return rows
 
@@ -87,7 +87,8 @@ def show(name: Annotated[str, typer.Argument(help="Profile (default: the current
     profile = ctx.config.get("profiles", {}).get(name)
     if profile is None:
         raise NotFoundError(f"no profile named '{name}'")
-    return {"name": name, **{k: (mask_secret(v) if k in SECRET_KEYS and v else v) for k, v in profile.items()}}
+    return {"name": name, **{k: (mask_secret(v) if k in SECRET_KEYS and v else mask_url_password(v) if k in
+                                 ("url", "web_url") else v) for k, v in profile.items()}}
 
 
 @app.command("remove", epilog="Examples:\n\n  eclictl profile remove old-panel --yes")

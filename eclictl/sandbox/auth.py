@@ -116,6 +116,10 @@ def _bearer(req: Request, token: str) -> Principal:
 
 
 def _jwt(req: Request, session: dict[str, Any]) -> Principal:
+    """A session JWT. No X-CSRF-Token check: the panel's csrfProtection (backend/src/middleware/csrf.ts)
+    runs as a global beforeHandle before the route's `authenticate` has decoded the JWT, so for plain
+    HTTP routes it finds no session id and lets the write through (a Bearer POST /api/apikeys without
+    the header is accepted live). eclictl sends the header anyway; tests assert it does."""
     state = req.state
     user = state.users.get(session["userId"])
     if user is None:

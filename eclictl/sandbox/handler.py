@@ -12,7 +12,7 @@ import traceback
 from typing import Any
 
 from eclictl.sandbox import router
-from eclictl.sandbox.faults import ConnectionFault, Fault, html_page
+from eclictl.sandbox.faults import ConnectionFault, Fault, Stalled, html_page
 from eclictl.sandbox.router import HttpError, Raw, Request
 from eclictl.sandbox.state import State
 
@@ -101,15 +101,31 @@ class Sandbox:
     # -- faults ---------------------------------------------------------------------------
     def inject_fault(self, *, method: str | None = None, path: str | None = None, status: int | None = None,
                      body: Any = None, html: bool = False, delay: float = 0.0, drop: bool = False,
-                     timeout: bool = False, connect_error: bool = False, times: int = 1, after: int = 0) -> Fault:
-        if status is None and body is None and not (html or drop or timeout or connect_error or delay):
+                     timeout: bool = False, connect_error: bool = False, times: int = 1, after: int = 0,
+                     forward: bool = False, redirect: str | None = None, truncate: int | None = None,
+                     content_type: str | None = None, stall: float = 0.0, stall_after: int = 0) -> Fault:
+        """One fault for the next `times` matching requests (after skipping `after` of them).
+
+        See eclictl/sandbox/faults.py: `forward=True` (and truncate/content_type/stall) lets the
+        panel handle the request first, so its state changes while the client sees the fault.
+        """
+        alters = truncate is not None or content_type is not None or stall or redirect is not None
+        if status is None and body is None and not (html or drop or timeout or connect_error or delay or alters):
             status = 500
         if status is None and html:
             status = 503
-        fault = Fault(method, path, status, body, html, delay, drop, timeout, connect_error, times, after)
+        fault = Fault(method, path, status, body, html, delay, drop, timeout, connect_error, times, after,
+                      forward=forward, redirect=redirect, truncate=truncate, content_type=content_type,
+                      stall=stall, stall_after=stall_after)
         with self._lock:
             self.faults.append(fault)
         return fault
+
+    def release_stalls(self) -> None:
+        """Let every stalled answer finish (a server shutting down must not wait for them)."""
+        with self._lock:
+            for fault in self.faults:
+                fault.release.set()
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -160,6 +176,8 @@ class Sandbox:
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
+            if fault.after_handler:
+                return fault.after_answer(*self._panel(method, path, query, headers, body, client))
             if fault.connect_error:
                 raise ConnectionFault("connect")
             if fault.timeout:
@@ -168,6 +186,11 @@ class Sandbox:
                 raise ConnectionFault("drop")
             if not fault.delay_only:
                 return fault.answer()
+        return self._panel(method, path, query, headers, body, client)
+
+    def _panel(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes,
+               client: str) -> tuple[int, dict[str, str], bytes]:
+        """The panel itself: random faults, rate limit, feature gates, routing, auth, the handler."""
         if self.fault_rate and self._rng.random() < self.fault_rate:
             return 503, {"content-type": "text/html"}, html_page(503)
         limited = self._rate_limited(client)
@@ -251,6 +274,15 @@ class Sandbox:
                 if exc.kind == "timeout":
                     raise httpx.ReadTimeout("timed out (injected)", request=request) from None
                 raise httpx.RemoteProtocolError("connection dropped (injected)", request=request) from None
+            if isinstance(body, Stalled):
+                # In memory nothing can wait on a socket: the stall is what the client's read timeout
+                # turns it into, after the first bytes arrived.
+                def stream(data: Stalled = body) -> Any:
+                    yield bytes(data[: data.at])
+                    raise httpx.ReadTimeout("no data (injected stall)", request=request)
+
+                headers = {**headers, "content-length": str(len(body))}
+                return httpx.Response(status, headers=headers, stream=_byte_stream(stream()))
             return httpx.Response(status, headers=headers, content=body)
 
         return httpx.MockTransport(handler)
@@ -261,14 +293,28 @@ class Sandbox:
         return start(self, host, port)
 
 
+def _byte_stream(chunks: Any) -> Any:
+    """An httpx sync byte stream over a generator (the MockTransport's stalled body)."""
+    import httpx
+
+    class Stream(httpx.SyncByteStream):
+        def __iter__(self) -> Any:
+            return iter(chunks)
+
+    return Stream()
+
+
 class ServerHandle:
-    def __init__(self, server: Any, thread: threading.Thread) -> None:
+    def __init__(self, server: Any, thread: threading.Thread, on_close: Any = None) -> None:
         self._server = server
         self._thread = thread
+        self._on_close = on_close
         self.port = server.server_address[1]
         self.url = f"http://{server.server_address[0]}:{self.port}"
 
     def close(self) -> None:
+        if self._on_close is not None:
+            self._on_close()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from eclictl.sandbox.faults import ConnectionFault
+from eclictl.sandbox.faults import ConnectionFault, Stalled
 
 
 def start(sandbox: Any, host: str, port: int) -> Any:
@@ -40,8 +40,18 @@ def start(sandbox: Any, host: str, port: int) -> Any:
                 self.send_header(k, v)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
+            if self.command == "HEAD":
+                return
+            if isinstance(payload, Stalled):  # the first bytes now, the rest after the stall
+                self.wfile.write(payload[: payload.at])
+                self.wfile.flush()
+                payload.release.wait(payload.seconds)
+                try:
+                    self.wfile.write(payload[payload.at:])
+                except OSError:
+                    self.close_connection = True  # the client gave up waiting
+                return
+            self.wfile.write(payload)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
 
@@ -49,4 +59,4 @@ def start(sandbox: Any, host: str, port: int) -> Any:
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="eclictl-sandbox", daemon=True)
     thread.start()
-    return ServerHandle(server, thread)
+    return ServerHandle(server, thread, on_close=getattr(sandbox, "release_stalls", None))

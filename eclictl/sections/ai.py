@@ -509,7 +509,7 @@ def unlink_user(
     for path in (f"/admin/users/{user_id}/ai/{link_id}", f"/api/admin/users/{user_id}/ai/{link_id}"):
         tried.append(path)
         try:
-            resp = ctx.api.request("DELETE", path)
+            resp = ctx.api.request("DELETE", path, expect_json=False)  # a non-JSON 200 is judged below
         except ApiNotFoundError as exc:
             if isinstance(exc.body, dict) and exc.body.get("error") not in (None, "Route not found"):
                 raise  # the panel's own answer, e.g. 'Link not found'

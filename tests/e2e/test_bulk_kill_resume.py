@@ -1,7 +1,9 @@
 """End to end: a bulk run killed mid-way (SIGKILL, or Ctrl-C = SIGINT) resumes from its journal.
 
 The sandbox holds the Nth PUT open until the test has signalled the binary, so the kill lands
-mid-run deterministically (events, not sleeps).
+mid-run deterministically (events, not sleeps). The binary is started with SIGINT at its default:
+a test run launched in the background of a non-interactive shell (CI scripts, `pytest &`) ignores
+SIGINT, children inherit that, and Python then never turns Ctrl-C into KeyboardInterrupt.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -48,6 +51,15 @@ def _hold_nth_put(panel: Any, n: int) -> tuple[threading.Event, threading.Event]
     return reached, release
 
 
+#: Runs argv[1:] with SIGINT back at its default disposition (exec keeps SIG_DFL, not SIG_IGN).
+_SIGINT_DEFAULT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                   "os.execv(sys.argv[1], sys.argv[1:])")
+
+
+def with_default_sigint(args: list[str]) -> list[str]:
+    return [sys.executable, "-c", _SIGINT_DEFAULT, *args]
+
+
 def _puts(panel: Any) -> Counter[str]:
     return Counter(path for method, path, status in panel.requests if method == "PUT" and status < 400)
 
@@ -85,7 +97,8 @@ def test_killed_run_resumes_without_repeating_finished_items(served: Any, tmp_pa
     reached, release = _hold_nth_put(panel, 6)
     args = [eclictl_binary(), "users", "suspend", *targets, "--yes", "--concurrency", "1", "--rate", "0",
             "--journal", str(journal), "-o", "json"]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(with_default_sigint(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
     try:
         assert reached.wait(60), "the run never reached the 6th item"
         proc.send_signal(sig)

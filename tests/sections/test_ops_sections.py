@@ -99,7 +99,7 @@ def test_logs_follow_prints_only_new_entries(cli: Any, sandbox: Any, isolated_co
     from eclictl.main import run
 
     streams = IOStreams(io.StringIO(), io.StringIO(), io.StringIO(), False, False, False)
-    environ = {"ECLICTL_URL": "http://sandbox.test", "ECLICTL_API_KEY": sandbox.keys["admin"]}
+    environ = {"ECLICTL_URL": "http://sandbox.localhost", "ECLICTL_API_KEY": sandbox.keys["admin"]}
     code = run(["logs", "list", "--follow", "--limit", "1", "--iterations", "3", "--interval", "2", "-o", "jsonl"],
                Factory(io=streams, env={**environ, "ECLICTL_CONFIG_DIR": str(isolated_config)},
                        transport=sandbox.transport(), sleep=sleep_and_log))

@@ -26,7 +26,7 @@ def _run_watching_last_page(sandbox: Any, config_dir: Any, args: list[str]) -> t
             seen.append(streams.stdout.getvalue())
         return base.handle_request(request)
 
-    env = {"ECLICTL_CONFIG_DIR": str(config_dir), "ECLICTL_URL": "http://sandbox.test",
+    env = {"ECLICTL_CONFIG_DIR": str(config_dir), "ECLICTL_URL": "http://sandbox.localhost",
            "ECLICTL_API_KEY": sandbox.keys["admin"]}
     code = run(args, Factory(io=streams, env=env, transport=httpx.MockTransport(handler), sleep=lambda s: None))
     assert seen, "the last page was never requested"

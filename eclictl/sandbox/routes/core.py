@@ -88,8 +88,9 @@ def start_session(state: Any, user: dict[str, Any]) -> dict[str, Any]:
     state.sessions[token] = {"userId": user["id"], "sessionId": session_id, "expires": expires, "csrf": csrf}
     user["sessions"] = [*(user.get("sessions") or []), session_id]
     user["lastLoginAt"] = user["lastPanelActivityAt"] = state.iso()
-    login_user = {k: v for k, v in user.items() if k not in SECRET_USER_FIELDS}
-    return {"token": token, "csrfToken": csrf, "user": login_user}
+    # The handler builds a `user` object too, but the route's response schema ({token, csrfToken,
+    # twoFactorRequired, tempToken}) drops it: the real answer has no user (authHandler.ts).
+    return {"token": token, "csrfToken": csrf}
 
 
 # -- health, me, auth ----------------------------------------------------------------------------
