@@ -131,7 +131,9 @@ def test_a_journal_never_records_done_for_an_unreadable_answer(cli: Any, sandbox
     sandbox.inject_fault(method="PUT", path=f"/api/admin/users/{uid}", status=200, html=True)
     r = cli("users", "suspend", str(uid), "--yes", "--journal", str(journal), "-o", "json")
     assert r.exit_code == 8, r
-    entries = [json.loads(line) for line in journal.read_text().splitlines()]
+    from eclictl.journal import read_entries
+
+    entries = read_entries(journal)  # the items' lines, after the header
     assert [e["status"] for e in entries] == ["failed"] and "HTML page" in entries[0]["message"]
     assert not sandbox.state.users[uid]["suspended"]
     r = cli("users", "suspend", str(uid), "--yes", "--resume", str(journal), "-o", "json")

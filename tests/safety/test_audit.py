@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from eclictl.safety.audit import scrub_argv
+from tests.conftest import SANDBOX_URL
 
 
 def trail(state: Path) -> list[dict[str, Any]]:
@@ -31,7 +32,7 @@ def test_a_change_appends_one_private_line_with_every_field(cli: Any, sandbox: A
     assert r.exit_code == 0, r
     [entry] = trail(state)
     assert entry["reason"] == "ticket 4711" and entry["exit"] == 0 and entry["profile"] == "default"
-    assert entry["url"] == "http://sandbox.test" and entry["user"] and entry["time"].endswith("Z")
+    assert entry["url"] == SANDBOX_URL and entry["user"] and entry["time"].endswith("Z")
     assert entry["command"] == "eclictl --reason 'ticket 4711' users suspend 11 12 --yes -o json"
     assert sorted(t["path"] for t in entry["targets"]) == ["/api/admin/users/11", "/api/admin/users/12"]
     assert all(t["method"] == "PUT" and t["status"] == 200 and t["outcome"] == "ok" for t in entry["targets"])

@@ -259,7 +259,7 @@ def test_assign_and_unassign_are_undone(run_cli: Any, sandbox: Any) -> None:
 def test_undo_refuses_another_profiles_record(run_cli: Any, sandbox: Any) -> None:
     assert run_cli("flags", "disable", "chat", "--yes", "--no-verify").exit_code == 0
     r = run_cli("undo", "1", "--yes", env={"ECLICTL_URL": "http://other.test"})
-    assert r.exit_code == 2 and "record #1 was made on profile 'default' (http://sandbox.test)" in r.stderr
+    assert r.exit_code == 2 and "record #1 was made on profile 'default' (http://sandbox.localhost)" in r.stderr
 
 
 def test_undo_without_terminal_needs_yes_and_on_a_terminal_asks(run_cli: Any, sandbox: Any) -> None:

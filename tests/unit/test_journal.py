@@ -11,6 +11,7 @@ import pytest
 
 from eclictl.bulk import DONE
 from eclictl.journal import Journal, load_finished
+from tests.conftest import SANDBOX_URL
 
 
 def plain(sandbox: Any, n: int) -> list[str]:
@@ -52,7 +53,7 @@ def test_a_new_journal_starts_with_a_header_naming_the_run(cli: Any, sandbox: An
     header, entries = read_journal(journal)
     assert header is not None
     assert header["command"] == "users suspend" and header["action"] == "suspend users"
-    assert header["panel"] == "http://sandbox.test" and header["params"] == {}
+    assert header["panel"] == SANDBOX_URL and header["params"] == {}
     assert [e["item"] for e in entries] == targets
     assert oct(os.stat(journal).st_mode & 0o777) == "0o600"
 
@@ -82,7 +83,7 @@ def test_resume_refuses_other_arguments_and_another_panel(cli: Any, sandbox: Any
     path = tmp_path / "power.jsonl"
     path.write_text(json.dumps({"journal": "eclictl", "version": 1, "action": "start servers",
                                 "command": "servers power", "params": {"action": "start"},
-                                "panel": "http://sandbox.test", "profile": "default", "at": "x"}) + "\n")
+                                "panel": SANDBOX_URL, "profile": "default", "at": "x"}) + "\n")
     r = cli("servers", "power", "stop", "1", "--yes", "--resume", str(path))
     assert r.exit_code == 2 and "params differs" in r.stderr, r
     assert len(sandbox.requests) == before

@@ -93,7 +93,7 @@ class Resolver:
     """A path template from a literal, an f-string, a constant or a path helper; unknown pieces become `X`."""
 
     def __init__(self, tree: ast.Module) -> None:
-        self.module = _assigned(tree.body)
+        self.module = {**_imported_constants(tree.body), **_assigned(tree.body)}
         self.returners = _returners(tree)
 
     def resolve(self, node: ast.AST, names: dict[str, ast.AST], depth: int = 0) -> str | None:
@@ -127,6 +127,25 @@ class Resolver:
             bound.update(zip(params, node.args))
             return self.resolve(expr, {**self.module, **bound}, depth + 1)
         return None
+
+
+def _imported_constants(scope: Any) -> dict[str, ast.AST]:
+    """`from eclictl.sections.rollouts import PATH` in `scope` (a function, or a module's body): the string
+    constants it brings in, so a write to f"{PATH}/{id}" is checked like a literal path."""
+    out: dict[str, ast.AST] = {}
+    nodes = [n for stmt in scope for n in ast.walk(stmt)] if isinstance(scope, list) else list(ast.walk(scope))
+    for node in nodes:
+        if not (isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("eclictl.")):
+            continue
+        source = ROOT.parent / (node.module.replace(".", "/") + ".py")
+        if not source.exists():
+            continue
+        assigned = _assigned(ast.parse(source.read_text(encoding="utf-8")).body)
+        for alias in node.names:
+            value = assigned.get(alias.name)
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                out[alias.asname or alias.name] = value
+    return out
 
 
 def _write(node: ast.Call) -> tuple[str, ast.AST] | None:
@@ -166,7 +185,7 @@ def write_call_sites() -> list[tuple[str, int, str, str | None]]:
         functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda))]
         for func in functions:
             params = [a.arg for a in func.args.args]
-            names = {**resolver.module, **_assigned(ast.walk(func))}
+            names = {**resolver.module, **_imported_constants(func), **_assigned(ast.walk(func))}
             loops = _loop_values(func)
             for node in ast.walk(func):
                 if not isinstance(node, ast.Call) or (write := _write(node)) is None:
@@ -184,7 +203,7 @@ def write_call_sites() -> list[tuple[str, int, str, str | None]]:
                 elif path is None or path.startswith("/"):
                     found.add((rel, node.lineno, method, path))
         for func in [*functions, tree]:
-            names = {**resolver.module, **_assigned(ast.walk(func))}
+            names = {**resolver.module, **_imported_constants(func), **_assigned(ast.walk(func))}
             for node in ast.walk(func):
                 if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in helpers):
                     continue
