@@ -68,11 +68,16 @@ class Request:
             raise HttpError(400, "Request error") from None
 
     def param_int(self, name: str) -> int | None:
-        """Path params are parsed with Number(...) on the panel: non-numeric -> None."""
-        try:
-            return int(self.params[name])
-        except (KeyError, ValueError):
+        """A path id as `findOneBy({ id: Number(ctx.params.id) })` sees it: a fraction matches no row
+        (None); NaN ("abc") fails in SQL, the panel's global 500 (recorded live on a user profile)."""
+        from eclictl.sandbox.js import NotANumber, lookup_id
+
+        if name not in self.params:
             return None
+        try:
+            return lookup_id(self.params[name])
+        except NotANumber:
+            raise HttpError(500, "Internal server error") from None
 
 
 Handler = Callable[[Request], Any]

@@ -15,6 +15,7 @@ from typing import Any
 
 from eclictl.sandbox.auth import ROOT_ROLES, SUSPENDED, Principal, allowed, check_gate, holds, role_permissions
 from eclictl.sandbox.catalogue import entries
+from eclictl.sandbox.js import UNDEFINED, NotANumber, lookup_id
 from eclictl.sandbox.router import HttpError, Raw, Request, route
 from eclictl.sandbox.state import SANDBOX_TOTP, SECRET_USER_FIELDS, check_password
 
@@ -123,7 +124,7 @@ def login(req: Request) -> Any:
             raise err
     user = state.user_by_email(email)
     if user is None or not check_password(user, body["password"]):
-        raise HttpError(401, "Invalid email or password")
+        raise HttpError(401, "Invalid credentials")  # auth.invalidCredentials (authHandler.ts)
     if user.get("suspended") and user.get("role") not in ROOT_ROLES:
         raise HttpError(403, SUSPENDED)
     if user.get("twoFactorEnabled"):
@@ -136,8 +137,9 @@ def login(req: Request) -> Any:
 @route("POST", "/api/auth/2fa/verify-login", auth=False)
 def verify_login(req: Request) -> Any:
     body = req.json({}) or {}
-    if not isinstance(body, dict):
-        raise HttpError(400, "Request error")
+    if not isinstance(body, dict) or not isinstance(body.get("tempToken"), str) or any(
+            k in body and not isinstance(body[k], str) for k in ("token", "backupCode", "emailCode")):
+        raise HttpError(422, "Request error")  # the enforced body schema: tempToken required
     wait = _hits(req, "2fa-ip", _ip(req), TWOFA_LIMIT)
     if wait:
         err = HttpError(429, "rate_limited", retryAfter=wait)
@@ -176,7 +178,9 @@ def logout(req: Request) -> Any:
 @route("GET", "/api/auth/csrf-token")
 def csrf_token(req: Request) -> Any:
     session = req.principal.session
-    return {"csrfToken": session["csrf"] if session else secrets.token_hex(32)}
+    if session is None:
+        raise HttpError(401, "Unauthorized")  # an API key has no session id (authHandler.ts)
+    return {"csrfToken": session["csrf"]}
 
 
 # -- API keys (README §3) ------------------------------------------------------------------------
@@ -374,7 +378,11 @@ def user_roles_add(req: Request) -> Any:
     if user is None:
         raise HttpError(404, "User not found")
     body = req.json({}) or {}
-    role = state.roles.get(body.get("roleId")) if isinstance(body, dict) else None
+    try:  # findOneBy({ id: Number(roleId) }): a missing roleId is NaN, a database error
+        role_id = lookup_id(body.get("roleId", UNDEFINED) if isinstance(body, dict) else UNDEFINED)
+    except NotANumber:
+        raise HttpError(500, "Internal server error") from None
+    role = state.roles.get(role_id)
     if role is None:
         raise HttpError(404, "Role not found")
     urid = state.next_id("user_roles")

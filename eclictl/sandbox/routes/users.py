@@ -513,8 +513,12 @@ def sync_export(req: _Request) -> Any:
     archive = f"export-{uid}-{int(when.timestamp())}.tar.gz"
     state.user_exports.append({"userId": uid, "at": _u_iso(when), "emailSentTo": recipient,
                                "backupsStarted": len(server_ids)})
+    # The exported user carries its memberships and primary org; orgRole is that org's role or null.
+    primary = next((o for o in profile["orgs"] if profile["org"] and o["id"] == profile["org"]["id"]), None)
+    person = {**_public(user), "orgs": profile["orgs"], "org": profile["org"],
+              "orgRole": primary["orgRole"] if primary else None}
     return {
-        "user": _public(user), "passkeys": [], "apiKeys": keys,
+        "user": person, "passkeys": [], "apiKeys": keys,
         "idVerifications": [dict(r) for r in (getattr(state, "verifications", None) or {}).values()
                             if r.get("userId") == uid],
         "tickets": [dict(t) for t in (getattr(state, "tickets", None) or {}).values() if t.get("userId") == uid],
