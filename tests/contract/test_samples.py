@@ -18,7 +18,7 @@ import pytest
 
 from eclictl.sandbox.state import SANDBOX_PASSWORD
 from tests.contract.replay import compare
-from tests.contract.setups import CHECKS, OPTIONAL_KEYS, SETUP, SAMPLES, VARIABLE_TEXT, Panel
+from tests.contract.setups import CHECKS, OPTIONAL_KEYS, SETUP, SAMPLES, VARIABLE_TEXT, Panel, sandbox_path
 
 BOGUS_KEY = "0" * 64
 
@@ -89,7 +89,7 @@ def test_sample(sample_path: Path, request: pytest.FixtureRequest) -> None:
     sample = json.loads(sample_path.read_text())
     req = sample["request"]
     panel = Panel()
-    path, body = req["path"], req["body"]
+    path, body = sandbox_path(req["path"]), req["body"]
     if name in SETUP:
         prepared = SETUP[name](panel)
         path, body = prepared if isinstance(prepared, tuple) else (prepared, body)
@@ -122,3 +122,21 @@ def test_every_listed_name_is_a_sample() -> None:
     names = {p.stem for p in sample_files()}
     for table in (SETUP, CHECKS, OPTIONAL_KEYS, VARIABLE_TEXT, NOT_COPIED, PENDING_OTHER_BRANCH):
         assert set(table) <= names, sorted(set(table) - names)
+
+
+def test_the_comparison_catches_what_a_replay_must_not_change() -> None:
+    csv = {"status": 200, "content_type": "text/csv; charset=utf-8", "body": "\ufeffid,action\r\n1,login\r\n"}
+    assert compare(csv, 200, "text/csv", "\ufeffid,action\r\n7,logout\r\n") == []
+    assert compare(csv, 200, "text/csv", "id,action\r\n7,logout\r\n")  # no BOM
+    assert compare(csv, 200, "text/csv", "\ufeffid,action\n7,logout\n")  # LF, not CRLF
+    assert compare(csv, 201, "text/csv", csv["body"])  # status
+    text = {"status": 201, "content_type": "text/plain;charset=utf-8", "body": "[object Object]"}
+    assert compare(text, 201, "text/plain", "[object Object]") == []
+    assert compare(text, 201, "application/json", '{"id": 1}')
+    error = {"status": 400, "content_type": "application/json", "body": {"error": "Unknown column 'NaN' in 'SET'"}}
+    assert compare(error, 400, "application/json", '{"error": "Unknown column \'NaN\' in \'field list\'"}')
+    assert compare(error, 400, "application/json", '{"error": "x", "field": "y"}')
+    db = {"status": 400, "content_type": "application/json", "body": {"error": "(conn:25, no: 1045) denied"}}
+    assert compare(db, 400, "application/json", '{"error": "(conn:3, no: 1045) denied"}', variable=r"conn:-?\d+") == []
+    plan = {"status": 200, "content_type": "application/json", "body": {"success": True, "plan": {"id": 1}}}
+    assert compare(plan, 200, "application/json", '{"success": true, "plan": {"id": 1, "description": null}}')
