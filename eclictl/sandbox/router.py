@@ -79,6 +79,14 @@ class Request:
         except NotANumber:
             raise HttpError(500, "Internal server error") from None
 
+    def param_checked(self, name: str) -> int | None:
+        """A path id for handlers that check `isNaN(id)` themselves (and answer their own 400):
+        None for NaN or a fraction, never the 500."""
+        try:
+            return self.param_int(name)
+        except HttpError:
+            return None
+
 
 Handler = Callable[[Request], Any]
 

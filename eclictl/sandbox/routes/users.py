@@ -408,9 +408,9 @@ def delete_user(req: _Request) -> Any:
 
 @_route("GET", "/api/admin/users/:id/children", gates=_admin("users:read"))
 def user_children(req: _Request) -> Any:
-    uid = req.param_int("id")
-    if uid is None:
-        raise _HttpError(400, "invalid_parent_id", message="Invalid parent user id.")
+    uid = req.param_checked("id")
+    if uid is None or uid <= 0:  # Number.isInteger(parentId) && parentId > 0, else a 400 with two texts
+        return 400, {"error": "invalid_parent_id", "message": "Invalid parent user id."}
     kids = [dict(u) for _, u in sorted(req.state.users.items()) if u.get("parentId") == uid]
     return {"success": True, "children": kids}
 
@@ -536,7 +536,7 @@ def sync_export(req: _Request) -> Any:
 def create_export_job(req: _Request) -> Any:
     from eclictl.sandbox.routes.export_jobs import new_job
 
-    uid = req.param_int("id")
+    uid = req.param_checked("id")
     if uid is None:
         raise _HttpError(400, "Invalid userId")
     job = new_job(req.state, uid, _caller(req).get("id"), "queued", _u_now(req.state))
