@@ -125,7 +125,7 @@ NOTIFICATIONS = {"serverAlerts": False, "serverLifecycle": False, "serverErrors"
 def _settings(rng: random.Random) -> dict[str, Any]:
     """Every registered user has the notification preferences; about half changed two of them.
 
-    (Three draws when changed, as many as this seed always used, so every other seeded value stays.)
+    (The same random draws this seed always made here, so every other seeded value stays the same.)
     """
     notes = dict(NOTIFICATIONS)
     if rng.random() < 0.5:

@@ -39,9 +39,9 @@ PENDING_OTHER_BRANCH: dict[str, str] = {
     "POST_api_auth_login": "login answers {token, csrfToken} without `user` (faults-client)",
     "GET_api_auth_session": "GET /api/auth/session answer shape (faults-client)",
     "GET_api_auth_session_root_jwt": "GET /api/auth/session answer shape, JWT caller (faults-client)",
-    "POST_api_apikeys_jwt_without_csrf": "CSRF on Bearer writes: this build accepts a JWT write without "
-                                         "x-csrf-token (faults-client; replays today)",
 }
+# Not pending: POST_api_apikeys_jwt_without_csrf replays today and must keep replaying: the panel
+# accepts a write with a Bearer login token and no x-csrf-token (its CSRF check finds no session id).
 
 
 def key_for(panel: Panel, kind: str | None) -> str | None:
