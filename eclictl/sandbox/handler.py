@@ -75,17 +75,16 @@ def _flags(source: Any) -> dict[str, Any]:
 
 class Sandbox:
     def __init__(self, seed: int = 0, latency_ms: int = 0, fault_rate: float = 0.0,
-                 rate_limit: int | None = 500, users: int = 300) -> None:
-        from eclictl.sandbox.seed import seed_core
+                 rate_limit: int | None = 500, users: int = 300, snapshot: bytes | None = None) -> None:
+        """Seed a panel, or (`snapshot` from `Sandbox.snapshot()`) copy one without seeding again."""
+        if snapshot is not None:
+            import pickle
 
-        self.state = State(seed=seed)
-        rng = random.Random(seed)
-        self.keys: dict[str, str] = seed_core(self.state, rng, users)
-        self.state.keys = self.keys
-        for mod in load_routes():
-            seed_fn = getattr(mod, "seed", None)
-            if callable(seed_fn):
-                seed_fn(self.state, random.Random(f"{seed}:{mod.__name__}"))
+            load_routes()
+            self.state, self.keys = pickle.loads(snapshot)
+            seed = self.state.seed
+        else:
+            self._seed(seed, users)
         self.latency_ms = latency_ms
         self.fault_rate = fault_rate
         self.rate_limit = rate_limit
@@ -97,6 +96,26 @@ class Sandbox:
         self._lock = threading.Lock()
         self._rng = random.Random(f"faults:{seed}")
         self._windows: dict[str, tuple[float, int]] = {}
+
+    def _seed(self, seed: int, users: int) -> None:
+        from eclictl.sandbox.seed import seed_core
+
+        self.state = State(seed=seed)
+        rng = random.Random(seed)
+        self.keys: dict[str, str] = seed_core(self.state, rng, users)
+        self.state.keys = self.keys
+        for mod in load_routes():
+            seed_fn = getattr(mod, "seed", None)
+            if callable(seed_fn):
+                seed_fn(self.state, random.Random(f"{seed}:{mod.__name__}"))
+
+    def snapshot(self) -> bytes:
+        """The state as bytes: `Sandbox(snapshot=...)` is a new panel in this state, without the cost of
+        seeding (hundreds of contract replays each start from the same seeded panel). The copy runs on
+        the wall clock; timestamps stay as they were."""
+        import pickle
+
+        return pickle.dumps((self.state, self.keys))
 
     # -- faults ---------------------------------------------------------------------------
     def inject_fault(self, *, method: str | None = None, path: str | None = None, status: int | None = None,

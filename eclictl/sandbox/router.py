@@ -80,10 +80,23 @@ class Request:
         return int(number) if float(number).is_integer() else number
 
     def param_int(self, name: str) -> int | None:
-        """Path params are parsed with Number(...) on the panel: non-numeric -> None."""
+        """A path id as `findOneBy({ id: Number(ctx.params.id) })` sees it: a fraction matches no row
+        (None); NaN ("abc") fails in SQL, the panel's global 500 (recorded live on a user profile)."""
+        from eclictl.sandbox.js import NotANumber, lookup_id
+
+        if name not in self.params:
+            return None
         try:
-            return int(self.params[name])
-        except (KeyError, ValueError):
+            return lookup_id(self.params[name])
+        except NotANumber:
+            raise HttpError(500, "Internal server error") from None
+
+    def param_checked(self, name: str) -> int | None:
+        """A path id for handlers that check `isNaN(id)` themselves (and answer their own 400):
+        None for NaN or a fraction, never the 500."""
+        try:
+            return self.param_int(name)
+        except HttpError:
             return None
 
 

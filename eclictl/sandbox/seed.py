@@ -105,8 +105,7 @@ def _base_user(state: State, rng: random.Random, uid: int, first: str, last: str
         portalType=portal, nodeId=rng.randint(1, 4) if portal == "enterprise" else None,
         limits=({"memory": rng.choice((1024, 2048, 4096)), "disk": rng.choice((10240, 20480)), "cpu": 100,
                  "serverLimit": rng.randint(1, 4)} if portal != "free" else None),
-        settings={"locale": rng.choice(("en", "en", "ru", "zh", "ja", "hi")), "theme": rng.choice(("dark", "light"))}
-        if rng.random() < 0.5 else None,
+        settings=_settings(rng),
         sessions=sessions, emailVerified=rng.random() < 0.9,
         studentVerified=portal == "educational",
         studentVerifiedAt=_iso(state, created + DAY) if portal == "educational" else None,
@@ -116,6 +115,23 @@ def _base_user(state: State, rng: random.Random, uid: int, first: str, last: str
         termsConsentVersion="2025-01" if rng.random() < 0.6 else None,
         consent=rng.choice(("essential", "all", None)), consentVersion="1" if rng.random() < 0.5 else None,
     )
+
+
+#: What registration writes into `settings` (backend/src/handlers/userHandler.ts, register).
+NOTIFICATIONS = {"serverAlerts": False, "serverLifecycle": False, "serverErrors": False, "serverActivity": False,
+                 "billing": True, "security": True, "productUpdates": True, "tickets": True, "aiUsage": True}
+
+
+def _settings(rng: random.Random) -> dict[str, Any]:
+    """Every registered user has the notification preferences; about half changed two of them.
+
+    (The same random draws this seed always made here, so every other seeded value stays the same.)
+    """
+    notes = dict(NOTIFICATIONS)
+    if rng.random() < 0.5:
+        notes["productUpdates"] = rng.choice((True, True, False, False, True, False))
+        notes["serverAlerts"] = rng.choice((True, False))
+    return {"notifications": notes}
 
 
 def _enable_2fa(state: State, row: dict[str, Any]) -> None:

@@ -76,6 +76,16 @@ class State:
         self.keys: dict[str, str] = {}
         self._ids: dict[str, int] = {}
 
+    # -- copies (Sandbox.snapshot) ---------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the lock and the clock (a copy runs on the wall clock again)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("lock", "clock")}
+
+    def __setstate__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        self.lock = threading.RLock()
+        self.clock = time.time
+
     # -- time -----------------------------------------------------------------------------
     def now(self) -> float:
         return float(self.clock()) + self.offset

@@ -159,8 +159,15 @@ def server(
     """A server's audit log: activity entries and anti-abuse incidents (needs admin:audit)."""
     from eclictl.output.render import View
 
-    rows = _rows(f"/api/admin/audit/{_target(ref, full)}", SERVER_PAGES, {"full": "1" if full else None},
-                 limit, all_, page)
+    import itertools
+
+    target = _target(ref, full)
+    rows = iter(_rows(f"/api/admin/audit/{target}", SERVER_PAGES, {"full": "1" if full else None}, limit, all_,
+                      page))
+    first = next(rows, None)
+    if first is None and not page:
+        _confirm_server(target)
+    rows = itertools.chain([first] if first is not None else [], rows)
     cols = (Col("id"), Col("timestamp", "TIME"), Col("source"), Col("action", max_width=50),
             Col("username", "USER"), Col("email"), Col("ipAddress", "IP"))
     return View(rows, columns=cols, sensitive=SENSITIVE, empty="no audit entries")
@@ -195,7 +202,40 @@ def export(
                              default_name=f"audit-{target}.{fmt}",
                              params={k: v for k, v in params.items() if v is not None},
                              on_headers=lambda h: _truncated(ctx, h))
+    if _UUID_RE.match(target) and _no_entries(Path(saved["file"]), fmt):
+        from eclictl.errors import NotFoundError
+
+        try:
+            _confirm_server(target)
+        except NotFoundError as exc:  # the file was asked for and stays; say what it holds
+            ctx.warn(f"{exc}: the file holds no entries (the panel exports an unknown UUID without complaint)")
     return {"target": ref, "format": fmt, **saved}
+
+
+def _no_entries(path: Path, fmt: str) -> bool:
+    """True when the export holds only the CSV header row (or an empty JSON list)."""
+    import json
+
+    text = path.read_text(encoding="utf-8-sig", errors="replace").strip()
+    if fmt == "json":
+        try:
+            return not json.loads(text or "[]")
+        except ValueError:
+            return False
+    return len(text.splitlines()) <= 1
+
+
+def _confirm_server(target: str) -> None:
+    """The panel answers an unknown UUID with an empty log: a UUID that is no server and has no
+    entries is exit 6 (a deleted server's entries still show)."""
+    if not _UUID_RE.match(target):
+        return  # a mailbox address or a --full search: nothing to check
+    from eclictl.context import current
+    from eclictl.sections._exists import confirm_exists
+
+    ctx = current()
+    confirm_exists(ctx, lambda: ctx.api.get(f"/api/admin/servers/{target}"),
+                   f"no server {target}, and no audit entries for it")
 
 
 def _truncated(ctx: Any, headers: Any) -> None:

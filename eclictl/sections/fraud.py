@@ -429,7 +429,8 @@ def suspend(
 
 
 @app.command("clear", epilog="Examples:\n\n  eclictl fraud clear 42\n\n  eclictl fraud clear 42 43 jane@example.com\n\n"
-             "  (clearing never un-suspends: use `eclictl users unsuspend`)")
+             "  (clearing never un-suspends: use `eclictl users unsuspend`)\n\n"
+             "  (the user keeps the old reason and detection date; `eclictl fraud dismiss` clears them too)")
 @command(bulk=True)
 def clear(refs: Annotated[list[str], typer.Argument(metavar="USER...", help=USER_REFS)]) -> Any:
     """Clear users' fraud flags one by one (the alert's dismiss action; never un-suspends)."""
@@ -438,9 +439,14 @@ def clear(refs: Annotated[list[str], typer.Argument(metavar="USER...", help=USER
     alerts = fetch_alerts(ctx.api)
 
     def one(ref: str) -> Any:
+        from eclictl.sections.users import user_row
+
         user_id = resolve_user_id(ctx.api, ref)
         if find_alert(ctx.api, user_id, alerts) is None:
-            return ("skipped", "not flagged")
+            outcome = _unflagged(ctx, ref, user_id, user_row)
+            if outcome.status == "not_found":
+                raise NotFoundError(f"no user {user_id}")
+            return ("skipped", outcome.message)
         ctx.api.put(f"{PATH}/{user_id}", {"action": "dismiss"})
         return None
 

@@ -421,6 +421,10 @@ def heartbeats(
     body = _get_dated(ctx, f"{PATH}/{ident}/heartbeats", {"window": window})
     body = body if isinstance(body, dict) else {}
     points = [p for p in body.get("points") or [] if isinstance(p, dict)]
+    if not points:  # the panel answers an unknown node with no pings and 100 % uptime
+        from eclictl.sections._exists import confirm_exists
+
+        confirm_exists(ctx, lambda: ctx.api.get(f"{PATH}/{ident}"), f"no node {ident}")
     cutoff = back
     kept = [p for p in points if (_seconds_ago(p.get("timestamp")) or 0) <= cutoff]
     if limit is not None:

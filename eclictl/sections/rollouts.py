@@ -423,7 +423,23 @@ def overrides_list(
     rid = ref.strip() if ref.strip().isdigit() else _find(ctx.api, ref)["id"]
     body = ctx.api.get(f"{PATH}/{rid}/overrides")
     rows = [r for r in body if isinstance(r, dict)] if isinstance(body, list) else []
+    if str(rid) == ref.strip():
+        _note_orphans(ctx, rid, rows, "no overrides")
     return View(rows, columns=OVERRIDE_COLS, empty="no overrides")
+
+
+def _note_orphans(ctx: Any, rid: Any, rows: list[Any], empty: str) -> None:
+    """A bare id may name a deleted rollout (its overrides stay behind) or nothing at all: the panel
+    answers both like an existing rollout, so say which it is."""
+    if _exists(ctx.api, rid):
+        return
+    if not rows:
+        raise NotFoundError(f"no rollout {rid}", hint=f"{empty}, and no rollout has this id")
+    ctx.info(f"rollout {rid} does not exist (deleted?): these overrides are orphans")
+
+
+def _exists(api: Any, rid: Any) -> bool:
+    return any(str(r.get("id")) == str(rid) for r in _rows(api))
 
 
 @overrides_app.command("add", epilog="Examples:\n\n  eclictl rollouts overrides add new_dashboard 42\n\n"
@@ -474,6 +490,8 @@ def overrides_remove(
     ctx = current()
     user_id = _user_id(user)
     rid = ref.strip() if ref.strip().isdigit() else _find(ctx.api, ref)["id"]
+    if str(rid) == ref.strip() and not _exists(ctx.api, rid):  # the panel removes orphans as readily
+        ctx.info(f"rollout {rid} does not exist (deleted?): removing an orphaned override")
     ctx.confirm(f"Remove the override of user {user_id} from rollout {rid}?", yes=yes, what="remove an override")
     from eclictl.safety.undo import remember
 

@@ -575,6 +575,10 @@ def abuse_reports(ref: Annotated[str, typer.Argument(metavar="SERVER", help="Ser
     uuid = server_id(ref)
     body = ctx.api.get(_server_path(uuid, "/abuse-reports")) or {}
     rows = body.get("reports") if isinstance(body, dict) else body
+    if not rows:  # the panel answers an unknown UUID with no reports, too
+        from eclictl.sections._exists import confirm_exists
+
+        confirm_exists(ctx, lambda: ctx.api.get(_server_path(uuid)), f"no server {uuid}")
     cols = (Col("id"), Col("createdAt", "CREATED"), Col("status"), Col("detectionType", "DETECTION"),
             Col("enforcementAction", "ACTION"), Col("suspendSuccess", "SUSPENDED"), Col("nodeName", "NODE"),
             Col("sourceIp", "SOURCE"), Col("reason", max_width=40))

@@ -28,7 +28,7 @@ FILTER_PANEL = "Filters"
 _ID_SEG = re.compile(r"^(\d+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
                      r"|[0-9a-fA-F]{24,})$")
 EMPTY_USAGE = ("no usage recorded: the panel logs requests before it knows the caller, so these counts are "
-               "nearly always empty (search.md §5)")
+               "nearly always empty")
 
 
 # -- overview ----------------------------------------------------------------------------------
@@ -140,7 +140,17 @@ def _usage(kind: str, ref: str, raw: bool) -> Any:
     else:
         ident = int(ref)
     rows = usage_rows(ctx.api.get(USAGE_PATH.format(kind=kind, id=ident)), raw)
-    if not rows:
+    if not rows:  # the panel answers [] for an id nobody has, too
+        from eclictl.sections._exists import confirm_exists
+
+        if kind == "user":
+            from eclictl.sections.users import user_row
+
+            confirm_exists(ctx, lambda: user_row(ctx.api, ident), f"no user {ident}")
+        else:
+            from eclictl.sections.orgs import find_org
+
+            confirm_exists(ctx, lambda: find_org(ctx.api, str(ident)), f"no organisation {ident}")
         ctx.info(EMPTY_USAGE)
     return View(rows, id_field="endpoint", columns=[Col("endpoint", max_width=80), Col("count")])
 

@@ -197,7 +197,7 @@ def list_incidents(req: Request) -> Any:
 # -- mutations --------------------------------------------------------------------------------
 
 def _incident_id(req: Request) -> int:
-    value = req.param_int("id")
+    value = req.param_checked("id")
     if value is None or value <= 0:
         raise HttpError(400, "valid incident id is required")
     return value

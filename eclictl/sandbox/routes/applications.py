@@ -261,8 +261,8 @@ def _invite_view(invite: dict[str, Any], form: dict[str, Any] | None) -> dict[st
 @route("GET", f"{BASE}/forms/:id/invites")
 def list_invites(req: Request) -> Any:
     _gate(req)
-    form = _table(req.state, "app_forms").get(req.param_int("id"))
-    rows = [i for i in _table(req.state, "app_invites").values() if i["formId"] == req.param_int("id")]
+    form = _form_or_404(req)
+    rows = [i for i in _table(req.state, "app_invites").values() if i["formId"] == form["id"]]
     return [_invite_view(i, form) for i in sorted(rows, key=lambda i: i["id"], reverse=True)]
 
 

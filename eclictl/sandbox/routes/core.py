@@ -15,8 +15,9 @@ from typing import Any
 
 from eclictl.sandbox.auth import ROOT_ROLES, SUSPENDED, Principal, allowed, check_gate, holds, role_permissions
 from eclictl.sandbox.catalogue import entries
+from eclictl.sandbox.js import UNDEFINED, NotANumber, lookup_id
 from eclictl.sandbox.router import HttpError, Raw, Request, route
-from eclictl.sandbox.state import SANDBOX_TOTP, SECRET_USER_FIELDS, check_password
+from eclictl.sandbox.state import SANDBOX_TOTP, check_password
 
 HOUR, DAY = 3600.0, 86400.0
 LOGIN_IP_LIMIT, LOGIN_EMAIL_LIMIT = (20, 60.0), (10, 600.0)
@@ -64,10 +65,60 @@ def me_view(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: GET /api/auth/session builds its user by hand from these fields (authHandler.ts, the session route);
+#: falsy optional text becomes null there.
+_SESSION_TEXT = ("middleName", "title", "gender", "displayName", "address", "address2", "phone", "billingCompany",
+                 "billingCity", "billingState", "billingZip", "billingCountry", "countryOverride")
+
+
+def _orgs_of(state: Any, uid: int) -> list[dict[str, Any]]:
+    members = getattr(state, "org_members", None) or {}
+    out = []
+    for org in (getattr(state, "organisations", None) or {}).values():
+        role = "owner" if org.get("ownerId") == uid else next(
+            (m.get("orgRole") for m in members.values() if m.get("orgId") == org.get("id") and m.get("userId") == uid),
+            None)
+        if role:
+            out.append({**{k: org.get(k) for k in ("id", "name", "handle", "portalTier", "avatarUrl")},
+                        "orgRole": role})
+    return out
+
+
 def session_user(state: Any, principal: Principal) -> dict[str, Any]:
-    user = {k: v for k, v in principal.user.items() if k not in SECRET_USER_FIELDS}
-    user["permissions"] = role_permissions(state, principal.user_id) if principal.via == "jwt" else []
-    return user
+    """The session route's user: an explicit field list, never the raw row (no fraud or deletion fields)."""
+    from eclictl.sandbox.routes.settings import geo_rules, user_level
+
+    user, uid = principal.user, principal.user_id
+    orgs = _orgs_of(state, uid)
+    primary = orgs[0] if orgs else None
+    level = user_level(geo_rules(state), user.get("billingCountry"))
+    out: dict[str, Any] = {"id": uid, "email": user.get("email"), "firstName": user.get("firstName")}
+    out["middleName"] = user.get("middleName") or None
+    out["lastName"] = user.get("lastName")
+    out.update({name: user.get(name) or None for name in _SESSION_TEXT[1:]})
+    out.update({
+        "tier": user.get("portalType"), "role": user.get("role"),
+        "emailVerified": bool(user.get("emailVerified", False)),
+        "passkeyCount": len([p for p in (getattr(state, "passkeys", None) or {}).values()
+                             if isinstance(p, dict) and p.get("userId") == uid]),
+        "studentVerified": bool(user.get("studentVerified")), "studentVerifiedAt": user.get("studentVerifiedAt"),
+        "termsConsentVersion": user.get("termsConsentVersion") or None,
+        "twoFactorEnabled": bool(user.get("twoFactorEnabled")), "avatarUrl": user.get("avatarUrl") or None,
+        "supportBanned": bool(user.get("supportBanned")), "supportBanReason": user.get("supportBanReason") or None,
+        "dateOfBirth": (user.get("dateOfBirth") or None) and str(user["dateOfBirth"])[:10],
+        "parentId": user.get("parentId"),
+        "org": {k: v for k, v in primary.items() if k != "orgRole"} if primary else None,
+        "orgs": orgs, "orgRole": primary["orgRole"] if primary else "member",
+        "limits": user.get("limits") or user.get("educationLimits") or None, "nodeId": user.get("nodeId") or None,
+        "settings": user.get("settings") or None,
+        "permissions": role_permissions(state, uid) if principal.via == "jwt" else [],
+        "usesLegacyPasswordHash": False, "geoBlockLevel": level, "idVerificationAllowed": level < 1,
+        "kycRequired": False, "kycVerified": True, "guideShown": user.get("guideShown") is True,
+        "serverSunsetNoticeSentAt": user.get("serverSunsetNoticeSentAt"),
+    })
+    if principal.via == "jwt":
+        out["sessionId"] = (principal.session or {}).get("sessionId")
+    return out
 
 
 def _jwt_like(state: Any, user_id: int, session_id: str, exp: float) -> str:
@@ -124,7 +175,7 @@ def login(req: Request) -> Any:
             raise err
     user = state.user_by_email(email)
     if user is None or not check_password(user, body["password"]):
-        raise HttpError(401, "Invalid email or password")
+        raise HttpError(401, "Invalid credentials")  # auth.invalidCredentials (authHandler.ts)
     if user.get("suspended") and user.get("role") not in ROOT_ROLES:
         raise HttpError(403, SUSPENDED)
     if user.get("twoFactorEnabled"):
@@ -137,8 +188,9 @@ def login(req: Request) -> Any:
 @route("POST", "/api/auth/2fa/verify-login", auth=False)
 def verify_login(req: Request) -> Any:
     body = req.json({}) or {}
-    if not isinstance(body, dict):
-        raise HttpError(400, "Request error")
+    if not isinstance(body, dict) or not isinstance(body.get("tempToken"), str) or any(
+            k in body and not isinstance(body[k], str) for k in ("token", "backupCode", "emailCode")):
+        raise HttpError(422, "Request error")  # the enforced body schema: tempToken required
     wait = _hits(req, "2fa-ip", _ip(req), TWOFA_LIMIT)
     if wait:
         err = HttpError(429, "rate_limited", retryAfter=wait)
@@ -177,7 +229,9 @@ def logout(req: Request) -> Any:
 @route("GET", "/api/auth/csrf-token")
 def csrf_token(req: Request) -> Any:
     session = req.principal.session
-    return {"csrfToken": session["csrf"] if session else secrets.token_hex(32)}
+    if session is None:
+        raise HttpError(401, "Unauthorized")  # an API key has no session id (authHandler.ts)
+    return {"csrfToken": session["csrf"]}
 
 
 # -- API keys (README §3) ------------------------------------------------------------------------
@@ -375,7 +429,11 @@ def user_roles_add(req: Request) -> Any:
     if user is None:
         raise HttpError(404, "User not found")
     body = req.json({}) or {}
-    role = state.roles.get(body.get("roleId")) if isinstance(body, dict) else None
+    try:  # findOneBy({ id: Number(roleId) }): a missing roleId is NaN, a database error
+        role_id = lookup_id(body.get("roleId", UNDEFINED) if isinstance(body, dict) else UNDEFINED)
+    except NotANumber:
+        raise HttpError(500, "Internal server error") from None
+    role = state.roles.get(role_id)
     if role is None:
         raise HttpError(404, "Role not found")
     urid = state.next_id("user_roles")

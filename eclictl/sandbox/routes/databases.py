@@ -11,6 +11,7 @@ Creating a host, and the `test` route, open a real MariaDB connection: here the 
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -66,19 +67,34 @@ def _public(row: dict[str, Any], fields: tuple[str, ...] | None = None) -> dict[
     return out
 
 
+_PASSWORD = re.compile(r"""(['"]?password['"]?\s*[:=]\s*)[^'"\s,;}]+""", re.IGNORECASE)
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _clean(message: str) -> str:
+    """sanitizeError (backend/src/utils/sanitizeError.ts): first line only, `password: X` -> `password: ***`.
+
+    So `(using password: YES)` arrives as `(using password: ***` (the closing parenthesis is eaten too).
+    """
+    return _PASSWORD.sub(r"\1***", message.split("\n", 1)[0].strip())
+
+
 def _connect(state: Any, host: Any, port: Any, username: Any, password: Any) -> str | None:
-    """None when the credentials open a connection, else the driver's message."""
+    """None when the credentials open a connection, else the driver's message as the panel cleans it."""
     servers = getattr(state, "database_servers", {}) or {}
     try:
         port_no = int(port)
     except (TypeError, ValueError):
-        return f"(conn:-1, no: 45012, SQLState: 08S01) Invalid port {port!r}"
+        return _clean(f"(conn:-1, no: 45012, SQLState: 08S01) Invalid port {port!r}")
     accounts = servers.get((host, port_no))
     if accounts is None:
-        return "(conn:-1, no: 45012, SQLState: 08S01) Connection timeout: failed to create socket after 1000ms"
+        return _clean("(conn:-1, no: 45012, SQLState: 08S01) Connection timeout: failed to create socket after 1000ms")
     if accounts.get(username) != password:
-        return (f"(conn:-1, no: 1045, SQLState: 28000) Access denied for user '{username}'@'panel' "
-                f"(using password: YES)")
+        # The server answered: its connection id is positive, and it names the panel's host as it sees it.
+        conn = state.next_id("database_connections")
+        client = "localhost" if host in LOCAL_HOSTS else "panel"
+        return _clean(f"(conn:{conn}, no: 1045, SQLState: 28000) Access denied for user '{username}'@'{client}' "
+                      f"(using password: YES)")
     return None
 
 

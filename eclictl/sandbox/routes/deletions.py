@@ -86,11 +86,11 @@ def list_deletions(req: Request) -> Any:
 
 @route("PUT", "/api/admin/deletions/:id", gates=GATE)
 def decide(req: Request) -> Any:
+    rec = _find(req)  # looked up before the body is read (adminHandler.ts)
     body = req.json({}) or {}
     status = body.get("status") if isinstance(body, dict) else None
     if status not in ("approved", "rejected"):
         raise HttpError(400, "Invalid status")
-    rec = _find(req)
     user = req.state.users.get(rec.get("userId"))
     when = now(req.state)
     caller = getattr(getattr(req.principal, "user", None), "get", lambda _k: None)("id")

@@ -5,8 +5,9 @@ flags a few dozen users, reasons quoting their e-mail and IP). This module adds 
 suspended and underage cases, and `state.ai_models` (the AI model table every scan needs).
 
 Quirks reproduced: the bulk dismiss answers with the number of ids it was *sent*; the PUT accepts
-any action silently; dismissing never un-suspends; scan-all answers at once (the sweep runs here
-synchronously, and logs `admin:fraud-scan:*` activity entries for the caller like the panel).
+any action silently, and its dismiss clears only the flag (reason and date stay on the user);
+dismissing never un-suspends; scan-all answers at once (the sweep runs here synchronously, and logs
+`admin:fraud-scan:*` activity entries for the caller like the panel).
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def act_on_alert(req: Request) -> Any:
     user = _user(req)
     action = body.get("action")
     if action == "dismiss":
-        _clear(user)
+        # reason and date are set to `undefined`, which save() skips: only the flag clears (adminHandler.ts)
+        user["fraudFlag"] = False
     elif action == "suspend":
         if user.get("role") in ROOT_ROLES:
             raise HttpError(403, "user.cannotSuspendAdmin")

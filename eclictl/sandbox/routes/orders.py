@@ -374,8 +374,8 @@ def invoice(req: Request) -> Any:
 
 @route("POST", "/api/admin/orders/:id/confirm-payment", gates=(("A", "admin:access"),))
 def confirm_payment(req: Request) -> Any:
+    body = _strict_body(req, ("txId", "notes"))  # Elysia validates the body schema before beforeHandle
     _payment_gate(req, "admin:payment:manage")
-    body = _strict_body(req, ("txId", "notes"))
     state = req.state
     order = _order(req)
     if order.get("status") not in CONFIRMABLE:
@@ -416,8 +416,8 @@ def confirm_payment(req: Request) -> Any:
 
 @route("POST", "/api/admin/orders/:id/reject-payment", gates=(("A", "admin:access"),))
 def reject_payment(req: Request) -> Any:
+    body = _strict_body(req, ("reason",))  # Elysia validates the body schema before beforeHandle
     _payment_gate(req, "orders:update")
-    body = _strict_body(req, ("reason",))
     order = _order(req)
     if order.get("status") not in CONFIRMABLE:
         raise HttpError(400, "payment.cannotReject")
@@ -438,8 +438,8 @@ def list_methods(req: Request) -> Any:
 
 @route("POST", "/api/admin/payment-methods", gates=(("A", "admin:access"),))
 def save_methods(req: Request) -> Any:
+    body = _strict_body(req, ())  # Elysia validates the body schema before beforeHandle
     _payment_gate(req, "admin:payment:manage")
-    body = _strict_body(req, ())
     methods = body.get("methods")
     if not isinstance(methods, list):
         raise HttpError(422, "Request error")

@@ -172,10 +172,12 @@ def delete_org(req: Request) -> Any:
     state = req.state
     org_id = req.param_int("id")
     orgs = _table(state, "organisations")
+    if org_id not in orgs:
+        raise HttpError(404, "Organisation not found")  # looked up first (adminHandler.ts)
     if org_id in getattr(state, "org_delete_blocked", set()):
         raise HttpError(500, "Failed to delete organisation")
     members = _table(state, "org_members")
     for k in [k for k, m in members.items() if m["orgId"] == org_id]:
         del members[k]
-    orgs.pop(org_id, None)  # a missing id still answers success (TypeORM delete of nothing)
+    del orgs[org_id]
     return {"success": True}

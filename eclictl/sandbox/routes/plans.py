@@ -38,6 +38,7 @@ def new_plan(pid: int, **values: Any) -> dict[str, Any]:
     """A complete Plan row in the entity's column order (nulls where empty)."""
     row: dict[str, Any] = {"id": pid, "name": None, "type": None, "price": 0.0, "description": None}
     row.update({k: None for k in LIMIT_FIELDS})
+    row.update(databases=0, backups=0)  # NOT NULL DEFAULT 0 (backend/src/models/plan.entity.ts)
     row.update({"portCount": 1, "tunnelPortCount": 10, "isDefault": False, "hiddenFromBilling": False,
                 "features": None, "boostPercent": 0, "boostStartsAt": None, "boostExpiresAt": None,
                 "boostReason": None})
@@ -95,20 +96,29 @@ def _num(value: Any) -> Any:
     return int(number) if number.is_integer() else number
 
 
-def _apply(plan: dict[str, Any], body: dict[str, Any]) -> None:
+def _column(value: Any) -> Any:
+    """Number(x) written to a numeric column: NaN (`"cheap"`) makes the save fail, the panel's global 500."""
+    number = _num(value)
+    if number is None:
+        raise HttpError(500, "Internal server error")
+    return number
+
+
+def _apply(plan: dict[str, Any], body: dict[str, Any], creating: bool = False) -> None:
+    """planHandler.ts: a create keeps the column default for a null count, an edit stores Number(null) = 0."""
     for key in ("name", "type"):
         if key in body:
             plan[key] = body[key]
     if "price" in body:
-        plan["price"] = _num(body["price"])
+        plan["price"] = 0 if body["price"] is None else _column(body["price"])
     if "description" in body:
         plan["description"] = body["description"] or None
     for key in LIMIT_FIELDS:
-        if key in body:
-            plan[key] = None if body[key] is None else _num(body[key])
+        if key in body and body[key] is not None:  # null is `undefined`: the column default stays
+            plan[key] = _column(body[key])
     for key in ("portCount", "tunnelPortCount", "boostPercent"):
-        if key in body:
-            plan[key] = _num(body[key])
+        if key in body and not (creating and body[key] is None):
+            plan[key] = 0 if body[key] is None else _column(body[key])
     for key in ("isDefault", "hiddenFromBilling"):
         if key in body:
             plan[key] = bool(body[key])
@@ -136,11 +146,11 @@ def create_plan(req: Request) -> Any:
     body = _body(req)
     if not body.get("name") or not body.get("type"):
         raise HttpError(400, "name and type are required")
-    pid = req.state.next_id("plans")
-    plan = new_plan(pid)
-    _apply(plan, {k: v for k, v in body.items() if k in PLAN_FIELDS})
+    plan = new_plan(0)
+    _apply(plan, {k: v for k, v in body.items() if k in PLAN_FIELDS}, creating=True)
     if plan.get("price") is None:
         plan["price"] = 0.0
+    pid = plan["id"] = req.state.next_id("plans")  # only once the row could be written
     req.state.plans[pid] = plan
     return {"success": True, "plan": dict(plan)}
 

@@ -13,10 +13,11 @@ the layout tunnels.py reads for its `tunnel_feature` gate.
 
 from __future__ import annotations
 
+import hashlib
 import math
-import re
 from typing import Any
 
+from eclictl.sandbox import js
 from eclictl.sandbox.router import HttpError, Raw, Request, route
 from eclictl.sandbox.state import SEED_EPOCH
 
@@ -26,7 +27,8 @@ CACHE_TTL = 30.0
 OBJECT_TEXT = b"[object Object]"
 LIMITS = {"name": 128, "key": 64, "treatment": 32}
 INT_MIN, INT_MAX = -(2 ** 31), 2 ** 31 - 1
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+#: TypeORM's name for the unique index on rollout.key: "IDX_" + sha1("rollout_key")[:26] (DefaultNamingStrategy).
+KEY_INDEX = "IDX_" + hashlib.sha1(b"rollout_key").hexdigest()[:26]
 
 
 # -- the panel's hash, transcribed from rolloutService.ts (charCodeAt & 0xff, JS 32-bit maths) --------
@@ -75,52 +77,18 @@ def bucket(key: str, user_id: Any) -> int:
     return murmur3_js(f"{key}:{_js_string(user_id)}") % HASH_RANGE
 
 
-# -- JS coercions the handler applies ---------------------------------------------------------
-def _js_bool(value: Any) -> bool:
-    if isinstance(value, float) and math.isnan(value):
-        return False
-    return value not in (None, False, 0, "")
+# -- JS coercions the handler applies (eclictl/sandbox/js.py) ---------------------------------
+_js_bool, _js_number, _js_string = js.truthy, js.number, js.string
 
 
-def _js_number(value: Any) -> float:
-    if value is None or value is False:
-        return 0.0
-    if value is True:
-        return 1.0
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, list):
-        return 0.0 if not value else _js_number(value[0]) if len(value) == 1 else math.nan
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return 0.0
-        if text in ("Infinity", "+Infinity", "-Infinity"):
-            return -math.inf if text.startswith("-") else math.inf
-        if re.fullmatch(r"0[xX][0-9a-fA-F]+", text):
-            return float(int(text, 16))
-        return float(text) if _NUMBER.match(text) else math.nan
-    return math.nan
+def _db_int(column: str, value: float, clause: str = "field list") -> int:
+    """What MariaDB does with a JS number bound to an INT column (strict mode).
 
-
-def _js_string(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list):
-        return ",".join("" if v is None else _js_string(v) for v in value)
-    if isinstance(value, dict):
-        return "[object Object]"
-    return str(value)
-
-
-def _db_int(column: str, value: float) -> int:
-    """What MySQL does with a JS number bound to an INT column (strict mode)."""
+    NaN/Infinity reach the SQL text as bare words: an unknown column `in 'field list'` for an INSERT,
+    `in 'SET'` for an UPDATE (recorded live).
+    """
     if math.isnan(value) or math.isinf(value):
-        raise HttpError(400, f"Unknown column '{'NaN' if math.isnan(value) else 'Infinity'}' in 'field list'")
+        raise HttpError(400, f"Unknown column '{'NaN' if math.isnan(value) else 'Infinity'}' in '{clause}'")
     stored = int(math.floor(abs(value) + 0.5)) * (1 if value >= 0 else -1)
     if not INT_MIN <= stored <= INT_MAX:
         raise HttpError(400, f"Out of range value for column '{column}' at row 1")
@@ -133,7 +101,7 @@ def _db_check(row: dict[str, Any], state: Any, own_id: int | None) -> None:
             raise HttpError(400, f"Data too long for column '{column}' at row 1")
     for other in state.rollouts.values():
         if other.get("id") != own_id and other.get("key") == row.get("key"):
-            raise HttpError(400, f"Duplicate entry '{row.get('key')}' for key 'rollout.IDX_rollout_key'")
+            raise HttpError(400, f"Duplicate entry '{row.get('key')}' for key '{KEY_INDEX}'")
 
 
 def _path_id(req: Request, name: str = "id") -> float:
@@ -241,12 +209,12 @@ def update_rollout(req: Request) -> Any:
             data[column] = _js_string(body[column]).strip()
     if "active" in body:
         data["active"] = _js_bool(body["active"])
-    for column in ("hashRangeStart", "hashRangeEnd"):
-        if column in body:
-            data[column] = _db_int(column, _js_number(body[column]))
     rollout = req.state.rollouts.get(int(ident)) if float(ident).is_integer() else None
     if rollout is None:
-        raise HttpError(404, "Rollout not found")
+        raise HttpError(404, "Rollout not found")  # looked up before anything is written
+    for column in ("hashRangeStart", "hashRangeEnd"):
+        if column in body:
+            data[column] = _db_int(column, _js_number(body[column]), "SET")
     candidate = {**rollout, **data}
     _db_check(candidate, req.state, rollout["id"])
     if candidate != rollout:

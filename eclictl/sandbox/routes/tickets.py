@@ -47,10 +47,11 @@ def seed(state: Any, rng: Any) -> None:
         subject, text = SUBJECTS[i % len(SUBJECTS)]
         created = base - timedelta(hours=rng.randint(1, 24 * 14), minutes=rng.randint(0, 59))
         status = STATUSES[i % len(STATUSES)]
-        messages = [{"id": 1, "sender": "user", "message": text.format(email=user.get("email", "")),
-                     "created": iso(created), "userAvatar": f"https://cdn.example.com/avatars/{user['id']}.png"}]
-        if status in ("replied", "closed"):
-            messages.append({"id": 2, "sender": "staff", "message": "Thanks, we are looking into it.",
+        messages = [{"id": _msg_id(created, 2 * i), "sender": "user",
+                     "message": text.format(email=user.get("email", "")), "created": iso(created)}]
+        if status in ("replied", "closed"):  # a reply through the portal's ticket page (ticketHandler.ts)
+            messages.append({"id": _msg_id(created, 2 * i + 1), "sender": "staff",
+                             "message": "Thanks, we are looking into it.",
                              "created": iso(created + timedelta(hours=2)), "staffId": 1,
                              "staffName": "Morgan Reyes", "staffDisplayName": "Morgan (Support)",
                              "staffLegalName": "Morgan A. Reyes"})
@@ -66,6 +67,21 @@ def seed(state: Any, rng: Any) -> None:
             "created": iso(created), "updatedAt": iso(created + timedelta(hours=len(messages))),
         }
     state.ticket_next_id = 37
+
+
+def _msg_id(created: datetime, seq: int) -> str:
+    """ticketHandler.ts makeMsgId: `m_<ms since epoch, base 36>_<counter, base 36>`."""
+    return f"m_{_b36(int(created.timestamp() * 1000))}_{_b36(seq)}"
+
+
+def _b36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if not n:
+            return out
 
 
 def _holds(req: Request, perm: str) -> bool:

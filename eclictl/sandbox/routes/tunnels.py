@@ -196,7 +196,7 @@ def approve_device(req: Request) -> Any:
 
 
 def _device_or_error(req: Request) -> dict[str, Any]:
-    ident = req.param_int("id")
+    ident = req.param_checked("id")
     if ident is None:
         raise HttpError(400, "invalid_id")
     device = req.state.tunnel_devices.get(ident)
@@ -237,7 +237,7 @@ def _own_codes(req: Request) -> set[str]:
 
 def _allocation_or_error(req: Request) -> dict[str, Any]:
     _require_rollout(req)
-    ident = req.param_int("id")
+    ident = req.param_checked("id")
     if ident is None:
         raise HttpError(400, "invalid_id")
     alloc = req.state.tunnel_allocations.get(ident)

@@ -418,9 +418,9 @@ def delete_user(req: _Request) -> Any:
 
 @_route("GET", "/api/admin/users/:id/children", gates=_admin("users:read"))
 def user_children(req: _Request) -> Any:
-    uid = req.param_int("id")
-    if uid is None:
-        raise _HttpError(400, "invalid_parent_id", message="Invalid parent user id.")
+    uid = req.param_checked("id")
+    if uid is None or uid <= 0:  # Number.isInteger(parentId) && parentId > 0, else a 400 with two texts
+        return 400, {"error": "invalid_parent_id", "message": "Invalid parent user id."}
     kids = [dict(u) for _, u in sorted(req.state.users.items()) if u.get("parentId") == uid]
     return {"success": True, "children": kids}
 
@@ -523,8 +523,12 @@ def sync_export(req: _Request) -> Any:
     archive = f"export-{uid}-{int(when.timestamp())}.tar.gz"
     state.user_exports.append({"userId": uid, "at": _u_iso(when), "emailSentTo": recipient,
                                "backupsStarted": len(server_ids)})
+    # The exported user carries its memberships and primary org; orgRole is that org's role or null.
+    primary = next((o for o in profile["orgs"] if profile["org"] and o["id"] == profile["org"]["id"]), None)
+    person = {**_public(user), "orgs": profile["orgs"], "org": profile["org"],
+              "orgRole": primary["orgRole"] if primary else None}
     return {
-        "user": _public(user), "passkeys": [], "apiKeys": keys,
+        "user": person, "passkeys": [], "apiKeys": keys,
         "idVerifications": [dict(r) for r in (getattr(state, "verifications", None) or {}).values()
                             if r.get("userId") == uid],
         "tickets": [dict(t) for t in (getattr(state, "tickets", None) or {}).values() if t.get("userId") == uid],
@@ -542,7 +546,7 @@ def sync_export(req: _Request) -> Any:
 def create_export_job(req: _Request) -> Any:
     from eclictl.sandbox.routes.export_jobs import new_job
 
-    uid = req.param_int("id")
+    uid = req.param_checked("id")
     if uid is None:
         raise _HttpError(400, "Invalid userId")
     job = new_job(req.state, uid, _caller(req).get("id"), "queued", _u_now(req.state))
