@@ -12,6 +12,9 @@ from eclictl.errors import EclictlError, ExitCode
 
 def run(argv: Sequence[str] | None = None, factory: object | None = None) -> int:
     """Run one command line; returns the exit code. Tests call this with a Factory."""
+    args = expand_redact_all(list(sys.argv[1:] if argv is None else argv))
+    if _fast_help(args, factory):
+        return 0
     import typer
     from typer.core import TyperGroup  # noqa: F401  (typer's vendored click types live here)
 
@@ -20,7 +23,6 @@ def run(argv: Sequence[str] | None = None, factory: object | None = None) -> int
 
     factory = factory if isinstance(factory, Factory) else Factory()
     io = factory.io
-    args = expand_redact_all(list(sys.argv[1:] if argv is None else argv))
     debug = factory.env.get("ECLICTL_DEBUG", "") not in ("", "0")
     command = typer.main.get_command(app)
     redirect = io.stdout is not sys.stdout or io.stderr is not sys.stderr
@@ -53,6 +55,9 @@ def run(argv: Sequence[str] | None = None, factory: object | None = None) -> int
                 os.dup2(devnull, sys.stdout.fileno())
             return int(ExitCode.ERROR)
         except Exception as exc:  # noqa: BLE001 - the one place that turns anything into a clean line
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `eclictl users` alone: its help, exit 2
+                io.stdout.write(str(exc.format_message()).rstrip("\n") + "\n")  # type: ignore[attr-defined]
+                return int(ExitCode.USAGE)
             usage = _usage_error(exc)
             if usage is not None:
                 io.stderr.write(usage)
@@ -63,6 +68,26 @@ def run(argv: Sequence[str] | None = None, factory: object | None = None) -> int
             else:
                 io.stderr.write("(set ECLICTL_DEBUG=1 for a traceback, and please report it)\n")
             return int(ExitCode.ERROR)
+
+
+def _fast_help(args: list[str], factory: object | None) -> bool:
+    """Print a plain `... --help` from the generated help index, before Typer or any section is imported."""
+    if "--help" not in args and "-h" not in args:
+        return False
+    from eclictl.helpfmt import fast_help
+
+    io = getattr(factory, "io", None)
+    stream = io.stdout if io is not None else sys.stdout
+    text = fast_help(args, env=getattr(factory, "env", os.environ), stream=stream)
+    if text is None:
+        return False
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        with contextlib.suppress(Exception):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return True
 
 
 def expand_redact_all(args: list[str]) -> list[str]:

@@ -1,17 +1,17 @@
-"""docs/reference.md and completions/ are generated from the command tree and must not drift."""
+"""docs/reference.md, completions/ and the help index (eclictl/_help/) are generated from the command tree
+and must not drift."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from eclictl._reference import command_tree, generated_files
+from eclictl._reference import command_tree, generated_files, stale_generated_files
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_generated_files_are_current() -> None:
-    stale = [rel for rel, content in generated_files().items()
-             if not (ROOT / rel).exists() or (ROOT / rel).read_text(encoding="utf-8") != content]
+    stale = stale_generated_files(ROOT)
     assert not stale, f"stale: {', '.join(stale)}; regenerate with: python scripts/gen_docs.py"
 
 
