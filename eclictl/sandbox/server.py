@@ -15,6 +15,10 @@ def start(sandbox: Any, host: str, port: int) -> Any:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # One send per response: headers and body in separate small writes met Nagle's algorithm and
+        # the client's delayed ACK (~40 ms per request). The buffer is flushed after each request.
+        wbufsize = -1
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet server
             return
