@@ -71,14 +71,19 @@ def run(argv: Sequence[str] | None = None, factory: object | None = None) -> int
 
 
 def _fast_help(args: list[str], factory: object | None) -> bool:
-    """Print a plain `... --help` from the generated help index, before Typer or any section is imported."""
-    if "--help" not in args and "-h" not in args:
-        return False
-    from eclictl.helpfmt import fast_help
-
+    """Answer `--version` and a plain `... --help` (from the generated help index) before Typer is imported."""
     io = getattr(factory, "io", None)
     stream = io.stdout if io is not None else sys.stdout
-    text = fast_help(args, env=getattr(factory, "env", os.environ), stream=stream)
+    if args == ["--version"]:
+        from eclictl import __version__
+
+        text: str | None = f"eclictl {__version__}\n"
+    elif "--help" in args or "-h" in args:
+        from eclictl.helpfmt import fast_help
+
+        text = fast_help(args, env=getattr(factory, "env", os.environ), stream=stream)
+    else:
+        return False
     if text is None:
         return False
     try:

@@ -76,3 +76,9 @@ def test_a_real_command_imports_no_pydantic_nor_rich_help() -> None:
     code, modules, _ = _probe(["users", "list", "-o", "json", "--limit", "2"], sandbox=True)
     assert code == 0 and "httpx" in modules
     assert not modules.intersection(HEAVY)
+
+
+def test_version_alone_imports_no_typer() -> None:
+    code, modules, printed = _probe(["--version"])
+    assert code == 0 and 0 < printed < 40
+    assert not [m for m in modules if m.split(".")[0] in ("typer", "rich", "httpx")]
