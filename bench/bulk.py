@@ -5,8 +5,9 @@ Not a pass/fail test: it prints figures. Each item is one `PUT /api/admin/users/
 sent by the CLI's own path (AppContext -> ApiClient -> BulkRunner). The sandbox runs in its own
 process (a real panel is another machine), so the two do not share an interpreter lock.
 
-1. Sequential per-item time next to the configured latency: the difference is what each request
-   costs beyond the wire (a stall, like the ~42 ms the sandbox once added, cannot hide here).
+1. Sequential per-item time at 0 ms latency, then next to the configured latency: what each request
+   costs beyond the wire (a stall, like the ~42 ms the sandbox once added, cannot hide here; on a
+   busy machine the sandbox's latency sleep itself also wakes up late).
 2. Concurrent run and speed-up, with the CPU per item of the client and of the sandbox (the client's
    CPU under the interpreter lock is the ceiling: 1000 / (ms per item) items/s at best), and the same
    requests from a bare thread pool, to show what the runner itself costs.
@@ -30,7 +31,7 @@ from typing import Any
 
 
 def _serve(latency: int, rate_limit: int | None, window_scale: float, conn: Any) -> None:
-    """Child process: the sandbox panel. Answers "cpu" (its CPU seconds) and "stop" (statuses seen)."""
+    """Child process: the sandbox panel. Answers "cpu" (its CPU seconds), ("latency", ms), "stop" (statuses)."""
     from eclictl.sandbox import Sandbox
 
     sandbox = Sandbox(latency_ms=latency, rate_limit=rate_limit)
@@ -40,9 +41,16 @@ def _serve(latency: int, rate_limit: int | None, window_scale: float, conn: Any)
     eligible = [str(uid) for uid in sorted(sandbox.state.users)]
     server = sandbox.serve()
     conn.send((server.url, sandbox.keys["admin"], eligible))
-    while conn.recv() == "cpu":
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        conn.send(usage.ru_utime + usage.ru_stime)
+    while True:
+        message = conn.recv()
+        if message == "cpu":
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            conn.send(usage.ru_utime + usage.ru_stime)
+        elif isinstance(message, tuple) and message[0] == "latency":
+            sandbox.latency_ms = message[1]
+            conn.send(None)
+        else:
+            break
     statuses: dict[int, int] = {}
     for _, _, status in sandbox.requests:
         statuses[status] = statuses.get(status, 0) + 1
@@ -63,6 +71,10 @@ class Panel:
     def cpu(self) -> float:
         self._conn.send("cpu")
         return float(self._conn.recv())
+
+    def set_latency(self, ms: int) -> None:
+        self._conn.send(("latency", ms))
+        self._conn.recv()
 
     def stop(self) -> tuple[int, dict[int, int]]:
         self._conn.send("stop")
@@ -136,6 +148,12 @@ def throughput(args: argparse.Namespace) -> None:
     try:
         seq_ids = [users[i % len(users)] for i in range(args.seq_items)]
         ids = [users[i % len(users)] for i in range(args.items)]
+        if args.latency:
+            panel.set_latency(0)
+            bare_item = _best([bulk_run(panel, seq_ids, 1, 0) for _ in range(args.repeat)])
+            panel.set_latency(args.latency)
+            print(f"sequential : {bare_item['wall'] / bare_item['n'] * 1000:6.2f} ms per item at 0 ms latency "
+                  "(what an item costs the client, the wire and the sandbox)")
         seq = _best([bulk_run(panel, seq_ids, 1, 0) for _ in range(args.repeat)])
         per_item = seq["wall"] / seq["n"] * 1000
         print(f"sequential : {per_item:6.2f} ms per item at {args.latency} ms latency "
