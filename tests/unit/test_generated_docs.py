@@ -43,3 +43,13 @@ def test_every_command_has_a_summary_and_examples() -> None:
         assert node.help, f"{' '.join(node.path)} has no help text"
         if not node.children:
             assert "Examples:" in node.epilog, f"{' '.join(node.path)} has no examples in its epilog"
+
+
+def test_a_help_screen_module_of_a_removed_command_counts_as_stale(tmp_path: Path) -> None:
+    folder = tmp_path / "eclictl" / "_help"
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text('"""hand-written"""\n')
+    (folder / "_root.py").write_text("SCREENS = {}\n")
+    (folder / "gone.py").write_text("SCREENS = {}\n")
+    expected = {"eclictl/_help/_root.py": "SCREENS = {}\n", "eclictl/_help/users.py": "SCREENS = {}\n"}
+    assert stale_generated_files(tmp_path, expected) == ["eclictl/_help/users.py", "eclictl/_help/gone.py"]
