@@ -8,8 +8,7 @@ anything). Goals: help and completion within 1.5x of the yardstick; a command th
 parse, httpx and httpcore to talk): eclictl's own share is the difference.
 
 The children run with bytecode caching on, in a private cache folder, after a warm-up round:
-that is how an installed eclictl starts (pip compiles it). `--no-bytecode` measures a source
-checkout under PYTHONDONTWRITEBYTECODE=1 instead (every eclictl module compiled on every run).
+that is how an installed eclictl starts (pip compiles it), even where PYTHONDONTWRITEBYTECODE=1.
 Run: .venv/bin/python bench/startup.py [--runs 15]
 """
 
@@ -43,7 +42,6 @@ def start_sandbox(env: dict[str, str]) -> subprocess.Popen[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--no-bytecode", action="store_true", help="PYTHONDONTWRITEBYTECODE=1 for the children")
     args = parser.parse_args()
 
     py = sys.executable
@@ -52,10 +50,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="eclictl-bench-"))
     env = dict(os.environ, ECLICTL_CONFIG_DIR=str(work / "config"), COLUMNS="100", NO_COLOR="1")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    if args.no_bytecode:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-    else:
-        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     for var in ("ECLICTL_URL", "ECLICTL_API_KEY", "ECLICTL_PROFILE", "ECLICTL_TOKEN"):
         env.pop(var, None)
     completion = str(ROOT / "completions" / "eclictl.bash")
@@ -93,8 +88,7 @@ def main() -> None:
     base = medians["python -c 'import typer'"]
     goals = {"eclictl --help": 1.5, "eclictl users --help": 1.5, "eclictl users list --help": 1.5,
              "eclictl -p sandbox users list -o json": 2.0, "complete `eclictl users <TAB>` (bash)": 1.5}
-    mode = "no bytecode cache" if args.no_bytecode else "bytecode cached"
-    print(f"median of {args.runs} interleaved runs ({mode})       ms   x typer   goal")
+    print(f"median of {args.runs} interleaved runs                         ms   x typer   goal")
     for name, ms in medians.items():
         goal = goals.get(name)
         verdict = "" if goal is None else f"<= {goal:.1f}x  {'ok' if ms / base <= goal else 'MISSED'}"
