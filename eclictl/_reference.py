@@ -19,6 +19,7 @@ class Node:
     arguments: list[str] = field(default_factory=list)
     children: list["Node"] = field(default_factory=list)
     epilog: str = ""
+    screen: dict[str, Any] = field(default_factory=dict)  # eclictl.helpfmt.describe()
 
 
 def command_tree() -> Node:
@@ -27,14 +28,21 @@ def command_tree() -> Node:
     from eclictl.app import app
 
     root = typer.main.get_command(app)
-    return _walk(root, typer.Context(root, info_name="eclictl"), ("eclictl",))
+    return _walk(root, _context(root, "eclictl", None), ("eclictl",))
+
+
+def _context(cmd: Any, name: str, parent: Any) -> Any:
+    """A context as running the command builds it (its context_settings, e.g. `-h` for help)."""
+    import typer
+
+    return typer.Context(cmd, info_name=name, parent=parent, **getattr(cmd, "context_settings", {}))
 
 
 def _walk(cmd: Any, ctx: Any, path: tuple[str, ...]) -> Node:
-    import typer
+    from eclictl.helpfmt import describe
 
     node = Node(path=path, help=(cmd.help or cmd.short_help or "").strip(), usage=" ".join(cmd.collect_usage_pieces(ctx)),
-                epilog=(cmd.epilog or "").strip())
+                epilog=(cmd.epilog or "").strip(), screen=describe(cmd, ctx))
     for param in cmd.params:
         if getattr(param, "hidden", False):
             continue
@@ -48,7 +56,7 @@ def _walk(cmd: Any, ctx: Any, path: tuple[str, ...]) -> Node:
             sub = cmd.get_command(ctx, name)
             if sub is None or getattr(sub, "hidden", False):
                 continue
-            node.children.append(_walk(sub, typer.Context(sub, parent=ctx, info_name=name), path + (name,)))
+            node.children.append(_walk(sub, _context(sub, name, ctx), path + (name,)))
     return node
 
 
@@ -209,8 +217,25 @@ def render_index(tree: Node) -> str:
     return "\n".join(lines)
 
 
+def render_help_index(tree: Node) -> dict[str, str]:
+    """eclictl/_help/*.py: every help screen, one module per top-level command (see eclictl/helpfmt.py)."""
+    from eclictl.helpfmt import index_module, screens_source
+
+    def rel(top: str) -> str:
+        return index_module(top).replace(".", "/") + ".py"
+
+    files = {rel(""): screens_source("", [("", tree.screen)])}
+    for child in tree.children:
+        top = child.path[1]
+        files[rel(top)] = screens_source(top, [(" ".join(n.path[1:]), n.screen) for n in _nodes(child)])
+    return files
+
+
+HELP_INDEX_DIR = "eclictl/_help"
+
+
 def generated_files() -> dict[str, str]:
-    """Relative path -> expected content."""
+    """Relative path -> expected content (every file in HELP_INDEX_DIR but __init__.py is generated)."""
     tree = command_tree()
     return {
         "eclictl/_command_index.py": render_index(tree),
@@ -219,4 +244,17 @@ def generated_files() -> dict[str, str]:
         "completions/_eclictl": render_zsh(tree),
         "completions/eclictl.fish": render_fish(tree),
         "completions/eclictl.ps1": render_powershell(tree),
+        **render_help_index(tree),
     }
+
+
+def stale_generated_files(root: Any, expected: dict[str, str] | None = None) -> list[str]:
+    """Generated files under `root` (a Path) that differ from the tree, or that the tree no longer has."""
+    expected = generated_files() if expected is None else expected
+    stale = [rel for rel, content in expected.items()
+             if not (root / rel).exists() or (root / rel).read_text(encoding="utf-8") != content]
+    folder = root / HELP_INDEX_DIR
+    if folder.is_dir():
+        stale += sorted(f"{HELP_INDEX_DIR}/{p.name}" for p in folder.glob("*.py")
+                        if p.name != "__init__.py" and f"{HELP_INDEX_DIR}/{p.name}" not in expected)
+    return stale

@@ -8,6 +8,7 @@ top-level command as `app`; the file name is the command name (`export_jobs.py` 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from typing import Annotated, Any, Optional
@@ -33,8 +34,9 @@ def _modules(package: str) -> dict[str, str]:
     return names
 
 
+@functools.lru_cache(maxsize=None)
 def command_modules() -> dict[str, tuple[str, str]]:
-    """command name -> (module path, help panel)."""
+    """command name -> (module path, help panel); the package folders are listed once per process."""
     found = {name: (mod, TOOLS_PANEL) for name, mod in _modules("eclictl.commands").items()}
     found.update({name: (mod, SECTIONS_PANEL) for name, mod in _modules("eclictl.sections").items()})
     return found
@@ -74,9 +76,11 @@ class LazyGroup(TyperGroup):
     def format_help(self, ctx: Any, formatter: Any) -> None:
         # The command list needs only each group's help text: take it from the generated index
         # instead of importing ~40 section modules (keeps `eclictl --help` fast).
+        from eclictl.helpfmt import describe, render
+
         self._listing = True
         try:
-            super().format_help(ctx, formatter)
+            formatter.write(render(describe(self, ctx)))
         finally:
             self._listing = False
 
@@ -94,7 +98,9 @@ class LazyGroup(TyperGroup):
         sub = load_typer(cmd_name)
         if sub is None:
             return None
-        cmd = typer.main.get_command(sub)
+        from eclictl.helpfmt import install
+
+        cmd = install(typer.main.get_command(sub))
         cmd.name = cmd_name
         cmd.rich_help_panel = entry[1]  # type: ignore[attr-defined]
         self.add_command(cmd, cmd_name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextvars
 import re
 import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -206,24 +206,32 @@ class BulkRunner:
             self._item_pacer.acquire()
 
     def _run_pool(self, todo: Sequence[int], one: Callable[[int], None]) -> None:
-        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="eclictl-bulk") as pool:
-            pending: set[Future[None]] = set()
-            queue = list(todo)
-            position = 0
+        """Start each item when a worker is free (after its pace); O(1) per item for this thread.
+
+        A semaphore counts free workers: `concurrent.futures.wait()` on the pending set cost
+        O(concurrency) lock operations per finished item here, which showed at 32 workers.
+        """
+        free = threading.Semaphore(self.concurrency)
+
+        def run(index: int) -> None:
             try:
-                while position < len(queue) or pending:
-                    while position < len(queue) and len(pending) < self.concurrency and not self._stop.is_set():
-                        self._pace_start()
-                        if self._stop.is_set():
-                            break
-                        pending.add(pool.submit(one, queue[position]))
-                        position += 1
-                    if not pending:
+                one(index)
+            finally:
+                free.release()
+
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="eclictl-bulk") as pool:
+            try:
+                for index in todo:
+                    free.acquire()
+                    if self._stop.is_set():
                         break
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    self._pace_start()
+                    if self._stop.is_set():
+                        break
+                    pool.submit(run, index)
             except KeyboardInterrupt:
                 self._stop.set()
-                wait(pending)  # let in-flight items finish so their outcome is known
+                pool.shutdown(wait=True)  # let in-flight items finish so their outcome is known
                 raise
 
 

@@ -12,11 +12,6 @@ from typing import Any, Callable, Iterator, Mapping
 
 from eclictl.errors import ConfigError, UsageError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 OUTPUT_FORMATS = ("table", "tsv", "json", "jsonl", "csv", "ids")
 DEFAULT_PROFILE = "default"
 DEFAULT_TIMEOUT = 30.0
@@ -161,9 +156,13 @@ def load_config(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return {}
+        return {}  # e.g. CI with ECLICTL_* variables only: no TOML parser to import
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -223,6 +222,8 @@ def loose_mode(path: Path) -> int | None:
 
 def save_config(path: Path, data: Mapping[str, Any]) -> None:
     """Atomic replace with mode 0600: the file holds API keys."""
+    import tempfile
+
     import tomli_w
 
     make_config_dir(path)

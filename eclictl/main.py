@@ -13,11 +13,13 @@ from eclictl.errors import EclictlError, ExitCode
 
 def run(argv: Sequence[str] | None = None, factory: object | None = None) -> int:
     """Run one command line; returns the exit code. Tests call this with a Factory."""
+    args = expand_redact_all(list(sys.argv[1:] if argv is None else argv))
+    if _fast_help(args, factory):
+        return 0
     from eclictl.context import Factory
     from eclictl.safety.run import finish_run
 
     factory = factory if isinstance(factory, Factory) else Factory()
-    args = expand_redact_all(list(sys.argv[1:] if argv is None else argv))
     factory = dataclasses.replace(factory, argv=tuple(args))  # echoed as typed, never masked
     code = _run(args, factory)
     # Only here is the exit code known: undo record, automatic revert, then the audit trail line.
@@ -68,6 +70,9 @@ def _run(args: list[str], factory: Any) -> int:
             io.stderr.write("error: the input is nested too deeply to process\n")
             return int(ExitCode.USAGE)
         except Exception as exc:  # noqa: BLE001 - the one place that turns anything into a clean line
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `eclictl users` alone: its help, exit 2
+                io.stdout.write(str(exc.format_message()).rstrip("\n") + "\n")  # type: ignore[attr-defined]
+                return int(ExitCode.USAGE)
             usage = _usage_error(exc)
             if usage is not None:
                 io.stderr.write(cap(usage.rstrip("\n")) + "\n")
@@ -78,6 +83,31 @@ def _run(args: list[str], factory: Any) -> int:
             else:
                 io.stderr.write("(set ECLICTL_DEBUG=1 for a traceback, and please report it)\n")
             return int(ExitCode.ERROR)
+
+
+def _fast_help(args: list[str], factory: object | None) -> bool:
+    """Answer `--version` and a plain `... --help` (from the generated help index) before Typer is imported."""
+    io = getattr(factory, "io", None)
+    stream = io.stdout if io is not None else sys.stdout
+    if args == ["--version"]:
+        from eclictl import __version__
+
+        text: str | None = f"eclictl {__version__}\n"
+    elif "--help" in args or "-h" in args:
+        from eclictl.helpfmt import fast_help
+
+        text = fast_help(args, env=getattr(factory, "env", os.environ), stream=stream)
+    else:
+        return False
+    if text is None:
+        return False
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        with contextlib.suppress(Exception):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return True
 
 
 def expand_redact_all(args: list[str]) -> list[str]:

@@ -9,21 +9,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from eclictl._reference import generated_files  # noqa: E402
+from eclictl._reference import generated_files, stale_generated_files  # noqa: E402
 
 
 def main() -> int:
     check = "--check" in sys.argv[1:]
-    stale = []
-    for rel, content in generated_files().items():
-        path = ROOT / rel
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current == content:
-            continue
-        stale.append(rel)
-        if not check:
+    files = generated_files()
+    stale = stale_generated_files(ROOT, files)
+    if not check:
+        for rel in stale:
+            path = ROOT / rel
+            if rel not in files:
+                path.unlink()  # a help screen module of a command that is gone
+                continue
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content, encoding="utf-8")
+            path.write_text(files[rel], encoding="utf-8")
     if check and stale:
         print("stale generated files: " + ", ".join(stale) + "\nrun: python scripts/gen_docs.py", file=sys.stderr)
         return 1

@@ -99,11 +99,16 @@ class ApiClient:
             if csrf_token:
                 headers["X-CSRF-Token"] = csrf_token
         self._secrets = [s for s in (api_key, token, csrf_token) if s]
+        from eclictl.api.transport import LazyTLSContext, pooled_mounts  # see api/transport.py
+
+        tls = LazyTLSContext()  # one for all connections, built on the first https one
         self._http = httpx.Client(
             base_url=self.base_url,
             headers=headers,
             timeout=httpx.Timeout(timeout, connect=min(connect_timeout, timeout)),
+            verify=tls,  # type: ignore[arg-type]
             transport=transport,
+            mounts=pooled_mounts(pool_size, tls) if transport is None else None,
             limits=httpx.Limits(max_connections=max(pool_size, 1), max_keepalive_connections=max(pool_size, 1)),
             follow_redirects=False,
         )

@@ -15,6 +15,10 @@ def start(sandbox: Any, host: str, port: int) -> Any:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # One send per response: headers and body in separate small writes met Nagle's algorithm and
+        # the client's delayed ACK (~40 ms per request). The buffer is flushed after each request.
+        wbufsize = -1
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet server
             return
@@ -57,6 +61,8 @@ def start(sandbox: Any, host: str, port: int) -> Any:
 
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="eclictl-sandbox", daemon=True)
+    # Polls for shutdown every 50 ms (default 0.5 s: each close, e.g. after every e2e test, waited that long).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="eclictl-sandbox",
+                              daemon=True)
     thread.start()
     return ServerHandle(server, thread, on_close=getattr(sandbox, "release_stalls", None))

@@ -1,17 +1,17 @@
-"""docs/reference.md and completions/ are generated from the command tree and must not drift."""
+"""docs/reference.md, completions/ and the help index (eclictl/_help/) are generated from the command tree
+and must not drift."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from eclictl._reference import command_tree, generated_files
+from eclictl._reference import command_tree, generated_files, stale_generated_files
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_generated_files_are_current() -> None:
-    stale = [rel for rel, content in generated_files().items()
-             if not (ROOT / rel).exists() or (ROOT / rel).read_text(encoding="utf-8") != content]
+    stale = stale_generated_files(ROOT)
     assert not stale, f"stale: {', '.join(stale)}; regenerate with: python scripts/gen_docs.py"
 
 
@@ -43,3 +43,13 @@ def test_every_command_has_a_summary_and_examples() -> None:
         assert node.help, f"{' '.join(node.path)} has no help text"
         if not node.children:
             assert "Examples:" in node.epilog, f"{' '.join(node.path)} has no examples in its epilog"
+
+
+def test_a_help_screen_module_of_a_removed_command_counts_as_stale(tmp_path: Path) -> None:
+    folder = tmp_path / "eclictl" / "_help"
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text('"""hand-written"""\n')
+    (folder / "_root.py").write_text("SCREENS = {}\n")
+    (folder / "gone.py").write_text("SCREENS = {}\n")
+    expected = {"eclictl/_help/_root.py": "SCREENS = {}\n", "eclictl/_help/users.py": "SCREENS = {}\n"}
+    assert stale_generated_files(tmp_path, expected) == ["eclictl/_help/users.py", "eclictl/_help/gone.py"]
