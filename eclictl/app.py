@@ -65,6 +65,43 @@ def _help_stub(name: str, panel: str) -> Any:
     return stub
 
 
+def _verb_name(info: Any) -> str:
+    if info.name:
+        return str(info.name)
+    callback = info.callback
+    return callback.__name__.lower().replace("_", "-") if callback is not None else ""
+
+
+def _only_the_verb_run(sub: typer.Typer, args: tuple[str, ...]) -> typer.Typer:
+    """A copy of a group holding only the verb this run calls, when the command line names one.
+
+    Typer turns every verb's signature into click parameters up front (type hints included): for
+    a section of 20 verbs that is most of a simple listing's start-up. Help, completion and a verb
+    name that is not there (for the "no such command" message) keep the whole group.
+    """
+    if len(args) < 2 or args[0].startswith("-") or args[1].startswith("-"):
+        return sub
+    if any(arg in ("--help", "-h") for arg in args):
+        return sub
+    verb = args[1]
+    commands = [c for c in sub.registered_commands if _verb_name(c) == verb]
+    groups = [g for g in sub.registered_groups if (g.name or "") == verb]
+    if not commands and not groups:
+        return sub
+    import copy
+
+    pruned = copy.copy(sub)
+    pruned.registered_commands = commands
+    pruned.registered_groups = groups
+    if pruned.registered_callback is None and len(commands) + len(groups) == 1:
+        pruned.callback()(_group_stays_a_group)  # else Typer makes a one-verb group that verb
+    return pruned
+
+
+def _group_stays_a_group() -> None:
+    """A no-op group callback."""
+
+
 class LazyGroup(TyperGroup):
     """Imports a command group's module only when it is needed."""
 
@@ -72,6 +109,14 @@ class LazyGroup(TyperGroup):
         return sorted(set(super().list_commands(ctx)) | set(command_modules()))
 
     _listing = False
+    _next_args: tuple[str, ...] = ()
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        self._next_args = tuple(args)
+        try:
+            return super().resolve_command(ctx, args)
+        finally:
+            self._next_args = ()
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         # The command list needs only each group's help text: take it from the generated index
@@ -98,6 +143,7 @@ class LazyGroup(TyperGroup):
         sub = load_typer(cmd_name)
         if sub is None:
             return None
+        sub = _only_the_verb_run(sub, self._next_args)
         from eclictl.helpfmt import install
 
         cmd = install(typer.main.get_command(sub))
