@@ -1,4 +1,4 @@
-"""Client-side permission matching (../shared/api/README.md §4.2) for whoami and warnings."""
+"""Client-side permission matching (docs/panel/auth.md#permission-matching) for whoami and warnings."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""The typed schema of the panel settings (../shared/api/settings.md §2-§6).
+"""The typed schema of the panel settings (docs/panel/settings.md).
 
-The panel stores every setting as text and does no type checking on PUT (§3): a wrong type is
+The panel stores every setting as text and does no type checking on PUT (docs/panel/settings.md#writing-settings): a wrong type is
 accepted with 200 and silently coerced (`registrationEnabled: 0` reads back as *enabled*). So the
-CLI checks every value here, before any request. The rule-string keys (§5) get a parser that
+CLI checks every value here, before any request. The rule-string keys (docs/panel/settings.md#rule-strings) get a parser that
 keeps the original text of each entry, so editors (`eclictl geoblock`) can rewrite one entry and
 leave the entries they do not understand exactly as they were.
 
@@ -38,7 +38,7 @@ TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
 EU_COUNTRIES: frozenset[str] = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES "
                                          "SE HU".split())
 
-# -- feature flags (§4) -----------------------------------------------------------------------
+# -- feature flags (docs/panel/settings.md#feature-flags) -------------------------------------
 #: flag -> (default, where the panel enforces it)
 FEATURE_FLAGS: dict[str, tuple[bool, str]] = {
     "registration": (True, "503 on /api/users/register (registrationEnabled must allow it too)"),
@@ -60,14 +60,14 @@ FEATURE_FLAGS: dict[str, tuple[bool, str]] = {
     "blog": (True, "503 on /api/blog, /api/public/blog, /api/admin/blog"),
 }
 DEFAULT_FLAGS: dict[str, bool] = {name: default for name, (default, _) in FEATURE_FLAGS.items()}
-#: The panel's flag cache (Redis, §3): PUT does not clear it; wait longer than this before verifying.
+#: The panel's flag cache (Redis, docs/panel/settings.md#writing-settings): PUT does not clear it; wait longer than this before verifying.
 FLAG_CACHE_SECONDS = 10
 #: The panel stores ANY flag name sent to it (and never forgets one), and older panels have other
 #: defaults (e.g. `hackclubStudentAuth`, `paint`, `codeInstances`): any printable name without spaces
 #: or `=` is accepted, so a flag the panel returns can always be written back.
 FLAG_NAME_RE = re.compile(r"^[^\s=\x00-\x1f\x7f]{1,128}$")
 
-# -- webauthn (§6) ----------------------------------------------------------------------------
+# -- webauthn (docs/panel/settings.md#the-settings-object) ------------------------------------
 WEBAUTHN_FIELDS: dict[str, str] = {
     "enabled": "bool", "allowDiscoverable": "bool", "rpId": "string", "rpOrigin": "string",
     "authenticationTimeoutSeconds": "int", "registrationTimeoutSeconds": "int",
@@ -109,8 +109,8 @@ SCHEMA: dict[str, SettingKey] = {k.name: k for k in (
 GET_KEYS: tuple[str, ...] = tuple(k for k, spec in SCHEMA.items() if spec.in_get)
 
 
-# -- rule strings (§5) ----------------------------------------------------------------------------
-# The panel parses these itself and stores whatever it is sent (§3): an entry it cannot parse is
+# -- rule strings (docs/panel/settings.md#rule-strings) -------------------------------------------
+# The panel parses these itself and stores whatever it is sent (docs/panel/settings.md#writing-settings): an entry it cannot parse is
 # skipped silently. So an entry is a `problem` (refused by `settings set/apply`) only when the panel
 # would SKIP it; an entry the panel applies is never refused, however odd: `warning` says why it is
 # odd (not an ISO code, a fractional level, an empty level that reads as 0, a rate it clamps...).
@@ -169,7 +169,7 @@ def _country_warning(key: str, extra: frozenset[str] = frozenset()) -> str | Non
 
 
 def _keyed(text: str, low: int, high: int, *, extra: frozenset[str] = frozenset(), what: str) -> list[RuleEntry]:
-    """§5.1/§5.3 exactly as the panel (eu.ts) parses them: entries split on runs of `,` `\\n` `\\r`,
+    """Geo-block and age rules exactly as the panel (eu.ts) parses them: entries split on runs of `,` `\\n` `\\r`,
     trimmed; each split on `:` `=` `;` must give exactly two parts; key trimmed+lower-cased, non-empty;
     value = JS `Number()` of the trimmed rest, kept when low <= value <= high (fractions included)."""
     out: list[RuleEntry] = []
@@ -199,17 +199,17 @@ def _keyed(text: str, low: int, high: int, *, extra: frozenset[str] = frozenset(
 
 
 def parse_geo(text: str) -> list[RuleEntry]:
-    """§5.1: `ru:5, by:4` (entries by comma/newline; `:`, `=` or `;` before the level 0-5)."""
+    """geoBlockCountries: `ru:5, by:4` (entries by comma/newline; `:`, `=` or `;` before the level 0-5)."""
     return _keyed(text, 0, 5, what="level")
 
 
 def parse_age(text: str) -> list[RuleEntry]:
-    """§5.3: like §5.1 with ages 0-25; `eu` and `uk` are special keys."""
+    """Age rules: like geoBlockCountries with ages 0-25; `eu` and `uk` are special keys."""
     return _keyed(text, 0, 25, extra=frozenset({"eu", "uk"}), what="age")
 
 
 def parse_kyc(text: str) -> list[RuleEntry]:
-    """§5.2: comma-separated countries (codes or names, case-insensitive), matched as is by the panel."""
+    """Country lists: comma-separated countries (codes or names, case-insensitive), matched as is by the panel."""
     out = []
     for raw in (part.strip() for part in (text or "").split(",")):
         if not raw:
@@ -223,7 +223,7 @@ def parse_kyc(text: str) -> list[RuleEntry]:
 
 
 def parse_tax(text: str) -> list[RuleEntry]:
-    """§5.4 as regionalPricing.ts parses it: entries by runs of newline/comma/semicolon; `<CODE>:<rate>` or
+    """Regional pricing as regionalPricing.ts parses it: entries by runs of newline/comma/semicolon; `<CODE>:<rate>` or
     `<CODE>=<rate>` (parts after a second separator are ignored); key upper-cased; rate a finite JS number,
     clamped to 0-100 (percent)."""
     out = []

@@ -43,7 +43,7 @@ def test_soc_usage_of_an_unknown_id_is_not_found(cli: Any, sandbox: Any, kind: s
 def test_soc_usage_of_a_real_user_explains_the_empty_answer_without_citing_documents(cli: Any) -> None:
     r = cli("soc", "usage", "user", "10")
     assert r.exit_code == 0 and "no usage recorded" in r.stderr
-    assert ".md" not in r.stderr and "§" not in r.stderr
+    assert ".md" not in r.stderr and "\u00a7" not in r.stderr
 
 
 def test_overrides_of_an_unknown_rollout_is_not_found(cli: Any, sandbox: Any) -> None:

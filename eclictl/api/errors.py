@@ -173,7 +173,7 @@ def _by_status(status: int, message: str, kwargs: dict[str, Any]) -> ApiStatusEr
         if err.permission:
             err.hint = f"this key lacks the '{err.permission}' permission"
         elif "(api key)" in message:
-            err.hint = "this client API key's own permission list does not cover the route (README §4.3)"
+            err.hint = "this client API key's own permission list does not cover the route (its owner's roles do not count)"
         return err
     if status in (404, 410):
         return ApiNotFoundError(message, **kwargs)

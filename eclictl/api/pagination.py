@@ -1,4 +1,4 @@
-"""Per-endpoint pagination: EcliPanel has no common convention (README §9)."""
+"""Per-endpoint pagination: EcliPanel has no common convention (docs/panel/pagination.md)."""
 
 from __future__ import annotations
 

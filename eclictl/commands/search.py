@@ -1,4 +1,4 @@
-"""`eclictl search`: the portal's global search box, `GET /api/admin/search` (../shared/api/search.md §1).
+"""`eclictl search`: the portal's global search box, `GET /api/admin/search` (docs/panel/search.md#search).
 
 One request returns up to 20 users, organisations, servers and orders; `--type` and `--limit` only
 filter that single response on this side (the panel has no such parameters). Names are encrypted at

@@ -1,4 +1,4 @@
-"""`eclictl stats`: the dashboard figures, `GET /api/admin/stats` + `GET /api/admin/counts` (search.md §2-§3).
+"""`eclictl stats`: the dashboard figures, `GET /api/admin/stats` + `GET /api/admin/counts` (docs/panel/search.md#stats, docs/panel/search.md#counts).
 
 `stats` is slow on the panel (it asks every healthy node's Wings and scans up to 2000 tickets) and
 needs admin:access; `counts` is cheap and needs only admin-page access, hence `--counts-only`.

@@ -12,7 +12,7 @@ app = typer.Typer(add_completion=False)
 
 
 def usable_sections(info: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per README §4.3: admin keys pass A and H gates; client keys pass A only via their own list
+    """Per docs/panel/auth.md#gates: admin keys pass A and H gates; client keys pass A only via their own list
     and H only with a root owner; sessions use the role permissions (root passes everything)."""
     from eclictl.permissions import holds
     from eclictl.sections._spec import all_sections

@@ -1,4 +1,4 @@
-"""Offline checks of egg files before the panel sees them (../shared/api/eggs.md §5.4).
+"""Offline checks of egg files before the panel sees them (docs/panel/eggs.md#import).
 
 Errors are what the panel itself rejects or crashes on (400/500 on import); warnings are what it
 accepts but silently degrades. Every finding names the file, a JSON path (`$.variables[2].rules`)

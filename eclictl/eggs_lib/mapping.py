@@ -1,6 +1,6 @@
 """How the panel's importer turns an egg document into an Egg row, and how rows are compared.
 
-`map_import()` follows ../shared/api/eggs.md §5.3 field by field, quirks included (the last
+`map_import()` follows docs/panel/eggs.md#import field by field, quirks included (the last
 `docker_images` entry wins, `meta.requires_kvm` is not read, unparsable `config.*` strings are
 dropped, JS truthiness for booleans), so `eggs diff`/`apply` can predict exactly what an import
 stores. `desired_state()` is that mapping plus the fixes `apply` makes with a follow-up PUT.
@@ -18,15 +18,15 @@ DEFAULT_ENTRYPOINT = "bash"
 MAX_LEN = 255
 V1, V2 = "PTDL_v1", "PTDL_v2"
 
-#: The fields `eggs apply` manages (PUT-able, eggs.md §4). `visible` and `allowedPortals` are
+#: The fields `eggs apply` manages (PUT-able, docs/panel/eggs.md#create-and-edit). `visible` and `allowedPortals` are
 #: panel-side settings an egg file does not describe, so apply never touches them.
 MANAGED: tuple[str, ...] = (
     "name", "description", "author", "dockerImage", "dockerImages", "startup", "envVars", "configFiles",
     "processConfig", "installScript", "features", "fileDenylist", "updateUrl", "rootless", "requiresKvm",
 )
-#: Every field PUT /api/admin/eggs/:id accepts (eggs.md §4).
+#: Every field PUT /api/admin/eggs/:id accepts (docs/panel/eggs.md#create-and-edit).
 PUTTABLE: tuple[str, ...] = MANAGED + ("visible", "allowedPortals")
-#: Boolean columns that GET /api/admin/eggs returns as 0/1 (raw SQL, eggs.md §4).
+#: Boolean columns that GET /api/admin/eggs returns as 0/1 (raw SQL, docs/panel/eggs.md#create-and-edit).
 BOOL_COLUMNS: tuple[str, ...] = ("visible", "requiresKvm", "rootless")
 _MISSING = object()
 
@@ -80,7 +80,7 @@ def parse_json_string(value: str) -> tuple[bool, Any]:
 
 # -- field rules ------------------------------------------------------------------------------
 def derive_images(doc: Mapping[str, Any]) -> tuple[Any, Any]:
-    """(dockerImage, dockerImages) exactly as the importer picks them (eggs.md §5.3)."""
+    """(dockerImage, dockerImages) exactly as the importer picks them (docs/panel/eggs.md#import)."""
     images = doc.get("docker_images")
     if version_of(doc) == V2 and isinstance(images, dict):
         values = list(images.values())
@@ -296,7 +296,7 @@ def _change(path: str, panel: Any, wanted: Any) -> dict[str, Any]:
 def comparable(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Fields with the panel's equivalent spellings unified, so export -> apply is a no-op.
 
-    The export (eggs.md §6) omits an empty `configFiles`/`fileDenylist`/`features` and writes
+    The export (docs/panel/eggs.md#export) omits an empty `configFiles`/`fileDenylist`/`features` and writes
     `{"default": dockerImage}` when `dockerImages` is null; re-importing stores those forms, which
     mean the same thing. Only comparisons use this; PUT bodies carry the file's own values.
     """

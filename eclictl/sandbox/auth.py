@@ -1,4 +1,4 @@
-"""Authentication and the four permission-check kinds of the panel (api/README.md §2 and §4).
+"""Authentication and the four permission-check kinds of the panel (docs/panel/auth.md#credentials, docs/panel/auth.md#gates).
 
 The messages and status codes are the panel's own, because the CLI maps them to exit codes and
 prints them verbatim; route modules call `require(req, kind, perm)` for in-handler checks.
@@ -42,7 +42,7 @@ class Principal:
 
 
 def matches(granted: str, required: str) -> bool:
-    """README §4.2: `*`, exact, `*` segment = rest, and a shorter granted prefix covers longer ones."""
+    """docs/panel/auth.md#permission-matching: `*`, exact, `*` segment = rest, and a shorter granted prefix covers longer ones."""
     if granted == "*" or granted == required:
         return True
     want = required.split(":")
@@ -59,7 +59,7 @@ def holds(granted: list[str] | None, required: str) -> bool:
 
 
 def role_permissions(state: Any, user_id: int) -> list[str]:
-    """roles.md §2: every role of the user plus each role's direct parent (one level), deduplicated."""
+    """docs/panel/roles.md#models: every role of the user plus each role's direct parent (one level), deduplicated."""
     out: list[str] = []
     for _, link in sorted(state.user_roles.items()):
         if link.get("userId") != user_id or link.get("roleId") not in state.roles:
@@ -138,7 +138,7 @@ def _jwt(req: Request, session: dict[str, Any]) -> Principal:
 
 
 def _kyc_gate(req: Request, user: dict[str, Any]) -> None:
-    """README §2: users from a `kycRequiredCountries` country need a verified ID record (JWT only)."""
+    """docs/panel/auth.md#credentials: users from a `kycRequiredCountries` country need a verified ID record (JWT only)."""
     raw = req.state.settings.get("kycRequiredCountries") or ""
     wanted = {c.strip().upper() for c in (raw.split(",") if isinstance(raw, str) else raw) if str(c).strip()}
     country = str(user.get("billingCountry") or "").upper()
@@ -156,7 +156,7 @@ def _kyc_gate(req: Request, user: dict[str, Any]) -> None:
 
 
 def authenticate(req: Request) -> Principal:
-    """README §2: Authorization (ApiKey/Bearer/bare), then X-API-Key, then the `token` cookie."""
+    """docs/panel/auth.md#credentials: Authorization (ApiKey/Bearer/bare), then X-API-Key, then the `token` cookie."""
     headers = req.headers
     auth = headers.get("authorization") or ""
     if auth:
@@ -184,7 +184,7 @@ def _cookie(header: str, name: str) -> str | None:
 
 
 def _default_fallback(state: Any, principal: Principal) -> None:
-    """roles.md §2: no role permissions -> the `default` role's, written into the request's list."""
+    """docs/panel/roles.md#models: no role permissions -> the `default` role's, written into the request's list."""
     if principal.permissions:
         return
     role = state.role_by_name("default") if state is not None else None
@@ -193,7 +193,7 @@ def _default_fallback(state: Any, principal: Principal) -> None:
 
 
 def allowed(principal: Principal | None, kind: str, perm: str, state: Any = None) -> bool:
-    """Would this check pass? (README §4.3 table). `state` enables the A-gate `default` fallback."""
+    """Would this check pass? (docs/panel/auth.md#gates). `state` enables the A-gate `default` fallback."""
     if principal is None:
         return False
     if kind == "A":

@@ -1,4 +1,4 @@
-"""The permission catalogue served by `GET /api/permissions` (roles.md §5), in source order.
+"""The permission catalogue served by `GET /api/permissions` (docs/panel/roles.md#the-catalogue), in source order.
 
 Kept as data so route modules and tests can look entries up; the `admin` flag is a UI hint only.
 """

@@ -4,7 +4,7 @@ Every portal section adds one module under `eclictl/sandbox/routes/` that declar
 its routes with `@route(...)` and (optionally) a `seed(state, rng)` function. The
 handler discovers the modules, so adding a section never edits a shared file.
 
-Gates follow ../shared/api/README.md §4.3:
+Gates follow docs/panel/auth.md#gates:
   ("A", p)  authorize(p) middleware   ("H", p) in-handler requireAdminPermission(p)
   ("S", p)  bare hasPermissionSync(p) ("PAGE", "") requireAdminPageAccess
 """

@@ -19,7 +19,7 @@ SEED_EPOCH = datetime(2026, 11, 24, 6, 15, 11, tzinfo=timezone.utc).timestamp()
 SANDBOX_PASSWORD = "sandbox-password"
 SANDBOX_TOTP = "123456"
 
-#: The User entity's columns, in the order the panel serialises them (users.md §0, samples).
+#: The User entity's columns, in the order the panel serialises them (docs/panel/users.md#the-user-row, recorded samples).
 USER_COLUMNS: tuple[str, ...] = (
     "id", "createdAt", "lastLoginAt", "lastPanelActivityAt", "serverSunsetNoticeSentAt", "sunsetNoticeSentAt",
     "firstName", "middleName", "lastName", "displayName", "title", "gender", "address", "address2", "phone",
@@ -156,7 +156,7 @@ def user_brief(row: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def new_user(**values: Any) -> dict[str, Any]:
-    """A complete User row: every column present, nulls where empty (users.md §0)."""
+    """A complete User row: every column present, nulls where empty (docs/panel/users.md#the-user-row)."""
     row = {col: USER_DEFAULTS.get(col) for col in USER_COLUMNS}
     unknown = set(values) - set(USER_COLUMNS)
     if unknown:

@@ -1,4 +1,4 @@
-"""AI Models tab: `/api/admin/ai/*` (../shared/api/other-sections.md §8, users.md "AI model links").
+"""AI Models tab: `/api/admin/ai/*` (docs/panel/integrations.md#ai-models, docs/panel/users.md#ai-model-links).
 
 The panel checks `ai:manage` on the *user*: an API key works only when its owner is root (even an
 admin-type key). The model list exposes every upstream `apiKey` and fallback-endpoint key, so every

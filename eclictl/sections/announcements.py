@@ -1,4 +1,4 @@
-"""Announcements tab: `POST /api/admin/product-updates` (../shared/api/other-sections.md §6).
+"""Announcements tab: `POST /api/admin/product-updates` (docs/panel/support.md#announcements).
 
 An announcement is an e-mail broadcast. The panel queues a job and answers `recipients: 0`;
 a runner sends one job per minute. There is no endpoint for jobs: `list` and `status` read

@@ -1,4 +1,4 @@
-"""Anti-Abuse tab: `/api/admin/antiabuse/incidents*` (../shared/api/fraud.md Part 2).
+"""Anti-Abuse tab: `/api/admin/antiabuse/incidents*` (docs/panel/fraud.md#anti-abuse-incidents).
 
 Incidents are application submissions of the `antiabuse-incidents` form. The list pages with
 page/limit but filters and sorts a capped window of the newest rows in memory (so `total` is
@@ -128,8 +128,8 @@ def _until(rows: Iterable[dict[str, Any]], since: Any) -> Iterator[dict[str, Any
 
 def _severity_note(ctx: "AppContext", rows: list[dict[str, Any]], severity: str | None) -> None:
     if severity and not rows:
-        ctx.warn("the panel's list fills aiCategory from a field its AI assessment never sets "
-                 "(fraud.md §2.2), so --severity usually matches nothing")
+        ctx.warn("the panel's list fills aiCategory from a field its AI assessment never sets, "
+                 "so --severity usually matches nothing")
 
 
 @app.command("list", epilog="Examples:\n\n  eclictl antiabuse list\n\n"

@@ -1,4 +1,4 @@
-"""Applications tab: `/api/admin/applications/*` (../shared/api/other-sections.md §15).
+"""Applications tab: `/api/admin/applications/*` (docs/panel/support.md#applications).
 
 Nested groups: `applications forms ...`, `applications invites ...`, `applications submissions ...`.
 The panel gates these routes on the caller's *role* (admin, rootAdmin or *), not on a permission,

@@ -1,8 +1,8 @@
 """Audit: the admin audit trail (`/api/soc/admin-audit*`) and a server's audit log
-(`/api/admin/audit/:uuid[/export]`) (../shared/api/other-sections.md §16).
+(`/api/admin/audit/:uuid[/export]`) (docs/panel/observability.md).
 
 Note: the panel records every admin request (GETs too) in the admin audit trail, so polling
-these commands inflates the "time spent" report (§0.4).
+these commands inflates the "time spent" report (docs/panel/conventions.md#the-admin-audit-trail).
 """
 
 from __future__ import annotations

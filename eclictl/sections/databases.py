@@ -1,4 +1,4 @@
-"""Databases tab: `/api/admin/database-hosts*`, `/api/admin/databases` (../shared/api/other-sections.md §10).
+"""Databases tab: `/api/admin/database-hosts*`, `/api/admin/databases` (docs/panel/integrations.md#databases).
 
 The panel checks `databases:read` (GET) / `databases:write` (the rest) against the *user*: an API key
 works only when its owner is root, whatever its type. A denial arrives as **422 `Request error`**

@@ -1,4 +1,4 @@
-"""Deletions tab: `/api/admin/deletions*` (../shared/api/users.md §3).
+"""Deletions tab: `/api/admin/deletions*` (docs/panel/accounts.md#deletion-requests).
 
 A deletion request is approved with `PUT {status: approved}` (stored as `pending_deletion`:
 the user is frozen for 14 days, then anonymised), rejected with `PUT {status: rejected}`,

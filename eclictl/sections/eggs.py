@@ -1,6 +1,7 @@
-"""Eggs tab: `/api/admin/eggs*` (../shared/api/eggs.md), and eggs-as-code for CI.
+"""Eggs tab: `/api/admin/eggs*` (docs/panel/eggs.md), and eggs-as-code for CI.
 
-The panel's egg routes need a safe layer in front of them (eggs.md §1, §5, §8):
+The panel's egg routes need a safe layer in front of them (docs/panel/eggs.md#gate, docs/panel/eggs.md#import,
+docs/panel/eggs.md#routes):
 * one permission (`eggs:read`) gates everything, including delete; denials are a 422
   `Request error` (list) or an empty 401/403 body: both are reported here as exit 5;
 * create/update/import answer `[object Object]`, never the egg: ids come from re-reading the list;
@@ -55,7 +56,7 @@ def _ctx() -> Any:
 
 # -- reading the panel ------------------------------------------------------------------------
 def _translate(exc: Any) -> Exception:
-    """eggs.md §1: a denied caller gets 422 `Request error` (list, bulk delete) or an empty 401/403."""
+    """docs/panel/eggs.md#gate: a denied caller gets 422 `Request error` (list, bulk delete) or an empty 401/403."""
     from eclictl.api.errors import ApiPermissionError
 
     empty = not exc.body
@@ -97,7 +98,7 @@ def display(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mask_vars(items: Any, key: str = "default_value") -> Any:
-    """eggs.md §7: defaults of PASSWORD/SECRET/TOKEN/KEY variables are credential-like."""
+    """docs/panel/eggs.md#the-upstream-sample-egg: defaults of PASSWORD/SECRET/TOKEN/KEY variables are credential-like."""
     from eclictl.output.redact import MASK
 
     if not isinstance(items, list):

@@ -1,4 +1,4 @@
-"""Outbound Emails tab: `/api/admin/outbound-emails` (../shared/api/other-sections.md §5).
+"""Outbound Emails tab: `/api/admin/outbound-emails` (docs/panel/support.md#outbound-e-mails).
 
 Each item embeds the sender's complete user row (address, phone, date of birth, 2FA data...).
 eclictl never shows it: rows keep only `user: {id, email, firstName, lastName}`.
@@ -22,7 +22,7 @@ USER_KEEP = ("id", "email", "firstName", "lastName")
 
 
 def slim(row: Any) -> Any:
-    """Drop the embedded full user row (README §12, other-sections.md §17.1)."""
+    """Drop the embedded full user row (docs/panel/support.md#outbound-e-mails, docs/panel/conventions.md#privacy)."""
     if not isinstance(row, dict):
         return row
     out = dict(row)

@@ -1,4 +1,4 @@
-"""Export Jobs tab: `/api/admin/export-jobs*` (../shared/api/users.md §2).
+"""Export Jobs tab: `/api/admin/export-jobs*` (docs/panel/accounts.md#export-jobs).
 
 Job ids are UUID strings. Every job listing carries a public `shareToken`: the client strips it
 from every answer; only `share-link` shows a share URL, because that is what it is for.

@@ -1,4 +1,4 @@
-"""Feedback tab: `/api/admin/feedback*` (../shared/api/other-sections.md §14).
+"""Feedback tab: `/api/admin/feedback*` (docs/panel/support.md#feedback).
 
 Needs only `admin:access`. The list pages (`page`, `limit` up to 100) and filters on an exact
 `rating` (0-5) server-side; ELO vote feedback is left out by the panel. Messages are the users' own

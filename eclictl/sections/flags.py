@@ -1,4 +1,4 @@
-"""Feature flags: the `featureToggles` object of `/api/admin/settings` (../shared/api/settings.md §3-§4).
+"""Feature flags: the `featureToggles` object of `/api/admin/settings` (docs/panel/settings.md#feature-flags).
 
 The panel caches flags for 10 s (Redis), a PUT does not clear that cache, and the PUT merge
 starts from the cached copy: two PUTs changing different flags within 10 s can silently undo the

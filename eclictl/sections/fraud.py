@@ -1,4 +1,4 @@
-"""Fraud tab: `/api/admin/fraud-alerts*`, `/api/admin/fraud-scan*` (../shared/api/fraud.md Part 1).
+"""Fraud tab: `/api/admin/fraud-alerts*`, `/api/admin/fraud-scan*` (docs/panel/fraud.md#fraud-alerts, docs/panel/fraud.md#fraud-scans).
 
 An alert is a flagged *user* (no alert id: every route takes the user id). The panel's list has
 no filters or paging, so `--since`, `--reason-contains` and `--suspended` are applied here. Its

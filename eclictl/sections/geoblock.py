@@ -1,5 +1,5 @@
 """Geo-blocking: the `geoBlockCountries` rule string and `/api/admin/geo-block/metrics`
-(../shared/api/settings.md §5.1, §8).
+(docs/panel/settings.md#rule-strings, docs/panel/settings.md#geo-block-metrics).
 
 The rule string is `ru:5, by:4` (entries split by commas or newlines; `:`, `=` or `;` before a
 level 0-5). The panel skips entries it cannot parse; `add`/`remove` rewrite only the entries of

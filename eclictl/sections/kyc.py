@@ -1,4 +1,4 @@
-"""KYC tab: ID verification records, `/api/admin/verifications*` (../shared/api/users.md §4).
+"""KYC tab: ID verification records, `/api/admin/verifications*` (docs/panel/accounts.md#kyc-id-verification-records).
 
 `approve` / `reject` set the record to verified / failed and the user's `idVerified` flag;
 the panel sends no e-mail and has no field for a reason. `delete-files` removes only the

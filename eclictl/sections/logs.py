@@ -1,9 +1,9 @@
 """Logs tab: `/api/admin/logs`, `/api/admin/logs/export`, `/api/admin/slow-queries*`
-(../shared/api/other-sections.md §3).
+(docs/panel/observability.md#activity-logs, docs/panel/observability.md#slow-queries).
 
 Log pages are newest first. `--follow` polls page 1 (without counting) and prints entries
 with a higher id than the last one seen, oldest first, like `tail -f`. Every poll is written
-to the admin audit trail (§0.4), so keep the interval generous.
+to the admin audit trail (docs/panel/conventions.md#the-admin-audit-trail), so keep the interval generous.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ LOGS = Section(
     ),
     permission="logs:read",
     tab="logs",
-    # metadata often names the actor, their e-mail, IPs and server names (other-sections.md §3).
+    # metadata often names the actor, their e-mail, IPs and server names (docs/panel/observability.md#activity-logs).
     sensitive={"metadata": "subtree"},
     verbs=(),
     examples=("eclictl logs list --user 42", "eclictl logs list --follow"),

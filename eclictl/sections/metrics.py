@@ -1,4 +1,4 @@
-"""Metrics tab: `/api/admin/metrics`, `/api/admin/metrics/clear` (../shared/api/other-sections.md §4).
+"""Metrics tab: `/api/admin/metrics`, `/api/admin/metrics/clear` (docs/panel/observability.md#metrics).
 
 Every request (each `--watch` poll too) asks every node for its servers (up to 10 s) and is
 written to the admin audit trail, so keep watch intervals generous.

@@ -1,10 +1,10 @@
-"""Nodes tab: `/api/nodes*` and `/api/admin/nodes` (../shared/api/nodes.md).
+"""Nodes tab: `/api/nodes*` and `/api/admin/nodes` (docs/panel/nodes.md).
 
-Node rows carry secrets (the Wings `token`, encrypted root credentials, `proxmoxSecret`; nodes.md
-§2 "Which responses leak secrets"). Reads use `GET /api/nodes` (token and root credentials already
+Node rows carry secrets (the Wings `token`, encrypted root credentials, `proxmoxSecret`;
+docs/panel/nodes.md#the-node-row). Reads use `GET /api/nodes` (token and root credentials already
 dropped by the panel) and every node record is passed through `clean()` before it can reach a
 renderer; only `eclictl nodes token` prints a secret. Health is the panel's own verdict from its
-30 s pings (nodes.md §5.1/§5.2), recomputed client-side from `GET /api/nodes/heartbeats`.
+30 s pings (docs/panel/nodes.md#heartbeats-and-health), recomputed client-side from `GET /api/nodes/heartbeats`.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, register
 
 PATH = "/api/nodes"
-STALE_S = 120  # nodes.md §5.2: newest ping older than this = unhealthy
+STALE_S = 120  # docs/panel/nodes.md#heartbeats-and-health: newest ping older than this = unhealthy
 NODE_TYPES = ("free", "paid", "free_and_paid", "enterprise")
 PROVIDERS = ("wings", "proxmox")
-#: Never rendered (nodes.md §2): the client strips `token`/`secret`, these go too.
+#: Never rendered (docs/panel/nodes.md#the-node-row): the client strips `token`/`secret`, these go too.
 NODE_SECRETS = frozenset({"token", "rootUser", "rootPassword", "proxmoxSecret", "proxmoxTokenId", "secret"})
 WATCH_PANEL = "Watch"
 NEW_PANEL = "Node settings"
@@ -134,7 +134,7 @@ def _seconds_ago(value: Any) -> float | None:
 
 
 def health_of(points: Any) -> dict[str, Any]:
-    """nodes.md §5.2 verdict plus the §5.3 status-page class, from a node's pings (oldest first)."""
+    """The panel's health verdict plus the status-page class (docs/panel/nodes.md#heartbeats-and-health), from a node's pings (oldest first)."""
     pts = [p for p in points if isinstance(p, dict)] if isinstance(points, list) else []
     if not pts:
         return {"state": "healthy", "reason": "no pings recorded (counted as healthy)", "statusPage": "offline",
@@ -312,7 +312,8 @@ def _health_table(ctx: Any, rows: list[dict[str, Any]]) -> Any:
     from eclictl.output.columns import cell_text, get_path
 
     redactor = ctx.redactor()
-    table = Table(title="Node health (panel pings, nodes.md §5.2)", header_style="bold")
+    table = Table(title="Node health (panel pings; unhealthy: newest failed or over 120 s old)",
+                  header_style="bold")
     for col in HEALTH_COLUMNS:
         table.add_column(col.title)
     for raw in rows:
@@ -516,7 +517,7 @@ def _ports(raw: str) -> Any:
     return ",".join(parts)
 
 
-#: Writable fields (nodes.md §4.2) and how a `--set` value is checked; the second item says
+#: Writable fields (docs/panel/nodes.md#create-edit-delete) and how a `--set` value is checked; the second item says
 #: whether POST accepts it (the rest are PUT-only).
 FIELDS: dict[str, tuple[Callable[[str], Any], bool]] = {
     "name": (str, True), "url": (str, True), "nodeId": (_uuid, True), "provider": (_enum(*PROVIDERS), True),

@@ -1,4 +1,4 @@
-"""OAuth tab: `/api/oauth/apps*` (../shared/api/other-sections.md §9, feature `oauth`).
+"""OAuth tab: `/api/oauth/apps*` (docs/panel/integrations.md#oauth-apps, feature `oauth`).
 
 There are no admin OAuth routes: staff use the normal app routes, where `admin:oauth` lists every app
 and `oauth:manage`/`admin:oauth` may change any app (a user-based check: an API key counts only when

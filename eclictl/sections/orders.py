@@ -1,4 +1,4 @@
-"""Orders tab: /api/admin/orders* and /api/admin/payment-methods (../shared/api/other-sections.md §12).
+"""Orders tab: /api/admin/orders* and /api/admin/payment-methods (docs/panel/billing.md#orders).
 
 Feature `billing` (503 -> exit 9). The list pages by 50 with `q` (digits = user id, else e-mail
 substring) and `userId`; there is no single-order route, so `show` searches the list. Payment

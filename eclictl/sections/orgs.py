@@ -1,4 +1,4 @@
-"""Organisations tab: `/api/admin/organisations*` (../shared/api/other-sections.md §1)."""
+"""Organisations tab: `/api/admin/organisations*` (docs/panel/orgs.md)."""
 
 from __future__ import annotations
 

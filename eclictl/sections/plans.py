@@ -1,4 +1,4 @@
-"""Plans tab: /api/admin/plans* and /api/admin/regional-prices* (../shared/api/other-sections.md §11).
+"""Plans tab: /api/admin/plans* and /api/admin/regional-prices* (docs/panel/billing.md#plans).
 
 Plan routes need only the plan permissions (admin:plans:view/manage/reapply/delete), not
 admin:access; only the list checks the `billing` feature. The panel cannot clear a field: PUT turns
@@ -6,7 +6,7 @@ admin:access; only the list checks the `billing` feature. The panel cannot clear
 description answers 200 and stays). So clearing is refused before sending, every edit is re-read and
 compared with what was sent, and DELETE .../boost only sets boostPercent to 0 (the old dates and
 reason stay on the row). Sizes take units (4G) and are sent as MiB: the route only takes numbers. Regional prices are served by
-regionalPriceHandler.ts (not listed in §11): GET/POST /api/admin/regional-prices/:planId and
+regionalPriceHandler.ts (docs/panel/billing.md#regional-prices): GET/POST /api/admin/regional-prices/:planId and
 DELETE /api/admin/regional-prices/:planId/:countryCode.
 """
 

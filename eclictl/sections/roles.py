@@ -1,4 +1,4 @@
-"""Roles (RBAC): `/api/roles*` and `/api/permissions` (../shared/api/roles.md).
+"""Roles (RBAC): `/api/roles*` and `/api/permissions` (docs/panel/roles.md).
 
 Quirks handled here: `GET /api/roles/:id` answers text/plain `[object Object]`, so roles are
 read from `GET /api/roles`; permission rows are deleted by row id and the panel IGNORES the
@@ -23,7 +23,7 @@ from eclictl.sections._spec import Filter, Section, build
 PATH = "/api/roles"
 FILE_PANEL = "Roles as code"
 
-#: Checked by the panel's code but missing from its catalogue (roles.md §4).
+#: Checked by the panel's code but missing from its catalogue (docs/panel/roles.md#permissions-the-routes-check).
 KNOWN_UNCATALOGUED = frozenset({
     "admin:student:verify", "admin:payment:manage", "admin:read", "admin:write", "mailbox:read",
     "admin.shorturl.add", "admin.shorturl.edit.own", "admin.shorturl.edit.any", "admin.shorturl.remove",

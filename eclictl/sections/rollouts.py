@@ -1,4 +1,4 @@
-"""Rollouts tab: `/api/admin/rollouts*` (../shared/api/settings.md §9): gradual feature exposure.
+"""Rollouts tab: `/api/admin/rollouts*` (docs/panel/settings.md#rollouts): gradual feature exposure.
 
 Every route needs only `admin:access`. Quirks handled here: create and edit answer with the bare
 entity, i.e. text/plain `[object Object]` on the real panel, so the result is re-read from the list;
@@ -50,7 +50,7 @@ overrides_app = typer.Typer(name="overrides", help="Per-user overrides (always i
 app.add_typer(overrides_app, name="overrides")
 
 
-# -- bucketing (settings.md §9.1) --------------------------------------------------------------------
+# -- bucketing (docs/panel/settings.md#rollouts) -----------------------------------------------------
 def murmur3_x86_32(text: str, seed: int = 0) -> int:
     """MurmurHash3 x86 32-bit, fed like the panel: one byte per UTF-16 unit (`charCodeAt(i) & 0xff`)."""
     data = text.encode("utf-16-le")[::2]

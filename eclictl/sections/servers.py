@@ -1,4 +1,4 @@
-"""Servers tab: `/api/admin/servers*`, mounts and Wings sync (../shared/api/servers.md).
+"""Servers tab: `/api/admin/servers*`, mounts and Wings sync (docs/panel/servers.md).
 
 Actions that reach Wings fail with a bare 404/502 when the server's node is offline; every such
 verb asks the list route (which knows node health) and explains the failure instead.
@@ -23,7 +23,7 @@ EDIT_PANEL = "Changes"
 LIMITS_PANEL = "Limits"
 _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 
-#: What --redact masks beyond the built-in PII keys (servers.md §6); `environment` values (also
+#: What --redact masks beyond the built-in PII keys (docs/panel/servers.md#privacy); `environment` values (also
 #: inside a live item's `configuration`) may hold passwords, so the whole subtree is masked.
 SENSITIVE = {"name": "servers", "suspendedBy": "pii", "dmcaBy": "pii", "suspendedReason": "pii",
              "dmcaReason": "pii", "emailRecipient": "pii", "environment": "subtree"}
@@ -499,7 +499,7 @@ def throttle(
     uuid = server_id(ref)
     body = _pick(cpuLimitPercent=cpu, durationSeconds=seconds, reason=reason, source=source)
     res = act(ctx.api, uuid, "throttle", lambda: ctx.api.post(_server_path(uuid, "/throttle"), body)) or {}
-    ctx.info("the restore timer lives in the panel process: a panel restart keeps the cap (servers.md §4)")
+    ctx.info("the restore timer lives in the panel process: a panel restart before it fires keeps the cap for good")
     return res
 
 

@@ -1,4 +1,4 @@
-"""Settings tab: `GET/PUT /api/admin/settings` (../shared/api/settings.md §1-§7).
+"""Settings tab: `GET/PUT /api/admin/settings` (docs/panel/settings.md).
 
 The panel does no type checking on PUT (a string where a boolean belongs is stored and read
 back as something else), so every value is checked against eclictl/settings_schema.py BEFORE

@@ -1,4 +1,4 @@
-"""Short URLs tab: `/api/admin/shorturls*` (../shared/api/other-sections.md §13).
+"""Short URLs tab: `/api/admin/shorturls*` (docs/panel/integrations.md#short-urls).
 
 Permissions are dotted names (`admin.shorturl.add`, `admin.shorturl.remove`, `admin.shorturl.edit.any`,
 `admin.shorturl.edit.own`): they match only exactly or through `*`, never through `admin:*`. The list

@@ -1,4 +1,4 @@
-"""SOC: `/api/soc/overview` and `/api/soc/usage/{user,org}/:id` (../shared/api/search.md §4-§5).
+"""SOC: `/api/soc/overview` and `/api/soc/usage/{user,org}/:id` (docs/panel/search.md#soc-overview, docs/panel/search.md#soc-usage).
 
 The admin audit trail (`/api/soc/admin-audit`) lives in `eclictl audit`. Both SOC routes need only
 a login: the overview's content depends on S(soc:read) (root owners and JWT holders of soc:read see

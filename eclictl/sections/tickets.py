@@ -1,4 +1,4 @@
-"""Tickets tab: `/api/admin/tickets*` (../shared/api/other-sections.md §2, feature `ticketing`).
+"""Tickets tab: `/api/admin/tickets*` (docs/panel/support.md#tickets, feature `ticketing`).
 
 The panel has no single-ticket route: `show` searches the open, closed and archived lists.
 `PUT /api/admin/tickets/:id` answers `{success, ticket}`; archiving answers success even for
@@ -43,7 +43,7 @@ TICKETS = Section(
     name_fields=(),
     permission="tickets:read",
     tab="tickets",
-    # Ticket text, staff names and attachment URLs are personal data (other-sections.md §2).
+    # Ticket text, staff names and attachment URLs are personal data (docs/panel/support.md#tickets).
     sensitive={"subject": "pii", "message": "pii", "adminReply": "pii", "messages": "subtree",
                "attachments": "subtree"},
     filters=(

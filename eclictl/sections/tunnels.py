@@ -1,4 +1,4 @@
-"""Tunnels tab: `/api/tunnel/*` (../shared/api/other-sections.md §7, feature `tunnels`).
+"""Tunnels tab: `/api/tunnel/*` (docs/panel/integrations.md#tunnels, feature `tunnels`).
 
 There are no admin tunnel routes: the portal uses the normal ones, where "admin" means the user
 role `*`, `admin` or `rootAdmin`, and device and allocation lists also need the caller to be in

@@ -1,6 +1,7 @@
-"""Users tab: `/api/admin/users*` and `/api/users/:id/roles*` (../shared/api/users.md, roles.md).
+"""Users tab: `/api/admin/users*` and `/api/users/:id/roles*` (docs/panel/users.md, docs/panel/roles.md).
 
-Quirks handled here (users.md §6): there is no GET for one user, so `show` combines the profile,
+Quirks handled here (docs/panel/users.md#show-one-user,
+docs/panel/users.md#edit, docs/panel/users.md#export): there is no GET for one user, so `show` combines the profile,
 the role links and the current plan; `PUT` answers only `{success}`, so `edit` re-reads the row;
 `cancel-plan` answers success for unknown users, so ids are checked first; the synchronous
 `export` is a GET with heavy side effects (backups, e-mail), so it asks first and never retries.
@@ -117,7 +118,7 @@ def _bulk(ctx: Any, action: str, refs: list[str], fn: Any) -> None:
 
 # -- show -----------------------------------------------------------------------------------
 def _strip_ai_endpoints(profile: dict[str, Any]) -> None:
-    """AI model `endpoint(s)` are secrets too (README §12 rule 1); the client drops apiKey."""
+    """AI model `endpoint(s)` are secrets too (docs/panel/conventions.md#privacy); the client drops apiKey."""
     for link in profile.get("aiModels") or []:
         model = link.get("model") if isinstance(link, dict) else None
         if isinstance(model, dict):

@@ -1,4 +1,4 @@
-"""AI models and OAuth apps against the sandbox panel (other-sections.md §8, §9)."""
+"""AI models and OAuth apps against the sandbox panel (docs/panel/integrations.md#ai-models, docs/panel/integrations.md#oauth-apps)."""
 
 from __future__ import annotations
 

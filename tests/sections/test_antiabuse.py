@@ -1,4 +1,4 @@
-"""`eclictl antiabuse` against the sandbox panel (../shared/api/fraud.md Part 2)."""
+"""`eclictl antiabuse` against the sandbox panel (docs/panel/fraud.md#anti-abuse-incidents)."""
 
 from __future__ import annotations
 

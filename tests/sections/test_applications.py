@@ -1,4 +1,4 @@
-"""`eclictl applications` against the sandbox panel (../shared/api/other-sections.md §15)."""
+"""`eclictl applications` against the sandbox panel (docs/panel/support.md#applications)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 @pytest.fixture
 def disable_feature(sandbox: Any) -> Any:
-    """Switch a panel feature flag off in the sandbox's settings (settings.md §4)."""
+    """Switch a panel feature flag off in the sandbox's settings (docs/panel/settings.md#feature-flags)."""
 
     def off(name: str) -> None:
         sandbox.state.settings.setdefault("featureToggles", {})[name] = False

@@ -1,4 +1,4 @@
-"""`eclictl audit` against the sandbox panel (../shared/api/other-sections.md §16)."""
+"""`eclictl audit` against the sandbox panel (docs/panel/observability.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""databases, shorturls and feedback against the sandbox panel (other-sections.md §10, §13, §14)."""
+"""databases, shorturls and feedback against the sandbox panel (docs/panel/integrations.md, docs/panel/support.md#feedback)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`eclictl deletions` and `eclictl kyc` against the sandbox panel (../shared/api/users.md §3, §4)."""
+"""`eclictl deletions` and `eclictl kyc` against the sandbox panel (docs/panel/accounts.md)."""
 
 from __future__ import annotations
 

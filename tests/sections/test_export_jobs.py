@@ -1,4 +1,4 @@
-"""`eclictl export-jobs` against the sandbox panel (../shared/api/users.md §2)."""
+"""`eclictl export-jobs` against the sandbox panel (docs/panel/accounts.md#export-jobs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`eclictl fraud` against the sandbox panel (../shared/api/fraud.md Part 1)."""
+"""`eclictl fraud` against the sandbox panel (docs/panel/fraud.md#fraud-alerts)."""
 
 from __future__ import annotations
 

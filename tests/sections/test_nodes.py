@@ -1,4 +1,4 @@
-"""nodes: list/show/health/heartbeats/create/edit/delete/token against the sandbox (nodes.md)."""
+"""nodes: list/show/health/heartbeats/create/edit/delete/token against the sandbox (docs/panel/nodes.md)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_list_json_has_health_and_server_counts(cli: Any, sandbox: Any) -> None:
     assert by_name["node-fra-1"]["health"]["state"] == "healthy"
     assert by_name["node-sgp-4"]["health"]["state"] == "unhealthy"
     assert by_name["node-lon-5"]["health"]["statusPage"] == "offline"
-    assert by_name["pve-waw-1"]["health"]["state"] == "healthy"  # no pings = healthy (§5.2)
+    assert by_name["pve-waw-1"]["health"]["state"] == "healthy"  # no pings = healthy (docs/panel/nodes.md#heartbeats-and-health)
     assert by_name["node-fra-1"]["endpoint"] == "node-fra-1.eclipanel.test"
     on_wings = set(sandbox.state.wings_servers[1])  # the panel lists Wings-only servers too
     expected = len(on_wings | {u for u, c in sandbox.state.servers.items() if c["nodeId"] == 1})

@@ -1,4 +1,4 @@
-"""metrics, logs, emails, announcements, tunnels against the sandbox panel (other-sections.md §3-§7)."""
+"""metrics, logs, emails, announcements, tunnels against the sandbox panel (docs/panel/observability.md, docs/panel/support.md, docs/panel/integrations.md#tunnels)."""
 
 from __future__ import annotations
 

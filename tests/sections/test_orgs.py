@@ -1,4 +1,4 @@
-"""`eclictl orgs` against the sandbox panel (../shared/api/other-sections.md §1)."""
+"""`eclictl orgs` against the sandbox panel (docs/panel/orgs.md)."""
 
 from __future__ import annotations
 

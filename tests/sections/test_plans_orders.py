@@ -1,4 +1,4 @@
-"""Plans and Orders tabs (../shared/api/other-sections.md §11, §12) against the sandbox."""
+"""Plans and Orders tabs (docs/panel/billing.md) against the sandbox."""
 
 from __future__ import annotations
 

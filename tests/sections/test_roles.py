@@ -1,4 +1,4 @@
-"""`eclictl roles` against the sandbox panel (../shared/api/roles.md)."""
+"""`eclictl roles` against the sandbox panel (docs/panel/roles.md)."""
 
 from __future__ import annotations
 

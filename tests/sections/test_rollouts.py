@@ -1,4 +1,4 @@
-"""rollouts: list/show/create/edit/delete, overrides, local bucketing check (settings.md §9)."""
+"""rollouts: list/show/create/edit/delete, overrides, local bucketing check (docs/panel/settings.md#rollouts)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""search, stats, soc against the sandbox panel (../shared/api/search.md)."""
+"""search, stats, soc against the sandbox panel (docs/panel/search.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`eclictl servers` against the sandbox panel (../shared/api/servers.md)."""
+"""`eclictl servers` against the sandbox panel (docs/panel/servers.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 @pytest.fixture
 def disable_feature(sandbox: Any) -> Any:
-    """Switch a panel feature flag off in the sandbox's settings (settings.md §4)."""
+    """Switch a panel feature flag off in the sandbox's settings (docs/panel/settings.md#feature-flags)."""
 
     def off(name: str) -> None:
         sandbox.state.settings.setdefault("featureToggles", {})[name] = False

@@ -1,4 +1,4 @@
-"""`eclictl settings`, `flags`, `geoblock` against the sandbox panel (../shared/api/settings.md §1-§8)."""
+"""`eclictl settings`, `flags`, `geoblock` against the sandbox panel (docs/panel/settings.md)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def stored_flags(sandbox: Any) -> dict[str, Any]:
 
 # -- the sandbox itself ------------------------------------------------------------------------
 def test_sandbox_really_has_the_flag_cache_problem(sandbox: Any) -> None:
-    """§3: two PUTs changing different flags within 10 s: the second restores the first flag."""
+    """docs/panel/settings.md#writing-settings: two PUTs changing different flags within 10 s: the second restores the first flag."""
     assert raw(sandbox, "PUT", PATH, {"featureToggles": {"ai": False}}).status_code == 200
     answer = raw(sandbox, "PUT", PATH, {"featureToggles": {"blog": False}}).json()
     assert answer["settings"]["featureToggles"]["blog"] is True  # the answer shows the cached (old) flags

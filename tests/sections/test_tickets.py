@@ -1,4 +1,4 @@
-"""`eclictl tickets` against the sandbox panel (../shared/api/other-sections.md §2)."""
+"""`eclictl tickets` against the sandbox panel (docs/panel/support.md#tickets)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from tests.conftest import SANDBOX_URL
 
 
 def disable_feature(sandbox: Any, flag: str) -> None:
-    """Turn a panel feature flag off (settings.md: `featureToggles` in the panel settings)."""
+    """Turn a panel feature flag off (docs/panel/settings.md#feature-flags)."""
     sandbox.state.settings.setdefault("featureToggles", {})[flag] = False
 
 

@@ -1,4 +1,4 @@
-"""`eclictl users` against the sandbox panel (../shared/api/users.md §1, roles.md §3)."""
+"""`eclictl users` against the sandbox panel (docs/panel/users.md#routes, docs/panel/roles.md#routes)."""
 
 from __future__ import annotations
 

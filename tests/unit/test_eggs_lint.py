@@ -95,7 +95,7 @@ def test_error_files_are_exactly_what_the_importer_rejects() -> None:
             map_import(result.doc)
         except ImportRejected:
             rejected = True
-        # §5.4 rules 2-3 are stricter than the panel here: a non-string image or a non-object variable
+        # two lint checks (docs/panel/eggs.md#import) are stricter than the panel here: a non-string image or a non-object variable
         # is stored (as junk) rather than rejected, so lint calls them errors on purpose
         if rel not in ("error/image_not_string.json", "error/variable_not_object.json"):
             assert rejected == bool(result.errors), rel
@@ -173,7 +173,7 @@ def test_mapping_quirks() -> None:
 
 
 def test_sandbox_importer_agrees_with_the_mapping() -> None:
-    """Two independent implementations of eggs.md §5.3 must agree on the whole corpus."""
+    """Two independent implementations of the importer (docs/panel/eggs.md#import) must agree on the whole corpus."""
     from eclictl.sandbox.router import HttpError
     from eclictl.sandbox.routes.eggs import import_document
 

@@ -1,4 +1,4 @@
-"""The sandbox's authentication, permission gates, rate limit and fault switches (api/README.md §2-§8)."""
+"""The sandbox's authentication, permission gates, rate limit and fault switches (docs/panel/auth.md, docs/panel/errors.md)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def login(sb: Sandbox, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {body['token']}"}
 
 
-# -- 401 matrix (README §2) ------------------------------------------------------------------
+# -- 401 matrix (docs/panel/auth.md#credentials) ---------------------------------------------
 @pytest.mark.parametrize(("headers", "message"), [
     ({}, "Missing token"),
     ({"Authorization": "ApiKey " + "0" * 64}, "Invalid API key"),
@@ -85,7 +85,7 @@ def test_expired_key_is_an_invalid_api_key(sb: Sandbox) -> None:
     assert call(sb, "GET", "/api/users/me", key(sb, "expired"))[2] == {"error": "Invalid API key"}
 
 
-# -- 403 matrix (README §4.3) ----------------------------------------------------------------
+# -- 403 matrix (docs/panel/auth.md#gates) ---------------------------------------------------
 def test_plain_client_key_fails_the_a_gate(sb: Sandbox) -> None:
     assert call(sb, "GET", USERS, key(sb, "plain"))[:3:2] == (403, {"error": "Insufficient permissions (api key)"})
 
@@ -100,7 +100,7 @@ def test_root_client_key_passes_h_checks_once_the_a_gate_is_scoped(sb: Sandbox) 
     _, _, made = call(sb, "POST", "/api/apikeys", key(sb, "admin"),
                       {"name": "scoped", "type": "client", "permissions": ["admin:access"]})
     assert made["entry"]["permissions"] == ["admin:access"] and made["entry"]["key"] == made["apiKey"]
-    # H(users:read) is not on the key, but the owner is root: passes (README §4.4).
+    # H(users:read) is not on the key, but the owner is root: passes (docs/panel/auth.md#gates).
     assert call(sb, "GET", USERS, {"X-API-Key": made["apiKey"]})[0] == 200
 
 

@@ -1,4 +1,4 @@
-"""Sandbox: AI models and their plan/user links (../shared/api/other-sections.md §8, users.md "AI model links").
+"""Sandbox: AI models and their plan/user links (docs/panel/integrations.md#ai-models, docs/panel/users.md#ai-model-links).
 
 Gates: every `/api/admin/ai/*` route and `link-user` check `ai:manage` on the *user* (no admin-API-key
 bypass: a key works only when its owner is root) -> 403 `AI management permission required.`.

@@ -1,4 +1,4 @@
-"""Sandbox: product-update broadcasts (../shared/api/other-sections.md §6).
+"""Sandbox: product-update broadcasts (docs/panel/support.md#announcements).
 
 Jobs are kept in `state.broadcast_jobs` (AdminBroadcastJob). A simulated runner finishes each
 queued job a minute after it was queued and writes the sender's activity-log entry, the only

@@ -1,4 +1,4 @@
-"""Sandbox: anti-abuse incidents, `/api/admin/antiabuse/*` (../shared/api/fraud.md Part 2).
+"""Sandbox: anti-abuse incidents, `/api/admin/antiabuse/*` (docs/panel/fraud.md#anti-abuse-incidents).
 
 Incidents are rows of `state.app_submissions` whose form has the slug `antiabuse-incidents`
 (routes/applications.py creates the form; routes/servers.py seeds three incidents). This module
@@ -146,7 +146,7 @@ def _item(sub: dict[str, Any]) -> dict[str, Any]:
         "strikeCount": meta.get("strikeCount"), "reason": meta.get("reason"), "nodeName": meta.get("nodeName"),
         "sourceIp": meta.get("sourceIp"), "targetIp": meta.get("targetIp"), "targetPort": meta.get("targetPort"),
         "suspendAttempted": bool(meta.get("suspendAttempted")), "suspendSuccess": bool(meta.get("suspendSuccess")),
-        # fraud.md §2.2: the list reads names the stored assessment does not use -> null
+        # docs/panel/fraud.md#list-incidents: the list reads names the stored assessment does not use -> null
         "aiRiskScore": ai.get("riskScore"), "aiCategory": ai.get("category"), "aiSummary": ai.get("summary"),
         "aiRecommendedAction": ai.get("recommendedAction"), "aiConfidence": ai.get("confidence"),
         "metrics": meta.get("metrics"), "recentEvents": meta.get("recentEvents"),

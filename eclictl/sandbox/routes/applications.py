@@ -1,4 +1,4 @@
-"""Sandbox: application forms, invites and submissions (../shared/api/other-sections.md §15).
+"""Sandbox: application forms, invites and submissions (docs/panel/support.md#applications).
 
 Tables: `state.app_forms`, `state.app_invites`, `state.app_submissions` (id -> row). Access is by
 the caller's *role* (`*`, `admin`, `rootAdmin`), not by permission; the `applications` feature
@@ -114,7 +114,7 @@ def add_incident(state: Any, server_uuid: str, *, reason: str, detection: str, a
 # -- access -----------------------------------------------------------------------------------
 
 def _gate(req: Request) -> None:
-    """Role-based: the applications:manage permission is not consulted (§15)."""
+    """Role-based: the applications:manage permission is not consulted (docs/panel/support.md#applications)."""
     principal = req.principal
     user = getattr(principal, "user", None) if principal is not None else None
     if not isinstance(user, dict) or user.get("role") not in ADMIN_ROLES:

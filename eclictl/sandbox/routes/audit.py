@@ -1,4 +1,4 @@
-"""Sandbox: audit routes (../shared/api/other-sections.md §16).
+"""Sandbox: audit routes (docs/panel/observability.md#server-audit-log, docs/panel/observability.md#admin-audit-trail).
 
 * `GET /api/admin/audit/:uuid[/export]` read `state.user_logs` (shared with routes/logs.py and
   routes/servers.py) and anti-abuse incident submissions (routes/applications.py).

@@ -1,6 +1,7 @@
 """Sandbox core routes: health, the caller's own user, login sessions, API keys, RBAC roles.
 
-Sources: api/README.md §1-§3 and roles.md §3. The quirks are reproduced on purpose (bare-entity
+Sources: docs/panel/auth.md (credentials, API keys), docs/panel/roles.md#routes and
+docs/panel/conventions.md. The quirks are reproduced on purpose (bare-entity
 `[object Object]`, 500s from DB constraints, ids ignored in paths, secrets in embedded users)
 because the CLI has to cope with them.
 """
@@ -24,7 +25,7 @@ LOGIN_IP_LIMIT, LOGIN_EMAIL_LIMIT = (20, 60.0), (10, 600.0)
 TWOFA_LIMIT = (10, 60.0)
 KEY_IP_LIMIT, KEY_USER_LIMIT = (10, HOUR), (5, DAY)
 
-#: The /api/users/me response schema (users.md §1 "Showing one user"), in order; `?` = dropped when null.
+#: The /api/users/me response schema (docs/panel/users.md#show-one-user), in order; `?` = dropped when null.
 ME_FIELDS = ("id", "email", "firstName", "middleName?", "lastName", "title?", "gender?", "displayName?", "address",
              "address2?", "phone?", "billingCompany?", "billingCity?", "billingState?", "billingZip?",
              "billingCountry?", "fraudFlag", "fraudReason?", "fraudDetectedAt?", "role?", "orgRole?", "portalType",
@@ -234,7 +235,7 @@ def csrf_token(req: Request) -> Any:
     return {"csrfToken": session["csrf"]}
 
 
-# -- API keys (README §3) ------------------------------------------------------------------------
+# -- API keys (docs/panel/auth.md#api-keys) ------------------------------------------------------
 def key_view(state: Any, row: dict[str, Any], with_key: bool = False) -> dict[str, Any]:
     """The key with its full owner row embedded, secrets and all, as the panel sends it."""
     out: dict[str, Any] = {"id": row["id"]}
@@ -323,7 +324,7 @@ def apikeys_delete(req: Request) -> Any:
     return {"success": True}
 
 
-# -- roles (roles.md §3) -------------------------------------------------------------------------
+# -- roles (docs/panel/roles.md#routes) ----------------------------------------------------------
 def role_brief(role: dict[str, Any]) -> dict[str, Any]:
     return {"id": role["id"], "name": role["name"], "description": role.get("description"),
             "parentRoleId": role.get("parentRoleId")}
@@ -357,7 +358,7 @@ def roles_list(req: Request) -> Any:
 @route("GET", "/api/roles/:id", gates=(("A", "roles:read"),))
 def roles_get(req: Request) -> Any:
     _role(req)
-    return Raw(200, "text/plain;charset=utf-8", b"[object Object]")  # the bare-entity bug (README §5)
+    return Raw(200, "text/plain;charset=utf-8", b"[object Object]")  # the bare-entity bug (docs/panel/conventions.md#bare-entities-answer-object-object)
 
 
 @route("GET", "/api/roles/:id/permissions", gates=(("A", "roles:read"),))

@@ -1,4 +1,4 @@
-"""Sandbox: database hosts and server databases (../shared/api/other-sections.md §10).
+"""Sandbox: database hosts and server databases (docs/panel/integrations.md#databases).
 
 The panel (backend/src/handlers/databaseHandler.ts) checks `databases:read` / `databases:write` with a
 bare hasPermissionSync (user-based: an API key works only when its owner is root, whatever its type).

@@ -1,4 +1,4 @@
-"""Sandbox: account deletion requests, `/api/admin/deletions*` (../shared/api/users.md §3).
+"""Sandbox: account deletion requests, `/api/admin/deletions*` (docs/panel/accounts.md#deletion-requests).
 
 Requests live in `state.deletions` (id -> row) with one or more rows in every status. Approving
 stores `pending_deletion` (not `approved`) and freezes the user; expedite anonymises the user row
@@ -25,7 +25,7 @@ def _is_root(user: dict[str, Any] | None) -> bool:
 
 
 def anonymise(state: Any, user: dict[str, Any], when: Any) -> None:
-    """What the deletion job does to a user row (users.md §3 expedite)."""
+    """What the deletion job does to a user row (docs/panel/accounts.md#deletion-requests, expedite)."""
     uid = user["id"]
     user.update({
         "firstName": "Deleted", "lastName": f"User {uid}", "middleName": None, "displayName": None,

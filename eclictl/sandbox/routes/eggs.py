@@ -1,10 +1,10 @@
-"""Sandbox: eggs / server templates (../shared/api/eggs.md).
+"""Sandbox: eggs / server templates (docs/panel/eggs.md).
 
 `state.eggs` (id -> Egg row with real booleans). Quirks reproduced: one permission (eggs:read,
 or an admin-type key) for everything; denials are 422 `Request error` on the list and bulk
 delete and an empty 403 elsewhere; single-egg answers are text/plain `[object Object]`; the
 list returns booleans as 0/1; import never deduplicates and maps documents like the panel's
-importer (§5.3, written here independently of eclictl.eggs_lib so tests cross-check the two);
+importer (docs/panel/eggs.md#import, written here independently of eclictl.eggs_lib so tests cross-check the two);
 sync without a body is a 500.
 """
 
@@ -28,7 +28,7 @@ _JAVA = "ghcr.io/pterodactyl/yolks:java_"
 
 # -- access ---------------------------------------------------------------------------------
 def _allowed(req: Request) -> bool:
-    """eggs.md §1: an admin-type key passes; otherwise the user must hold eggs:read (H semantics)."""
+    """docs/panel/eggs.md#gate: an admin-type key passes; otherwise the user must hold eggs:read (H semantics)."""
     from eclictl.sandbox.auth import require
 
     try:
@@ -85,7 +85,7 @@ def _normalise_process(pc: Any) -> Any:
     return pc
 
 
-# -- the importer (eggs.md §5.3) ---------------------------------------------------------------
+# -- the importer (docs/panel/eggs.md#import) --------------------------------------------------
 def import_document(egg: Any) -> dict[str, Any]:
     """The row the panel stores for an egg document; HttpError for its 400/500 answers."""
     if not isinstance(egg, dict):
@@ -179,7 +179,7 @@ def _store(state: Any, fields: dict[str, Any], at: str | None = None) -> dict[st
     return row
 
 
-# -- export (eggs.md §6) ------------------------------------------------------------------------
+# -- export (docs/panel/eggs.md#export) ---------------------------------------------------------
 def export_document(row: dict[str, Any]) -> dict[str, Any]:
     meta: dict[str, Any] = {"version": "PTDL_v2"}
     if row.get("updateUrl"):

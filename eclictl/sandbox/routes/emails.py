@@ -1,4 +1,4 @@
-"""Sandbox: users' outbound e-mails (../shared/api/other-sections.md §5).
+"""Sandbox: users' outbound e-mails (docs/panel/support.md#outbound-e-mails).
 
 Faithful to the leak: each item embeds the sender's complete user row (password hash, 2FA
 secret, sessions...). eclictl must drop it.

@@ -1,4 +1,4 @@
-"""Sandbox: export jobs (../shared/api/users.md §2).
+"""Sandbox: export jobs (docs/panel/accounts.md#export-jobs).
 
 Jobs live in `state.export_jobs` (uuid -> row), shared with `POST /api/admin/users/:id/export-job`
 (routes/users.py); archives in `state.export_archives` (uuid -> bytes). A simulated runner

@@ -1,4 +1,4 @@
-"""Sandbox: user feedback (../shared/api/other-sections.md §14, feedbackHandler.ts).
+"""Sandbox: user feedback (docs/panel/support.md#feedback, feedbackHandler.ts).
 
 Both admin routes need only A(admin:access). The list pages with `page`/`limit` (1-100, default 50),
 filters on an exact `rating`, and leaves out ELO vote feedback (messages starting "ELO vote feedback";

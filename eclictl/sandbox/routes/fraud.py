@@ -1,4 +1,4 @@
-"""Sandbox: fraud alerts and fraud scans, `/api/admin/fraud-*` (../shared/api/fraud.md Part 1).
+"""Sandbox: fraud alerts and fraud scans, `/api/admin/fraud-*` (docs/panel/fraud.md#fraud-alerts).
 
 There is no alert table: an alert is a row of `state.users` with `fraudFlag = true` (the core seed
 flags a few dozen users, reasons quoting their e-mail and IP). This module adds a couple of
@@ -50,7 +50,7 @@ def seed(state: Any, rng: Any) -> None:
     clean = [u for _, u in sorted(state.users.items())
              if not u.get("fraudFlag") and u.get("role") not in ROOT_ROLES and u["id"] > 7
              and not u.get("deletionRequested") and not u.get("deletedAt")]
-    if clean:  # the underage rule flags and suspends (fraud.md §1.1)
+    if clean:  # the underage rule flags and suspends (docs/panel/fraud.md#fraud-alerts)
         kid = clean[rng.randrange(len(clean))]
         kid.update(fraudFlag=True, suspended=True, fraudReason="Underage account (<13 years)",
                    fraudDetectedAt=state.iso(SEED_EPOCH - rng.uniform(70, 90) * DAY))
@@ -96,7 +96,7 @@ def act_on_alert(req: Request) -> Any:
         if not user.get("suspended"):
             _mail(req.state, user, "account-suspended")
         user["suspended"] = True
-    # any other action: the row is re-saved unchanged and the answer is still success (fraud.md §1.3)
+    # any other action: the row is re-saved unchanged and the answer is still success (docs/panel/fraud.md#fraud-alerts)
     return {"success": True}
 
 
@@ -144,7 +144,7 @@ def _category(score: int) -> str:
 
 
 def scan_user(state: Any, user: dict[str, Any]) -> dict[str, Any]:
-    """fraudService.runFraudScanForUser with a deterministic stand-in for the AI (fraud.md §1.2)."""
+    """fraudService.runFraudScanForUser with a deterministic stand-in for the AI (docs/panel/fraud.md#fraud-scans)."""
     email = str(user.get("email") or "")
     domain = email.rsplit("@", 1)[-1].lower()
     if domain in DISPOSABLE:

@@ -1,4 +1,4 @@
-"""Sandbox: KYC (ID verification) records, `/api/admin/verifications*` (../shared/api/users.md §4).
+"""Sandbox: KYC (ID verification) records, `/api/admin/verifications*` (docs/panel/accounts.md#kyc-id-verification-records).
 
 Records live in `state.verifications` (id -> row), seeded in every status, some with their files
 already deleted. Attachment URLs are nulled unless S(admin:kyc:view:id) passes, which an admin

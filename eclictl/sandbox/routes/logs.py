@@ -1,4 +1,4 @@
-"""Sandbox: activity logs, request logs, slow queries (../shared/api/other-sections.md §3).
+"""Sandbox: activity logs, request logs, slow queries (docs/panel/observability.md#activity-logs, docs/panel/observability.md#slow-queries).
 
 UserLog rows live in `state.user_logs` (id -> row; other route modules may append with
 `add_log`), ApiRequestLog rows in `state.api_request_logs`, slow queries in `state.slow_queries`.
@@ -121,7 +121,7 @@ def list_logs(req: Request) -> Any:
     chunk = rows[(page - 1) * per: page * per]
     requests = log_type == "requests"
     if chunk and not requests and all(r.get("userId") == 0 for r in chunk):
-        # The panel looks users up with an empty id list here and fails (other-sections.md §3, §17.10).
+        # The panel looks users up with an empty id list here and fails (docs/panel/observability.md#activity-logs).
         raise HttpError(500, "Internal server error")
     nocount = (req.arg("nocount") or "").lower() in ("1", "true")
     return {"logs": [_enrich(req.state, r, requests) for r in chunk], "total": -1 if nocount else len(rows),

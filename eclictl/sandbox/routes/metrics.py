@@ -1,4 +1,4 @@
-"""Sandbox: panel metrics (../shared/api/other-sections.md §4).
+"""Sandbox: panel metrics (docs/panel/observability.md#metrics).
 
 Figures are computed from the other sandbox tables when they exist (users, organisations,
 servers, tickets, orders, logs); `clear` empties the SOC usage table (`state.soc_data`).

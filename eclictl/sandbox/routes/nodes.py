@@ -1,11 +1,11 @@
-"""Sandbox: nodes and node health (../shared/api/nodes.md §2-§5).
+"""Sandbox: nodes and node health (docs/panel/nodes.md).
 
-Tables: `state.nodes` (id -> full Node row, secrets included, column order of §2),
+Tables: `state.nodes` (id -> full Node row, secrets included, column order of docs/panel/nodes.md#the-node-row),
 `state.node_heartbeats` (node id -> list of NodeHeartbeat points, oldest first) and
 `state.node_orgs` (node id -> organisation id, the `organisation` relation).
 This module seeds before servers.py, which then spreads its servers over these nodes.
 
-Seeded health (§5.2): 1 and 3 healthy, 2 healthy but slow with past failures, 4 unhealthy
+Seeded health (docs/panel/nodes.md#heartbeats-and-health): 1 and 3 healthy, 2 healthy but slow with past failures, 4 unhealthy
 (recent pings fail), 5 silent (newest ping 20 min old: unhealthy, "offline" on the status page),
 6 a Proxmox node never pinged (no rows: counted as healthy). A node id in `state.offline_nodes`
 (servers.py's switch) additionally gets a failing ping "now", so both models agree.
@@ -26,7 +26,7 @@ STALE_S = 120
 REFUSED = "ECONNREFUSED: Unable to connect. Is the computer able to access the url?"
 ABORTED = "The operation was aborted."
 
-#: Node columns in entity order (nodes.md §2); `organisation` is a relation, added per route.
+#: Node columns in entity order (docs/panel/nodes.md#the-node-row); `organisation` is a relation, added per route.
 COLUMNS: dict[str, Any] = {
     "id": None, "nodeId": None, "name": None, "url": None, "backendWingsUrl": None, "token": None,
     "provider": "wings", "nodeType": "free", "rootUser": None, "rootPassword": None, "proxmoxHost": None,
@@ -166,7 +166,7 @@ def _epoch(iso: str) -> float:
 
 
 def unhealthy_ids(state: Any) -> list[int]:
-    """nodes.md §5.2: newest ping not ok, or older than 120 s; no pings at all = healthy."""
+    """docs/panel/nodes.md#heartbeats-and-health: newest ping not ok, or older than 120 s; no pings at all = healthy."""
     out = []
     for node_id in _table(state, "nodes"):
         pts = points(state, node_id)
@@ -191,7 +191,7 @@ def _numeric(req: Request, name: str = "id") -> int | None:
 
 
 def _resolve(state: Any, raw: str) -> dict[str, Any] | None:
-    """§1.2 resolvable id: canonical integer -> id, else nodeId as given, else without dashes."""
+    """Resolvable id (docs/panel/nodes.md#routes): canonical integer -> id, else nodeId as given, else without dashes."""
     nodes = _table(state, "nodes")
     if re.fullmatch(r"-?(0|[1-9]\d*)", raw) and int(raw) in nodes:
         return nodes[int(raw)]
@@ -338,11 +338,11 @@ def _check_node_id(value: Any) -> None:
         raise HttpError(400, "nodeId must be a 32-character UUID")
 
 
-# -- routes: static /api/nodes/* segments first (§1.3) ---------------------------------------
+# -- routes: static /api/nodes/* segments first (docs/panel/nodes.md#routes) -----------------
 
 @route("GET", "/api/admin/nodes", gates=admin("nodes:read"))
 def admin_list(req: Request) -> Any:
-    """Every node with ALL columns, secrets included, no relations (§4.1, §7.1)."""
+    """Every node with ALL columns, secrets included, no relations (docs/panel/nodes.md#read)."""
     return [dict(n) for n in _table(req.state, "nodes").values()]
 
 
@@ -397,7 +397,7 @@ def create_node(req: Request) -> Any:
         raise HttpError(500, "Internal server error")  # unique index violation
     node_id = state.next_id("nodes")
     # nodeService.registerNode saves these columns first; everything else is set on the entity
-    # afterwards and saved only when no later validation answers 400 (§4.2 caveat, §7.3).
+    # afterwards and saved only when no later validation answers 400 (docs/panel/nodes.md#create-edit-delete).
     node = new_node(id=node_id, nodeId=body.get("nodeId"), name=str(body["name"]), url=str(body["url"]),
                     token=str(body["token"]), provider=provider, backendWingsUrl=body.get("backendWingsUrl"))
     nodes[node_id] = node
@@ -475,7 +475,7 @@ def delete_node(req: Request) -> Any:
     if node is None:
         raise HttpError(404, "Node not found")
     if any(cfg.get("nodeId") == node["id"] for cfg in (getattr(state, "servers", None) or {}).values()):
-        raise HttpError(500, "Internal server error")  # server mappings still reference the node (§4.2)
+        raise HttpError(500, "Internal server error")  # server mappings still reference the node (docs/panel/nodes.md#create-edit-delete)
     del state.nodes[node["id"]]
     _table(state, "node_heartbeats").pop(node["id"], None)
     _table(state, "node_orgs").pop(node["id"], None)

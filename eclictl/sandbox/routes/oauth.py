@@ -1,4 +1,4 @@
-"""Sandbox: OAuth apps (../shared/api/other-sections.md §9, feature `oauth` via the prefix gate).
+"""Sandbox: OAuth apps (docs/panel/integrations.md#oauth-apps, feature `oauth` via the prefix gate).
 
 There are no admin OAuth routes: staff use the normal app routes, where `admin:oauth` lists every app
 and `oauth:manage`/`admin:oauth` may edit any app (user-based checks: an API key counts only when its

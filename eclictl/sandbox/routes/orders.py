@@ -1,4 +1,4 @@
-"""Sandbox: /api/admin/orders* and /api/admin/payment-methods (../shared/api/other-sections.md §12).
+"""Sandbox: /api/admin/orders* and /api/admin/payment-methods (docs/panel/billing.md#orders, docs/panel/billing.md#payments).
 
 `/api/admin/orders` sits behind the `billing` prefix gate (handler.py). Payment routes
 (confirm/reject, payment methods) use paymentHandler's own permission check: JWT sessions only
@@ -148,7 +148,7 @@ def _num(value: Any, default: float = 0.0) -> float:
 
 
 def _tax_rate(state: Any, user: dict[str, Any]) -> float:
-    """settings.md §5.4: exact code, then EU, then *, then DEFAULT, else 0."""
+    """docs/panel/settings.md#rule-strings: exact code, then EU, then *, then DEFAULT, else 0."""
     raw = (getattr(state, "settings", None) or {}).get("billingTaxRules") or ""
     rules: dict[str, float] = {}
     for entry in re.split(r"[\n,;]+", str(raw)):

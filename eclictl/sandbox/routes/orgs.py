@@ -1,4 +1,4 @@
-"""Sandbox: organisations (../shared/api/other-sections.md §1).
+"""Sandbox: organisations (docs/panel/orgs.md).
 
 Tables: `state.organisations` (id -> Organisation row) and `state.org_members`
 (id -> {id, orgId, userId, orgRole}). `state.org_delete_blocked` holds org ids that other rows

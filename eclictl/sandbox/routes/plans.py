@@ -1,8 +1,8 @@
-"""Sandbox: /api/admin/plans* and /api/admin/regional-prices* (../shared/api/other-sections.md §11).
+"""Sandbox: /api/admin/plans* and /api/admin/regional-prices* (docs/panel/billing.md#plans, docs/panel/billing.md#regional-prices).
 
 Plan routes have only the `authorize('admin:plans:*')` gate (no `admin:access`); only the list
 checks the `billing` feature (in the handler, so its 503 names the flag). Regional prices come from
-backend/src/handlers/regionalPriceHandler.ts (same gates: view / manage), which §11 does not list.
+backend/src/handlers/regionalPriceHandler.ts (same gates: view / manage), (docs/panel/billing.md#regional-prices).
 Seeded before users.py (name order): users.py sees `state.plans` and leaves it alone.
 """
 

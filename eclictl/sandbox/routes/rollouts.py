@@ -1,4 +1,4 @@
-"""Sandbox: rollouts and per-user overrides (../shared/api/settings.md §9).
+"""Sandbox: rollouts and per-user overrides (docs/panel/settings.md#rollouts).
 
 Mirrors backend/src/handlers/rolloutHandler.ts + services/rolloutService.ts, quirks included:
 every admin route is gated by A(admin:access) only; POST/PUT return the bare entity, which the
@@ -191,7 +191,7 @@ def create_rollout(req: Request) -> Any:
     _db_check(row, req.state, None)
     row["id"] = req.state.next_id("rollouts")
     req.state.rollouts[row["id"]] = row
-    return Raw(201, "text/plain;charset=utf-8", OBJECT_TEXT)  # the bare entity (README §5)
+    return Raw(201, "text/plain;charset=utf-8", OBJECT_TEXT)  # the bare entity (docs/panel/conventions.md#bare-entities-answer-object-object)
 
 
 @route("PUT", "/api/admin/rollouts/:id", gates=GATES)

@@ -1,4 +1,4 @@
-"""Sandbox: global search, dashboard stats and counts, SOC overview and usage (../shared/api/search.md).
+"""Sandbox: global search, dashboard stats and counts, SOC overview and usage (docs/panel/search.md).
 
 Reads other modules' tables at request time and tolerates their absence: `users`, `organisations`,
 `servers` + `wings_servers` + `nodes` + `offline_nodes` (routes/servers.py), `orders`, `tickets`,
@@ -6,7 +6,7 @@ Reads other modules' tables at request time and tolerates their absence: `users`
 (anti-abuse incidents are submissions of the `antiabuse-incidents` form), `feedback`,
 `security_findings`. Own tables: `soc_data` rows `{id, serverId, metrics, timestamp}` (routes/metrics.py
 may have created the table first, with an older row shape that is adapted on read) and
-`api_request_log` (empty, as on the panel: the logger runs before authentication, search.md §5).
+`api_request_log` (empty, as on the panel: the logger runs before authentication, docs/panel/search.md#soc-usage).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def seed(state: Any, rng: Any) -> None:
         state.api_request_log = {}
 
 
-# -- §1 search --------------------------------------------------------------------------------
+# -- search (docs/panel/search.md#search) -----------------------------------------------------
 
 def _search_users(state: Any, q: str) -> list[dict[str, Any]]:
     users = sorted(_rows(state, "users"), key=lambda u: u.get("id") or 0)
@@ -165,7 +165,7 @@ def search(req: Request) -> Any:
             "servers": _search_servers(state, q), "orders": _search_orders(state, q)}
 
 
-# -- §2 stats, §3 counts ----------------------------------------------------------------------
+# -- stats and counts (docs/panel/search.md#stats, docs/panel/search.md#counts) ---------------
 
 def _count(rows: list[dict[str, Any]], field: str, value: Any) -> int:
     return sum(1 for r in rows if r.get(field) == value)
@@ -254,7 +254,7 @@ def counts(req: Request) -> Any:
     }
 
 
-# -- §4 SOC overview, §5 usage ----------------------------------------------------------------
+# -- SOC overview and usage (docs/panel/search.md#soc-overview, docs/panel/search.md#soc-usage) ---
 
 def _soc_row(row: dict[str, Any]) -> dict[str, Any]:
     """The SocData shape; rows written by routes/metrics.py's seed keep their numbers as `metrics`."""

@@ -1,9 +1,9 @@
-"""Sandbox: servers, mounts and Wings sync (../shared/api/servers.md).
+"""Sandbox: servers, mounts and Wings sync (docs/panel/servers.md).
 
 Tables: `state.servers` (uuid -> ServerConfig row), `state.mounts` (id -> mount),
 `state.server_mounts` (id -> link). Wings is simulated per node: `state.wings_servers`
 (node id -> {uuid -> live Wings server}); a node id in `state.offline_nodes` is unhealthy and
-unreachable (tests: `sandbox.state.offline_nodes.add(2)`), which reproduces servers.md §5.
+unreachable (tests: `sandbox.state.offline_nodes.add(2)`), which reproduces docs/panel/servers.md#how-wings-is-reached.
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ def _live(cfg: dict[str, Any], state_name: str) -> dict[str, Any]:
 
 
 def _sync(state: Any, cfg: dict[str, Any]) -> bool:
-    """Wings re-fetches the configuration from the DB (servers.md §1.4); False when unreachable."""
+    """Wings re-fetches the configuration from the DB (docs/panel/servers.md#how-wings-is-reached); False when unreachable."""
     node_id = cfg.get("nodeId")
     if not node_online(state, node_id):
         return False
@@ -439,7 +439,7 @@ def _rebuild_allocations(old: dict[str, Any], entries: Any) -> dict[str, Any]:
 
 
 def _probe(state: Any, cfg: dict[str, Any], *, own_first: bool) -> int | None:
-    """The first reachable node whose Wings knows the server (servers.md: suspend/delete/throttle)."""
+    """The first reachable node whose Wings knows the server (docs/panel/servers.md#how-wings-is-reached)."""
     order = sorted(nodes(state))
     if own_first and cfg.get("nodeId") in order:
         order.remove(cfg["nodeId"])
@@ -584,7 +584,7 @@ def throttle(req: Request) -> Any:
 # -- dedicated IPs ----------------------------------------------------------------------------
 
 def _dedicated_gate(req: Request) -> None:
-    """Feature flag first, then the permission (servers.md §7.8)."""
+    """Feature flag first, then the permission (docs/panel/servers.md#dedicated-ips)."""
     if not feature_on(req.state, "dedicatedIps"):
         raise HttpError(503, "Feature 'dedicatedIps' is disabled")
     _require(req, "H", "admin:servers:manage")
@@ -808,7 +808,7 @@ def sync_from_wings(req: Request) -> Any:
                 skipped += 1
                 continue
             cfg = _config(uid, node_id, caller(req).get("id"), live.get("name"), now_iso(state))
-            cfg["oomDisabled"] = True  # the import's defaults (servers.md §4, sync-from-wings)
+            cfg["oomDisabled"] = True  # the import's defaults (docs/panel/servers.md#sync-with-wings)
             state.servers[uid] = cfg
             known.add(_norm(uid))
             created += 1

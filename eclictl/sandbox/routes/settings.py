@@ -1,13 +1,13 @@
-"""Sandbox: panel settings, feature flags, geo-block metrics (../shared/api/settings.md §1-§8).
+"""Sandbox: panel settings, feature flags, geo-block metrics (docs/panel/settings.md).
 
-Storage (§1): `state.settings` is the `panel_setting` table, key -> text value, as the panel
+Storage (docs/panel/settings.md#routes): `state.settings` is the `panel_setting` table, key -> text value, as the panel
 writes it (booleans "true"/"false", numbers as strings, JSON as JSON text). Feature flags are ONE
 object under `panelFeatureToggles`; the sandbox keeps it as a parsed dict (not JSON text) so the
 in-process readers (handler.py's feature gate, routes/servers.py `feature_on`) read it directly.
 Tests that poke `state.settings["featureToggles"][flag] = False` still work: those alias keys are
 read live under the stored object, and a flags PUT folds them into `panelFeatureToggles`.
 
-The flag cache (§3): flags are read through a cache of `state.flag_cache_seconds` (default 10 s,
+The flag cache (docs/panel/settings.md#writing-settings): flags are read through a cache of `state.flag_cache_seconds` (default 10 s,
 virtual clock) that PUT does not clear, and the PUT merge starts from the cached copy. So two
 PUTs changing different flags within the window can undo the first one, as on the real panel.
 """
@@ -68,7 +68,7 @@ def js_number(value: Any) -> float:
 
 
 def flag_on(value: Any) -> bool:
-    """§3: true/"true"/1/"1" on; false/"false"/0/"0" off; ANY other value on."""
+    """docs/panel/settings.md#writing-settings: true/"true"/1/"1" on; false/"false"/0/"0" off; ANY other value on."""
     return not (value is False or value == 0 and not isinstance(value, bool) or value in ("false", "0"))
 
 
@@ -105,7 +105,7 @@ def effective_flags(state: Any) -> dict[str, Any]:
     return merged
 
 
-# -- the settings object (§2) ---------------------------------------------------------------------
+# -- the settings object (docs/panel/settings.md#the-settings-object) -----------------------------
 def _chance(state: Any, key: str, default: float) -> float:
     raw = state.settings.get(key)
     if raw is None:
@@ -154,7 +154,7 @@ def get_settings(req: Request) -> Any:
 
 @route("PUT", "/api/admin/settings", gates=admin("admin:settings"))
 def put_settings(req: Request) -> Any:
-    """§3: only the keys present are written; unknown keys ignored; NO type checking."""
+    """docs/panel/settings.md#writing-settings: only the keys present are written; unknown keys ignored; NO type checking."""
     body = req.json({})
     body = body if isinstance(body, dict) else {}
     s = req.state.settings
@@ -174,7 +174,7 @@ def put_settings(req: Request) -> Any:
     if "portalDescriptions" in body:
         s["portalDescriptions"] = json.dumps(body["portalDescriptions"])
     if isinstance(body.get("featureToggles"), dict):
-        merged = effective_flags(req.state)  # the CACHED copy: may be up to 10 s old (§3)
+        merged = effective_flags(req.state)  # the CACHED copy: may be up to 10 s old (docs/panel/settings.md#writing-settings)
         merged.update({str(k): flag_on(v) for k, v in body["featureToggles"].items()})
         s[FLAG_ROW] = {k: flag_on(v) for k, v in merged.items()}
         for alias in FLAG_ALIASES:  # folded into the stored object
@@ -184,7 +184,7 @@ def put_settings(req: Request) -> Any:
     return {"success": True, "settings": settings_view(req.state)}
 
 
-# -- public endpoints (§7) ------------------------------------------------------------------------
+# -- public endpoints (docs/panel/settings.md#routes) ---------------------------------------------
 @route("GET", "/api/panel/settings", auth=False)
 def public_settings(req: Request) -> Any:
     """Same fields as the admin GET (the org fees are stripped by the declared schema)."""
@@ -196,9 +196,9 @@ def public_features(req: Request) -> Any:
     return {"featureToggles": {k: flag_on(v) for k, v in effective_flags(req.state).items()}}
 
 
-# -- geo-block metrics (§8) -----------------------------------------------------------------------
+# -- geo-block metrics (docs/panel/settings.md#geo-block-metrics) ---------------------------------
 def geo_rules(state: Any) -> dict[str, float]:
-    """The panel's parse (eu.ts getGeoBlockRules, §5.1): exactly two parts, any key, `Number()` level 0-5
+    """The panel's parse (eu.ts getGeoBlockRules, docs/panel/settings.md#rule-strings): exactly two parts, any key, `Number()` level 0-5
     (fractions and an empty level = 0 included), later entries win, other entries skipped."""
     from eclictl.settings_schema import parse_geo
 

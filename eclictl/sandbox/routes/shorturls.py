@@ -1,4 +1,4 @@
-"""Sandbox: admin short URLs (../shared/api/other-sections.md §13, adminHandler.ts).
+"""Sandbox: admin short URLs (docs/panel/integrations.md#short-urls, adminHandler.ts).
 
 Permissions use dotted names (`admin.shorturl.add`, `.remove`, `.edit.any`, `.edit.own`), which match
 only exactly or through `*`. List = A(admin:access) + PAGE, then `admin.shorturl.edit.any` (S) decides

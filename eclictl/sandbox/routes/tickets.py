@@ -1,4 +1,4 @@
-"""Sandbox: support tickets (../shared/api/other-sections.md §2). Feature `ticketing` (503 by prefix)."""
+"""Sandbox: support tickets (docs/panel/support.md#tickets). Feature `ticketing` (503 by prefix)."""
 
 from __future__ import annotations
 

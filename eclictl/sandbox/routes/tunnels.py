@@ -1,4 +1,4 @@
-"""Sandbox: tunnel devices and allocations (../shared/api/other-sections.md §7). Feature `tunnels`.
+"""Sandbox: tunnel devices and allocations (docs/panel/integrations.md#tunnels). Feature `tunnels`.
 
 "Admin" here is the user role (`*`, `admin`, `rootAdmin`), not a permission; listing devices and
 every allocation route also need the caller inside the `tunnel_feature` rollout (admins too).

@@ -1,4 +1,4 @@
-"""Sandbox: /api/admin/users* (../shared/api/users.md §1)."""
+"""Sandbox: /api/admin/users* (docs/panel/users.md#routes)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def list_users(req: Request) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
-# Issue #3: the rest of /api/admin/users* (../shared/api/users.md §1). Plans and orders live in
+# Issue #3: the rest of /api/admin/users* (docs/panel/users.md#routes). Plans and orders live in
 # `state.plans` / `state.orders` (created here when no other module did); AI links in
 # `state.user_ai_links`; synchronous exports are recorded in `state.user_exports`.
 # ---------------------------------------------------------------------------------------------
@@ -389,7 +389,7 @@ def edit_user(req: _Request) -> Any:
 
 
 def _blocking_rows(state: Any, uid: int) -> bool:
-    """Tables whose foreign keys have no cascade (users.md: delete likely 500s)."""
+    """Tables whose foreign keys have no cascade (docs/panel/users.md#delete: delete likely 500s)."""
     for name in ("user_roles", "api_keys", "apikeys"):
         table = getattr(state, name, None)
         if not isinstance(table, dict):
