@@ -167,3 +167,12 @@ def test_purge_from_running_is_409(cli: Any, sandbox: Any) -> None:
 def test_web_link(cli: Any) -> None:
     r = cli("mailboxes", "list", "--web")
     assert r.exit_code == 0 and "tab=company-mailboxes" in r.stdout
+
+
+def test_open_accepts_section_names_of_the_new_tabs(cli: Any) -> None:
+    for name, tab in (("mailboxes", "company-mailboxes"), ("payment-methods", "payments"),
+                      ("student-verifications", "studentVerifications"), ("transfers", "transfers")):
+        r = cli("open", name)
+        assert r.exit_code == 0 and r.stdout.strip().endswith(f"?tab={tab}"), (name, r)
+    r = cli("open", "no-such-tab")
+    assert r.exit_code == 2 and "unknown portal tab" in r.stderr
