@@ -103,8 +103,10 @@ def _run(refs: list[str], action: str, call: Callable[[Any, dict[str, Any]], Any
 
     report = BulkRunner(ctx).run(action, items, one)
     if left:
-        ctx.warn(f"user(s) {', '.join(str(u) for u in sorted(set(left)))} keep studentVerified: the panel does not "
-                 "clear it; run again with --clear-flag, or `eclictl users` deassign-student")
+        users = sorted(set(left))
+        ctx.warn(f"user(s) {', '.join(str(u) for u in users)} keep studentVerified: the panel does not clear it; "
+                 f"clear it with `eclictl users edit {users[0]} --set studentVerified=false` "
+                 "(or use --clear-flag next time)")
     finish(ctx, report)
 
 
