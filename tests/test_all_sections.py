@@ -89,7 +89,7 @@ LIST_COMMANDS = _list_commands()
 
 
 #: Routes the panel serves to a login session only (API keys get 401).
-SESSION_ONLY = {("orders", "payment-methods", "list")}
+SESSION_ONLY = {("orders", "payment-methods", "list")} | {(s.name, "list") for s in all_sections() if s.session_only}
 
 
 @pytest.mark.parametrize("words", LIST_COMMANDS, ids=[" ".join(p) for p in LIST_COMMANDS])

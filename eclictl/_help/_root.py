@@ -3,9 +3,10 @@
 SCREENS = {
     '': {'commands': ['ai', 'announcements', 'antiabuse', 'api', 'applications', 'audit', 'auth', 'config', 'confirm',
                   'databases', 'deletions', 'eggs', 'emails', 'export-jobs', 'feedback', 'flags', 'fraud',
-                  'geoblock', 'help', 'history', 'kyc', 'logs', 'metrics', 'nodes', 'oauth', 'open', 'orders',
-                  'orgs', 'ping', 'plans', 'profile', 'roles', 'rollouts', 'sandbox', 'search', 'servers',
-                  'settings', 'shorturls', 'soc', 'stats', 'tickets', 'tunnels', 'undo', 'users', 'whoami'],
+                  'geoblock', 'help', 'history', 'kyc', 'logs', 'mailboxes', 'metrics', 'nodes', 'oauth', 'open',
+                  'orders', 'orgs', 'payment-methods', 'ping', 'plans', 'profile', 'roles', 'rollouts', 'sandbox',
+                  'search', 'servers', 'settings', 'shorturls', 'soc', 'stats', 'student-verifications',
+                  'tickets', 'transfers', 'tunnels', 'undo', 'users', 'whoami'],
      'deprecated': False,
      'epilog': 'Examples:\n'
                '\n'
@@ -123,6 +124,10 @@ SCREENS = {
                                'Activity logs, server errors, API request logs (list, follow, export) and slow '
                                'queries.',
                                False],
+                              ['mailboxes',
+                               'Company mailboxes: list, messages, show, mark, delete, send, reply, '
+                               'rotate-password, purge-from.',
+                               False],
                               ['metrics',
                                'Panel metrics: users, servers online, tickets, orders, growth; clear SOC usage '
                                'samples.',
@@ -137,6 +142,10 @@ SCREENS = {
                                "invoices (feature 'billing').",
                                False],
                               ['orgs', 'Organisations: list, show, edit, delete, add and remove members.', False],
+                              ['payment-methods',
+                               'Checkout payment methods: list, show, add, edit, enable, disable, remove, '
+                               'import, export (login only).',
+                               False],
                               ['plans',
                                'Plans: list, show, create, edit, delete, boost, reapply limits, regional prices.',
                                False],
@@ -160,9 +169,16 @@ SCREENS = {
                               ['soc',
                                'SOC: security data reported by servers, and API usage per user or organisation.',
                                False],
+                              ['student-verifications',
+                               'Student verification queue: list, show, approve, reject, delete, delete-proof.',
+                               False],
                               ['tickets',
                                'Support tickets: list, show, reply, set status, assign, edit, archive (feature '
                                "'ticketing').",
+                               False],
+                              ['transfers',
+                               'Server transfers between nodes: list, start, start-node, cancel, progress (never '
+                               'polled implicitly).',
                                False],
                               ['tunnels', "Tunnel devices (agents) and port allocations (feature 'tunnels').",
                                False],

@@ -9,6 +9,8 @@ SCREENS = {
                '\n'
                '  eclictl open fraud\n'
                '\n'
+               '  eclictl open mailboxes               # a section name opens its tab (company-mailboxes)\n'
+               '\n'
                "  eclictl open --user 42            # opens the user's detail dialog\n"
                '\n'
                '  eclictl open --server 5f0c8a1e-...\n'
@@ -25,7 +27,7 @@ SCREENS = {
                  '-h': 0,
                  '-o': 1},
      'panels': [{'params': [[False, '', 'tab', '', '', '<str>',
-                             'Portal tab, e.g. users, fraud, nodes, settings.']],
+                             'Portal tab (e.g. users, fraud, payments) or section name (e.g. payment-methods).']],
                  'title': 'Arguments'},
                 {'params': [[False, '--user', '', '', '', 'USER',
                              'Open this user (viewUser): id or exact e-mail.'],

@@ -116,6 +116,26 @@ WRITES: tuple[Write, ...] = (
     Write("POST", "/api/admin/orders/:id/confirm-payment", ONCE, "state transition on the order (payment gate)"),
     Write("POST", "/api/admin/orders/:id/reject-payment", ONCE, "appends a rejection note to the order"),
     Write("POST", "/api/admin/payment-methods", ONCE, "replaces the list (schema enforced); kept once as a payment route"),
+    # -- student verifications --
+    Write("PUT", "/api/admin/student-verifications/:id", REPEATABLE, "sets the status (and the notes, sent in full)"),
+    Write("DELETE", "/api/admin/student-verifications/:id", REPEATABLE, _GONE),
+    Write("DELETE", "/api/admin/student-verifications/:id/proof", REPEATABLE, "clears proofUrl; 200 when none is left"),
+    Write("POST", "/api/admin/users/:id/deassign-student", REPEATABLE,
+          "clears the student fields; a repeat only adds a second log row"),
+    # -- company mailboxes --
+    Write("POST", "/api/admin/company-mailboxes/:address/messages/:id/read", REPEATABLE, "sets read to the value sent"),
+    Write("DELETE", "/api/admin/company-mailboxes/:address/messages/:id", ONCE,
+          "moves to Trash; a repeat on the Trash copy would expunge it for good"),
+    Write("POST", "/api/admin/company-mailboxes/:address/send", ONCE, "sends an e-mail each time"),
+    Write("POST", "/api/admin/company-mailboxes/:address/messages/:id/reply", ONCE, "sends an e-mail each time"),
+    Write("POST", "/api/admin/company-mailboxes/:address/preview", REPEATABLE, "renders only; sends nothing"),
+    Write("POST", "/api/admin/company-mailboxes/:address/rotate-password", ONCE,
+          "sets a new password each time; a repeat loses the first one"),
+    Write("POST", "/api/admin/company-mailboxes/purge-from", ONCE, "deletes mail for good in every mailbox"),
+    # -- transfers --
+    Write("POST", "/api/servers/v1/:id/transfer", ONCE, "starts a transfer and rewrites the allocations"),
+    Write("DELETE", "/api/servers/v1/:id/transfer", ONCE, "asks Wings to cancel; not a delete by id"),
+    Write("POST", "/api/admin/nodes/:nodeId/servers/transfer", ONCE, "starts transfers for many servers"),
     # -- organisations --
     Write("PUT", "/api/admin/organisations/:id", REPEATABLE, "field set"),
     Write("DELETE", "/api/admin/organisations/:id", REPEATABLE, _GONE),

@@ -23,7 +23,9 @@ def usable_sections(info: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for section in all_sections():
         need = section.permission
-        if kind == "admin" or (kind == "session" and root):
+        if section.session_only and kind != "session":
+            ok = False
+        elif kind == "admin" or (kind == "session" and root):
             ok = True
         elif kind == "client":
             ok = root and holds(perms, "admin:access") and (not need or holds(perms, need) or True)

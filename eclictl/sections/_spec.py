@@ -69,6 +69,7 @@ class Section:
     examples: tuple[str, ...] = ()
     searchable: bool = True  # listed by section-wide tests and `search`
     search_param: str | None = None  # query param that narrows the list when resolving a name
+    session_only: bool = False  # the panel refuses every API key here (401): a login session is needed
 
     # -- data access used by generated and custom verbs -------------------------------------
     def path_for(self, template: str, ident: Any) -> str:

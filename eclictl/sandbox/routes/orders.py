@@ -426,33 +426,3 @@ def reject_payment(req: Request) -> Any:
     order["status"] = "cancelled"
     order["notes"] = f"{order['notes']}; {line}" if order.get("notes") else line
     return {"success": True, "order": {"id": order["id"], "status": order["status"]}}
-
-
-# -- payment methods ----------------------------------------------------------------------------
-
-@route("GET", "/api/admin/payment-methods", gates=(("A", "admin:access"),))
-def list_methods(req: Request) -> Any:
-    _payment_gate(req, "admin:payment:manage")
-    return {"methods": [dict(m) for m in req.state.payment_methods]}
-
-
-@route("POST", "/api/admin/payment-methods", gates=(("A", "admin:access"),))
-def save_methods(req: Request) -> Any:
-    body = _strict_body(req, ())  # Elysia validates the body schema before beforeHandle
-    _payment_gate(req, "admin:payment:manage")
-    methods = body.get("methods")
-    if not isinstance(methods, list):
-        raise HttpError(422, "Request error")
-    if len(methods) > 20:
-        raise HttpError(400, "Too many payment methods (max 20)")
-    clean = []
-    for method in methods:
-        if not isinstance(method, dict) or not isinstance(method.get("id"), str):
-            raise HttpError(400, "Invalid payment methods data")
-        if method.get("type") not in ("crypto", "paypal", "bank_transfer", "other") \
-                or not isinstance(method.get("label"), str) or not isinstance(method.get("enabled"), bool) \
-                or not isinstance(method.get("address"), str):
-            raise HttpError(400, f"Invalid payment method data for method {method.get('id')}")
-        clean.append(dict(method))
-    req.state.payment_methods = clean
-    return {"success": True, "methods": [dict(m) for m in clean]}
