@@ -213,16 +213,15 @@ def backup_configs_create(
         raise RejectedError("the panel did not return the new configuration's uuid",
                             hint="check `eclictl backup-configs list` before creating it again")
     ctx.info(f"created {ident}; {NO_EFFECT}")
-    return _view(hide_config(_verify(ctx, ident, body), False), detail=True)
+    return _verified(ctx, ident, body)
 
 
-def _verify(ctx: Any, ident: str, sent: dict[str, Any]) -> dict[str, Any]:
+def _verified(ctx: Any, ident: str, sent: dict[str, Any]) -> Any:
     """Re-read and compare what was sent (the panel stores PUT bodies without checks)."""
+    from eclictl.sections._readback import require_stored
+
     row = _fetch(ctx, ident)
-    for key, value in sent.items():
-        if key != "config" and row.get(key) != value:
-            ctx.warn(f"{key} reads back as {row.get(key)!r}, not {value!r}")
-    return row
+    return require_stored(ctx, f"backup configuration {ident}", sent, row, _view(hide_config(row, False), detail=True))
 
 
 @app.command("edit", epilog="Examples:\n\n  eclictl backup-configs edit Offsite --no-maintenance\n\n"
@@ -264,7 +263,7 @@ def backup_configs_edit(
     ident = resolve(ctx, ref)
     ctx.api.request("PUT", f"{PATH}/{ident}", json_body=body)
     ctx.info(NO_EFFECT)
-    return _view(hide_config(_verify(ctx, ident, body), False), detail=True)
+    return _verified(ctx, ident, body)
 
 
 @app.command("delete", epilog="Examples:\n\n  eclictl backup-configs delete Offsite\n\n"
