@@ -50,3 +50,12 @@ def test_any_api_key_passes_the_panel_gate(cli: Any) -> None:
 def test_web_link_and_open(cli: Any) -> None:
     assert cli("aegis", "status", "--web").stdout.strip().endswith("?tab=aegis")
     assert cli("open", "aegis").stdout.strip().endswith("?tab=aegis")
+
+
+def test_whoami_lists_the_new_sections(cli: Any) -> None:
+    r = cli("whoami", "-o", "json")
+    assert r.exit_code == 0, r
+    usable = set(r.json()["sections"])
+    assert {"aegis", "backup-configs", "chat", "chat channels", "chat bans", "coupons", "elo"} <= usable
+    denied = set(cli("whoami", "-o", "json", key="plain").json()["sections_denied"])
+    assert {"backup-configs", "coupons", "elo"} <= denied
