@@ -122,7 +122,8 @@ def elo_edit(
         "demoUrl": _text(clear_demo, demo, "--demo"),
         "screenshots": [] if clear_screenshots else (list(screenshots) if screenshots else None),
         "isWellMade": well_made, "moderationStatus": status, "moderationNote": note}
-    wanted = {key: val for key, val in wanted.items() if val is not None}  # never JSON null
+    # never JSON null; text is trimmed here as the panel trims it, so the read-back compares like with like
+    wanted = {key: (val.strip() if isinstance(val, str) else val) for key, val in wanted.items() if val is not None}
     if not wanted:
         raise UsageError("nothing to change: give at least one field option")
     ident = ELO.resolve_id(ctx.api, ref)

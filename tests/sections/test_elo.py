@@ -95,3 +95,10 @@ def test_elo_flag_off_is_exit_9(cli: Any, sandbox: Any) -> None:
 
 def test_web_link(cli: Any) -> None:
     assert cli("elo", "list", "--web").stdout.strip().endswith("?tab=elo")
+
+
+def test_edit_trims_text_like_the_panel(cli: Any, sandbox: Any) -> None:
+    r = cli("elo", "edit", "2", "--title", "  Redstone Lab 2 ", "--note", " ok ")
+    assert r.exit_code == 0, r
+    assert sandbox.state.elo_projects[2]["title"] == "Redstone Lab 2"
+    assert sandbox.state.elo_projects[2]["moderationNote"] == "ok"
