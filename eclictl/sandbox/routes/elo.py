@@ -102,8 +102,15 @@ def _sync(state: Any, project: dict[str, Any]) -> None:
         server.update(suspended=False, suspendedReason=None)
 
 
+#: Static siblings of `/api/admin/elo/:id` on the panel (votes, reports, voters lists) that this sandbox
+#: does not serve: answered like any unknown route rather than as a bad project id.
+NOT_SERVED = frozenset({"votes", "reports", "voters"})
+
+
 def _id(req: Request) -> int:
     raw = req.params["id"]
+    if raw in NOT_SERVED:
+        raise HttpError(404, "Route not found")
     number = js_number(raw)
     if number is None:
         raise HttpError(400, "Invalid project ID")
