@@ -20,14 +20,15 @@ def mismatches(sent: Mapping[str, Any], stored: Mapping[str, Any], same: Same = 
 
 
 def require_stored(ctx: Any, what: str, sent: Mapping[str, Any], stored: Mapping[str, Any], view: Any,
-                   same: Same = equal, hint: str | None = None) -> Any:
+                   same: Same = equal, hint: str | None = None, secret: frozenset[str] = frozenset()) -> Any:
     """Return `view` when every sent field reads back as sent; else print it and fail (exit 1) naming
-    the fields the panel did not store."""
+    the fields the panel did not store (the values of `secret` fields are never quoted)."""
     from eclictl.errors import EclictlError
 
     bad = mismatches(sent, stored, same)
     if not bad:
         return view
     ctx.emit(view)
-    detail = ", ".join(f"{k} is {stored.get(k)!r} (sent {sent[k]!r})" for k in bad)
+    detail = ", ".join(f"{k} differs from what was sent" if k in secret else f"{k} is {stored.get(k)!r} (sent {sent[k]!r})"
+                       for k in bad)
     raise EclictlError(f"{what}: the panel did not store {detail}", hint=hint)

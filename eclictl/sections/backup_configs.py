@@ -65,20 +65,22 @@ def _hide(value: Any) -> Any:
     return HIDDEN if value not in (None, "") else value
 
 
-def _secrets_allowed(ctx: Any, show: bool) -> frozenset[str]:
-    """The names the client may keep (credentials are stripped from every answer otherwise)."""
-    if not show:
-        return frozenset()
-    if not ctx.io.stdout_tty:
+def _check_show(ctx: Any, show: bool) -> None:
+    if show and not ctx.io.stdout_tty:
         raise UsageError("--show-secrets prints storage credentials only to a terminal",
                          hint="run it in a terminal; piped output never carries them")
+
+
+def _keep() -> frozenset[str]:
+    """Ask the client to keep credential-named keys (`password`, `secret`...): `config` is then hidden
+    here as a whole (keys shown, values <hidden>), so the user sees which settings exist."""
     from eclictl.api.secrets import SECRET_FIELDS
 
     return SECRET_FIELDS
 
 
-def _rows(ctx: Any, keep: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
-    body = ctx.api.request("GET", PATH, keep=keep).data
+def _rows(ctx: Any) -> list[dict[str, Any]]:
+    body = ctx.api.request("GET", PATH, keep=_keep()).data
     items = body.get("data") if isinstance(body, dict) else body
     return [r for r in (items if isinstance(items, list) else []) if isinstance(r, dict)]
 
@@ -96,8 +98,8 @@ def resolve(ctx: Any, ref: str) -> str:
     return str(matches[0]["uuid"])
 
 
-def _fetch(ctx: Any, ident: str, keep: frozenset[str] = frozenset()) -> dict[str, Any]:
-    body = ctx.api.request("GET", f"{PATH}/{ident}", keep=keep).data
+def _fetch(ctx: Any, ident: str) -> dict[str, Any]:
+    body = ctx.api.request("GET", f"{PATH}/{ident}", keep=_keep()).data
     if not isinstance(body, dict):
         raise NotFoundError(f"no backup configuration '{ident}'")
     return body
@@ -156,8 +158,8 @@ def backup_configs_list(
         from eclictl.weblinks import open_tab
 
         return open_tab(ctx, "backup-configs")
-    keep = _secrets_allowed(ctx, show_secrets)
-    rows = [hide_config(r, show_secrets) for r in _rows(ctx, keep)]
+    _check_show(ctx, show_secrets)
+    rows = [hide_config(r, show_secrets) for r in _rows(ctx)]
     return _view([r for r in rows if disk is None or r.get("backupDisk") == disk])
 
 
@@ -177,8 +179,8 @@ def backup_configs_show(
         from eclictl.weblinks import open_tab
 
         return open_tab(ctx, "backup-configs")
-    keep = _secrets_allowed(ctx, show_secrets)
-    return _view(hide_config(_fetch(ctx, resolve(ctx, ref), keep), show_secrets), detail=True)
+    _check_show(ctx, show_secrets)
+    return _view(hide_config(_fetch(ctx, resolve(ctx, ref)), show_secrets), detail=True)
 
 
 @app.command("create", epilog="Examples:\n\n  eclictl backup-configs create --name Offsite --disk s3 --config-file s3.json"
@@ -221,7 +223,8 @@ def _verified(ctx: Any, ident: str, sent: dict[str, Any]) -> Any:
     from eclictl.sections._readback import require_stored
 
     row = _fetch(ctx, ident)
-    return require_stored(ctx, f"backup configuration {ident}", sent, row, _view(hide_config(row, False), detail=True))
+    return require_stored(ctx, f"backup configuration {ident}", sent, row, _view(hide_config(row, False), detail=True),
+                          secret=frozenset({"config"}))
 
 
 @app.command("edit", epilog="Examples:\n\n  eclictl backup-configs edit Offsite --no-maintenance\n\n"

@@ -102,3 +102,25 @@ def test_gate_needs_admin_read_in_a_client_key(cli: Any) -> None:
 def test_web_link(cli: Any) -> None:
     r = cli("backup-configs", "list", "--web")
     assert r.exit_code == 0 and r.stdout.strip().endswith("?tab=backup-configs")
+
+
+def test_a_config_that_did_not_stick_fails_without_quoting_it() -> None:
+
+    import pytest
+
+    from eclictl.errors import EclictlError
+    from eclictl.sections._readback import require_stored
+
+    class Ctx:
+        emitted: list[Any] = []
+
+        def emit(self, view: Any) -> None:
+            self.emitted.append(view)
+
+    sent = {"name": "x", "config": {"password": "s3cr3t-value"}}
+    with pytest.raises(EclictlError) as err:
+        require_stored(Ctx(), "backup configuration u", sent, {"name": "x", "config": {}}, "view",
+                       secret=frozenset({"config"}))
+    assert "config differs" in err.value.message and "s3cr3t-value" not in err.value.message
+    assert Ctx.emitted == ["view"]
+    assert require_stored(Ctx(), "c", {"name": "x"}, {"name": "x"}, "ok") == "ok"
