@@ -105,7 +105,6 @@ def test_web_link(cli: Any) -> None:
 
 
 def test_a_config_that_did_not_stick_fails_without_quoting_it() -> None:
-
     import pytest
 
     from eclictl.errors import EclictlError
