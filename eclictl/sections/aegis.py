@@ -44,7 +44,9 @@ EVENT_COLUMNS = (Col("nodeId", "NODE"), Col("open"), Col("method"), Col("startTs
 
 def _get(ctx: Any, path: str, node: int | None = None) -> dict[str, Any]:
     body = ctx.api.get(path, {"nodeId": node} if node is not None else None)
-    ctx.info(MEMORY_NOTE)
+    if not getattr(ctx, "_aegis_noted", False):  # once per run, however many reads a verb makes
+        ctx._aegis_noted = True
+        ctx.info(MEMORY_NOTE)
     return body if isinstance(body, dict) else {}
 
 

@@ -59,3 +59,8 @@ def test_whoami_lists_the_new_sections(cli: Any) -> None:
     assert {"aegis", "backup-configs", "chat", "chat channels", "chat bans", "coupons", "elo"} <= usable
     denied = set(cli("whoami", "-o", "json", key="plain").json()["sections_denied"])
     assert {"backup-configs", "coupons", "elo"} <= denied
+
+
+def test_memory_note_once_per_run(cli: Any) -> None:
+    r = cli("aegis", "events")
+    assert r.exit_code == 0 and r.stderr.count("memory of the one backend process") == 1
