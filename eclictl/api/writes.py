@@ -199,6 +199,27 @@ WRITES: tuple[Write, ...] = (
     Write("POST", "/api/tunnel/allocations/:id/close", ONCE, "state transition"),
     Write("POST", "/api/tunnel/allocations/:id/delete", ONCE, "POST delete: not declared repeatable"),
     Write("POST", "/api/tunnel/allocations/:id/edit", ONCE, "edits and re-binds on the agent"),
+    # -- backup configurations --
+    Write("POST", "/api/admin/backup-configurations", ONCE, "not idempotent: a new random uuid each time"),
+    Write("PUT", "/api/admin/backup-configurations/:uuid", REPEATABLE, "field set: present keys overwrite"),
+    Write("DELETE", "/api/admin/backup-configurations/:uuid", REPEATABLE, _GONE),
+    # -- chat --
+    Write("PUT", "/api/chat/channels/:id", REPEATABLE, "field set (verified by re-read: it answers [object Object])"),
+    Write("DELETE", "/api/chat/channels/:id", REPEATABLE, "archives: a repeat archives it again"),
+    Write("DELETE", "/api/chat/channels/:id/messages/:messageId", REPEATABLE, _GONE),
+    Write("POST", "/api/chat/channels/:id/messages/:messageId/hide", REPEATABLE, "sets isHidden"),
+    Write("POST", "/api/chat/channels/:id/messages/:messageId/unhide", REPEATABLE, "clears isHidden"),
+    Write("POST", "/api/chat/ip-bans", ONCE, "not idempotent: adds a ban row each time"),
+    Write("POST", "/api/chat/ip-bans/:id/unban", REPEATABLE, "deletes the ban by id; a repeat gets 404"),
+    Write("POST", "/api/chat/messages/mass-delete", ONCE, "deletes by time window: a repeat could hit newer posts"),
+    # -- coupons --
+    Write("POST", "/api/admin/coupons", ONCE, "not idempotent: creates a coupon (a random code when none is sent)"),
+    Write("PUT", "/api/admin/coupons/:id", REPEATABLE, "field set (verified by re-read)"),
+    Write("DELETE", "/api/admin/coupons/:id", REPEATABLE, _GONE + "; its use records go with it"),
+    # -- ELO --
+    Write("PUT", "/api/admin/elo/:id", ONCE, "rewrites the linked server's resources and may e-mail the owner"),
+    Write("POST", "/api/admin/elo/:id/reset", ONCE, "resets the score and rewrites the linked server's resources"),
+    Write("DELETE", "/api/admin/elo/:id", REPEATABLE, _GONE + "; its votes and devlogs go with it"),
 )
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

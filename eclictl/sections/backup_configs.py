@@ -1,0 +1,293 @@
+"""Backup configurations tab: `/api/admin/backup-configurations*` (docs/panel/backup-configs.md).
+
+A catalogue of backup storage back ends (local, s3, restic, pbs, kopia) with a free JSON `config`
+that holds storage credentials: every verb hides its values unless `--show-secrets` is given on a
+terminal. Nothing else in the panel reads these rows: creating or editing one changes no node.
+Reads need `admin:read`, writes `admin:write` (in a client key's own list; `admin:access` is not enough).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Annotated, Any, Optional
+
+import typer
+
+from eclictl.errors import NotFoundError, RejectedError, UsageError
+from eclictl.options import YesOpt, command
+from eclictl.output.columns import Col
+from eclictl.sections._spec import Section, build, register
+
+PATH = "/api/admin/backup-configurations"
+HIDDEN = "<hidden>"
+DISKS = ("local", "s3", "restic", "pbs", "kopia")
+UUID_RE = re.compile(r"^[0-9a-fA-F-]{36}$")
+NO_EFFECT = "backup configurations are a catalogue only: no node reads them, so this changes nothing on the nodes"
+EDIT_PANEL = "Fields"
+
+BACKUP_CONFIGS = Section(
+    name="backup-configs",
+    help="Backup storage configurations (catalogue only): list, show, create, edit, delete.",
+    path=PATH,
+    columns=(Col("uuid"), Col("name"), Col("backupDisk", "DISK"), Col("shared"),
+             Col("maintenanceEnabled", "MAINTENANCE"), Col("updatedAt", "UPDATED")),
+    id_field="uuid",
+    id_type=str,
+    show_path=f"{PATH}/{{id}}",
+    delete_path=f"{PATH}/{{id}}",
+    permission="admin:read",
+    tab="backup-configs",
+    verbs=("list", "show", "delete"),
+    examples=("eclictl backup-configs list", "eclictl backup-configs show 'S3 offsite (demo)' -o json",
+              "eclictl backup-configs create --name Offsite --disk s3 --config-file s3.json",
+              "eclictl backup-configs edit Offsite --no-maintenance",
+              "eclictl backup-configs delete Offsite --yes"),
+)
+app = build(replace(BACKUP_CONFIGS, verbs=()))
+register(BACKUP_CONFIGS)  # every verb is below: the config blob is hidden in all of them
+
+ShowSecretsOpt = Annotated[bool, typer.Option(
+    "--show-secrets", help="Show the values inside `config` (storage credentials); only on a terminal.")]
+WebOpt = Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")]
+
+
+def hide_config(row: Any, show: bool) -> Any:
+    """`config` keeps its keys, every value becomes <hidden> (whatever --redact says)."""
+    if not isinstance(row, dict) or show or not isinstance(row.get("config"), dict):
+        return row
+    return {**row, "config": {k: _hide(v) for k, v in row["config"].items()}}
+
+
+def _hide(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _hide(v) for k, v in value.items()}
+    return HIDDEN if value not in (None, "") else value
+
+
+def _check_show(ctx: Any, show: bool) -> None:
+    if show and not ctx.io.stdout_tty:
+        raise UsageError("--show-secrets prints storage credentials only to a terminal",
+                         hint="run it in a terminal; piped output never carries them")
+
+
+def _keep() -> frozenset[str]:
+    """Ask the client to keep credential-named keys (`password`, `secret`...): `config` is then hidden
+    here as a whole (keys shown, values <hidden>), so the user sees which settings exist."""
+    from eclictl.api.secrets import SECRET_FIELDS
+
+    return SECRET_FIELDS
+
+
+def _rows(ctx: Any) -> list[dict[str, Any]]:
+    body = ctx.api.request("GET", PATH, keep=_keep()).data
+    items = body.get("data") if isinstance(body, dict) else body
+    return [r for r in (items if isinstance(items, list) else []) if isinstance(r, dict)]
+
+
+def resolve(ctx: Any, ref: str) -> str:
+    """A UUID as given, or the UUID of the one configuration with this exact name."""
+    if UUID_RE.match(ref):
+        return ref
+    matches = [r for r in _rows(ctx) if r.get("name") == ref]
+    if len(matches) > 1:
+        raise RejectedError(f"'{ref}' matches several backup configurations: "
+                            f"{', '.join(str(r.get('uuid')) for r in matches)}", hint="use the uuid")
+    if not matches:
+        raise NotFoundError(f"no backup configuration '{ref}'")
+    return str(matches[0]["uuid"])
+
+
+def _fetch(ctx: Any, ident: str) -> dict[str, Any]:
+    body = ctx.api.request("GET", f"{PATH}/{ident}", keep=_keep()).data
+    if not isinstance(body, dict):
+        raise NotFoundError(f"no backup configuration '{ident}'")
+    return body
+
+
+def _view(rows: Any, *, detail: bool = False) -> Any:
+    from eclictl.output.render import View
+
+    if detail:
+        return View(rows, detail=True, id_field="uuid")
+    return View(rows, columns=BACKUP_CONFIGS.columns, id_field="uuid", empty="no backup configurations found")
+
+
+def _config_file(ctx: Any, path: str) -> dict[str, Any]:
+    from eclictl.inputs import loads_json
+
+    try:
+        text = ctx.io.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+    except OSError as exc:
+        raise UsageError(f"cannot read --config-file {path}: {exc.strerror}") from None
+    try:
+        value = loads_json(text)
+    except ValueError as exc:
+        raise UsageError(f"--config-file {path} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"--config-file {path} must hold a JSON object")
+    return value
+
+
+def _name(value: str) -> str:
+    name = value.strip()
+    if not 1 <= len(name) <= 255:
+        raise UsageError("--name must be 1-255 characters (after trimming)")
+    return name
+
+
+def _disk(value: str) -> str:
+    if value not in DISKS:
+        raise UsageError(f"--disk must be one of {', '.join(DISKS)}")
+    return value
+
+
+@app.command("list", epilog="Examples:\n\n  eclictl backup-configs list\n\n  eclictl backup-configs list --disk s3 -o json")
+@command()
+def backup_configs_list(
+    disk: Annotated[Optional[str], typer.Option("--disk", help="Only this back end (local, s3, restic, pbs, kopia).",
+                                                rich_help_panel="Filters", show_default=False)] = None,
+    show_secrets: ShowSecretsOpt = False,
+    web: WebOpt = False,
+) -> Any:
+    """List backup configurations, newest first (config values hidden)."""
+    from eclictl.context import current
+
+    ctx = current()
+    if web:
+        from eclictl.weblinks import open_tab
+
+        return open_tab(ctx, "backup-configs")
+    _check_show(ctx, show_secrets)
+    rows = [hide_config(r, show_secrets) for r in _rows(ctx)]
+    return _view([r for r in rows if disk is None or r.get("backupDisk") == disk])
+
+
+@app.command("show", epilog="Examples:\n\n  eclictl backup-configs show 'S3 offsite (demo)'\n\n"
+             "  eclictl backup-configs show 3f2a...-uuid --show-secrets")
+@command()
+def backup_configs_show(
+    ref: Annotated[str, typer.Argument(metavar="UUID|NAME", help="The configuration's uuid or exact name.")],
+    show_secrets: ShowSecretsOpt = False,
+    web: WebOpt = False,
+) -> Any:
+    """Show one backup configuration (config values hidden unless --show-secrets on a terminal)."""
+    from eclictl.context import current
+
+    ctx = current()
+    if web:
+        from eclictl.weblinks import open_tab
+
+        return open_tab(ctx, "backup-configs")
+    _check_show(ctx, show_secrets)
+    return _view(hide_config(_fetch(ctx, resolve(ctx, ref)), show_secrets), detail=True)
+
+
+@app.command("create", epilog="Examples:\n\n  eclictl backup-configs create --name Offsite --disk s3 --config-file s3.json"
+             "\n\n  eclictl backup-configs create --name 'Local disk' --shared")
+@command(writes=True)
+def backup_configs_create(
+    name: Annotated[str, typer.Option("--name", help="1-255 characters.", rich_help_panel=EDIT_PANEL)],
+    disk: Annotated[str, typer.Option("--disk", help="local, s3, restic, pbs or kopia.",
+                                      rich_help_panel=EDIT_PANEL)] = "local",
+    description: Annotated[Optional[str], typer.Option("--description", rich_help_panel=EDIT_PANEL,
+                                                       show_default=False)] = None,
+    config_file: Annotated[Optional[str], typer.Option("--config-file", metavar="FILE", help="JSON object with the "
+                                                       "storage settings; '-' reads stdin.", rich_help_panel=EDIT_PANEL,
+                                                       show_default=False)] = None,
+    shared: Annotated[bool, typer.Option("--shared", help="Mark it shared.", rich_help_panel=EDIT_PANEL)] = False,
+    no_maintenance: Annotated[bool, typer.Option("--no-maintenance", help="Maintenance off (default on).",
+                                                 rich_help_panel=EDIT_PANEL)] = False,
+) -> Any:
+    """Create a backup configuration (never retried: a repeat would make a duplicate)."""
+    from eclictl.context import current
+
+    ctx = current()
+    body: dict[str, Any] = {"name": _name(name), "backupDisk": _disk(disk), "shared": shared,
+                            "maintenanceEnabled": not no_maintenance}
+    if description:
+        body["description"] = description
+    if config_file is not None:
+        body["config"] = _config_file(ctx, config_file)
+    answer = ctx.api.request("POST", PATH, json_body=body).data
+    ident = answer.get("uuid") if isinstance(answer, dict) else None
+    if not ident:
+        raise RejectedError("the panel did not return the new configuration's uuid",
+                            hint="check `eclictl backup-configs list` before creating it again")
+    ctx.info(f"created {ident}; {NO_EFFECT}")
+    return _verified(ctx, ident, body)
+
+
+def _verified(ctx: Any, ident: str, sent: dict[str, Any]) -> Any:
+    """Re-read and compare what was sent (the panel stores PUT bodies without checks)."""
+    from eclictl.sections._readback import require_stored
+
+    row = _fetch(ctx, ident)
+    return require_stored(ctx, f"backup configuration {ident}", sent, row, _view(hide_config(row, False), detail=True),
+                          secret=frozenset({"config"}))
+
+
+@app.command("edit", epilog="Examples:\n\n  eclictl backup-configs edit Offsite --no-maintenance\n\n"
+             "  eclictl backup-configs edit Offsite --config-file s3-rotated.json --name 'Offsite (rotated)'")
+@command(writes=True)
+def backup_configs_edit(
+    ref: Annotated[str, typer.Argument(metavar="UUID|NAME", help="The configuration's uuid or exact name.")],
+    name: Annotated[Optional[str], typer.Option("--name", rich_help_panel=EDIT_PANEL, show_default=False)] = None,
+    disk: Annotated[Optional[str], typer.Option("--disk", rich_help_panel=EDIT_PANEL, show_default=False)] = None,
+    description: Annotated[Optional[str], typer.Option("--description", help="'' clears it.",
+                                                       rich_help_panel=EDIT_PANEL, show_default=False)] = None,
+    config_file: Annotated[Optional[str], typer.Option("--config-file", metavar="FILE", help="Replaces the whole "
+                                                       "config object; '-' reads stdin.", rich_help_panel=EDIT_PANEL,
+                                                       show_default=False)] = None,
+    shared: Annotated[Optional[bool], typer.Option("--shared/--not-shared", rich_help_panel=EDIT_PANEL,
+                                                   show_default=False)] = None,
+    maintenance: Annotated[Optional[bool], typer.Option("--maintenance/--no-maintenance", rich_help_panel=EDIT_PANEL,
+                                                        show_default=False)] = None,
+) -> Any:
+    """Change the given fields only (checked here: the panel stores whatever it gets)."""
+    from eclictl.context import current
+
+    ctx = current()
+    body: dict[str, Any] = {}
+    if name is not None:
+        body["name"] = _name(name)
+    if disk is not None:
+        body["backupDisk"] = _disk(disk)
+    if description is not None:
+        body["description"] = description or None
+    if shared is not None:
+        body["shared"] = shared
+    if maintenance is not None:
+        body["maintenanceEnabled"] = maintenance
+    if config_file is not None:
+        body["config"] = _config_file(ctx, config_file)
+    if not body:
+        raise UsageError("nothing to change: give at least one field option")
+    ident = resolve(ctx, ref)
+    ctx.api.request("PUT", f"{PATH}/{ident}", json_body=body)
+    ctx.info(NO_EFFECT)
+    return _verified(ctx, ident, body)
+
+
+@app.command("delete", epilog="Examples:\n\n  eclictl backup-configs delete Offsite\n\n"
+             "  eclictl backup-configs list --disk kopia -o ids | eclictl backup-configs delete - --yes")
+@command(bulk=True)
+def backup_configs_delete(
+    refs: Annotated[list[str], typer.Argument(metavar="UUID|NAME...", help="Uuids or names; '-' reads stdin.")],
+    yes: YesOpt = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be deleted.")] = False,
+) -> Any:
+    """Delete backup configurations (hard delete; asks first, --yes in scripts)."""
+    from eclictl.bulk import confirm_and_run
+    from eclictl.context import current
+
+    ctx = current()
+    items = ctx.read_ids(refs)
+
+    def delete_one(ref: str) -> Any:
+        ctx.api.delete(f"{PATH}/{resolve(ctx, ref)}")
+        return None
+
+    return confirm_and_run(ctx, "delete backup configurations", items, delete_one, yes=yes, dry_run=dry_run,
+                           question=f"Delete {len(items)} backup configuration(s): {', '.join(items[:10])}?",
+                           what="delete backup configurations")

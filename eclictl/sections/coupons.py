@@ -1,0 +1,364 @@
+"""Coupons tab: `/api/admin/coupons*` (docs/panel/coupons.md), behind the `billing` flag.
+
+The panel stores codes exactly as sent but redeems them trimmed and upper-cased, so eclictl sends
+them that way (and says so). PUT ignores `null`: a limit or the expiry can never be cleared, only
+raised; every write is read back and compared. Deleting also drops the coupon's usage history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Annotated, Any, Optional
+
+import typer
+
+from eclictl.api.pagination import PageSpec
+from eclictl.errors import UsageError
+from eclictl.options import YesOpt, command
+from eclictl.output.columns import Col
+from eclictl.sections._spec import FILTER_PANEL, Section, build, register
+
+PATH = "/api/admin/coupons"
+FIELDS_PANEL = "Fields"
+NO_CLEAR = ("the panel cannot clear {opt}: it ignores null and keeps the old value. Instead {how}")
+CLEAR_HOW = {"--max-uses": "set a very large number", "--max-uses-per-user": "set a very large number",
+             "--min-order": "set 0", "--max-discount": "set a very large amount",
+             "--expires": "set a far-future date, or disable the coupon (eclictl coupons disable ID)"}
+
+COUPONS = Section(
+    name="coupons",
+    help="Discount coupons: list, show, create, edit, enable/disable, delete (billing flag).",
+    path=PATH,
+    pages=PageSpec(items_key="coupons"),
+    columns=(Col("id"), Col("code"), Col("discountType", "TYPE"), Col("discountValue", "VALUE"),
+             Col("currentUsesTotal", "USED"), Col("maxUsesTotal", "MAX USES"), Col("maxUsesPerUser", "PER USER"),
+             Col("expiresAt", "EXPIRES"), Col("isActive", "ACTIVE")),
+    name_fields=("code",),
+    show_path=f"{PATH}/{{id}}",
+    show_key="coupon",
+    delete_path=f"{PATH}/{{id}}",
+    permission="admin:access",
+    tab="coupons",
+    verbs=("list", "show", "delete"),
+    examples=("eclictl coupons list --active", "eclictl coupons show SPRING25 --uses",
+              "eclictl coupons create --code summer10 --type percentage --value 10 --max-uses 100",
+              "eclictl coupons edit SPRING25 --expires 2027-06-30", "eclictl coupons disable SPRING25 FIVEOFF",
+              "eclictl coupons delete EXPIRED15 --yes"),
+)
+app = build(replace(COUPONS, verbs=()))
+register(COUPONS)  # the verbs below normalise codes and read every write back
+
+
+def normalise_code(ctx: Any, code: str) -> str:
+    """Redemption looks codes up trimmed and upper-cased: send them that way, and say so."""
+    value = code.strip().upper()
+    if not value:
+        raise UsageError("--code must not be empty (leave it out for a random code)")
+    if value != code:
+        ctx.warn(f"code sent as '{value}': the panel redeems codes trimmed and upper-cased")
+    return value
+
+
+def _number(opt: str, raw: str | None, *, whole: bool = False) -> float | int | None:
+    if raw is None:
+        return None
+    text = raw.strip().lower()
+    if text in ("", "none", "null", "unlimited", "never", "clear"):
+        raise UsageError(NO_CLEAR.format(opt=opt, how=CLEAR_HOW.get(opt, "set another value")))
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{opt} must be a number, got '{raw}'") from None
+    if value < 0 or value != value:
+        raise UsageError(f"{opt} must not be negative")
+    if whole:
+        if not value.is_integer():
+            raise UsageError(f"{opt} must be a whole number")
+        return int(value)
+    return value
+
+
+def _expiry(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if raw.strip().lower() in ("", "none", "null", "never", "clear"):
+        raise UsageError(NO_CLEAR.format(opt="--expires", how=CLEAR_HOW["--expires"]))
+    try:
+        when = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--expires must be an ISO date or date-time, got '{raw}'") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _check_value(kind: str | None, value: float | None) -> None:
+    if kind == "percentage" and value is not None and not 0 < value <= 100:
+        raise UsageError("a percentage --value must be above 0 and at most 100")
+    if kind == "fixed" and value is not None and value <= 0:
+        raise UsageError("a fixed --value must be greater than 0")
+
+
+def _same(key: str, sent: Any, stored: Any) -> bool:
+    from eclictl.sections._readback import equal
+
+    if key == "expiresAt" and isinstance(stored, str):
+        return stored[:19] == str(sent)[:19]
+    return equal(key, sent, stored)
+
+
+def fetch(ctx: Any, ident: Any) -> dict[str, Any]:
+    body = ctx.api.get(f"{PATH}/{ident}")
+    return body if isinstance(body, dict) else {}
+
+
+def _detail(record: Any) -> Any:
+    from eclictl.output.render import View
+
+    return View(record, detail=True)
+
+
+def _write(ctx: Any, method: str, path: str, body: dict[str, Any], ident: Any = None) -> Any:
+    from eclictl.sections._readback import require_stored
+
+    answer = ctx.api.request(method, path, json_body=body).data
+    if ident is None:
+        ident = ((answer or {}).get("coupon") or {}).get("id") if isinstance(answer, dict) else None
+    if ident is None:
+        from eclictl.errors import EclictlError
+
+        raise EclictlError("the panel did not return the coupon's id",
+                           hint="check `eclictl coupons list` before creating it again")
+    stored = fetch(ctx, ident).get("coupon") or {}
+    return require_stored(ctx, f"coupon {ident}", body, stored, _detail(stored), _same,
+                          hint=f"check `eclictl coupons show {ident}`")
+
+
+def _resolve(ctx: Any, ref: str) -> Any:
+    text = ref.strip()
+    if text.isdigit():
+        return int(text)
+    return COUPONS.resolve(ctx.api, text.upper())["id"]
+
+
+def _status(row: dict[str, Any], now: datetime) -> tuple[bool, bool]:
+    expires = row.get("expiresAt")
+    expired = bool(expires) and datetime.fromisoformat(str(expires).replace("Z", "+00:00")) < now
+    limit = row.get("maxUsesTotal")
+    exhausted = limit is not None and (row.get("currentUsesTotal") or 0) >= limit
+    return expired, exhausted
+
+
+@app.command("list", epilog="Examples:\n\n  eclictl coupons list --active\n\n  eclictl coupons list --expired -o ids\n\n"
+             "  eclictl coupons list --code-prefix SPRING -o json")
+@command()
+def coupons_list(
+    active: Annotated[Optional[bool], typer.Option("--active/--inactive", help="Only enabled (or disabled) coupons.",
+                                                   rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    expired: Annotated[bool, typer.Option("--expired", help="Only coupons past their expiry.",
+                                          rich_help_panel=FILTER_PANEL)] = False,
+    exhausted: Annotated[bool, typer.Option("--exhausted", help="Only coupons used up (uses >= max uses).",
+                                            rich_help_panel=FILTER_PANEL)] = False,
+    code_prefix: Annotated[Optional[str], typer.Option("--code-prefix", help="Codes starting with this (any case).",
+                                                       rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    web: Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")] = False,
+) -> Any:
+    """List coupons, newest first (filters apply here: the panel has none)."""
+    from eclictl.context import current
+    from eclictl.sections._spec import list_view
+
+    ctx = current()
+    if web:
+        from eclictl.weblinks import open_tab
+
+        return open_tab(ctx, "coupons")
+    now = datetime.now(timezone.utc)
+    rows = []
+    for row in COUPONS.iter_rows(ctx.api):
+        is_expired, is_exhausted = _status(row, now)
+        if active is not None and bool(row.get("isActive")) != active:
+            continue
+        if (expired and not is_expired) or (exhausted and not is_exhausted):
+            continue
+        if code_prefix and not str(row.get("code", "")).upper().startswith(code_prefix.strip().upper()):
+            continue
+        rows.append(row)
+    return list_view(COUPONS, rows)
+
+
+@app.command("show", epilog="Examples:\n\n  eclictl coupons show SPRING25\n\n  eclictl coupons show 2 --uses -o json")
+@command()
+def coupons_show(
+    ref: Annotated[str, typer.Argument(metavar="ID|CODE", help="The coupon's id or code (any case).")],
+    uses: Annotated[bool, typer.Option("--uses", help="List its use records (up to 500, newest first).")] = False,
+    web: Annotated[bool, typer.Option("--web", help="Open the web portal's tab instead.")] = False,
+) -> Any:
+    """Show one coupon, or with --uses who used it and when."""
+    from eclictl.context import current
+    from eclictl.output.render import View
+
+    ctx = current()
+    if web:
+        from eclictl.weblinks import open_tab
+
+        return open_tab(ctx, "coupons")
+    body = fetch(ctx, _resolve(ctx, ref))
+    if uses:
+        return View(body.get("uses") or [], columns=(Col("id"), Col("userId", "USER"), Col("usedAt", "USED AT")),
+                    empty="no uses recorded")
+    return _detail(body.get("coupon") or body)
+
+
+TypeOpt = Annotated[Optional[str], typer.Option("--type", help="percentage or fixed.", rich_help_panel=FIELDS_PANEL,
+                                                show_default=False)]
+ValueOpt = Annotated[Optional[str], typer.Option("--value", help="Percent (0-100] or amount (> 0).",
+                                                 rich_help_panel=FIELDS_PANEL, show_default=False)]
+MinOpt = Annotated[Optional[str], typer.Option("--min-order", metavar="AMOUNT", rich_help_panel=FIELDS_PANEL,
+                                               show_default=False)]
+MaxDiscOpt = Annotated[Optional[str], typer.Option("--max-discount", metavar="AMOUNT", rich_help_panel=FIELDS_PANEL,
+                                                   show_default=False)]
+MaxUsesOpt = Annotated[Optional[str], typer.Option("--max-uses", metavar="N", rich_help_panel=FIELDS_PANEL,
+                                                   show_default=False)]
+PerUserOpt = Annotated[Optional[str], typer.Option("--max-uses-per-user", metavar="N", rich_help_panel=FIELDS_PANEL,
+                                                   show_default=False)]
+ExpiresOpt = Annotated[Optional[str], typer.Option("--expires", metavar="ISO", help="e.g. 2027-06-30 or "
+                                                   "2027-06-30T23:59:00Z (UTC when no zone).",
+                                                   rich_help_panel=FIELDS_PANEL, show_default=False)]
+
+
+def _fields(kind: str | None, value: str | None, min_order: str | None, max_discount: str | None,
+            max_uses: str | None, per_user: str | None, expires: str | None) -> dict[str, Any]:
+    if kind is not None and kind not in ("percentage", "fixed"):
+        raise UsageError("--type must be percentage or fixed")
+    body: dict[str, Any] = {}
+    pairs = (("discountType", kind), ("discountValue", _number("--value", value)),
+             ("minOrderAmount", _number("--min-order", min_order)),
+             ("maxDiscountAmount", _number("--max-discount", max_discount)),
+             ("maxUsesTotal", _number("--max-uses", max_uses, whole=True)),
+             ("maxUsesPerUser", _number("--max-uses-per-user", per_user, whole=True)), ("expiresAt", _expiry(expires)))
+    for key, val in pairs:
+        if val is not None:  # never JSON null: the panel would ignore it
+            body[key] = val
+    return body
+
+
+@app.command("create", epilog="Examples:\n\n  eclictl coupons create --code summer10 --type percentage --value 10\n\n"
+             "  eclictl coupons create --type fixed --value 5 --min-order 10 --max-uses 50 --expires 2027-01-31")
+@command(writes=True)
+def coupons_create(
+    kind: TypeOpt = None, value: ValueOpt = None,
+    code: Annotated[Optional[str], typer.Option("--code", help="Sent trimmed and upper-cased; random when left out.",
+                                                rich_help_panel=FIELDS_PANEL, show_default=False)] = None,
+    min_order: MinOpt = None, max_discount: MaxDiscOpt = None, max_uses: MaxUsesOpt = None,
+    max_uses_per_user: PerUserOpt = None, expires: ExpiresOpt = None,
+    inactive: Annotated[bool, typer.Option("--inactive", help="Create it disabled.",
+                                           rich_help_panel=FIELDS_PANEL)] = False,
+) -> Any:
+    """Create a coupon (never retried: without --code a repeat makes a second coupon)."""
+    from eclictl.context import current
+
+    ctx = current()
+    if kind is None or value is None:
+        raise UsageError("--type and --value are required")
+    body = _fields(kind, value, min_order, max_discount, max_uses, max_uses_per_user, expires)
+    _check_value(kind, body["discountValue"])
+    if code is not None:
+        body = {"code": normalise_code(ctx, code), **body}
+    body["isActive"] = not inactive
+    return _write(ctx, "POST", PATH, body)
+
+
+@app.command("edit", epilog="Examples:\n\n  eclictl coupons edit SPRING25 --expires 2027-06-30\n\n"
+             "  eclictl coupons edit 3 --type percentage --value 15\n\n  eclictl coupons edit FIVEOFF --max-uses 500")
+@command(writes=True)
+def coupons_edit(
+    ref: Annotated[str, typer.Argument(metavar="ID|CODE", help="The coupon's id or code (any case).")],
+    kind: TypeOpt = None, value: ValueOpt = None,
+    code: Annotated[Optional[str], typer.Option("--code", help="New code (sent trimmed and upper-cased).",
+                                                rich_help_panel=FIELDS_PANEL, show_default=False)] = None,
+    min_order: MinOpt = None, max_discount: MaxDiscOpt = None, max_uses: MaxUsesOpt = None,
+    max_uses_per_user: PerUserOpt = None, expires: ExpiresOpt = None,
+    active: Annotated[Optional[bool], typer.Option("--active/--inactive", rich_help_panel=FIELDS_PANEL,
+                                                   show_default=False)] = None,
+) -> Any:
+    """Change the given fields (limits and the expiry can be changed, never cleared)."""
+    from eclictl.context import current
+
+    ctx = current()
+    body = _fields(kind, value, min_order, max_discount, max_uses, max_uses_per_user, expires)
+    if kind is not None and value is None:
+        raise UsageError("--type needs --value too: the panel does not re-check the stored value against a new type")
+    if code is not None:
+        body = {"code": normalise_code(ctx, code), **body}
+    if active is not None:
+        body["isActive"] = active
+    if not body:
+        raise UsageError("nothing to change: give at least one field option")
+    ident = _resolve(ctx, ref)
+    if "discountValue" in body:
+        _check_value(kind or fetch(ctx, ident).get("coupon", {}).get("discountType"), body["discountValue"])
+    return _write(ctx, "PUT", f"{PATH}/{ident}", body, ident)
+
+
+def _toggle(refs: list[str], on: bool, yes: bool) -> Any:
+    from eclictl.bulk import BulkRunner, finish
+    from eclictl.context import current
+
+    ctx = current()
+    items = ctx.read_ids(refs)
+
+    def one(ref: str) -> Any:
+        ident = _resolve(ctx, ref)
+        if bool(fetch(ctx, ident).get("coupon", {}).get("isActive")) is on:
+            return ("skipped", f"already {'enabled' if on else 'disabled'}")
+        ctx.api.put(f"{PATH}/{ident}", {"isActive": on})
+        if bool(fetch(ctx, ident).get("coupon", {}).get("isActive")) is not on:
+            raise RuntimeError("the panel did not store isActive")
+        return None
+
+    if not on:
+        ctx.confirm(f"Disable {len(items)} coupon(s): {', '.join(items[:10])}?", yes=yes, what="disable coupons")
+    finish(ctx, BulkRunner(ctx).run(f"{'enable' if on else 'disable'} coupons", items, one))
+    return None
+
+
+@app.command("enable", epilog="Examples:\n\n  eclictl coupons enable SPRING25 FIVEOFF")
+@command(bulk=True)
+def coupons_enable(refs: Annotated[list[str], typer.Argument(metavar="ID|CODE...", help="'-' reads stdin.")],
+                   yes: YesOpt = False) -> Any:
+    """Enable coupons (read back after each write)."""
+    return _toggle(refs, True, yes)
+
+
+@app.command("disable", epilog="Examples:\n\n  eclictl coupons disable SPRING25\n\n"
+             "  eclictl coupons list --expired -o ids | eclictl coupons disable - --yes")
+@command(bulk=True)
+def coupons_disable(refs: Annotated[list[str], typer.Argument(metavar="ID|CODE...", help="'-' reads stdin.")],
+                    yes: YesOpt = False) -> Any:
+    """Disable coupons: the way to stop one and keep its usage history (asks first)."""
+    return _toggle(refs, False, yes)
+
+
+@app.command("delete", epilog="Examples:\n\n  eclictl coupons delete EXPIRED15\n\n  eclictl coupons delete 4 5 --yes")
+@command(bulk=True)
+def coupons_delete(
+    refs: Annotated[list[str], typer.Argument(metavar="ID|CODE...", help="Ids or codes; '-' reads stdin.")],
+    yes: YesOpt = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be deleted.")] = False,
+) -> Any:
+    """Delete coupons and their whole usage history (asks first; `disable` keeps the history)."""
+    from eclictl.bulk import confirm_and_run
+    from eclictl.context import current
+
+    ctx = current()
+    items = ctx.read_ids(refs)
+
+    def delete_one(ref: str) -> Any:
+        ctx.api.delete(f"{PATH}/{_resolve(ctx, ref)}")
+        return None
+
+    return confirm_and_run(ctx, "delete coupons", items, delete_one, yes=yes, dry_run=dry_run,
+                           question=f"Delete {len(items)} coupon(s) and every use record of them "
+                                    f"({', '.join(items[:10])})? Orders keep a code that points to nothing.",
+                           what="delete coupons")
