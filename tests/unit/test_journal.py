@@ -54,7 +54,7 @@ def test_a_new_journal_starts_with_a_header_naming_the_run(cli: Any, sandbox: An
     assert header is not None
     assert header["command"] == "users suspend" and header["action"] == "suspend users"
     assert header["panel"] == SANDBOX_URL and header["params"] == {}
-    assert [e["item"] for e in entries] == targets
+    assert sorted(e["item"] for e in entries) == sorted(targets)  # workers finish in any order
     assert oct(os.stat(journal).st_mode & 0o777) == "0o600"
 
 
