@@ -94,6 +94,7 @@ class AppContext:
         # Output options: the root callback sets them; each verb may override.
         self.output: str | None = flags.get("output")
         self.columns: list[str] | None = None
+        self.sort_by: str | None = None
         self.no_headers = False
         self._privacy: PrivacyState | None = None
         # Set by @command(config=True): the verb shows configuration (settings, profiles), not people.
@@ -237,8 +238,10 @@ class AppContext:
         from eclictl.output.render import Renderer, RenderOptions
 
         redactor = Redactor((), state=self.privacy) if self.shows_config else self.redactor()
+        columns = self.env.get("COLUMNS", "")
         opts = RenderOptions(fmt=self.output_format, columns=self.columns, no_headers=self.no_headers,
-                             redactor=redactor, color=not self.no_color)
+                             redactor=redactor, color=not self.no_color, sort_by=self.sort_by,
+                             now=self.factory.clock(), width=int(columns) if columns.isdigit() else None)
         return Renderer(self.io.stdout, self.io.stderr, opts, tty=self.io.stdout_tty)
 
     def emit(self, result: Any) -> None:

@@ -51,9 +51,10 @@ SCREENS = {
                             [False, '--max-retries', '', '', '', '<int range>',
                              'Retries for safe requests [3].  [x>=0]']],
                  'title': 'Connection'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
+                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
                             [False, '--columns', '', '', '', '<str>',
                              'Comma-separated columns to show, e.g. id,email.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],

@@ -13,6 +13,7 @@ The API client reports every page to a `FetchReporter` (eclictl/api/pagination.p
 
 from __future__ import annotations
 
+import threading
 from typing import Callable, TextIO
 
 #: Seconds a fetch runs before progress is shown.
@@ -33,8 +34,8 @@ class FetchReporter:
 
     def fetching(self, page: int, rows: int, total: int | None) -> None:
         """Before each page request: draw the progress line once the fetch has taken a moment."""
-        if not self.progress:
-            return
+        if not self.progress or threading.current_thread() is not threading.main_thread():
+            return  # (bulk workers resolving names in parallel would draw over each other)
         now = self.clock()
         if self.started is None or page <= 1:
             self.started = now
