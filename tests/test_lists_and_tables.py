@@ -136,7 +136,7 @@ def test_fit_widths_shrinks_free_text_before_emails_dates_and_flags() -> None:
     assert sum(widths) + 2 * 4 == 80  # the description took the cut
     widths = fit_widths(cols, cells, 54, id_field="id")
     assert widths[1] == len(cells[0][1]) and widths[3] == 5 and widths[2] == 8  # then the flag header
-    assert fit_widths(cols, cells, 50, id_field="id")[1] == 20  # the e-mail only when nothing else is left
+    assert fit_widths(cols, cells, 50, id_field="id")[1] == 21  # the e-mail only when nothing else is left
 
 
 def test_relative_time() -> None:

@@ -1,8 +1,8 @@
 """How a table fits a terminal: which columns give up room first, and relative times.
 
 At 80 columns something must be cut. Free text (names, descriptions, messages) gives up room
-first, then the header of a true/false column, then everything else widest first; the id column
-never shrinks. Timestamps on a terminal read as `3d ago` (ISO everywhere a script may read:
+first, then the header of a true/false column, then any header wider than its values, then other
+values widest first, e-mails and times last; the id column never shrinks. Timestamps on a terminal read as `3d ago` (ISO everywhere a script may read:
 pipes, json, csv, `-o wide`).
 """
 
@@ -16,8 +16,8 @@ from eclictl.output.columns import Col
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 #: Record keys that hold free text even when a value is one word.
-_TEXT_KEY = re.compile(r"name|description|message|reason|note|title|comment|content|summary|detail|text",
-                       re.IGNORECASE)
+_TEXT_KEY = re.compile(r"^(first|last|middle|display)name$|description|message|reason|note|title|comment|content"
+                       r"|summary|detail|text", re.IGNORECASE)
 _RELATIVE = re.compile(r"^(in )?\d+(s|m|h|d|mo|y)( ago)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 ID, TEXT, FLAG, KEY, KEEP = "id", "text", "flag", "key", "keep"
@@ -68,15 +68,15 @@ def column_kind(col: Col, values: Sequence[str], id_field: str | None) -> str:
     if shown and all(_EMAIL.match(v) or TIMESTAMP.match(v) or _RELATIVE.match(v) or "*" in v for v in shown):
         return KEEP  # ("*": an e-mail masked by --redact keeps its shape)
     if "@" not in "".join(shown[:20]) and (_TEXT_KEY.search(last) or any(
-            " " in v or v[:1] in ("{", "[") for v in shown)):
-        return TEXT
+            (" " in v and len(v) >= 12) or v[:1] in ("{", "[") for v in shown)):
+        return TEXT  # (a short value with a space, like `28 ms`, is not prose)
     return KEY
 
 
 def fit_widths(cols: Sequence[Col], cells: list[list[str]], total: int, *, id_field: str | None = None,
                floor: int = 6, sample: int = 200) -> list[int]:
-    """Column widths that fit `total`: free text shrinks first, then true/false headers, then the
-    widest of the rest; never the id column.
+    """Column widths that fit `total`: free text shrinks first, then true/false headers, then headers
+    wider than their values, then the widest of the rest (e-mails and times last); never the id column.
 
     (rich squeezes every column alike when a table is too wide, which cuts e-mails and dates while
     a description keeps its room.)
@@ -96,6 +96,7 @@ def fit_widths(cols: Sequence[Col], cells: list[list[str]], total: int, *, id_fi
     stages = (
         [(i, minimum[i]) for i, k in enumerate(kinds) if k == TEXT],
         [(i, max(values_width[i], 4)) for i, k in enumerate(kinds) if k == FLAG],
+        [(i, max(values_width[i], 5)) for i, k in enumerate(kinds) if k != ID],  # headers wider than values
         [(i, minimum[i]) for i, k in enumerate(kinds) if k == KEY],
         [(i, minimum[i]) for i, k in enumerate(kinds) if k != ID],
     )
