@@ -300,7 +300,7 @@ declare -gA _ECLICTL_SUBS=(
   ["eclictl whoami"]=""
 )
 declare -gA _ECLICTL_OPTS=(
-  ["eclictl"]="--columns --confirm-profile --help --max-retries --no-color --no-headers --no-redact --no-redact-orgs --no-redact-servers --output --profile --reason --redact --redact-orgs --redact-servers --timeout --url --verbose --version -o -p -v"
+  ["eclictl"]="--columns --confirm-profile --help --max-retries --no-color --no-headers --no-redact --no-redact-orgs --no-redact-servers --output --profile --reason --redact --redact-orgs --redact-servers --sort-by --timeout --url --verbose --version -o -p -v"
   ["eclictl ai"]="--help"
   ["eclictl ai cooldowns"]="--columns --help --no-headers --no-redact --output --redact --sort-by -o"
   ["eclictl ai plan-models"]="--columns --help --no-headers --no-redact --output --redact --sort-by -o"

@@ -32,11 +32,12 @@ class OutputFormat(str, Enum):
 
 OutputOpt = Annotated[Optional[OutputFormat], typer.Option(
     "--output", "-o", help="Output format (default: table on a terminal, tsv when piped). wide: a table "
-    "that cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - @ with ' "
+    "that cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
     "(spreadsheet-safe); json/jsonl/tsv stay raw.",
     rich_help_panel=OUTPUT_PANEL, show_default=False)]
 ColumnsOpt = Annotated[Optional[str], typer.Option(
-    "--columns", help="Comma-separated columns to show, e.g. id,email.", rich_help_panel=OUTPUT_PANEL,
+    "--columns", help="Comma-separated columns to show, by key or header, e.g. id,email,created.",
+    rich_help_panel=OUTPUT_PANEL,
     show_default=False)]
 SortByOpt = Annotated[Optional[str], typer.Option(
     "--sort-by", metavar="FIELD", help="Sort the rows by FIELD, a column key or header (e.g. createdAt or "

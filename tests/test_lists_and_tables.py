@@ -172,3 +172,8 @@ def test_users_show_json_and_pipes_are_unchanged(cli: Any) -> None:
     assert piped.json() == on_tty.json() and isinstance(piped.json()["servers"], list)
     tsv = cli("users", "show", "9").stdout.splitlines()
     assert tsv[0].split("\t")[0] == "id" and any(line.startswith("servers\t[{") for line in tsv)
+
+
+def test_sort_by_works_before_the_verb_too(cli: Any, sandbox: Any) -> None:
+    r = cli("--sort-by", "-id", "users", "list", "-n", "5", "-o", "ids")
+    assert r.exit_code == 0 and [int(i) for i in r.stdout.split()] == [5, 4, 3, 2, 1]

@@ -57,10 +57,10 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -88,10 +88,10 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -131,10 +131,10 @@ SCREENS = {
                  'title': 'Model'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -181,10 +181,10 @@ SCREENS = {
                  'title': 'Safety'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -224,10 +224,10 @@ SCREENS = {
                  'title': 'Model'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -270,10 +270,10 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -323,10 +323,10 @@ SCREENS = {
                  'title': 'Safety'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -383,10 +383,10 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -418,10 +418,10 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -481,10 +481,10 @@ SCREENS = {
                  'title': 'Upstream credentials (never shown)'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -555,10 +555,10 @@ SCREENS = {
                  'title': 'Upstream credentials (never shown)'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -613,10 +613,10 @@ SCREENS = {
                  'title': 'Safety'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],

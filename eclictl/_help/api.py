@@ -55,8 +55,8 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'},

@@ -66,10 +66,10 @@ SCREENS = {
                  'title': 'Filters'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -105,10 +105,10 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -163,10 +163,10 @@ SCREENS = {
                  'title': 'Form'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -237,10 +237,10 @@ SCREENS = {
                  'title': 'Safety'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -295,10 +295,10 @@ SCREENS = {
                  'title': 'Safety'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -374,10 +374,10 @@ SCREENS = {
                  'title': 'Filters'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -409,10 +409,10 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -469,10 +469,10 @@ SCREENS = {
                  'title': 'Safety'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -533,10 +533,10 @@ SCREENS = {
                  'title': 'Safety'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -586,10 +586,10 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -633,10 +633,10 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -686,10 +686,10 @@ SCREENS = {
                  'title': 'Safety'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],

@@ -66,10 +66,10 @@ SCREENS = {
                  'title': 'Filters'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -100,10 +100,10 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -183,10 +183,10 @@ SCREENS = {
                  'title': 'Limits'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -277,10 +277,10 @@ SCREENS = {
                  'title': 'Limits'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -331,10 +331,10 @@ SCREENS = {
                  'title': 'Safety'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -394,10 +394,10 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -447,10 +447,10 @@ SCREENS = {
                  'title': 'Safety'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -496,10 +496,10 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -532,10 +532,10 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -587,10 +587,10 @@ SCREENS = {
                  'title': 'Safety'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],

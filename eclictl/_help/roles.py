@@ -72,10 +72,10 @@ SCREENS = {
                  'title': 'Filters'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -104,10 +104,10 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -165,10 +165,10 @@ SCREENS = {
                  'title': 'Safety'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -220,10 +220,10 @@ SCREENS = {
                  'title': 'Safety'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -274,10 +274,10 @@ SCREENS = {
                  'title': 'Safety'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -315,10 +315,10 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -365,10 +365,10 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -420,10 +420,10 @@ SCREENS = {
                  'title': 'Roles as code'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],
@@ -491,10 +491,10 @@ SCREENS = {
                  'title': 'Safety'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
-                             'cuts nothing (full values, ISO times). csv prefixes text cells starting with = + - '
-                             "@ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
                             [False, '--sort-by', '', '', '', 'FIELD',
                              'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
                              'or FIELD:desc sorts descending.'],

@@ -186,7 +186,9 @@ class Renderer:
         wide = self.opts.fmt == "wide"
         cells = [[self._cell(get_path(row, c.key), c) for c in cols] for row in rows]
         if wide:
-            widths = [max([len(c.title)] + [len(line[i]) for line in cells]) for i, c in enumerate(cols)]
+            from rich.cells import cell_len
+
+            widths = [max([cell_len(c.title)] + [cell_len(line[i]) for line in cells]) for i, c in enumerate(cols)]
             console = self._console(width=indent + sum(widths) + 2 * max(len(widths) - 1, 0) + 1)
         else:
             widths = fit_widths(cols, cells, console.width - indent, id_field=view.id_field)
