@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from eclictl import __version__
-from eclictl.options import SAFETY_PANEL, ColumnsOpt, NoHeadersOpt, OutputOpt, OUTPUT_PANEL
+from eclictl.options import SAFETY_PANEL, ColumnsOpt, NoHeadersOpt, OutputOpt, OUTPUT_PANEL, SortByOpt
 
 CONNECTION_PANEL = "Connection"
 SECTIONS_PANEL = "Portal sections"
@@ -193,6 +193,7 @@ def root(
                                                        show_default=False)] = None,
     output: OutputOpt = None,
     columns: ColumnsOpt = None,
+    sort_by: SortByOpt = None,
     no_headers: NoHeadersOpt = False,
     redact: Annotated[Optional[bool], typer.Option(
         "--redact/--no-redact", help="Mask personal data (names, e-mails, addresses, IPs); --redact=all also "
@@ -233,6 +234,7 @@ def root(
     appctx = AppContext(factory, flags)
     if columns:
         appctx.columns = [c.strip() for c in columns.split(",") if c.strip()]
+    appctx.sort_by = sort_by
     appctx.no_headers = no_headers
     appctx.activate()
     ctx.call_on_close(appctx.close)

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from eclictl.errors import ConfigError, UsageError
 
-OUTPUT_FORMATS = ("table", "tsv", "json", "jsonl", "csv", "ids")
+OUTPUT_FORMATS = ("table", "wide", "tsv", "json", "jsonl", "csv", "ids")
 DEFAULT_PROFILE = "default"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 3

@@ -53,6 +53,7 @@ class Factory:
     open_browser: Callable[[str], bool] | None = None
     argv: tuple[str, ...] = ()  # the command line as typed (main.run fills it): echoed, never masked
     spawn: Callable[..., int] | None = None  # starts the detached revert watcher (eclictl/safety/revert.py)
+    clock: Callable[[], float] = time.time  # wall clock: progress delays, relative times in tables
 
 
 _current: contextvars.ContextVar["AppContext"] = contextvars.ContextVar("eclictl_app_context")
@@ -93,6 +94,7 @@ class AppContext:
         # Output options: the root callback sets them; each verb may override.
         self.output: str | None = flags.get("output")
         self.columns: list[str] | None = None
+        self.sort_by: str | None = None
         self.no_headers = False
         self._privacy: PrivacyState | None = None
         # Set by @command(config=True): the verb shows configuration (settings, profiles), not people.
@@ -101,6 +103,8 @@ class AppContext:
         self.redact_servers_flag: bool | None = flags.get("redact_servers")
         self.redact_orgs_flag: bool | None = flags.get("redact_orgs")
         self.notes: list[str] = []
+        self._rendering = False
+        self._reporter: Any = None
         self._privacy_checked = False
         self._config_mode_warned = False
         self._warned_http = False
@@ -234,12 +238,31 @@ class AppContext:
         from eclictl.output.render import Renderer, RenderOptions
 
         redactor = Redactor((), state=self.privacy) if self.shows_config else self.redactor()
+        columns = self.env.get("COLUMNS", "")
         opts = RenderOptions(fmt=self.output_format, columns=self.columns, no_headers=self.no_headers,
-                             redactor=redactor, color=not self.no_color)
+                             redactor=redactor, color=not self.no_color, sort_by=self.sort_by,
+                             now=self.factory.clock(), width=int(columns) if columns.isdigit() else None)
         return Renderer(self.io.stdout, self.io.stderr, opts, tty=self.io.stdout_tty)
 
     def emit(self, result: Any) -> None:
-        self.renderer().emit(result)
+        """Render a verb's result; then the notes about what it showed (e.g. only the first page)."""
+        self._rendering = True
+        try:
+            self.renderer().emit(result)
+        finally:
+            self._rendering = False
+            if self._reporter is not None:
+                self._reporter.flush_notes()
+
+    @property
+    def fetch_reporter(self) -> Any:
+        """Progress of paginated fetches and the first-page note (eclictl/output/progress.py)."""
+        if self._reporter is None:
+            from eclictl.output.progress import FetchReporter
+
+            self._reporter = FetchReporter(self.io.stderr, progress=self.io.stdout_tty and self.io.stderr_tty,
+                                           clock=self.factory.clock, rendering=lambda: self._rendering)
+        return self._reporter
 
     def finish(self) -> None:
         """End of the run: say once, and only if something was masked, that output is redacted.
@@ -345,6 +368,7 @@ class AppContext:
     def api(self) -> "ApiClient":
         if self._api is None:
             self._api = self.build_client()
+            self._api.page_reporter = self.fetch_reporter
             if "pii" in self.redact_categories():
                 # Privacy mode learns the names of the people in every response, so that the
                 # panel's error text and -v logs can mask them too.

@@ -22,6 +22,7 @@ SAFETY_PANEL = "Safety"
 
 class OutputFormat(str, Enum):
     table = "table"
+    wide = "wide"
     tsv = "tsv"
     json = "json"
     jsonl = "jsonl"
@@ -30,12 +31,17 @@ class OutputFormat(str, Enum):
 
 
 OutputOpt = Annotated[Optional[OutputFormat], typer.Option(
-    "--output", "-o", help="Output format (default: table on a terminal, tsv when piped). csv prefixes "
-    "text cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw.",
+    "--output", "-o", help="Output format (default: table on a terminal, tsv when piped). wide: a table "
+    "that cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+    "(spreadsheet-safe); json/jsonl/tsv stay raw.",
     rich_help_panel=OUTPUT_PANEL, show_default=False)]
 ColumnsOpt = Annotated[Optional[str], typer.Option(
-    "--columns", help="Comma-separated columns to show, e.g. id,email.", rich_help_panel=OUTPUT_PANEL,
+    "--columns", help="Comma-separated columns to show, by key or header, e.g. id,email,created.",
+    rich_help_panel=OUTPUT_PANEL,
     show_default=False)]
+SortByOpt = Annotated[Optional[str], typer.Option(
+    "--sort-by", metavar="FIELD", help="Sort the rows by FIELD, a column key or header (e.g. createdAt or "
+    "CREATED); -FIELD or FIELD:desc sorts descending.", rich_help_panel=OUTPUT_PANEL, show_default=False)]
 NoHeadersOpt = Annotated[bool, typer.Option(
     "--no-headers", help="Omit the header row (table, csv).", rich_help_panel=OUTPUT_PANEL)]
 RedactOpt = Annotated[Optional[bool], typer.Option(
@@ -49,6 +55,7 @@ DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would chan
 _OUTPUT_PARAMS = {
     "output": OutputOpt,
     "columns": ColumnsOpt,
+    "sort_by": SortByOpt,
     "no_headers": NoHeadersOpt,
     "redact": RedactOpt,
 }
@@ -93,7 +100,7 @@ RevertAfterOpt = Annotated[Optional[str], typer.Option(
     "unless `eclictl confirm` runs first.", rich_help_panel=SAFETY_PANEL, show_default=False)]
 _SAFETY_PARAMS = {"reason": ReasonOpt, "confirm_profile": ConfirmProfileOpt}
 _UNDO_PARAMS = {"revert_after": RevertAfterOpt}
-_DEFAULTS = {"output": None, "columns": None, "no_headers": False, "redact": None,
+_DEFAULTS = {"output": None, "columns": None, "sort_by": None, "no_headers": False, "redact": None,
              "concurrency": None, "rate": None, "journal": None, "resume": None,
              "reason": None, "confirm_profile": None, "revert_after": None}
 
@@ -146,7 +153,7 @@ def apply_bulk_options(concurrency: int | None = None, rate: str | None = None, 
 
 
 def apply_output_options(output: Any = None, columns: str | None = None, no_headers: bool = False,
-                         redact: bool | None = None) -> None:
+                         redact: bool | None = None, sort_by: str | None = None) -> None:
     from eclictl.context import current
 
     ctx = current()
@@ -154,6 +161,8 @@ def apply_output_options(output: Any = None, columns: str | None = None, no_head
         ctx.output = output.value if isinstance(output, Enum) else str(output)
     if columns:
         ctx.columns = [c.strip() for c in columns.split(",") if c.strip()]
+    if sort_by:
+        ctx.sort_by = sort_by
     if no_headers:
         ctx.no_headers = True
     if redact is not None:
@@ -181,7 +190,9 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         import typing
 
-        added = {k: v for k, v in _OUTPUT_PARAMS.items() if output and k not in exclude}
+        # a verb without --columns has no rows to pick from, so none to sort either
+        skip = (*exclude, "sort_by") if "columns" in exclude else exclude
+        added = {k: v for k, v in _OUTPUT_PARAMS.items() if output and k not in skip}
         if bulk:
             added.update({k: v for k, v in _BULK_PARAMS.items() if k not in exclude})
         sig = inspect.signature(func)

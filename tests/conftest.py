@@ -64,7 +64,7 @@ def make_cli(sandbox: Any, config_dir: Any) -> Callable[..., Result]:
 
     def invoke(*args: str, stdin: str = "", tty: bool = False, key: str | None = "admin",
                env: dict[str, str] | None = None, url: str | None = SANDBOX_URL, transport: Any = None,
-               browser: list[str] | None = None) -> Result:
+               browser: list[str] | None = None, clock: Callable[[], float] | None = None) -> Result:
         streams = IOStreams(io.StringIO(stdin), io.StringIO(), io.StringIO(), tty, tty, tty)
         environ = {"ECLICTL_CONFIG_DIR": str(config_dir),
                    "ECLICTL_STATE_DIR": os.environ.get("ECLICTL_STATE_DIR") or str(config_dir) + "-state"}
@@ -76,7 +76,8 @@ def make_cli(sandbox: Any, config_dir: Any) -> Callable[..., Result]:
         sleeps: list[float] = []
         opened = browser if browser is not None else []
         factory = Factory(io=streams, env=environ, transport=transport or sandbox.transport(),
-                          sleep=sleeps.append, open_browser=lambda u: opened.append(u) or True)
+                          sleep=sleeps.append, open_browser=lambda u: opened.append(u) or True,
+                          **({"clock": clock} if clock is not None else {}))
         code = run(list(args), factory)
         return Result(code, streams.stdout.getvalue(), streams.stderr.getvalue(), sleeps)
 

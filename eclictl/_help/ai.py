@@ -50,15 +50,20 @@ SCREENS = {
                  '--no-redact': 0,
                  '--output': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '-h': 0,
                  '-o': 1},
      'panels': [{'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -75,16 +80,21 @@ SCREENS = {
                  '--no-redact': 0,
                  '--output': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '-h': 0,
                  '-o': 1},
      'panels': [{'params': [[True, '', 'PLAN', '', '', '<str>', 'Plan id.  [required]']], 'title': 'Arguments'},
                 {'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -108,6 +118,7 @@ SCREENS = {
                  '--output': 1,
                  '--reason': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '-h': 0,
                  '-o': 1},
      'panels': [{'params': [[True, '', 'MODEL', '', '', '<str>', 'Model id or exact name.  [required]'],
@@ -118,11 +129,15 @@ SCREENS = {
                 {'params': [[False, '--limits', '', '', '', '<str>',
                              'Limits as a JSON object, e.g. \'{"requestsPerDay": 100}\'.']],
                  'title': 'Model'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -147,6 +162,7 @@ SCREENS = {
                  '--output': 1,
                  '--reason': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '--yes': 0,
                  '-h': 0,
                  '-o': 1,
@@ -163,11 +179,15 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -191,6 +211,7 @@ SCREENS = {
                  '--output': 1,
                  '--reason': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '-h': 0,
                  '-o': 1},
      'panels': [{'params': [[True, '', 'MODEL', '', '', '<str>', 'Model id or exact name.  [required]'],
@@ -201,11 +222,15 @@ SCREENS = {
                 {'params': [[False, '--limits', '', '', '', '<str>',
                              'Limits as a JSON object, e.g. \'{"requestsPerDay": 100}\'.']],
                  'title': 'Model'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -231,6 +256,7 @@ SCREENS = {
                  '--output': 1,
                  '--reason': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '-h': 0,
                  '-o': 1},
      'panels': [{'params': [[True, '', 'USER', '', '', '<str>',
@@ -242,11 +268,15 @@ SCREENS = {
                              'Limits as a JSON object (or null).  [required]'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -272,6 +302,7 @@ SCREENS = {
                  '--output': 1,
                  '--reason': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '--yes': 0,
                  '-h': 0,
                  '-o': 1,
@@ -290,11 +321,15 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -336,6 +371,7 @@ SCREENS = {
                  '--no-redact': 0,
                  '--output': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '--web': 0,
                  '-h': 0,
                  '-n': 1,
@@ -345,11 +381,15 @@ SCREENS = {
                             [False, '--web', '', '', '', '', 'Open this tab of the web portal instead.'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -366,6 +406,7 @@ SCREENS = {
                  '--no-redact': 0,
                  '--output': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '--web': 0,
                  '-h': 0,
                  '-o': 1},
@@ -375,11 +416,15 @@ SCREENS = {
                 {'params': [[False, '--web', '', '', '', '', "Open the web portal's tab instead."],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -411,6 +456,7 @@ SCREENS = {
                  '--output': 1,
                  '--reason': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '--tag': 1,
                  '-h': 0,
                  '-o': 1},
@@ -433,11 +479,15 @@ SCREENS = {
                             [False, '--endpoints-file', '', '', '', '<file>',
                              'JSON array of fallback endpoints [{id?, url, apiKey?}] (replaces the list).']],
                  'title': 'Upstream credentials (never shown)'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -477,6 +527,7 @@ SCREENS = {
                  '--output': 1,
                  '--reason': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '--tag': 1,
                  '-h': 0,
                  '-o': 1},
@@ -502,11 +553,15 @@ SCREENS = {
                              'JSON array of fallback endpoints [{id?, url, apiKey?}] (replaces the list).'],
                             [False, '--clear-api-key', '', '', '', '', 'Remove the upstream API key.']],
                  'title': 'Upstream credentials (never shown)'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -539,6 +594,7 @@ SCREENS = {
                  '--reason': 1,
                  '--redact': 0,
                  '--resume': 1,
+                 '--sort-by': 1,
                  '--yes': 0,
                  '-h': 0,
                  '-o': 1,
@@ -555,11 +611,15 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],

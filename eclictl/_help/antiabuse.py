@@ -51,6 +51,7 @@ SCREENS = {
                  '--redact': 0,
                  '--severity': 1,
                  '--since': 1,
+                 '--sort-by': 1,
                  '--status': 1,
                  '-h': 0,
                  '-n': 1,
@@ -78,11 +79,15 @@ SCREENS = {
                             [False, '--action', '', '', '', '<str>',
                              'Enforcement action contains this text (server-side).']],
                  'title': 'Filters'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -106,6 +111,7 @@ SCREENS = {
                  '--no-redact': 0,
                  '--output': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '-h': 0,
                  '-o': 1},
      'panels': [{'params': [[True, '', 'ID', '', '', '<int range>', 'Incident id.  [required]']],
@@ -115,11 +121,15 @@ SCREENS = {
                              "(role admin/rootAdmin/*, feature 'applications')."],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -155,6 +165,7 @@ SCREENS = {
                  '--quiet': 0,
                  '--reason': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '-h': 0,
                  '-o': 1},
      'panels': [{'params': [[True, '', 'ID...', '', '', '<str>',
@@ -180,11 +191,15 @@ SCREENS = {
                 {'params': [[False, '--quiet', '', '', '', '',
                              'Print nothing when everything succeeded (cron).']],
                  'title': 'Scheduling'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -219,6 +234,7 @@ SCREENS = {
                  '--quiet': 0,
                  '--reason': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '--yes': 0,
                  '-h': 0,
                  '-o': 1,
@@ -243,11 +259,15 @@ SCREENS = {
                 {'params': [[False, '--quiet', '', '', '', '',
                              'Print nothing when everything succeeded (cron).']],
                  'title': 'Scheduling'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],

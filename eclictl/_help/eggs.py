@@ -70,6 +70,7 @@ SCREENS = {
                  '--no-redact': 0,
                  '--output': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '--visible': 0,
                  '-h': 0,
                  '-n': 1,
@@ -82,11 +83,15 @@ SCREENS = {
                             [False, '--name-contains', '', '', '', 'TEXT',
                              'Only eggs whose name contains TEXT (case-insensitive).']],
                  'title': 'Filters'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -103,17 +108,22 @@ SCREENS = {
                  '--no-redact': 0,
                  '--output': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '-h': 0,
                  '-o': 1},
      'panels': [{'params': [[True, '', 'EGG', '', '', '<str>', 'Egg id or exact name.  [required]']],
                  'title': 'Arguments'},
                 {'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -139,6 +149,7 @@ SCREENS = {
                  '--no-redact': 0,
                  '--output': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '-f': 1,
                  '-h': 0,
                  '-o': 1},
@@ -153,11 +164,15 @@ SCREENS = {
                              "Write one file per egg into DIR (named like the panel's download, e.g. "
                              'Paper.json).']],
                  'title': 'Files'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -180,6 +195,7 @@ SCREENS = {
                  '--no-redact': 0,
                  '--output': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '--strict': 0,
                  '-h': 0,
                  '-o': 1},
@@ -189,11 +205,15 @@ SCREENS = {
                 {'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
                 {'params': [[False, '--strict', '', '', '', '', 'Treat warnings as errors.']], 'title': 'Safety'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -220,6 +240,7 @@ SCREENS = {
                  '--output': 1,
                  '--reason': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '--yes': 0,
                  '-h': 0,
                  '-o': 1,
@@ -242,11 +263,15 @@ SCREENS = {
                             [False, '--max-size', '', '', '', 'BYTES',
                              'Refuse downloads larger than this.  [default: 5242880; x>=1]']],
                  'title': 'Download'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -270,6 +295,7 @@ SCREENS = {
                  '--output': 1,
                  '--prune': 0,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '-h': 0,
                  '-o': 1},
      'panels': [{'params': [[True, '', 'PATH...', '', '', '<str>', 'Egg files or directories.  [required]']],
@@ -278,11 +304,15 @@ SCREENS = {
                  'title': 'Options'},
                 {'params': [[False, '--prune', '', '', '', '', 'Also delete panel eggs that no file describes.']],
                  'title': 'Safety'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -310,6 +340,7 @@ SCREENS = {
                  '--prune': 0,
                  '--reason': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '--yes': 0,
                  '-h': 0,
                  '-o': 1,
@@ -330,11 +361,15 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -361,6 +396,7 @@ SCREENS = {
                  '--reason': 1,
                  '--redact': 0,
                  '--set': 1,
+                 '--sort-by': 1,
                  '-h': 0,
                  '-o': 1},
      'panels': [{'params': [[True, '', 'EGG', '', '', '<str>', 'Egg id or exact name.  [required]']],
@@ -377,11 +413,15 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -405,6 +445,7 @@ SCREENS = {
                  '--output': 1,
                  '--reason': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '--yes': 0,
                  '-h': 0,
                  '-o': 1,
@@ -422,11 +463,15 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -454,6 +499,7 @@ SCREENS = {
                  '--reason': 1,
                  '--redact': 0,
                  '--respect-opt-out': 0,
+                 '--sort-by': 1,
                  '--wait': 1,
                  '-h': 0,
                  '-o': 1},
@@ -468,11 +514,15 @@ SCREENS = {
                              'How long to wait: the panel syncs each server in turn, up to 10 s per offline '
                              'node.  [default: 600.0; x>=1]']],
                  'title': 'Connection'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],

@@ -33,6 +33,7 @@ SCREENS = {
                  '--no-redact': 0,
                  '--output': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '-h': 0,
                  '-o': 1},
      'panels': [{'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
@@ -40,11 +41,15 @@ SCREENS = {
                 {'params': [[False, '--changed', '', '', '', '',
                              "Only flags that differ from the panel's default."]],
                  'title': 'Filters'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -73,6 +78,7 @@ SCREENS = {
                  '--reason': 1,
                  '--redact': 0,
                  '--revert-after': 1,
+                 '--sort-by': 1,
                  '--wait': 1,
                  '-h': 0,
                  '-o': 1},
@@ -97,11 +103,15 @@ SCREENS = {
                              'How long to wait before reading flags back (the panel caches them for 10 s).  '
                              '[default: 11.0; x>=0]']],
                  'title': 'Verify'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -130,6 +140,7 @@ SCREENS = {
                  '--reason': 1,
                  '--redact': 0,
                  '--revert-after': 1,
+                 '--sort-by': 1,
                  '--wait': 1,
                  '--yes': 0,
                  '-h': 0,
@@ -157,11 +168,15 @@ SCREENS = {
                              'How long to wait before reading flags back (the panel caches them for 10 s).  '
                              '[default: 11.0; x>=0]']],
                  'title': 'Verify'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],

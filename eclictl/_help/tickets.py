@@ -56,6 +56,7 @@ SCREENS = {
                  '--priority': 1,
                  '--query': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '--status': 1,
                  '--web': 0,
                  '-h': 0,
@@ -75,11 +76,15 @@ SCREENS = {
                             [False, '--priority', '', '', '', '<str>', 'low|medium|high|urgent (exact).'],
                             [False, '--archived', '', '', '', '', 'Only archived tickets.']],
                  'title': 'Filters'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -96,6 +101,7 @@ SCREENS = {
                  '--no-redact': 0,
                  '--output': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '--web': 0,
                  '-h': 0,
                  '-o': 1},
@@ -104,11 +110,15 @@ SCREENS = {
                 {'params': [[False, '--web', '', '', '', '', "Open the web portal's tab instead."],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -132,6 +142,7 @@ SCREENS = {
                  '--output': 1,
                  '--reason': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '--status': 1,
                  '-h': 0,
                  '-o': 1},
@@ -144,11 +155,15 @@ SCREENS = {
                             [False, '--as-user', '', '', '', '', "Post as the ticket's user (replyAs: user)."],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -182,6 +197,7 @@ SCREENS = {
                  '--reason': 1,
                  '--redact': 0,
                  '--resume': 1,
+                 '--sort-by': 1,
                  '-h': 0,
                  '-o': 1},
      'panels': [{'params': [[True, '', 'status', '', '', '<str>',
@@ -198,11 +214,15 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -245,6 +265,7 @@ SCREENS = {
                  '--reason': 1,
                  '--redact': 0,
                  '--resume': 1,
+                 '--sort-by': 1,
                  '--to': 1,
                  '--unassign': 0,
                  '-h': 0,
@@ -265,11 +286,15 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -310,6 +335,7 @@ SCREENS = {
                  '--priority': 1,
                  '--reason': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '-h': 0,
                  '-o': 1},
      'panels': [{'params': [[True, '', 'ID', '', '', '<str>', "The ticket's id.  [required]"]],
@@ -321,11 +347,15 @@ SCREENS = {
                             [False, '--ai-enabled', '', '--ai-disabled', '', '', 'Let the AI assistant act.'],
                             [False, '--admin-reply', '', '', '', '<str>', 'Set the adminReply field directly.']],
                  'title': 'Fields (need tickets:write)'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
@@ -357,6 +387,7 @@ SCREENS = {
                  '--output': 1,
                  '--reason': 1,
                  '--redact': 0,
+                 '--sort-by': 1,
                  '--undo': 0,
                  '-h': 0,
                  '-o': 1},
@@ -372,11 +403,15 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'},
-                {'params': [[False, '--output', '-o', '', '', '<table|tsv|json|jsonl|csv|ids>',
-                             'Output format (default: table on a terminal, tsv when piped). csv prefixes text '
-                             "cells starting with = + - @ with ' (spreadsheet-safe); json/jsonl/tsv stay raw."],
+                {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
+                             'Output format (default: table on a terminal, tsv when piped). wide: a table that '
+                             "cuts nothing, with ISO times. csv prefixes text cells starting with = + - @ with ' "
+                             '(spreadsheet-safe); json/jsonl/tsv stay raw.'],
                             [False, '--columns', '', '', '', '<str>',
-                             'Comma-separated columns to show, e.g. id,email.'],
+                             'Comma-separated columns to show, by key or header, e.g. id,email,created.'],
+                            [False, '--sort-by', '', '', '', 'FIELD',
+                             'Sort the rows by FIELD, a column key or header (e.g. createdAt or CREATED); -FIELD '
+                             'or FIELD:desc sorts descending.'],
                             [False, '--no-headers', '', '', '', '', 'Omit the header row (table, csv).'],
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],

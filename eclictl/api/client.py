@@ -91,6 +91,8 @@ class ApiClient:
         #: Told about every POST/PUT/PATCH/DELETE (eclictl/safety/run.py): `before_write(method, path)`
         #: may refuse (a protected profile's gate), `after_write(method, path, status, error)` records it.
         self.write_observer: Any = None
+        #: Told about every page of a paginated fetch (eclictl/output/progress.py): progress, first-page note.
+        self.page_reporter: Any = None
         headers = {"User-Agent": f"eclictl/{__version__}", "Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"ApiKey {api_key}"
@@ -369,7 +371,7 @@ class ApiClient:
               start_page: int | None = None, single_page: bool = False) -> Iterator[list[Any]]:
         """Each page's items as it arrives (constant memory for streaming output)."""
         return iterate_pages(lambda p, q: self.get(p, q), path, spec, dict(params or {}),
-                             start_page=start_page, single_page=single_page)
+                             start_page=start_page, single_page=single_page, reporter=self.page_reporter)
 
     def iterate(self, path: str, spec: PageSpec, params: Mapping[str, Any] | None = None, *,
                 limit: int | None = None, start_page: int | None = None,

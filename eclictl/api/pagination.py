@@ -41,16 +41,40 @@ def extract_items(body: Any, items_key: str | None) -> list[Any]:
 
 
 def iterate_pages(fetch: Any, path: str, spec: PageSpec, params: dict[str, Any] | None = None,
-                  *, start_page: int | None = None, single_page: bool = False) -> Iterator[list[Any]]:
+                  *, start_page: int | None = None, single_page: bool = False,
+                  reporter: Any = None) -> Iterator[list[Any]]:
     """Yield each page's items as it arrives. `fetch(path, params)` returns the decoded body.
 
     When the panel states a total (`total_key` rows or `total_pages_key` pages) and the pages run
     out before it, the list is incomplete: ApiBadResponseError says how many rows arrived, instead
-    of a short list that looks whole.
+    of a short list that looks whole. `reporter` (eclictl/output/progress.py) is told about each
+    page (progress on a terminal) and about a first page shown alone while more rows exist.
     """
+    if reporter is None:
+        yield from _iterate(fetch, path, spec, params, start_page, single_page, None)
+        return
+    try:
+        yield from _iterate(fetch, path, spec, params, start_page, single_page, reporter)
+    finally:
+        reporter.finished()
+
+
+def _fetch_page(fetch: Any, path: str, params: dict[str, Any], reporter: Any, number: int, seen: int,
+                total: int | None) -> Any:
+    if reporter is None:
+        return fetch(path, params)
+    reporter.fetching(number, seen, total)
+    try:
+        return fetch(path, params)
+    finally:
+        reporter.fetched()
+
+
+def _iterate(fetch: Any, path: str, spec: PageSpec, params: dict[str, Any] | None, start_page: int | None,
+             single_page: bool, reporter: Any) -> Iterator[list[Any]]:
     params = dict(params or {})
     if spec.page_param is None:
-        yield extract_items(fetch(path, params), spec.items_key)
+        yield extract_items(_fetch_page(fetch, path, params, reporter, 1, 0, None), spec.items_key)
         return
     page = start_page if start_page is not None else spec.first_page
     check = not single_page and page == spec.first_page
@@ -62,7 +86,7 @@ def iterate_pages(fetch: Any, path: str, spec: PageSpec, params: dict[str, Any] 
     previous_first: Any = object()
     for _ in range(spec.max_pages):
         params[spec.page_param] = page
-        body = fetch(path, params)
+        body = _fetch_page(fetch, path, params, reporter, pages + 1, seen, stated[0])
         if isinstance(body, dict):
             stated = (_int(body, spec.total_key) if stated[0] is None else stated[0],
                       _int(body, spec.total_pages_key) if stated[1] is None else stated[1])
@@ -77,6 +101,8 @@ def iterate_pages(fetch: Any, path: str, spec: PageSpec, params: dict[str, Any] 
         seen += len(items)
         pages += 1
         if single_page:
+            if reporter is not None and page == spec.first_page:
+                reporter.partial(len(items), *stated)
             return
         if isinstance(body, dict):
             total_pages = _int(body, spec.total_pages_key)

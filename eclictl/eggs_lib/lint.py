@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from eclictl.eggs_lib.mapping import (
-    MAX_LEN, V1, V2, coalesce, derive_images, identity, js_truthy, map_import, parse_json_string,
+    MAX_LEN, V1, V2, coalesce, convert_v1, derive_images, identity, js_truthy, map_import, parse_json_string,
     variables_of, version_of,
 )
 from eclictl.inputs import loads_json
@@ -31,7 +31,7 @@ CODES: dict[str, str] = {
     "variable-no-env": WARNING, "default-not-string": WARNING, "variable-flag-not-bool": WARNING,
     "rules-not-string": WARNING, "no-install-script": WARNING, "kvm-meta-only": WARNING,
     "multiple-images": WARNING, "images-not-object": WARNING, "images-array": WARNING, "missing-name": WARNING,
-    "duplicate-egg": WARNING, "duplicate-on-panel": WARNING,
+    "duplicate-egg": WARNING, "duplicate-on-panel": WARNING, "converted-v1": WARNING,
 }
 
 
@@ -142,7 +142,8 @@ def _check_images(doc: Mapping[str, Any], out: _Collector) -> None:
         if isinstance(stored, (dict, list)) and not stored:
             why = f"{source_key} is empty"
         elif "images" in doc and images is None and doc.get("image") is None:
-            why, source_key = "the old v1 key `images` is not read by the panel; use docker_images", "images"
+            why, source_key = ("the v1 key `images` holds no usable image (a list of image names converts to "
+                               "docker_images)"), "images"
         else:
             why = "set docker_images (an object of label -> image) or image"
         out.add("no-docker-image", f"$.{source_key}", f"no docker image: {why} (the panel answers 400)")
@@ -276,6 +277,13 @@ def lint_text(text: str, file: str = "") -> FileResult:
         msg = getattr(exc, "msg", str(exc))
         result.findings.append(Finding(file, "$", ERROR, "invalid-json", f"not valid JSON: {where}{msg}"))
         return result
+    converted = convert_v1(result.doc)
+    if converted is not None:
+        count = len(converted["docker_images"])
+        result.findings.append(Finding(file, "$.images", WARNING, "converted-v1", (
+            f"PTDL_v1 egg: its `images` list ({count} image(s)) was converted to PTDL_v2 docker_images, as "
+            "Pterodactyl's importer does (the panel alone answers 400 for it)")))
+        result.doc = converted
     result.findings.extend(lint_document(result.doc, file))
     return result
 

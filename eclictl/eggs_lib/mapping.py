@@ -94,6 +94,30 @@ def derive_images(doc: Mapping[str, Any]) -> tuple[Any, Any]:
     return source, None
 
 
+def convert_v1(doc: Any) -> dict[str, Any] | None:
+    """A PTDL_v1 egg with the old `images` list, rewritten as PTDL_v2; None when nothing to convert.
+
+    The official Pterodactyl eggs still ship six such files (ARK, CS:GO, ...): the panel finds no
+    docker image in them (400), while Pterodactyl's own importer (EggParserService) converts them:
+    each image becomes a `docker_images` entry labelled with itself, `images`/`image` go away and
+    every variable gets `field_type: text`. Only a non-empty list (or object) of strings is
+    converted; anything else is left for lint to report.
+    """
+    if not isinstance(doc, dict) or version_of(doc) == V2 or doc.get("docker_images") is not None:
+        return None
+    images = doc.get("images")
+    values = list(images.values()) if isinstance(images, dict) else images
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
+        return None
+    out = {k: v for k, v in doc.items() if k not in ("images", "image")}
+    out["meta"] = {**_obj(doc.get("meta")), "version": V2}
+    out["docker_images"] = {image: image for image in values}
+    variables = doc.get("variables")
+    if isinstance(variables, list):
+        out["variables"] = [{**v, "field_type": "text"} if isinstance(v, dict) else v for v in variables]
+    return out
+
+
 def variables_of(doc: Mapping[str, Any]) -> Any:
     """`variables`, else `env` (null counts as absent)."""
     return coalesce(doc.get("variables"), doc.get("env"))

@@ -59,3 +59,19 @@ def auto_columns(record: dict[str, Any], limit: int = 8) -> list[Col]:
         keys.remove("id")
         keys.insert(0, "id")
     return [Col(k) for k in keys[:limit]]
+
+
+@dataclass(frozen=True)
+class Group:
+    """A titled part of a detail view on a terminal (`users show`: identity, billing, security...).
+
+    `fields` are record keys (dotted paths allowed) in display order; one holding a list of records
+    is drawn as a small table, with `tables[field]` as its columns when declared.
+    """
+
+    title: str
+    fields: tuple[str, ...]
+    tables: tuple[tuple[str, tuple[Col, ...]], ...] = ()
+
+    def columns_for(self, key: str) -> tuple[Col, ...] | None:
+        return dict(self.tables).get(key)

@@ -1,7 +1,8 @@
 """emit(): normalise → redact → select columns → render, for every command.
 
-Formats: table (rich, TTY), tsv (piped default), json, jsonl, csv, ids. json/jsonl/csv/ids
-stream: rows are written as they arrive, so `list --all` runs in constant memory. csv is for
+Formats: table (rich, TTY), wide (a table that cuts nothing), tsv (piped default), json, jsonl, csv,
+ids. json/jsonl/csv/ids stream: rows are written as they arrive, so `list --all` runs in constant
+memory (unless --sort-by needs them all first). csv is for
 spreadsheets: a text cell starting with = + - @ tab or CR gets a leading `'` (CSV injection);
 json, jsonl and tsv keep every value as the panel sent it.
 """
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence, TextIO
 
 from eclictl.errors import UsageError
-from eclictl.output.columns import Col, auto_columns, cell_text, get_path
+from eclictl.output.columns import Col, Group, auto_columns, cell_text, get_path
+from eclictl.output.layout import fit_widths, is_timestamp, relative_time
 from eclictl.output.redact import Redactor
 
 
@@ -30,6 +32,7 @@ class View:
     sensitive: Mapping[str, str] = field(default_factory=dict)  # extra key -> redaction category
     empty: str | None = None  # said on stderr when a list is empty (TTY)
     json_data: Any = None  # what json should print when it differs from the rows (e.g. summaries)
+    groups: Sequence[Group] = ()  # a detail view on a terminal, in titled parts (fields not named go last)
 
 
 @dataclass
@@ -40,6 +43,8 @@ class RenderOptions:
     redactor: Redactor = field(default_factory=lambda: Redactor(()))
     color: bool = False
     width: int | None = None
+    sort_by: str | None = None  # FIELD, -FIELD or FIELD:desc (a column key or header)
+    now: float | None = None  # epoch seconds: timestamps in a terminal table read `3d ago`
 
 
 def _json_default(value: Any) -> Any:
@@ -80,28 +85,35 @@ class Renderer:
 
     # -- lists ----------------------------------------------------------------------------
     def _columns_for(self, view: View, first: Any) -> list[Col]:
+        declared = self._declared(view, first)
+        if not self.opts.columns:
+            return declared
+        return [resolve_column(key, declared, first) for key in self.opts.columns]
+
+    @staticmethod
+    def _declared(view: View, first: Any) -> list[Col]:
         declared = list(view.columns or [])
         if not declared and isinstance(first, dict):
             declared = auto_columns(first)
-        if not self.opts.columns:
-            return declared
-        known = {c.key: c for c in declared}
-        valid = set(known)
-        if isinstance(first, dict):
-            valid |= set(first)
-        chosen = []
-        for key in self.opts.columns:
-            if key in known:
-                chosen.append(known[key])
-            elif key in valid or (first is None and not declared) or "." in key:
-                chosen.append(Col(key))
-            else:
-                raise UsageError(f"unknown column '{key}'",
-                                 hint=f"valid columns: {', '.join(sorted(valid))}")
-        return chosen
+        return declared
+
+    def _sorted(self, rows: Iterator[Any], view: View) -> Iterator[Any]:
+        """--sort-by: every row first (no streaming), then a stable sort; empty values last."""
+        spec = (self.opts.sort_by or "").strip()
+        desc = spec.startswith("-") or spec.lower().endswith(":desc")
+        name = spec.lstrip("-").rsplit(":", 1)[0] if ":" in spec else spec.lstrip("-")
+        if not name:
+            raise UsageError("--sort-by needs a field name", hint="e.g. --sort-by createdAt or --sort-by -id")
+        items = list(rows)
+        first = items[0] if items else None
+        key = resolve_column(name, self._declared(view, first), first if isinstance(first, dict) else None,
+                             option="--sort-by").key
+        return iter(sort_rows(items, key, descending=desc))
 
     def _emit_rows(self, rows: Iterator[Any], view: View) -> None:
         fmt = self.opts.fmt
+        if self.opts.sort_by:
+            rows = self._sorted(rows, view)
         first = next(rows, None)
         if first is not None and not isinstance(first, dict):
             first = {"value": first}
@@ -146,27 +158,47 @@ class Renderer:
             self.out.flush()
         self.out.write("\n]\n" if not first else "]\n")
 
-    def _rich_table(self, rows: list[dict[str, Any]], cols: list[Col], view: View) -> None:
+    def _console(self, width: int | None = None) -> Any:
         from rich.console import Console
+
+        return Console(file=self.out, no_color=not self.opts.color, highlight=False, force_terminal=self.tty,
+                       width=width or self.opts.width, soft_wrap=False)
+
+    def _cell(self, value: Any, col: Col) -> str:
+        """Table text: relative times on a terminal (not in `-o wide`, pipes or machine formats)."""
+        if (self.tty and self.opts.fmt == "table" and self.opts.now is not None and col.fmt is None
+                and is_timestamp(col.key.split(".")[-1], value)):
+            return relative_time(value, self.opts.now)
+        return cell_text(value, col.fmt)
+
+    def _rich_table(self, rows: list[dict[str, Any]], cols: list[Col], view: View, *, indent: int = 0,
+                    console: Any = None) -> None:
+        from rich.padding import Padding
         from rich.table import Table
 
-        console = Console(file=self.out, no_color=not self.opts.color, highlight=False,
-                          force_terminal=self.tty, width=self.opts.width, soft_wrap=False)
+        console = console or self._console()
         if not rows:
             if view.empty is not None:
                 console.print(view.empty, style="dim")
             elif self.tty:
                 console.print("(no results)", style="dim")
             return
+        wide = self.opts.fmt == "wide"
+        cells = [[self._cell(get_path(row, c.key), c) for c in cols] for row in rows]
+        if wide:
+            from rich.cells import cell_len
+
+            widths = [max([cell_len(c.title)] + [cell_len(line[i]) for line in cells]) for i, c in enumerate(cols)]
+            console = self._console(width=indent + sum(widths) + 2 * max(len(widths) - 1, 0) + 1)
+        else:
+            widths = fit_widths(cols, cells, console.width - indent, id_field=view.id_field)
         table = Table(title=view.title, show_header=not self.opts.no_headers, header_style="bold",
                       box=None, pad_edge=False, expand=False)
-        cells = [[cell_text(get_path(row, c.key), c.fmt) for c in cols] for row in rows]
-        widths = fit_widths(cols, cells, console.width, id_field=view.id_field)
         for c, width in zip(cols, widths):
             table.add_column(c.title, overflow="ellipsis", no_wrap=True, width=width)
         for line in cells:
             table.add_row(*line, style=None)
-        console.print(table)
+        console.print(Padding(table, (0, 0, 0, indent), expand=False) if indent else table)
 
     # -- single records -------------------------------------------------------------------
     def _emit_detail(self, record: Any, view: View) -> None:
@@ -193,45 +225,62 @@ class Renderer:
         elif fmt == "tsv":
             for key, value in _flatten(record):
                 self.out.write(f"{key}\t{_tsv_cell(cell_text(value))}\n")
+        elif view.groups and isinstance(record, dict) and cols is None:
+            from eclictl.output.detail import render_groups
+
+            render_groups(self, record, view)
         else:
-            from rich.console import Console
             from rich.table import Table
 
-            console = Console(file=self.out, no_color=not self.opts.color, highlight=False,
-                              force_terminal=self.tty, width=self.opts.width)
+            console = self._console()
             table = Table(title=view.title, show_header=False, box=None, pad_edge=False)
             table.add_column("field", style="bold")
             table.add_column("value", overflow="fold")
             for key, value in _flatten(record):
-                table.add_row(key, cell_text(value))
+                table.add_row(key, self._cell(value, Col(key)))
             console.print(table)
 
     def _write_json_value(self, value: Any) -> None:
         self.out.write(dumps(value) + "\n")
 
 
-def fit_widths(cols: Sequence[Col], cells: list[list[str]], total: int, *, id_field: str | None = None,
-               floor: int = 6, sample: int = 200) -> list[int]:
-    """Column widths that fit `total`: shrink the widest columns first, never the id column.
+def resolve_column(name: str, declared: Sequence[Col], first: Any, *, option: str = "--columns") -> Col:
+    """A column named by its key, or by the header a table shows (`reason` -> fraudReason), any case."""
+    known = {c.key: c for c in declared}
+    if name in known:
+        return known[name]
+    low = name.lower()
+    for c in declared:
+        if c.title.lower() == low or c.key.lower() == low:
+            return c
+    fields = list(first) if isinstance(first, dict) else []
+    if name in fields or "." in name or (first is None and not declared):
+        return Col(name)
+    for field_name in fields:
+        if field_name.lower() == low:
+            return Col(field_name)
+    shown = [c.key + (f" ({c.title})" if c.title.lower() != c.key.lower() else "") for c in declared]
+    rest = sorted(f for f in fields if f not in known)
+    hint = f"valid columns: {', '.join(shown) or '(none)'}"
+    if rest:
+        hint += f"; other fields: {', '.join(rest)}"
+    what = "column" if option == "--columns" else f"{option} field"
+    raise UsageError(f"unknown {what} '{name}'", hint=hint)
 
-    (rich squeezes every column alike when a table is too wide, which can erase a short id or
-    state column while a long description keeps its room.)
-    """
-    natural = []
-    for i, c in enumerate(cols):
-        width = max([len(c.title)] + [len(line[i]) for line in cells[:sample]])
-        natural.append(min(width, c.max_width) if c.max_width else width)
-    minimum = [n if c.key == id_field else min(n, max(floor, min(len(c.title), 8))) for c, n in zip(cols, natural)]
-    widths = list(natural)
-    excess = sum(widths) + 2 * max(len(widths) - 1, 0) - total
-    while excess > 0:
-        candidates = [i for i, w in enumerate(widths) if w > minimum[i]]
-        if not candidates:
-            break
-        widest = max(candidates, key=lambda i: widths[i])
-        widths[widest] -= 1
-        excess -= 1
-    return widths
+
+def sort_rows(rows: list[Any], key: str, *, descending: bool = False) -> list[Any]:
+    """Numbers by value, text case-insensitively; rows without the field stay last either way."""
+    values = [(get_path(row, key) if isinstance(row, dict) else row) for row in rows]
+    present = [(v, row) for v, row in zip(values, rows) if v is not None and v != ""]
+    missing = [row for v, row in zip(values, rows) if v is None or v == ""]
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v, _ in present)
+
+    def order(pair: tuple[Any, Any]) -> Any:
+        value = pair[0]
+        return value if numeric else cell_text(value).lower()
+
+    present.sort(key=order, reverse=descending)
+    return [row for _, row in present] + missing
 
 
 def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:

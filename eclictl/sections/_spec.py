@@ -16,7 +16,7 @@ import typer
 from eclictl.api.pagination import ALL_AT_ONCE, PageSpec
 from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.options import SAFETY_PANEL, YesOpt, command
-from eclictl.output.columns import Col
+from eclictl.output.columns import Col, Group
 
 FILTER_PANEL = "Filters"
 
@@ -70,6 +70,7 @@ class Section:
     searchable: bool = True  # listed by section-wide tests and `search`
     search_param: str | None = None  # query param that narrows the list when resolving a name
     session_only: bool = False  # the panel refuses every API key here (401): a login session is needed
+    groups: tuple[Group, ...] = ()  # `show` on a terminal: titled parts, nested lists as small tables
 
     # -- data access used by generated and custom verbs -------------------------------------
     def path_for(self, template: str, ident: Any) -> str:
@@ -179,7 +180,7 @@ def list_view(section: Section, rows: Any) -> Any:
 def detail_view(section: Section, record: Any) -> Any:
     from eclictl.output.render import View
 
-    return View(record, detail=True, id_field=section.id_field, sensitive=section.sensitive)
+    return View(record, detail=True, id_field=section.id_field, sensitive=section.sensitive, groups=section.groups)
 
 
 def _list_verb(section: Section) -> Callable[..., Any]:

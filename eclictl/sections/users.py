@@ -16,7 +16,7 @@ import typer
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, typed_value
-from eclictl.output.columns import Col
+from eclictl.output.columns import Col, Group
 from eclictl.sections._spec import Filter, Section, build, detail_view
 from eclictl.units import SIZE_HELP, parse_cpu_percent, parse_size_mib
 from eclictl.writes import refuse_clears, verify_applied
@@ -35,6 +35,32 @@ class _UserSection(Section):
         return resolve_user_id(api, ref)
 
 
+#: `users show` on a terminal (json and tsv print the record as the panel sends it).
+SHOW_GROUPS = (
+    Group("Identity", ("id", "email", "firstName", "middleName", "lastName", "displayName", "title", "gender",
+                       "dateOfBirth", "role", "orgRole", "portalType", "parentId", "org", "orgs", "nodeId",
+                       "createdAt", "lastLoginAt", "lastPanelActivityAt", "countryOverride", "avatarUrl",
+                       "githubLogin", "githubProfileUrl", "githubAvatarUrl", "contributorTitle")),
+    Group("Billing", ("address", "address2", "phone", "billingCompany", "billingCity", "billingState",
+                      "billingZip", "billingCountry", "currentPlan.plans", "limits"),
+          tables=(("currentPlan.plans", (Col("plan.id", "PLAN"), Col("plan.name", "NAME"), Col("plan.type", "TYPE"),
+                                         Col("plan.price", "PRICE"), Col("order.id", "ORDER"),
+                                         Col("order.expiresAt", "EXPIRES"))),)),
+    Group("Security", ("suspended", "inactive", "emailVerified", "idVerified", "studentVerified",
+                       "studentVerifiedAt", "studentVerifiedUntil", "twoFactorEnabled", "fraudFlag", "fraudReason",
+                       "fraudDetectedAt", "supportBanned", "supportBanReason", "voteWarnings", "deletionRequested",
+                       "deletionApproved", "pendingDeletionUntil", "deletedAt", "consent", "consentVersion",
+                       "consentAt", "termsConsentVersion")),
+    Group("Roles", ("roles",), tables=(("roles", (Col("id", "LINK"), Col("role.id", "ROLE"), Col("role.name", "NAME"),
+                                                  Col("role.description", "DESCRIPTION"))),)),
+    Group("Servers", ("servers",), tables=(("servers", (
+        Col("uuid"), Col("name"), Col("status"), Col("is_suspended", "SUSPENDED"), Col("nodeName", "NODE"),
+        Col("eggId", "EGG"))),)),
+    Group("Orders", ("orders",), tables=(("orders", (
+        Col("id"), Col("status"), Col("description"), Col("amount"), Col("billingType", "BILLING"),
+        Col("createdAt", "CREATED"), Col("expiresAt", "EXPIRES"))),)),
+)
+
 USERS = _UserSection(
     name="users",
     help="Users: list, search, show, edit, suspend, delete, plans, roles, KYC, exports.",
@@ -51,6 +77,7 @@ USERS = _UserSection(
     permission="users:read",
     tab="users",
     web_param="viewUser",
+    groups=SHOW_GROUPS,
     filters=(
         Filter("query", "Search by e-mail or id (names are encrypted at rest and never match).",
                param="q", short="-q"),

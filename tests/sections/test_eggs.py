@@ -16,6 +16,7 @@ from eclictl.eggs_lib.mapping import map_import, same
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "eggs"
 EXPRESS = FIXTURES / "ok" / "ptdl_v2_nodejs_express.json"
 KVM = FIXTURES / "warn" / "kvm_meta_only.json"
+V1 = FIXTURES / "v1"
 
 
 def writes(sandbox: Any) -> list[tuple[str, str, int]]:
@@ -137,7 +138,35 @@ def test_lint_ok_warnings_tsv_and_strict(cli: Any, sandbox: Any) -> None:
     assert sandbox.requests == []
 
 
+def test_official_v1_eggs_lint_clean_with_one_warning_each(cli: Any, sandbox: Any) -> None:
+    r = cli("eggs", "lint", str(V1), "-o", "json", key=None, url=None)
+    assert r.exit_code == 0, r
+    report = r.json()
+    assert report["errors"] == 0 and report["warnings"] == 2
+    assert [f["code"] for f in report["findings"]] == ["converted-v1", "converted-v1"]
+    assert sandbox.requests == []
+
+
 # -- import -----------------------------------------------------------------------------------
+def test_official_v1_eggs_import_diff_and_apply(cli: Any, sandbox: Any, tmp_path: Path) -> None:
+    folder = copy(tmp_path, *sorted(V1.iterdir()))
+    r = cli("eggs", "diff", str(folder), "-o", "json")
+    assert r.exit_code == 1, r
+    assert [e["action"] for e in r.json()["eggs"]] == ["create", "create"]
+    assert r.stderr.count("converted to PTDL_v2") == 2
+    r = cli("eggs", "import", str(folder), "-o", "json")
+    assert r.exit_code == 0, r
+    assert r.stderr.count("converted to PTDL_v2") == 2 and r.json()["done"] == 2
+    stored = {e["name"]: e for e in sandbox.state.eggs.values()}
+    ark = stored["Ark: Survival Evolved"]
+    assert ark["dockerImage"] == "ghcr.io/pterodactyl/games:source"
+    assert ark["dockerImages"] == {"ghcr.io/pterodactyl/games:source": "ghcr.io/pterodactyl/games:source"}
+    r = cli("eggs", "apply", str(folder), "-o", "json")
+    assert r.exit_code == 0, r
+    assert r.json()["unchanged"] == 2 and r.stderr.count("converted to PTDL_v2") == 2
+    assert cli("eggs", "diff", str(folder)).exit_code == 0
+
+
 def test_import_reports_the_new_id_and_stores_the_importer_mapping(cli: Any, sandbox: Any) -> None:
     r = cli("eggs", "import", str(EXPRESS), "-o", "json")
     assert r.exit_code == 0, r

@@ -49,11 +49,14 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "warn/missing_name.json": {(WARNING, "missing-name")},
     "warn/images_array.json": {(WARNING, "images-array")},
     "warn/v2_images_not_object.json": {(WARNING, "images-not-object")},
+    "v1/egg-ark--survival-evolved.json": {(WARNING, "converted-v1")},
+    "v1/egg-counter--strike--global-offensive.json": {(WARNING, "converted-v1")},
 }
 
 #: the JSON path each single-finding file must name.
 PATHS = {
     "error/v1_images_key_only.json": "$.images",
+    "v1/egg-ark--survival-evolved.json": "$.images",
     "error/image_not_string.json": '$.docker_images["Node.js 20"]',
     "error/variable_null.json": "$.variables[2]",
     "error/name_too_long.json": "$.name",
@@ -227,3 +230,24 @@ def test_safe_filename_matches_the_panel_download_name() -> None:
     assert safe_filename("QEMU - Debian 13 VM", "egg-1") == "QEMU_-_Debian_13_VM.json"
     assert safe_filename("../../etc/passwd", "egg-1") == "______etc_passwd.json"
     assert safe_filename("", "egg-3") == "egg-3.json"
+
+
+def test_official_v1_eggs_convert_like_pterodactyls_importer() -> None:
+    """Each `images` entry becomes a docker_images entry labelled with itself; variables get field_type
+    text; the importer then stores the image instead of answering 400."""
+    raw = load("v1/egg-ark--survival-evolved.json")
+    with pytest.raises(ImportRejected):
+        map_import(raw)  # what the panel does with the file as it ships
+    result = lint_file(str(FIXTURES / "v1/egg-ark--survival-evolved.json"))
+    doc = result.doc
+    assert "images" not in doc and "image" not in doc and doc["meta"]["version"] == "PTDL_v2"
+    assert doc["docker_images"] == {"ghcr.io/pterodactyl/games:source": "ghcr.io/pterodactyl/games:source"}
+    assert {v["field_type"] for v in doc["variables"]} == {"text"}
+    assert map_import(doc)["dockerImage"] == "ghcr.io/pterodactyl/games:source"
+    two = lint_text(json.dumps({**raw, "images": ["a/b:1", "a/b:2"]}), "two.json")
+    assert two.doc["docker_images"] == {"a/b:1": "a/b:1", "a/b:2": "a/b:2"}
+    assert [f.code for f in two.findings] == ["converted-v1", "multiple-images"]
+    # a v2 file, a v1 file with `image`, and an unusable `images` are left alone
+    for doc in ({**raw, "meta": {"version": "PTDL_v2"}}, {**raw, "images": None, "image": "x/y:1"},
+                {**raw, "images": [1]}, {**raw, "images": []}):
+        assert "converted-v1" not in [f.code for f in lint_text(json.dumps(doc), "f.json").findings]
