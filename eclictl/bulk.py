@@ -292,6 +292,16 @@ def confirm_and_run(ctx: Any, action: str, items: Sequence[str], one: Callable[[
     return None
 
 
+def run_items(ctx: Any, action: str, items: list[str], fn: Any) -> Any:
+    """One item: call it directly, so its error keeps its own exit code (403 -> 5, 404 -> 6, ...);
+    several: BulkRunner with the per-item report (exit 8 when some failed)."""
+    if len(items) == 1:
+        result = fn(items[0])
+        return result if isinstance(result, dict) else {"item": items[0], "status": "done"}
+    finish(ctx, BulkRunner(ctx).run(action, items, fn))
+    return None
+
+
 def finish(ctx: Any, report: BulkReport, *, quiet: bool = False) -> None:
     """Print the per-item report; exit 8 (partial) or 130 (interrupted) when not all went well."""
     from eclictl.output.render import View

@@ -211,6 +211,25 @@ def update_config(path: Path, change: Callable[[dict[str, Any]], None]) -> dict[
     return data
 
 
+def update_profile(path: Path, name: str, values: Mapping[str, Any], *, make_current: bool | None = None,
+                   replace: bool = False) -> None:
+    """Merge values into a profile (None removes a key) and write config.toml atomically (mode 0600)."""
+    def change(data: dict[str, Any]) -> None:
+        profiles = dict(data.get("profiles", {}))
+        profile = {} if replace else dict(profiles.get(name, {}))
+        for key, value in values.items():
+            if value is None:
+                profile.pop(key, None)
+            else:
+                profile[key] = value
+        profiles[name] = profile
+        data["profiles"] = profiles
+        if make_current or (make_current is None and "current_profile" not in data):
+            data["current_profile"] = name
+
+    update_config(path, change)  # locked: parallel `config set` keep every change
+
+
 def loose_mode(path: Path) -> int | None:
     """The file's mode when group or others may read or write it (None when private or missing)."""
     try:

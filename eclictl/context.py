@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TextIO
 
-from eclictl.config import Settings, config_path, load_config, resolve_settings
+from eclictl.config import Settings, config_path, load_config, resolve_settings, update_profile
 from eclictl.errors import AuthError, RejectedError, UsageError
 
 if TYPE_CHECKING:
@@ -148,6 +148,12 @@ class AppContext:
         self._config = None
         self._settings = None
 
+    def save_profile(self, name: str, values: Mapping[str, Any], *, make_current: bool | None = None,
+                     replace: bool = False) -> None:
+        """Merge values into a profile in config.toml (None removes a key), then read it again."""
+        update_profile(self.config_file, name, values, make_current=make_current, replace=replace)
+        self.reload_config()
+
     @property
     def settings(self) -> Settings:
         if self._settings is None:
@@ -191,8 +197,6 @@ class AppContext:
         if (not self.interactive or not s.profile_exists or "redact" in s.sources
                 or self.redact_flag is not None or "ECLICTL_REDACT" in self.env):
             return
-        from eclictl.commands.profile import save_profile
-
         self.io.stderr.write(
             f"Privacy mode for profile '{s.profile}' (asked once; change it with `eclictl config set redact`).\n"
             "It applies to everything run with this profile, scripts and pipes included "
@@ -200,7 +204,7 @@ class AppContext:
         pii = self._ask_yes_no("  Hide personal data (names, e-mails, addresses, IPs)?", default=True)
         servers = self._ask_yes_no("  Also hide server names?", default=False)
         orgs = self._ask_yes_no("  Also hide organisation names?", default=False)
-        save_profile(self, s.profile, {"redact": pii, "redact_servers": servers, "redact_orgs": orgs})
+        self.save_profile(s.profile, {"redact": pii, "redact_servers": servers, "redact_orgs": orgs})
 
     def _ask_yes_no(self, question: str, *, default: bool) -> bool:
         self.io.stderr.write(f"{question} [{'Y/n' if default else 'y/N'}]: ")

@@ -16,14 +16,14 @@ def run(argv: Sequence[str] | None = None, factory: object | None = None) -> int
     args = expand_redact_all(list(sys.argv[1:] if argv is None else argv))
     if _fast_help(args, factory):
         return 0
-    from eclictl.context import Factory
+    from eclictl.context import Factory, context_of
     from eclictl.safety.run import finish_run
 
     factory = factory if isinstance(factory, Factory) else Factory()
     factory = dataclasses.replace(factory, argv=tuple(args))  # echoed as typed, never masked
     code = _run(args, factory)
     # Only here is the exit code known: undo record, automatic revert, then the audit trail line.
-    return finish_run(factory, args, code)
+    return finish_run(context_of(factory), args, code)
 
 
 def _run(args: list[str], factory: Any) -> int:

@@ -16,22 +16,8 @@ app = typer.Typer(name="profile", add_completion=False, help="Connection profile
 
 def save_profile(ctx: Any, name: str, values: Mapping[str, Any], *, make_current: bool | None = None,
                  replace: bool = False) -> None:
-    """Merge values into a profile and write config.toml atomically (mode 0600)."""
-    def change(data: dict[str, Any]) -> None:
-        profiles = dict(data.get("profiles", {}))
-        profile = {} if replace else dict(profiles.get(name, {}))
-        for key, value in values.items():
-            if value is None:
-                profile.pop(key, None)
-            else:
-                profile[key] = value
-        profiles[name] = profile
-        data["profiles"] = profiles
-        if make_current or (make_current is None and "current_profile" not in data):
-            data["current_profile"] = name
-
-    update_config(ctx.config_file, change)  # locked: parallel `config set` keep every change
-    ctx.reload_config()
+    """Merge values into a profile, write config.toml, and let the context read it again."""
+    ctx.save_profile(name, values, make_current=make_current, replace=replace)
 
 
 def _rows(ctx: Any) -> list[dict[str, Any]]:

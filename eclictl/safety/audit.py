@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
-from eclictl.safety.store import TRAIL, append_line, read_lines, state_dir
+from eclictl.safety.store import TRAIL, append_line, iso, local_user, read_lines, state_dir
 
 _SECRET_NAME = re.compile(r"(passw|token|secret|credential|api[-_]?key|private[-_]?key)", re.I)
 #: Options whose name looks secret but which take no value (the secret comes from stdin, or is minted).
@@ -73,19 +73,6 @@ def command_line(ctx: Any, args: list[str]) -> str:
     except Exception:  # noqa: BLE001 - a broken config must not stop the trail
         pass
     return shlex.join(["eclictl", *scrub_argv(list(args), secrets)])
-
-
-def iso(epoch: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-
-
-def local_user() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in a bare container
-        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
 
 
 def entry_for(ctx: Any, run: Any, args: list[str], code: int, record: Mapping[str, Any] | None,

@@ -56,8 +56,6 @@ def check(ctx: Any, run: Any, question: str | None) -> None:
         if not ctx.interactive:
             raise UsageError(f"profile '{target}' requires a reason for every change: add --reason TEXT "
                              "(no terminal to ask); nothing was sent")
-        from eclictl.safety.run import check_reason
-
         answer = _ask(ctx, f"Profile '{target}' requires a reason for this change. Reason: ")
         if not answer.strip():
             raise RejectedError("cancelled: no reason given; nothing was changed")
@@ -107,3 +105,13 @@ def _check_state_dir(ctx: Any) -> None:
     except OSError as exc:
         raise UsageError(f"--revert-after: the state dir {path} is not writable ({exc.strerror or exc}); "
                          "nothing was sent", hint="set ECLICTL_STATE_DIR to a writable directory") from None
+
+
+def check_reason(text: str) -> str:
+    """A --reason (or the answer to the gate's question) on one line, 1 to 1000 characters."""
+    clean = " ".join(str(text).split())
+    if not clean:
+        raise UsageError("--reason cannot be empty")
+    if len(clean) > 1000:
+        raise UsageError(f"--reason is at most 1000 characters, got {len(clean)}")
+    return clean

@@ -87,7 +87,7 @@ class Settings(Kind):
     name = "settings"
 
     def fetch(self, api: Any, key: str) -> Any:
-        from eclictl.sections.settings import fetch_settings
+        from eclictl.sections._settings_lib import fetch_settings
 
         return fetch_settings(api)
 
@@ -105,7 +105,7 @@ class Settings(Kind):
 
     def restore(self, ctx: Any, key: str, want: dict[str, Any], now: dict[str, Any],
                 before: dict[str, Any]) -> str:
-        from eclictl.sections.settings import put_settings
+        from eclictl.sections._settings_lib import put_settings
 
         body: dict[str, Any] = {}
         for field, value in want.items():
@@ -148,9 +148,9 @@ class Rollout(Kind):
     name = "rollout"
 
     def fetch(self, api: Any, key: str) -> Any:
-        from eclictl.sections.rollouts import _rows
+        from eclictl.sections._rollouts_lib import fetch_rollouts
 
-        return _rows(api)
+        return fetch_rollouts(api)
 
     def extract(self, rows: Any, key: str) -> dict[str, Any]:
         row = next((r for r in rows or [] if str(r.get("id")) == str(key)), None)
@@ -164,7 +164,7 @@ class Rollout(Kind):
 
     def restore(self, ctx: Any, key: str, want: dict[str, Any], now: dict[str, Any],
                 before: dict[str, Any]) -> str:
-        from eclictl.sections.rollouts import PATH, _rows
+        from eclictl.sections._rollouts_lib import PATH, fetch_rollouts
 
         api = ctx.api
         if "exists" in want and not want["exists"]:
@@ -177,7 +177,7 @@ class Rollout(Kind):
             body = {f: before[f] for f in ROLLOUT_FIELDS if f in before}
             body["description"] = body.get("description") or ""
             api.post(PATH, body)
-            row = next((r for r in _rows(api) if r.get("key") == body.get("key")), None)
+            row = next((r for r in fetch_rollouts(api) if r.get("key") == body.get("key")), None)
             if row is None:
                 from eclictl.errors import EclictlError
 
@@ -224,7 +224,7 @@ class Role(Kind):
     name = "role"
 
     def fetch(self, api: Any, key: str) -> Any:
-        from eclictl.sections.roles import fetch_roles
+        from eclictl.sections._roles_lib import fetch_roles
 
         return fetch_roles(api)
 
@@ -242,8 +242,8 @@ class Role(Kind):
     def restore(self, ctx: Any, key: str, want: dict[str, Any], now: dict[str, Any],
                 before: dict[str, Any]) -> str:
         from eclictl.errors import RejectedError
-        from eclictl.sections.roles import PATH, _role_perms, create_role, fetch_roles, find_role, grant_one, \
-            revoke_one
+        from eclictl.sections._roles_lib import PATH, create_role, fetch_roles, find_role, grant_one, revoke_one, \
+            role_perms
 
         roles = fetch_roles(ctx.api)
         row = next((r for r in roles if r.get("name") == key), None)
@@ -251,7 +251,7 @@ class Role(Kind):
             if row is None:
                 return key
             role_id = int(row["id"])
-            for perm in _role_perms(ctx.api, role_id):
+            for perm in role_perms(ctx.api, role_id):
                 ctx.api.delete(f"{PATH}/{role_id}/permissions/{int(perm['id'])}")
             try:
                 ctx.api.delete(f"{PATH}/{role_id}")
@@ -302,7 +302,7 @@ class UserRoles(Kind):
 
     def restore(self, ctx: Any, key: str, want: dict[str, Any], now: dict[str, Any],
                 before: dict[str, Any]) -> str:
-        from eclictl.sections.roles import fetch_roles, find_role
+        from eclictl.sections._roles_lib import fetch_roles, find_role
 
         links = self.fetch(ctx.api, key)
         roles = None

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from eclictl.errors import RejectedError, UsageError
-from eclictl.safety.store import REVERT_DIR, ensure_dir, state_dir
+from eclictl.safety.store import REVERT_DIR, ensure_dir, iso, state_dir
 
 MIN_DELAY = 1.0
 MAX_DELAY = 7 * 24 * 3600.0
@@ -105,7 +105,6 @@ def spawn_watcher(record_id: int, env: Mapping[str, str], log: Path, cwd: Path) 
 
 def schedule(ctx: Any, record: dict[str, Any], run: Any) -> dict[str, Any]:
     """Mark the record pending and start its watcher; returns the record's revert block."""
-    from eclictl.safety.audit import iso
     from eclictl.safety.undo import update
 
     directory = ensure_dir(revert_dir(ctx.env))
@@ -145,7 +144,6 @@ def alive(pid: Any) -> bool | None:
 
 def confirm(env: Mapping[str, str] | None, record_id: int) -> dict[str, Any]:
     """Keep the change: a pending revert becomes confirmed (the watcher exits)."""
-    from eclictl.safety.audit import iso
     from eclictl.safety.undo import update
 
     def change(record: dict[str, Any]) -> None:

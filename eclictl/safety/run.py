@@ -85,17 +85,12 @@ class SafetyRun:
         return sum(1 for t in self.targets if t["status"] is not None and t["status"] < 400)
 
 
-def finish_run(factory: Any, args: list[str], code: int) -> int:
-    """After the command: undo record, revert watcher, audit line. Never hides the panel result."""
-    try:
-        from eclictl.context import _current
+def finish_run(ctx: Any, args: list[str], code: int) -> int:
+    """After the command: undo record, revert watcher, audit line. Never hides the panel result.
 
-        ctx = _current.get()
-    except LookupError:
-        return code
-    if getattr(ctx, "factory", None) is not factory:
-        return code  # the command never reached the root callback (bad flag, --version)
-    run: SafetyRun | None = ctx.__dict__.get("_safety")
+    `ctx` is the AppContext this run created (None when it never reached the root callback: bad
+    flag, --version)."""
+    run: SafetyRun | None = ctx.__dict__.get("_safety") if ctx is not None else None
     if run is None:
         return code
     from eclictl.safety.audit import finish
@@ -107,6 +102,7 @@ def apply_options(ctx: Any, *, reason: str | None = None, confirm_profile: str |
                   revert_after: str | None = None, writes: bool = True) -> None:
     """Per-verb --reason/--confirm-profile/--revert-after (a verb's value beats the root option)."""
     from eclictl.errors import UsageError
+    from eclictl.safety.gate import check_reason
 
     run = ctx.safety
     if writes:
@@ -124,18 +120,9 @@ def apply_options(ctx: Any, *, reason: str | None = None, confirm_profile: str |
         run.revert_text = revert_after.strip()
 
 
-def check_reason(text: str) -> str:
-    from eclictl.errors import UsageError
-
-    clean = " ".join(str(text).split())
-    if not clean:
-        raise UsageError("--reason cannot be empty")
-    if len(clean) > 1000:
-        raise UsageError(f"--reason is at most 1000 characters, got {len(clean)}")
-    return clean
-
-
 def root_flags(reason: str | None, confirm_profile: str | None) -> Mapping[str, Any]:
     """The root options' values, checked (the root callback puts them in ctx.flags)."""
+    from eclictl.safety.gate import check_reason
+
     return {"reason": check_reason(reason) if reason is not None else None,
             "confirm_profile": confirm_profile.strip() if confirm_profile else None}

@@ -21,6 +21,21 @@ UNDO_DIR = "undo"
 REVERT_DIR = "revert"
 
 
+def iso(epoch: float) -> str:
+    """The UTC time stamp of trail lines, undo records and revert logs."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def local_user() -> str:
+    """Who ran the command, as recorded in the trail and undo records."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in a bare container
+        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+
+
 def state_dir(env: Mapping[str, str] | None = None) -> Path:
     """`ECLICTL_STATE_DIR`; else `<ECLICTL_CONFIG_DIR>/state` when the config dir was moved (a portable
     or isolated set-up keeps its trail with its config); else the platform's state dir

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from eclictl.errors import EclictlError, NotFoundError, RejectedError, UsageError
 from eclictl.safety.kinds import ABSENT, KINDS, Kind, flatten_settings, get
-from eclictl.safety.store import UNDO_DIR, ensure_dir, locked, read_json, state_dir, write_json
+from eclictl.safety.store import UNDO_DIR, ensure_dir, iso, local_user, locked, read_json, state_dir, write_json
 
 #: How long the panel may show stale flags (its 10 s cache) before a read can be trusted.
 DEFAULT_FLAG_WAIT = 11.0
@@ -60,7 +60,7 @@ def remember_settings(ctx: Any, body: Mapping[str, Any], panel: Mapping[str, Any
     `after` is what the PUT asks for (normalised like the panel stores it), not a read-back: the
     panel's flag cache would show the old flags for 10 s. `wait` is the verb's --wait.
     """
-    from eclictl.sections.settings import fetch_settings
+    from eclictl.sections._settings_lib import fetch_settings
     from eclictl.settings_schema import SCHEMA, normalise
 
     current = flatten_settings(dict(panel) if panel is not None else fetch_settings(ctx.api))
@@ -117,8 +117,6 @@ def delta(handler: Kind, before: Mapping[str, Any], after: Mapping[str, Any]) ->
 
 def save_record(ctx: Any, run: Any, command: str) -> dict[str, Any] | None:
     """Read the `after` state, keep the parts that changed, write the record; None if nothing changed."""
-    from eclictl.safety.audit import iso, local_user
-
     pending = [p for p in run.parts if p.after is None]
     if pending:
         api = ctx.build_client()  # the command's own client is closed by now
@@ -332,7 +330,6 @@ def refuse_conflicts(record: Mapping[str, Any], steps: list[Step]) -> RejectedEr
 
 def mark(env: Mapping[str, str] | None, record_id: int, *, how: str, result: str, message: str = "") -> None:
     """Record what undo or the automatic revert did (status applied -> undone/reverted)."""
-    from eclictl.safety.audit import iso
 
     def change(record: dict[str, Any]) -> None:
         stamp = iso(time.time())

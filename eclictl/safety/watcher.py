@@ -31,9 +31,8 @@ def watch(record_id: int, env: Mapping[str, str], *, sleep: Callable[[float], No
           clock: Callable[[], float] = time.time, runner: Callable[[list[str], Mapping[str, str]], int] = run_eclictl,
           poll: float = POLL_SECONDS, retry_delays: Sequence[float] = RETRY_DELAYS) -> int:
     from eclictl.errors import NotFoundError
-    from eclictl.safety.audit import iso
     from eclictl.safety.revert import claim, pid_path
-    from eclictl.safety.store import ensure_dir
+    from eclictl.safety.store import ensure_dir, iso
     from eclictl.safety.undo import load, update
 
     def log(message: str) -> None:

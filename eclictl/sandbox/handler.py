@@ -9,12 +9,15 @@ import random
 import threading
 import time
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eclictl.sandbox import router
 from eclictl.sandbox.faults import ConnectionFault, Fault, Stalled, html_page
 from eclictl.sandbox.router import HttpError, Raw, Request
 from eclictl.sandbox.state import State
+
+if TYPE_CHECKING:
+    from eclictl.sandbox.server import ServerHandle
 
 JSON_TYPE = "application/json;charset=utf-8"
 
@@ -321,19 +324,3 @@ def _byte_stream(chunks: Any) -> Any:
             return iter(chunks)
 
     return Stream()
-
-
-class ServerHandle:
-    def __init__(self, server: Any, thread: threading.Thread, on_close: Any = None) -> None:
-        self._server = server
-        self._thread = thread
-        self._on_close = on_close
-        self.port = server.server_address[1]
-        self.url = f"http://{server.server_address[0]}:{self.port}"
-
-    def close(self) -> None:
-        if self._on_close is not None:
-            self._on_close()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)

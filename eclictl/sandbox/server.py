@@ -10,9 +10,25 @@ from urllib.parse import parse_qs, urlsplit
 from eclictl.sandbox.faults import ConnectionFault, Stalled
 
 
-def start(sandbox: Any, host: str, port: int) -> Any:
-    from eclictl.sandbox.handler import ServerHandle
+class ServerHandle:
+    """The running server: its URL, and `close()` (releases stalled answers, stops the thread)."""
 
+    def __init__(self, server: Any, thread: threading.Thread, on_close: Any = None) -> None:
+        self._server = server
+        self._thread = thread
+        self._on_close = on_close
+        self.port = server.server_address[1]
+        self.url = f"http://{server.server_address[0]}:{self.port}"
+
+    def close(self) -> None:
+        if self._on_close is not None:
+            self._on_close()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def start(sandbox: Any, host: str, port: int) -> ServerHandle:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         # One send per response: headers and body in separate small writes met Nagle's algorithm and

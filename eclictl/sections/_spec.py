@@ -41,7 +41,7 @@ class Filter:
 def user_ref(api: Any, value: str) -> int:
     """A filter naming a user: an id as is, an exact e-mail resolved to its id (the panel's userId
     filters take only numbers and answer 500 for anything else)."""
-    from eclictl.sections.users import resolve_user_id
+    from eclictl.sections._users_lib import resolve_user_id
 
     return resolve_user_id(api, value)
 

@@ -151,18 +151,6 @@ def _payment_call(ctx: Any, path: str, body: dict[str, Any]) -> Any:
         raise
 
 
-def run_items(ctx: Any, action: str, items: list[str], fn: Any) -> Any:
-    """One item: call it directly, so its error keeps its own exit code (403 -> 5, 404 -> 6, ...);
-    several: BulkRunner with the per-item report (exit 8 when some failed)."""
-    from eclictl.bulk import BulkRunner, finish
-
-    if len(items) == 1:
-        result = fn(items[0])
-        return result if isinstance(result, dict) else {"item": items[0], "status": "done"}
-    finish(ctx, BulkRunner(ctx).run(action, items, fn))
-    return None
-
-
 # -- issue / edit / delete -------------------------------------------------------------------------
 
 @app.command("issue", epilog="Examples:\n\n  eclictl orders issue 42 --plan 3\n\n"
@@ -313,6 +301,7 @@ def delete(
                                           rich_help_panel=SAFETY_PANEL)] = False,
 ) -> Any:
     """Delete orders (plan limits they granted stay); unknown ids fail with 'Order not found' (exit 6)."""
+    from eclictl.bulk import run_items
     from eclictl.context import current
     from eclictl.output.render import View
 
@@ -343,6 +332,7 @@ def confirm_payment(
     yes: YesOpt = False,
 ) -> Any:
     """Mark orders paid: active for a month, the user's other active orders cancelled, plan limits raised."""
+    from eclictl.bulk import run_items
     from eclictl.context import current
 
     ctx = current()
@@ -370,6 +360,7 @@ def reject_payment(
     yes: YesOpt = False,
 ) -> Any:
     """Reject pending payments: the orders are cancelled (the user gets no e-mail)."""
+    from eclictl.bulk import run_items
     from eclictl.context import current
 
     ctx = current()

@@ -272,8 +272,8 @@ def delete(
     yes: YesOpt = False,
 ) -> Any:
     """Delete plans (admin:plans:delete); the panel does not check for users or orders still on them."""
+    from eclictl.bulk import run_items
     from eclictl.context import current
-    from eclictl.sections.orders import run_items
 
     ctx = current()
     items = ctx.read_ids(refs)
@@ -412,8 +412,8 @@ def prices_remove(
     yes: YesOpt = False,
 ) -> Any:
     """Remove per-country prices (customers there pay the base price again)."""
+    from eclictl.bulk import run_items
     from eclictl.context import current
-    from eclictl.sections.orders import run_items
 
     ctx = current()
     codes = [_country(c) for c in ctx.read_ids(countries)]

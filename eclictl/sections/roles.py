@@ -15,12 +15,12 @@ from typing import Annotated, Any, Iterable, Optional
 
 import typer
 
-from eclictl.errors import EclictlError, NotFoundError, RejectedError, UsageError
+from eclictl.errors import EclictlError, RejectedError, UsageError
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._roles_lib import PATH, create_role, fetch_roles, find_role, grant_one, revoke_one, role_perms
 from eclictl.sections._spec import Filter, Section, build
 
-PATH = "/api/roles"
 FILE_PANEL = "Roles as code"
 
 #: Checked by the panel's code but missing from its catalogue (docs/panel/roles.md#permissions-the-routes-check).
@@ -51,38 +51,6 @@ app = build(ROLES)
 
 
 # -- reading ----------------------------------------------------------------------------------
-def fetch_roles(api: Any) -> list[dict[str, Any]]:
-    """Every role with its permission rows and parent (GET /api/roles; no paging)."""
-    body = api.get(PATH)
-    return [r for r in (body if isinstance(body, list) else []) if isinstance(r, dict)]
-
-
-def find_role(roles: list[dict[str, Any]], ref: str) -> dict[str, Any]:
-    """A role by id or exact name (case-insensitive when that is unique); exit 6 otherwise."""
-    text = str(ref).strip()
-    if text.isdigit():
-        for role in roles:
-            if str(role.get("id")) == text:
-                return role
-    exact = [r for r in roles if r.get("name") == text]
-    if len(exact) == 1:
-        return exact[0]
-    loose = [r for r in roles if str(r.get("name") or "").lower() == text.lower()]
-    if len(loose) == 1:
-        return loose[0]
-    if len(loose) > 1:
-        raise RejectedError(f"'{ref}' matches several roles: {', '.join(str(r.get('id')) for r in loose)}",
-                            hint="use the id")
-    names = ", ".join(sorted(str(r.get("name")) for r in roles)[:20])
-    raise NotFoundError(f"no role '{ref}'", hint=f"roles: {names}" if names else "there are no roles yet")
-
-
-def _role_perms(api: Any, role_id: int) -> list[dict[str, Any]]:
-    """The permission rows of exactly this role (the only rows revoke may delete)."""
-    body = api.get(f"{PATH}/{role_id}/permissions")
-    return [p for p in (body if isinstance(body, list) else []) if isinstance(p, dict)]
-
-
 def fetch_catalogue(api: Any) -> list[dict[str, Any]]:
     body = api.get("/api/permissions")
     return [p for p in (body if isinstance(body, list) else []) if isinstance(p, dict)]
@@ -184,31 +152,6 @@ def show(ref: Annotated[str, typer.Argument(metavar="ROLE", help="Role id or nam
 
 
 # -- create / delete ------------------------------------------------------------------------
-def create_role(ctx: Any, name: str, description: str | None, parent_id: int | None) -> dict[str, Any]:
-    body: dict[str, Any] = {"name": name}
-    if description is not None:
-        body["description"] = description
-    if parent_id is not None:
-        body["parentRoleId"] = parent_id
-    answer = ctx.api.post(PATH, body)
-    role = answer.get("role") if isinstance(answer, dict) else None
-    if not isinstance(role, dict) or role.get("id") is None:  # "succeeded, details unavailable": re-read
-        role = find_role(fetch_roles(ctx.api), name)
-    return role
-
-
-def grant_one(ctx: Any, role_id: int, perm: str) -> None:
-    ctx.api.post(f"{PATH}/{role_id}/permissions", {"value": perm})
-
-
-def revoke_one(ctx: Any, role_id: int, perm: str) -> int:
-    """Delete this role's rows holding `perm`; never a row another role owns."""
-    rows = [p for p in _role_perms(ctx.api, role_id) if p.get("value") == perm]
-    for row in rows:
-        ctx.api.delete(f"{PATH}/{role_id}/permissions/{int(row['id'])}")
-    return len(rows)
-
-
 @app.command("create", epilog="Examples:\n\n  eclictl roles create support --description 'Support staff' "
              "-p admin:access -p users:read\n\n  eclictl roles create senior-support --parent support "
              "-p users:suspend")
@@ -289,7 +232,7 @@ def delete(
     if kids:
         raise RejectedError(f"role '{name}' is the parent of {', '.join(kids)}; the panel cannot delete it",
                             hint="delete those roles first (a parent cannot be changed after creation)")
-    perms = _role_perms(ctx.api, role_id)
+    perms = role_perms(ctx.api, role_id)
     if perms and not force:
         raise RejectedError(f"role '{name}' still has {len(perms)} permission(s); the panel refuses to delete "
                             "it (500)", hint="rerun with --force to revoke them (and remove assignments) first")
@@ -333,7 +276,7 @@ def grant(
     role = find_role(roles, ref)
     role_id = int(role["id"])
     check_permissions(ctx, items, allow_wildcard=allow_wildcard)
-    held = set(_values(_role_perms(ctx.api, role_id)))
+    held = set(_values(role_perms(ctx.api, role_id)))
     from eclictl.safety.undo import remember
 
     remember(ctx, "role", str(role.get("name")), rows=roles)  # for `eclictl undo` / --revert-after
@@ -748,7 +691,7 @@ def _apply_one(ctx: Any, change: dict[str, Any], rf: RoleFile, ids: dict[str, in
         revoke_one(ctx, ids[name], perm)
     elif action == "delete":
         role_id = ids[name]
-        for row in _role_perms(ctx.api, role_id):
+        for row in role_perms(ctx.api, role_id):
             ctx.api.delete(f"{PATH}/{role_id}/permissions/{int(row['id'])}")
         try:
             ctx.api.delete(f"{PATH}/{role_id}")

@@ -19,9 +19,9 @@ import typer
 from eclictl.errors import NotFoundError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._rollouts_lib import PATH, fetch_rollouts
 from eclictl.sections._spec import FILTER_PANEL, Section, build, register
 
-PATH = "/api/admin/rollouts"
 HASH_RANGE = 10000
 LIMITS = {"name": 128, "key": 64, "treatment": 32}
 CACHE_NOTE = "the panel caches active rollouts for 30 s: users see this change within 30 s"
@@ -173,11 +173,6 @@ def _user_id(text: str) -> int:
 
 
 # -- reading ----------------------------------------------------------------------------------------
-def _rows(api: Any) -> list[dict[str, Any]]:
-    body = api.get(PATH)
-    return [r for r in body if isinstance(r, dict)] if isinstance(body, list) else []
-
-
 def _find(api: Any, ref: str) -> dict[str, Any]:
     """A rollout by id, key or exact name (one list request)."""
     return ROLLOUTS.resolve(api, ref.strip())
@@ -191,7 +186,7 @@ def _detail(row: dict[str, Any]) -> Any:
 
 def _reread(ctx: Any, answer: Any, match: dict[str, Any], action: str) -> Any:
     """The panel answered `[object Object]` (or the entity): show the row as the list now has it."""
-    rows = _rows(ctx.api)
+    rows = fetch_rollouts(ctx.api)
     found = next((r for r in rows if all(r.get(k) == v for k, v in match.items())), None)
     if found is None and isinstance(answer, dict) and answer.get("id") is not None:
         found = answer
@@ -222,7 +217,7 @@ def list_rollouts(
         from eclictl.weblinks import open_tab
 
         return open_tab(ctx, ROLLOUTS.tab)
-    rows = _rows(ctx.api)
+    rows = fetch_rollouts(ctx.api)
     if active is not None:
         rows = [r for r in rows if bool(r.get("active")) == active]
     rows = rows[:limit] if limit is not None else rows
@@ -439,7 +434,7 @@ def _note_orphans(ctx: Any, rid: Any, rows: list[Any], empty: str) -> None:
 
 
 def _exists(api: Any, rid: Any) -> bool:
-    return any(str(r.get("id")) == str(rid) for r in _rows(api))
+    return any(str(r.get("id")) == str(rid) for r in fetch_rollouts(api))
 
 
 @overrides_app.command("add", epilog="Examples:\n\n  eclictl rollouts overrides add new_dashboard 42\n\n"

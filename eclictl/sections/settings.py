@@ -15,9 +15,9 @@ import typer
 from eclictl.errors import EclictlError, UsageError
 from eclictl.options import DryRunOpt, YesOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._settings_lib import PATH, fetch_settings, put_settings
 from eclictl.sections._spec import Section, build
 
-PATH = "/api/admin/settings"
 FILE_PANEL = "Settings as code"
 VERIFY_PANEL = "Verify"
 
@@ -49,26 +49,10 @@ def _ctx() -> Any:
     return current()
 
 
-# -- shared with flags.py and geoblock.py ---------------------------------------------------------
-def fetch_settings(api: Any) -> dict[str, Any]:
-    """The admin settings object (unknown keys kept as the panel sends them)."""
-    body = api.get(PATH)
-    if not isinstance(body, dict):
-        raise EclictlError("the panel did not answer GET /api/admin/settings with a JSON object",
-                           hint="check --url: is this an EcliPanel backend?")
-    return body
-
-
+# -- shared with flags.py and geoblock.py (fetch_settings and put_settings too) -------------------
 def current_flags(settings: dict[str, Any]) -> dict[str, Any]:
     flags = settings.get("featureToggles")
     return dict(flags) if isinstance(flags, dict) else {}
-
-
-def put_settings(api: Any, body: dict[str, Any]) -> dict[str, Any]:
-    """One PUT; returns the `settings` the panel answered with ({} when it sent none)."""
-    answer = api.put(PATH, body)
-    settings = answer.get("settings") if isinstance(answer, dict) else None
-    return settings if isinstance(settings, dict) else {}
 
 
 def verify_flags(ctx: Any, wanted: dict[str, bool], before: dict[str, Any], *, wait: float,

@@ -13,15 +13,14 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from eclictl.api.pagination import PageSpec
-from eclictl.errors import NotFoundError, RejectedError, UsageError
+from eclictl.errors import NotFoundError, UsageError
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, typed_value
 from eclictl.output.columns import Col, Group
 from eclictl.sections._spec import Filter, Section, build, detail_view
+from eclictl.sections._users_lib import PAGES, PATH, resolve_user_id
 from eclictl.units import SIZE_HELP, parse_cpu_percent, parse_size_mib
 from eclictl.writes import refuse_clears, verify_applied
 
-PATH = "/api/admin/users"
 EDIT_PANEL = "Fields"
 PLAN_PANEL = "Plan options"
 USER_REF = "User id or exact e-mail."
@@ -65,7 +64,7 @@ USERS = _UserSection(
     name="users",
     help="Users: list, search, show, edit, suspend, delete, plans, roles, KYC, exports.",
     path=PATH,
-    pages=PageSpec(items_key="users", page_param="page", page_size=50, total_key="total"),
+    pages=PAGES,
     columns=(
         Col("id"), Col("email"), Col("firstName", "FIRST"), Col("lastName", "LAST"), Col("role"),
         Col("portalType", "PORTAL"), Col("suspended"), Col("fraudFlag", "FRAUD"), Col("createdAt", "CREATED"),
@@ -99,29 +98,7 @@ USERS = _UserSection(
 app = build(USERS)
 
 
-# -- resolving users ----------------------------------------------------------------------
-def resolve_user_id(api: Any, ref: str) -> int:
-    """A user id for an id or an exact (case-insensitive) e-mail; other sections import this.
-
-    E-mails are looked up with `GET /api/admin/users?q=EMAIL` (a LIKE search), then matched
-    exactly: none is exit 6, several are exit 7 with the candidates.
-    """
-    text = str(ref).strip()
-    if text.isdigit():
-        return int(text)
-    if "@" not in text:
-        raise UsageError(f"expected a user id or e-mail, got '{ref}'")
-    wanted = text.lower()
-    matches = [row for row in USERS.iter_rows(api, {"q": text})
-               if isinstance(row, dict) and str(row.get("email") or "").lower() == wanted]
-    if not matches:
-        raise NotFoundError(f"no user with e-mail '{text}'")
-    if len(matches) > 1:
-        found = ", ".join(f"{r.get('id')} ({r.get('email')})" for r in matches)
-        raise RejectedError(f"e-mail '{text}' matches several users: {found}", hint="use the id")
-    return int(matches[0]["id"])
-
-
+# -- resolving users (resolve_user_id: eclictl/sections/_users_lib.py) ----------------------
 def user_row(api: Any, user_id: int) -> dict[str, Any]:
     """The list row of one user (`q=<digits>` is an exact id match); exit 6 when absent."""
     for row in USERS.iter_rows(api, {"q": str(user_id)}, all_pages=False):
@@ -684,7 +661,7 @@ def roles(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)]
 
 
 def _role_items(ctx: Any, role_refs: list[str]) -> list[dict[str, Any]]:
-    from eclictl.sections.roles import fetch_roles, find_role
+    from eclictl.sections._roles_lib import fetch_roles, find_role
 
     catalogue = fetch_roles(ctx.api)
     found: dict[int, dict[str, Any]] = {}

@@ -12,6 +12,7 @@ from typing import Any
 
 from eclictl.sandbox.router import HttpError, Request, admin, route
 from eclictl.sandbox.routes.export_jobs import iso, now, parse_iso
+from eclictl.sandbox.routes.user_log import add_log
 
 USER_CAP = 1000
 
@@ -25,8 +26,6 @@ def jobs(state: Any) -> dict[int, dict[str, Any]]:
 
 
 def seed(state: Any, rng: Any) -> None:
-    from eclictl.sandbox.routes.logs import add_log
-
     jobs(state)
     base = now(state)
     add_log(state, 1, "admin-send-product-update", target_type="broadcast",
@@ -57,8 +56,6 @@ def _recipients(state: Any, force: bool) -> int:
 
 def tick(state: Any) -> None:
     """Finish every queued job older than a minute (the panel's cron runs once a minute)."""
-    from eclictl.sandbox.routes.logs import add_log
-
     current = now(state)
     for job in sorted(jobs(state).values(), key=lambda j: j["id"]):
         created = parse_iso(job.get("createdAt"))
@@ -73,8 +70,6 @@ def tick(state: Any) -> None:
 
 @route("POST", "/api/admin/product-updates", gates=admin("admin:announcements"))
 def send(req: Request) -> Any:
-    from eclictl.sandbox.routes.logs import add_log
-
     tick(req.state)
     body = req.json({}) or {}
     if not isinstance(body, dict):

@@ -184,7 +184,7 @@ def scan_one(req: Request) -> Any:
 def scan_all(req: Request) -> Any:
     if not ai_models(req.state):
         raise HttpError(400, "No AI model configured.")
-    from eclictl.sandbox.routes.logs import add_log
+    from eclictl.sandbox.routes.user_log import add_log
 
     state = req.state
     caller = req.principal.user.get("id") if req.principal is not None else None

@@ -13,7 +13,9 @@ from datetime import timedelta
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Raw, Request, admin, route
+from eclictl.sandbox.routes.announcements import tick
 from eclictl.sandbox.routes.export_jobs import iso, now
+from eclictl.sandbox.routes.user_log import add_log, user_logs
 
 EXPORT_CAP = 10_000
 ACTIONS = [
@@ -24,27 +26,6 @@ ACTIONS = [
 ]
 ENDPOINTS = ["/api/servers", "/api/users/me", "/api/admin/users", "/api/tickets", "/api/auth/session",
              "/api/servers/:uuid/resources"]
-
-
-def user_logs(state: Any) -> dict[int, dict[str, Any]]:
-    table = getattr(state, "user_logs", None)
-    if table is None:
-        table = {}
-        state.user_logs = table
-    return table
-
-
-def add_log(state: Any, user_id: int | None, action: str, *, target_type: str | None = None,
-            target_id: Any = None, metadata: dict[str, Any] | None = None, ip: str | None = None,
-            when: Any = None) -> dict[str, Any]:
-    """Append a UserLog row (used by announcements' simulated broadcast runner)."""
-    table = user_logs(state)
-    log_id = max(table, default=0) + 1
-    row = {"id": log_id, "userId": user_id, "action": action, "targetId": None if target_id is None else str(target_id),
-           "targetType": target_type, "metadata": metadata, "isRead": False, "ipAddress": ip,
-           "timestamp": iso(when or now(state))}
-    table[log_id] = row
-    return row
 
 
 def seed(state: Any, rng: Any) -> None:
@@ -89,8 +70,6 @@ def _enrich(state: Any, row: dict[str, Any], requests: bool) -> dict[str, Any]:
 
 
 def _select(req: Request, log_type: str, user_id: int | None) -> list[dict[str, Any]]:
-    from eclictl.sandbox.routes.announcements import tick
-
     tick(req.state)
     if log_type == "requests":
         rows = list(getattr(req.state, "api_request_logs", {}).values())
