@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from eclictl.output.columns import Col, Group, auto_columns, get_path
+from eclictl.output.view import View
 
 _EMPTY = (None, "", [], {})
 
@@ -66,8 +67,6 @@ def render_groups(renderer: Any, record: dict[str, Any], view: Any) -> None:
                 table.add_row(key, renderer._cell(value, Col(key)))
             console.print(Padding(table, (0, 0, 0, 2), expand=False))
         for field, rows in tables:
-            from eclictl.output.render import View
-
             cols = list(group.columns_for(field) or auto_columns(rows[0], limit=6))
             label = field.split(".")[-1]
             if scalars or len(tables) > 1 or label.lower() != group.title.lower():

@@ -18,21 +18,9 @@ from eclictl.errors import UsageError
 from eclictl.output.columns import Col, Group, auto_columns, cell_text, get_path
 from eclictl.output.layout import fit_widths, is_timestamp, relative_time
 from eclictl.output.redact import Redactor
+from eclictl.output.view import View
 
-
-@dataclass
-class View:
-    """What a command returns: data plus how to show it."""
-
-    data: Any
-    columns: Sequence[Col] | None = None
-    detail: bool = False  # one record: key/value table
-    id_field: str = "id"
-    title: str | None = None
-    sensitive: Mapping[str, str] = field(default_factory=dict)  # extra key -> redaction category
-    empty: str | None = None  # said on stderr when a list is empty (TTY)
-    json_data: Any = None  # what json should print when it differs from the rows (e.g. summaries)
-    groups: Sequence[Group] = ()  # a detail view on a terminal, in titled parts (fields not named go last)
+__all__ = ["View", "RenderOptions", "Renderer"]
 
 
 @dataclass

@@ -23,7 +23,7 @@ class NotRoot(EclictlError):
 
 def _preview(ctx: Any, address: str) -> list[dict[str, Any]]:
     """Matches in the company mailboxes (customers' mailboxes cannot be read through the API)."""
-    from eclictl.sections.mailboxes import FOLDERS, _iter_folder
+    from eclictl.sections._mailbox_lib import FOLDERS, _iter_folder
 
     body = ctx.api.get(PATH)
     boxes = [m for m in (body.get("mailboxes") if isinstance(body, dict) else None) or []
@@ -47,7 +47,7 @@ def _purge_rows(ctx: Any, address: str) -> dict[Any, dict[str, Any]]:
 
 def purge(ctx: Any, address: str, *, yes: bool, confirm_address: str | None, wait: int) -> Any:
     from eclictl.commands.auth import describe_key
-    from eclictl.sections.mailboxes import _ADDRESS
+    from eclictl.sections._mailbox_lib import _ADDRESS
 
     if not _ADDRESS.match(address):
         raise UsageError(f"'{address}' is not a full e-mail address",

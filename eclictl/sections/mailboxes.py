@@ -9,21 +9,18 @@ the Sent copy is checked, a rotated password is shown once (terminal or 0600 fil
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, Iterator, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._mailbox_lib import _ADDRESS, FOLDERS, PATH, _iter_folder, _page
 from eclictl.sections._spec import FILTER_PANEL, Section, register
 
-PATH = "/api/admin/company-mailboxes"
-FOLDERS = ("INBOX", "SENT", "TRASH", "JUNK")
 MAIL_PANEL = "Message"
 BOX_HELP = "Mailbox local part or alias: contact (hi, support, hello), security, legal (abuse), hq."
-_ADDRESS = re.compile(r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 
 MAILBOXES = register(Section(
     name="mailboxes",
@@ -58,23 +55,6 @@ def _box(box: str) -> str:
     if "@" in box:
         raise UsageError(f"give the mailbox's local part (e.g. 'support'), not '{box}'")
     return box.strip().lower()
-
-
-def _page(api: Any, box: str, params: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    body = api.get(f"{PATH}/{box}/messages", params)
-    body = body if isinstance(body, dict) else {}
-    rows = [m for m in body.get("messages") or [] if isinstance(m, dict)]
-    return body.get("meta") if isinstance(body.get("meta"), dict) else {}, rows
-
-
-def _iter_folder(api: Any, box: str, folder: str, extra: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-    page = 1
-    while True:
-        meta, rows = _page(api, box, {"folder": folder, "page": page, "limit": 100, **(extra or {})})
-        yield from rows
-        if not rows or page * 100 >= int(meta.get("total") or 0):
-            return
-        page += 1
 
 
 def find_message(api: Any, box: str, ident: str, folder: str | None = None) -> dict[str, Any]:
