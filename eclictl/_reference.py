@@ -39,15 +39,16 @@ def _context(cmd: Any, name: str, parent: Any) -> Any:
 
 
 def _walk(cmd: Any, ctx: Any, path: tuple[str, ...]) -> Node:
-    from eclictl.helpfmt import describe
+    from eclictl.helpfmt import describe, usage_pieces
+    from eclictl.usage_errors import argument_name
 
-    node = Node(path=path, help=(cmd.help or cmd.short_help or "").strip(), usage=" ".join(cmd.collect_usage_pieces(ctx)),
+    node = Node(path=path, help=(cmd.help or cmd.short_help or "").strip(), usage=" ".join(usage_pieces(cmd, ctx)),
                 epilog=(cmd.epilog or "").strip(), screen=describe(cmd, ctx))
     for param in cmd.params:
         if getattr(param, "hidden", False):
             continue
         if param.param_type_name == "argument":
-            node.arguments.append(str(getattr(param, "metavar", None) or param.name).upper())
+            node.arguments.append(argument_name(param))
             continue
         names = list(param.opts) + list(param.secondary_opts)
         node.options.append((names, (getattr(param, "help", "") or "").strip(), bool(getattr(param, "is_flag", False))))

@@ -309,15 +309,22 @@ _ENV_KEYS = {
 
 def resolve_settings(flags: Mapping[str, Any], env: Mapping[str, str], config: Mapping[str, Any]) -> Settings:
     """flag > ECLICTL_* env > profile > default, each value tagged with where it came from."""
-    profile_name = flags.get("profile") or env.get("ECLICTL_PROFILE") or config.get("current_profile") \
-        or DEFAULT_PROFILE
+    profile_name, profile_source = DEFAULT_PROFILE, "default"
+    for name, source in ((flags.get("profile"), "flag"), (env.get("ECLICTL_PROFILE"), "env ECLICTL_PROFILE"),
+                         (config.get("current_profile"), "current_profile")):
+        if name:
+            profile_name, profile_source = str(name), source
+            break
     profiles = config.get("profiles", {})
     profile = profiles.get(profile_name)
-    if flags.get("profile") and profile is None and not flags.get("allow_missing_profile"):
+    if profile_source in ("flag", "env ECLICTL_PROFILE") and profile is None \
+            and not flags.get("allow_missing_profile"):
         known = ", ".join(sorted(profiles)) or "none"
-        raise ConfigError(f"no profile named '{profile_name}' (known: {known})",
+        origin = "" if profile_source == "flag" else " (from ECLICTL_PROFILE)"
+        raise ConfigError(f"no profile named '{profile_name}'{origin} (known: {known})",
                           hint="create one with `eclictl auth login --profile NAME`")
     settings = Settings(profile=profile_name, profile_exists=profile is not None)
+    settings.sources["profile"] = profile_source
     profile = profile or {}
     for key in PROFILE_KEYS:
         if not hasattr(settings, key):

@@ -238,6 +238,12 @@ class AppContext:
                              redactor=redactor, color=not self.no_color)
         return Renderer(self.io.stdout, self.io.stderr, opts, tty=self.io.stdout_tty)
 
+    @property
+    def output_requested(self) -> bool:
+        """-o/--output was given on this command line: the data is wanted on stdout, even with --quiet
+        (`--quiet` silences the human report, never data a script asked for)."""
+        return self.output is not None
+
     def emit(self, result: Any) -> None:
         self.renderer().emit(result)
 
