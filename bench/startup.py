@@ -53,7 +53,7 @@ def main() -> None:
     env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     for var in ("ECLICTL_URL", "ECLICTL_API_KEY", "ECLICTL_PROFILE", "ECLICTL_TOKEN"):
         env.pop(var, None)
-    completion = str(ROOT / "completions" / "eclictl.bash")
+    completion = str(ROOT / "eclictl" / "completions" / "eclictl.bash")
     cases: dict[str, list[str]] = {
         "python -c 'import typer'": [py, "-c", "import typer"],
         "python -c pass": [py, "-c", "pass"],

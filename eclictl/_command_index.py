@@ -8,6 +8,7 @@ HELP: dict[str, str] = {
     'applications': 'Applications: forms, invite links and submissions (staff applications, abuse reports).',
     'audit': "Audit: admins' audit trail and time report, a server's audit log and its export.",
     'auth': 'Log in to a panel, check the stored credentials, log out.',
+    'completion': 'Print the shell completion script (bash, zsh, fish, powershell); see the examples to install it.',
     'config': 'Read and change settings of the current profile.',
     'confirm': 'Keep a change made with --revert-after: its automatic revert will not happen.',
     'databases': 'Databases: server databases and the database hosts they live on.',
@@ -44,6 +45,6 @@ HELP: dict[str, str] = {
     'tickets': "Support tickets: list, show, reply, set status, assign, edit, archive (feature 'ticketing').",
     'tunnels': "Tunnel devices (agents) and port allocations (feature 'tunnels').",
     'undo': 'Restore the state a change replaced, after a diff and a confirmation; verify it and record it.',
-    'users': 'Users: list, search, show, edit, suspend, delete, plans, roles, KYC, exports.',
+    'users': 'Users: list (--query searches), show, edit, suspend, delete, plans, roles, KYC, exports.',
     'whoami': "Show who you are on the panel, your key's type and permissions, and the sections you can use.",
 }

@@ -310,7 +310,7 @@ def _example_lines(line: str, width: int) -> list[str]:
         else:
             current = (current + " " + word) if current.strip() else current + word
     out.append(current)
-    return out
+    return [part for line in out for part in (_wrap(line, width) if len(line) > width else [line])]
 
 
 def _wrap_block(text: str, width: int) -> list[str]:

@@ -102,13 +102,18 @@ def _closed_pipe() -> int:
 
 
 def _fast_help(args: list[str], factory: object | None) -> bool:
-    """Answer `--version` and a plain `... --help` (from the generated help index) before Typer is imported."""
+    """Answer `--version`, a plain `... --help` (from the generated help index) and the completion scripts'
+    profile lookup before Typer is imported."""
     io = getattr(factory, "io", None)
     stream = io.stdout if io is not None else sys.stdout
     if args == ["--version"]:
         from eclictl import __version__
 
         text: str | None = f"eclictl {__version__}\n"
+    elif args == ["completion", "--list-profiles"]:  # what the completion scripts run on TAB after -p
+        from eclictl.commands.completion import list_profiles_in
+
+        text = "".join(f"{name}\n" for name in list_profiles_in(getattr(factory, "env", os.environ)))
     elif "--help" in args or "-h" in args:
         from eclictl.helpfmt import fast_help
 

@@ -24,7 +24,7 @@ SCREENS = {
                  '--redact': 0,
                  '-h': 0,
                  '-o': 1},
-     'panels': [{'params': [[False, '', '[ID]', '', '', '<int>',
+     'panels': [{'params': [[False, '', 'ID', '', '', '<int>',
                              'The change to keep (default: the pending one of this profile).']],
                  'title': 'Arguments'},
                 {'params': [[False, '--list', '', '', '', '', 'List pending automatic reverts.'],

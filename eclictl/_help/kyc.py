@@ -83,7 +83,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl kyc show [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl kyc show [OPTIONS] ID|NAME'},
     'kyc approve': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -105,8 +105,10 @@ SCREENS = {
                  '--reason': 1,
                  '--redact': 0,
                  '--resume': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID...', '', '', '<str>',
                              "Verification record ids; '-' reads them from stdin.  [required]"]],
                  'title': 'Arguments'},
@@ -140,7 +142,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl kyc approve [OPTIONS] {ID...}'},
+     'usage': 'eclictl kyc approve [OPTIONS] ID...'},
     'kyc reject': {'commands': None,
      'deprecated': False,
      'epilog': "Examples:\n\neclictl kyc reject 7\n\neclictl kyc reject 7 --reason 'document expired'",
@@ -158,8 +160,10 @@ SCREENS = {
                  '--reason': 1,
                  '--redact': 0,
                  '--resume': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID...', '', '', '<str>',
                              "Verification record ids; '-' reads them from stdin.  [required]"]],
                  'title': 'Arguments'},
@@ -193,7 +197,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl kyc reject [OPTIONS] {ID...}'},
+     'usage': 'eclictl kyc reject [OPTIONS] ID...'},
     'kyc delete-files': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -253,5 +257,5 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl kyc delete-files [OPTIONS] {ID...}'},
+     'usage': 'eclictl kyc delete-files [OPTIONS] ID...'},
 }

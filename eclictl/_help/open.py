@@ -24,7 +24,7 @@ SCREENS = {
                  '--user': 1,
                  '-h': 0,
                  '-o': 1},
-     'panels': [{'params': [[False, '', 'tab', '', '', '<str>',
+     'panels': [{'params': [[False, '', 'TAB', '', '', '<str>',
                              'Portal tab, e.g. users, fraud, nodes, settings.']],
                  'title': 'Arguments'},
                 {'params': [[False, '--user', '', '', '', 'USER',
@@ -38,5 +38,5 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl open [OPTIONS] [tab]'},
+     'usage': 'eclictl open [OPTIONS] [TAB]'},
 }

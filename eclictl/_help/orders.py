@@ -69,7 +69,7 @@ SCREENS = {
                  '-q': 1},
      'panels': [{'params': [[False, '--limit', '-n', '', '', '<int>', 'Show at most N rows.'],
                             [False, '--all', '', '', '', '', 'Fetch every page.'],
-                            [False, '--page', '', '', '', '<int range>', 'Start at this page.  [x>=1]'],
+                            [False, '--page', '', '', '', '<int>', 'Start at this page.  [x>=1]'],
                             [False, '--web', '', '', '', '', 'Open this tab of the web portal instead.'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
@@ -121,7 +121,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl orders show [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl orders show [OPTIONS] ID|NAME'},
     'orders issue': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -150,8 +150,10 @@ SCREENS = {
                  '--redact': 0,
                  '--tax-amount': 1,
                  '--tax-rate': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'USER', '', '', '<str>', 'User id or exact e-mail.  [required]']],
                  'title': 'Arguments'},
                 {'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
@@ -186,7 +188,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl orders issue [OPTIONS] {USER}'},
+     'usage': 'eclictl orders issue [OPTIONS] USER'},
     'orders edit': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -215,8 +217,10 @@ SCREENS = {
                  '--redact': 0,
                  '--status': 1,
                  '--user': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID', '', '', '<str>', 'Order id.  [required]']], 'title': 'Arguments'},
                 {'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
@@ -249,7 +253,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl orders edit [OPTIONS] {ID}'},
+     'usage': 'eclictl orders edit [OPTIONS] ID'},
     'orders delete': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -310,7 +314,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl orders delete [OPTIONS] {ID...}'},
+     'usage': 'eclictl orders delete [OPTIONS] ID...'},
     'orders confirm-payment': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -374,7 +378,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl orders confirm-payment [OPTIONS] {ID...}'},
+     'usage': 'eclictl orders confirm-payment [OPTIONS] ID...'},
     'orders reject-payment': {'commands': None,
      'deprecated': False,
      'epilog': "Examples:\n\neclictl orders reject-payment 1042 --reason 'no funds received' --yes",
@@ -429,7 +433,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl orders reject-payment [OPTIONS] {ID...}'},
+     'usage': 'eclictl orders reject-payment [OPTIONS] ID...'},
     'orders invoice': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -467,7 +471,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl orders invoice [OPTIONS] {ID}'},
+     'usage': 'eclictl orders invoice [OPTIONS] ID'},
     'orders payment-methods': {'commands': ['list'],
      'deprecated': False,
      'epilog': '',

@@ -1,0 +1,79 @@
+"""`eclictl completion SHELL`: print the shell completion script shipped in the package.
+
+The scripts are generated from the command tree (scripts/gen_docs.py) and are static: pressing TAB
+never starts Python, except to list profile names after `-p/--profile`, which `main` answers from
+config.toml without loading Typer (`list_profiles`).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Mapping, Optional
+
+import typer
+
+app = typer.Typer(add_completion=False)
+
+
+class Shell(str, Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+    powershell = "powershell"
+
+
+#: shell -> file in eclictl/completions/
+FILES = {Shell.bash: "eclictl.bash", Shell.zsh: "_eclictl", Shell.fish: "eclictl.fish",
+         Shell.powershell: "eclictl.ps1"}
+
+EPILOG = """Examples:
+
+  eval "$(eclictl completion bash)"          # add this line to ~/.bashrc
+
+  eval "$(eclictl completion zsh)"           # add this line to ~/.zshrc, after compinit
+
+  eclictl completion fish > ~/.config/fish/completions/eclictl.fish
+
+  eclictl completion powershell | Out-String | Invoke-Expression   # add to $PROFILE
+
+Completes commands, options, choice values (`-o`, `servers power`) and profile names after -p/--profile.
+"""
+
+
+@app.command("completion", epilog=EPILOG)
+def completion(
+    shell: Annotated[Optional[Shell], typer.Argument(help="The shell to print the script for.",
+                                                     show_default=False)] = None,
+    list_profiles: Annotated[bool, typer.Option("--list-profiles", hidden=True,
+                                                help="Print profile names (what the scripts call).")] = False,
+) -> None:
+    """Print the shell completion script (bash, zsh, fish, powershell); see the examples to install it."""
+    from eclictl.context import current
+
+    ctx = current()
+    if list_profiles:
+        ctx.io.stdout.write("".join(f"{name}\n" for name in list_profiles_in(ctx.env)))
+        return
+    if shell is None:
+        from eclictl.errors import UsageError
+
+        raise UsageError(f"missing argument SHELL (choose from {', '.join(s.value for s in Shell)})")
+    ctx.io.stdout.write(script(shell.value))
+
+
+def script(shell: str) -> str:
+    """The completion script for `shell`, as shipped in the package (eclictl/completions/)."""
+    from importlib import resources
+
+    return (resources.files("eclictl") / "completions" / FILES[Shell(shell)]).read_text(encoding="utf-8")
+
+
+def list_profiles_in(env: Mapping[str, str]) -> list[str]:
+    """Profile names in config.toml (none when it is missing or unreadable: TAB must never fail loudly)."""
+    from eclictl.config import config_path, load_config
+
+    try:
+        profiles = load_config(config_path(env)).get("profiles", {})
+    except Exception:  # noqa: BLE001 - a broken config: offer nothing, say nothing
+        return []
+    return sorted(str(name) for name in profiles) if isinstance(profiles, dict) else []
