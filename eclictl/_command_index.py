@@ -45,6 +45,6 @@ HELP: dict[str, str] = {
     'tickets': "Support tickets: list, show, reply, set status, assign, edit, archive (feature 'ticketing').",
     'tunnels': "Tunnel devices (agents) and port allocations (feature 'tunnels').",
     'undo': 'Restore the state a change replaced, after a diff and a confirmation; verify it and record it.',
-    'users': 'Users: list (--query searches), show, edit, suspend, delete, plans, roles, KYC, exports.',
+    'users': 'Users: list (find with --query), show, edit, suspend, delete, plans, roles, KYC, exports.',
     'whoami': "Show who you are on the panel, your key's type and permissions, and the sections you can use.",
 }

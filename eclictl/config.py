@@ -175,6 +175,16 @@ def load_config(path: Path) -> dict[str, Any]:
     return data
 
 
+def profile_names(env: Mapping[str, str] | None = None) -> list[str]:
+    """Profile names in config.toml, for shell completion (none when it is missing or unreadable:
+    TAB must never fail loudly)."""
+    try:
+        profiles = load_config(config_path(env)).get("profiles", {})
+    except Exception:  # noqa: BLE001 - a broken config: offer nothing, say nothing
+        return []
+    return sorted(str(name) for name in profiles) if isinstance(profiles, dict) else []
+
+
 def make_config_dir(path: Path) -> None:
     """The config directory, created 0700: it holds API keys and session tokens."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -320,8 +330,8 @@ def resolve_settings(flags: Mapping[str, Any], env: Mapping[str, str], config: M
     if profile_source in ("flag", "env ECLICTL_PROFILE") and profile is None \
             and not flags.get("allow_missing_profile"):
         known = ", ".join(sorted(profiles)) or "none"
-        origin = "" if profile_source == "flag" else " (from ECLICTL_PROFILE)"
-        raise ConfigError(f"no profile named '{profile_name}'{origin} (known: {known})",
+        origin = "" if profile_source == "flag" else "from ECLICTL_PROFILE; "
+        raise ConfigError(f"no profile named '{profile_name}' ({origin}known: {known})",
                           hint="create one with `eclictl auth login --profile NAME`")
     settings = Settings(profile=profile_name, profile_exists=profile is not None)
     settings.sources["profile"] = profile_source

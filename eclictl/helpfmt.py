@@ -140,7 +140,7 @@ def _type_name(param: Any, ctx: Any) -> str:
         metavar = param.type.get_metavar(param=param, ctx=ctx)
     except TypeError:  # older click: get_metavar(param)
         metavar = param.type.get_metavar(param)
-    return metavar or f"<{param.type.name}>"
+    return (metavar or f"<{param.type.name}>").replace(" range>", ">")  # the range is in the help text
 
 
 def _paragraphs(text: str) -> str:

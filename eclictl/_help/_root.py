@@ -168,7 +168,7 @@ SCREENS = {
                               ['tunnels', "Tunnel devices (agents) and port allocations (feature 'tunnels').",
                                False],
                               ['users',
-                               'Users: list (--query searches), show, edit, suspend, delete, plans, roles, KYC, '
+                               'Users: list (find with --query), show, edit, suspend, delete, plans, roles, KYC, '
                                'exports.',
                                False]],
                  'title': 'Portal sections'},

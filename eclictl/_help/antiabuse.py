@@ -107,8 +107,7 @@ SCREENS = {
                  '--redact': 0,
                  '-h': 0,
                  '-o': 1},
-     'panels': [{'params': [[True, '', 'ID', '', '', '<int range>', 'Incident id.  [required]']],
-                 'title': 'Arguments'},
+     'panels': [{'params': [[True, '', 'ID', '', '', '<int>', 'Incident id.  [required]']], 'title': 'Arguments'},
                 {'params': [[False, '--full', '', '', '', '',
                              'Add the raw submission (content, meta, ipAddress) from the applications routes '
                              "(role admin/rootAdmin/*, feature 'applications')."],

@@ -5,7 +5,7 @@ SCREENS = {
                   'request-kyc', 'export', 'export-job', 'children', 'roles', 'assign', 'unassign'],
      'deprecated': False,
      'epilog': '',
-     'help': 'Users: list (--query searches), show, edit, suspend, delete, plans, roles, KYC, exports.',
+     'help': 'Users: list (find with --query), show, edit, suspend, delete, plans, roles, KYC, exports.',
      'help_names': ['--help', '-h'],
      'options': {'--help': 0, '-h': 0},
      'panels': [{'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],

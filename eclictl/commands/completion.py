@@ -2,13 +2,13 @@
 
 The scripts are generated from the command tree (scripts/gen_docs.py) and are static: pressing TAB
 never starts Python, except to list profile names after `-p/--profile`, which `main` answers from
-config.toml without loading Typer (`list_profiles`).
+config.toml without loading Typer (eclictl.config.profile_names).
 """
 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Mapping, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -52,7 +52,9 @@ def completion(
 
     ctx = current()
     if list_profiles:
-        ctx.io.stdout.write("".join(f"{name}\n" for name in list_profiles_in(ctx.env)))
+        from eclictl.config import profile_names
+
+        ctx.io.stdout.write("".join(f"{name}\n" for name in profile_names(ctx.env)))
         return
     if shell is None:
         from eclictl.errors import UsageError
@@ -66,14 +68,3 @@ def script(shell: str) -> str:
     from importlib import resources
 
     return (resources.files("eclictl") / "completions" / FILES[Shell(shell)]).read_text(encoding="utf-8")
-
-
-def list_profiles_in(env: Mapping[str, str]) -> list[str]:
-    """Profile names in config.toml (none when it is missing or unreadable: TAB must never fail loudly)."""
-    from eclictl.config import config_path, load_config
-
-    try:
-        profiles = load_config(config_path(env)).get("profiles", {})
-    except Exception:  # noqa: BLE001 - a broken config: offer nothing, say nothing
-        return []
-    return sorted(str(name) for name in profiles) if isinstance(profiles, dict) else []

@@ -137,7 +137,7 @@ complete -c eclictl -n "__eclictl_at 'eclictl'" -a 'stats' -d 'Show the dashboar
 complete -c eclictl -n "__eclictl_at 'eclictl'" -a 'tickets' -d 'Support tickets: list, show, reply, set status, assign, edit'
 complete -c eclictl -n "__eclictl_at 'eclictl'" -a 'tunnels' -d 'Tunnel devices (agents) and port allocations (feature tunnel'
 complete -c eclictl -n "__eclictl_at 'eclictl'" -a 'undo' -d 'Restore the state a change replaced, after a diff and a conf'
-complete -c eclictl -n "__eclictl_at 'eclictl'" -a 'users' -d 'Users: list (--query searches), show, edit, suspend, delete,'
+complete -c eclictl -n "__eclictl_at 'eclictl'" -a 'users' -d 'Users: list (find with --query), show, edit, suspend, delete'
 complete -c eclictl -n "__eclictl_at 'eclictl'" -a 'whoami' -d 'Show who you are on the panel, your keys type and permission'
 complete -c eclictl -n "__eclictl_at 'eclictl ai'" -a 'cooldowns' -d 'Recent upstream-endpoint cooldowns (rate-limited or failing '
 complete -c eclictl -n "__eclictl_at 'eclictl ai'" -a 'plan-models' -d 'List the AI models a plan gives access to, with the per-plan'

@@ -36,7 +36,7 @@ class _UserSection(Section):
 
 USERS = _UserSection(
     name="users",
-    help="Users: list (--query searches), show, edit, suspend, delete, plans, roles, KYC, exports.",
+    help="Users: list (find with --query), show, edit, suspend, delete, plans, roles, KYC, exports.",
     path=PATH,
     pages=PageSpec(items_key="users", page_param="page", page_size=50, total_key="total"),
     columns=(
