@@ -138,13 +138,9 @@ SECRET_KEYS = frozenset({"api_key", "token", "csrf_token"})
 
 
 def config_dir(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    override = env.get("ECLICTL_CONFIG_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
+    from eclictl.configpath import config_dir_name
 
-    return Path(platformdirs.user_config_dir("eclictl"))
+    return Path(config_dir_name(env))
 
 
 def config_path(env: Mapping[str, str] | None = None) -> Path:
@@ -173,16 +169,6 @@ def load_config(path: Path) -> dict[str, Any]:
     if not isinstance(profiles, dict):
         raise ConfigError(f"{path}: 'profiles' must be a table")
     return data
-
-
-def profile_names(env: Mapping[str, str] | None = None) -> list[str]:
-    """Profile names in config.toml, for shell completion (none when it is missing or unreadable:
-    TAB must never fail loudly)."""
-    try:
-        profiles = load_config(config_path(env)).get("profiles", {})
-    except Exception:  # noqa: BLE001 - a broken config: offer nothing, say nothing
-        return []
-    return sorted(str(name) for name in profiles) if isinstance(profiles, dict) else []
 
 
 def make_config_dir(path: Path) -> None:

@@ -111,7 +111,7 @@ def _fast_help(args: list[str], factory: object | None) -> bool:
 
         text: str | None = f"eclictl {__version__}\n"
     elif args == ["completion", "--list-profiles"]:  # what the completion scripts run on TAB after -p
-        from eclictl.config import profile_names
+        from eclictl.configpath import profile_names
 
         text = "".join(f"{name}\n" for name in profile_names(getattr(factory, "env", None)))
     elif "--help" in args or "-h" in args:

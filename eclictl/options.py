@@ -178,7 +178,8 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
     `writes`: the verb can change the panel, so it takes --reason and --confirm-profile (the
     audit trail and the protected-profile gate). Default: verbs with --yes or --dry-run, and bulk
     verbs; pass `writes=True` for any other verb that sends a POST/PUT/PATCH/DELETE (a test walks
-    the command tree to check). `undoable=True` (the verb calls eclictl.safety.undo.remember)
+    the command tree to check). Such a verb also accepts `--yes` (hidden when it never asks), so a
+    script can pass it to every change. `undoable=True` (the verb calls eclictl.safety.undo.remember)
     also adds --revert-after.
     """
 

@@ -2,7 +2,7 @@
 
 The scripts are generated from the command tree (scripts/gen_docs.py) and are static: pressing TAB
 never starts Python, except to list profile names after `-p/--profile`, which `main` answers from
-config.toml without loading Typer (eclictl.config.profile_names).
+config.toml without loading Typer (eclictl.configpath.profile_names).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def completion(
 
     ctx = current()
     if list_profiles:
-        from eclictl.config import profile_names
+        from eclictl.configpath import profile_names
 
         ctx.io.stdout.write("".join(f"{name}\n" for name in profile_names(ctx.env)))
         return

@@ -834,14 +834,10 @@ declare -gA _ECLICTL_ARGS=(
   ["eclictl servers power #0"]="start stop restart kill"
 )
 
-_eclictl_values() {  # prints the choices of option $2 under path $1; fails if it takes no value
-  local key="$1 $2"
-  [[ -n "${_ECLICTL_VALUES[$key]+x}" ]] || key="$2"
-  [[ -n "${_ECLICTL_VALUES[$key]+x}" ]] || return 1
-  if [[ "${_ECLICTL_VALUES[$key]}" == @profiles ]]; then
-    "${COMP_WORDS[0]}" completion --list-profiles 2>/dev/null  # reads config.toml; Typer is not loaded
-  else
-    printf '%s\n' "${_ECLICTL_VALUES[$key]}"
+_eclictl_takes() {  # option $2 under path $1 takes a value: its _ECLICTL_VALUES key in _eclictl_key
+  if [[ -n "${_ECLICTL_VALUES[$1 $2]+x}" ]]; then _eclictl_key="$1 $2"
+  elif [[ -n "${_ECLICTL_VALUES[$2]+x}" ]]; then _eclictl_key="$2"
+  else return 1
   fi
 }
 
@@ -852,7 +848,7 @@ _eclictl_offer() {  # COMPREPLY = the words of $1 that start with $2 (no file na
 }
 
 _eclictl() {
-  local cur="${COMP_WORDS[COMP_CWORD]}" path="eclictl" pending="" npos=0 i w choices
+  local cur="${COMP_WORDS[COMP_CWORD]}" path="eclictl" pending="" npos=0 i w choices _eclictl_key
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="${COMP_WORDS[i]}"
     if [[ -n "$pending" ]]; then
@@ -861,7 +857,7 @@ _eclictl() {
       continue
     fi
     if [[ "$w" == -?* ]]; then
-      [[ "$w" != *=* ]] && _eclictl_values "$path" "$w" >/dev/null && pending="$w"
+      [[ "$w" != *=* ]] && _eclictl_takes "$path" "$w" && pending="$w"
       continue
     fi
     if ((npos == 0)) && [[ -n "${_ECLICTL_SUBS[$path $w]+x}" ]]; then
@@ -872,7 +868,11 @@ _eclictl() {
   done
   [[ -n "$pending" && "$cur" == "=" ]] && cur=""
   if [[ -n "$pending" ]]; then  # the value of the option before the cursor
-    choices="$(_eclictl_values "$path" "$pending")"
+    _eclictl_takes "$path" "$pending"
+    choices="${_ECLICTL_VALUES[$_eclictl_key]}"
+    if [[ "$choices" == @profiles ]]; then  # read from config.toml; eclictl answers this without loading Typer
+      choices="$("${COMP_WORDS[0]}" completion --list-profiles 2>/dev/null)"
+    fi
     [[ -n "$choices" ]] && _eclictl_offer "$choices" "$cur"
     return 0
   fi

@@ -22,7 +22,7 @@ def _bin_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "bin"
     folder.mkdir(exist_ok=True)
     shim = folder / "eclictl"
-    shim.write_text(f"#!/bin/sh\nexec {sys.executable} -m eclictl \"$@\"\n")
+    shim.write_text(f"#!/bin/sh\necho \"$@\" >> '{tmp_path / 'calls'}'\nexec {sys.executable} -m eclictl \"$@\"\n")
     shim.chmod(0o755)
     return folder
 
@@ -51,6 +51,12 @@ def test_the_value_of_p_is_not_taken_for_a_command(tmp_path: Path) -> None:
     # `sandbox` is also a command: it used to become the path, so `us` matched nothing
     assert complete(tmp_path, "eclictl", "-p", "sandbox", "us") == ["users"]
     assert complete(tmp_path, "eclictl", "--profile", "sandbox", "users", "li") == ["list"]
+    assert not (tmp_path / "calls").exists()  # skipping a value starts no Python
+
+
+def test_only_profile_names_start_eclictl_and_it_skips_typer(tmp_path: Path) -> None:
+    complete(tmp_path, "eclictl", "-p", "", profiles=("a",))
+    assert (tmp_path / "calls").read_text() == "completion --list-profiles\n"
 
 
 def test_profile_names_after_p(tmp_path: Path) -> None:
