@@ -1,14 +1,15 @@
 """`eclictl completion SHELL`: print the shell completion script shipped in the package.
 
 The scripts are generated from the command tree (scripts/gen_docs.py) and are static: pressing TAB
-never starts Python, except to list profile names after `-p/--profile`, which `main` answers from
-config.toml without loading Typer (eclictl.configpath.profile_names).
+never starts Python, except to list profile names after `-p/--profile`: the scripts run
+`eclictl completion --list-profiles`, which eclictl.main answers from config.toml before Typer is
+loaded (eclictl.configpath.profile_names); it is not a Typer option.
 """
 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -42,25 +43,12 @@ Completes commands, options, choice values (`-o`, `servers power`) and profile n
 
 @app.command("completion", epilog=EPILOG)
 def completion(
-    shell: Annotated[Optional[Shell], typer.Argument(help="The shell to print the script for.",
-                                                     show_default=False)] = None,
-    list_profiles: Annotated[bool, typer.Option("--list-profiles", hidden=True,
-                                                help="Print profile names (what the scripts call).")] = False,
+    shell: Annotated[Shell, typer.Argument(help="The shell to print the script for.", show_default=False)],
 ) -> None:
     """Print the shell completion script (bash, zsh, fish, powershell); see the examples to install it."""
     from eclictl.context import current
 
-    ctx = current()
-    if list_profiles:
-        from eclictl.configpath import profile_names
-
-        ctx.io.stdout.write("".join(f"{name}\n" for name in profile_names(ctx.env)))
-        return
-    if shell is None:
-        from eclictl.errors import UsageError
-
-        raise UsageError(f"missing argument SHELL (choose from {', '.join(s.value for s in Shell)})")
-    ctx.io.stdout.write(script(shell.value))
+    current().io.stdout.write(script(shell.value))
 
 
 def script(shell: str) -> str:
