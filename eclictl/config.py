@@ -303,6 +303,14 @@ _ENV_KEYS = {
 }
 
 
+def missing_profile(name: str, profiles: Mapping[str, Any], source: str) -> ConfigError:
+    """`-p NAME` (or ECLICTL_PROFILE=NAME, when the run needs what the profile would hold) names no profile."""
+    known = ", ".join(sorted(profiles)) or "none"
+    origin = "from ECLICTL_PROFILE; " if source == "env ECLICTL_PROFILE" else ""
+    return ConfigError(f"no profile named '{name}' ({origin}known: {known})",
+                       hint="create one with `eclictl auth login --profile NAME`")
+
+
 def resolve_settings(flags: Mapping[str, Any], env: Mapping[str, str], config: Mapping[str, Any]) -> Settings:
     """flag > ECLICTL_* env > profile > default, each value tagged with where it came from."""
     profile_name, profile_source = DEFAULT_PROFILE, "default"
@@ -313,12 +321,8 @@ def resolve_settings(flags: Mapping[str, Any], env: Mapping[str, str], config: M
             break
     profiles = config.get("profiles", {})
     profile = profiles.get(profile_name)
-    if profile_source in ("flag", "env ECLICTL_PROFILE") and profile is None \
-            and not flags.get("allow_missing_profile"):
-        known = ", ".join(sorted(profiles)) or "none"
-        origin = "" if profile_source == "flag" else "from ECLICTL_PROFILE; "
-        raise ConfigError(f"no profile named '{profile_name}' ({origin}known: {known})",
-                          hint="create one with `eclictl auth login --profile NAME`")
+    if profile_source == "flag" and profile is None and not flags.get("allow_missing_profile"):
+        raise missing_profile(profile_name, profiles, profile_source)
     settings = Settings(profile=profile_name, profile_exists=profile is not None)
     settings.sources["profile"] = profile_source
     profile = profile or {}

@@ -106,3 +106,9 @@ def test_auth_login_profile_name_works_as_the_hint_says(cli: Any, sandbox: Any) 
     assert "saved as profile 'work'" in r.stderr
     r = cli("-p", "work", "whoami", "-o", "json", url=None, key=None)
     assert r.exit_code == 0 and r.json()["key_type"] == "admin", r
+
+
+def test_a_missing_env_profile_with_env_credentials_still_runs(cli: Any) -> None:
+    """ECLICTL_PROFILE=NAME plus ECLICTL_URL/ECLICTL_API_KEY (CI, the revert watcher) needs no profile file."""
+    r = cli("users", "list", "-n", "1", "-o", "json", env={"ECLICTL_PROFILE": "ci"})
+    assert r.exit_code == 0 and len(r.json()) == 1, r
