@@ -111,11 +111,11 @@ def _bad_value(exc: Any) -> str:
     if value is None and hasattr(param.type, "min") and " is not in the range" in message:
         got = message.split(" is not in the range", 1)[0]
         return f"{label}: {got} is out of range (must be {_number_range(param.type)})"
-    if kind in ("integer", "int", "integer range"):
+    if value is not None and kind in ("integer", "int", "integer range"):
         return f"{label}: '{value}' is not a whole number"
-    if kind in ("float", "float range"):
+    if value is not None and kind in ("float", "float range"):
         return f"{label}: '{value}' is not a number"
-    if kind == "boolean":
+    if value is not None and kind == "boolean":
         return f"{label}: '{value}' is not true or false"
     return f"{label}: {message.rstrip('.')}"
 
