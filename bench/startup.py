@@ -66,6 +66,10 @@ def main() -> None:
         "complete `eclictl users <TAB>` (bash)": [
             "bash", "-c", f"source {completion}; COMP_WORDS=(eclictl users ''); COMP_CWORD=2; _eclictl; "
             "[[ ${#COMPREPLY[@]} -gt 10 ]]"],
+        # profile names start Python (config.toml), without Typer: eclictl.main answers before loading it
+        "complete `eclictl -p <TAB>` (bash)": [
+            "bash", "-c", f"PATH={Path(script).parent}:$PATH; source {completion}; COMP_WORDS=(eclictl -p ''); "
+            "COMP_CWORD=2; _eclictl; [[ ${#COMPREPLY[@]} -ge 1 ]]"],
     }
     sandbox = start_sandbox(env)
     samples: dict[str, list[float]] = {name: [] for name in cases}
@@ -87,7 +91,8 @@ def main() -> None:
     medians = {name: statistics.median(values) for name, values in samples.items()}
     base = medians["python -c 'import typer'"]
     goals = {"eclictl --help": 1.5, "eclictl users --help": 1.5, "eclictl users list --help": 1.5,
-             "eclictl -p sandbox users list -o json": 2.0, "complete `eclictl users <TAB>` (bash)": 1.5}
+             "eclictl -p sandbox users list -o json": 2.0, "complete `eclictl users <TAB>` (bash)": 1.5,
+             "complete `eclictl -p <TAB>` (bash)": 1.5}
     print(f"median of {args.runs} interleaved runs                         ms   x typer   goal")
     for name, ms in medians.items():
         goal = goals.get(name)

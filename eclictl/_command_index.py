@@ -11,6 +11,7 @@ HELP: dict[str, str] = {
     'auth': 'Log in to a panel, check the stored credentials, log out.',
     'backup-configs': 'Backup storage configurations (catalogue only): list, show, create, edit, delete.',
     'chat': 'Chat channels and moderation: channels, messages, bans, IP logs (chat flag).',
+    'completion': 'Print the shell completion script (bash, zsh, fish, powershell); see the examples to install it.',
     'config': 'Read and change settings of the current profile.',
     'confirm': 'Keep a change made with --revert-after: its automatic revert will not happen.',
     'coupons': 'Discount coupons: list, show, create, edit, enable/disable, delete (billing flag).',
@@ -53,6 +54,6 @@ HELP: dict[str, str] = {
     'transfers': 'Server transfers between nodes: list, start, start-node, cancel, progress (never polled implicitly).',
     'tunnels': "Tunnel devices (agents) and port allocations (feature 'tunnels').",
     'undo': 'Restore the state a change replaced, after a diff and a confirmation; verify it and record it.',
-    'users': 'Users: list, search, show, edit, suspend, delete, plans, roles, KYC, exports.',
+    'users': 'Users: list (find with --query), show, edit, suspend, delete, plans, roles, KYC, exports.',
     'whoami': "Show who you are on the panel, your key's type and permissions, and the sections you can use.",
 }

@@ -307,7 +307,7 @@ def finish(ctx: Any, report: BulkReport, *, quiet: bool = False) -> None:
     from eclictl.output.render import View
 
     failed = report.failed
-    if not (quiet and not failed and not report.interrupted):
+    if not (quiet and not failed and not report.interrupted) or getattr(ctx, "output_requested", False):
         from eclictl.output.columns import Col
 
         ctx.emit(View([r.row() for r in report.results], columns=[Col("item"), Col("status"), Col("message")],

@@ -138,13 +138,9 @@ SECRET_KEYS = frozenset({"api_key", "token", "csrf_token"})
 
 
 def config_dir(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    override = env.get("ECLICTL_CONFIG_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
+    from eclictl.configpath import config_dir_name
 
-    return Path(platformdirs.user_config_dir("eclictl"))
+    return Path(config_dir_name(env))
 
 
 def config_path(env: Mapping[str, str] | None = None) -> Path:
@@ -326,17 +322,28 @@ _ENV_KEYS = {
 }
 
 
+def missing_profile(name: str, profiles: Mapping[str, Any], source: str) -> ConfigError:
+    """`-p NAME` (or ECLICTL_PROFILE=NAME, when the run needs what the profile would hold) names no profile."""
+    known = ", ".join(sorted(profiles)) or "none"
+    origin = "from ECLICTL_PROFILE; " if source == "env ECLICTL_PROFILE" else ""
+    return ConfigError(f"no profile named '{name}' ({origin}known: {known})",
+                       hint="create one with `eclictl auth login --profile NAME`")
+
+
 def resolve_settings(flags: Mapping[str, Any], env: Mapping[str, str], config: Mapping[str, Any]) -> Settings:
     """flag > ECLICTL_* env > profile > default, each value tagged with where it came from."""
-    profile_name = flags.get("profile") or env.get("ECLICTL_PROFILE") or config.get("current_profile") \
-        or DEFAULT_PROFILE
+    profile_name, profile_source = DEFAULT_PROFILE, "default"
+    for name, source in ((flags.get("profile"), "flag"), (env.get("ECLICTL_PROFILE"), "env ECLICTL_PROFILE"),
+                         (config.get("current_profile"), "current_profile")):
+        if name:
+            profile_name, profile_source = str(name), source
+            break
     profiles = config.get("profiles", {})
     profile = profiles.get(profile_name)
-    if flags.get("profile") and profile is None and not flags.get("allow_missing_profile"):
-        known = ", ".join(sorted(profiles)) or "none"
-        raise ConfigError(f"no profile named '{profile_name}' (known: {known})",
-                          hint="create one with `eclictl auth login --profile NAME`")
+    if profile_source == "flag" and profile is None and not flags.get("allow_missing_profile"):
+        raise missing_profile(profile_name, profiles, profile_source)
     settings = Settings(profile=profile_name, profile_exists=profile is not None)
+    settings.sources["profile"] = profile_source
     profile = profile or {}
     for key in PROFILE_KEYS:
         if not hasattr(settings, key):

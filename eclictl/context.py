@@ -248,6 +248,12 @@ class AppContext:
                              now=self.factory.clock(), width=int(columns) if columns.isdigit() else None)
         return Renderer(self.io.stdout, self.io.stderr, opts, tty=self.io.stdout_tty)
 
+    @property
+    def output_requested(self) -> bool:
+        """-o/--output was given on this command line: the data is wanted on stdout, even with --quiet
+        (`--quiet` silences the human report, never data a script asked for)."""
+        return self.output is not None
+
     def emit(self, result: Any) -> None:
         """Render a verb's result; then the notes about what it showed (e.g. only the first page)."""
         self._rendering = True
@@ -385,11 +391,18 @@ class AppContext:
 
         s = self.settings
         url = url or s.url
+        api_key = api_key if api_key is not None else s.api_key
+        token = token if token is not None else (None if api_key else s.token)
+        if (not url or (require_auth and not api_key and not token)) and not s.profile_exists \
+                and s.sources.get("profile") == "env ECLICTL_PROFILE":
+            # ECLICTL_PROFILE=NAME with env-only credentials is fine (the revert watcher runs so); when
+            # something is missing, the cause is the profile that is not there: say so, as `-p NAME` does.
+            from eclictl.config import missing_profile
+
+            raise missing_profile(s.profile, self.config.get("profiles", {}), s.sources["profile"])
         if not url:
             raise UsageError("no panel URL configured",
                              hint="run `eclictl auth login`, pass --url, or set ECLICTL_URL")
-        api_key = api_key if api_key is not None else s.api_key
-        token = token if token is not None else (None if api_key else s.token)
         if require_auth and not api_key and not token:
             raise AuthError("no credentials configured for this panel",
                             hint="run `eclictl auth login` or set ECLICTL_API_KEY")

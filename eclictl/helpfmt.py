@@ -71,7 +71,7 @@ def describe(command: Any, ctx: Any) -> Screen:
         panels.setdefault(title, []).append(_param_row(param, ctx))
     help_option = command.get_help_option(ctx)
     screen: Screen = {
-        "usage": f"{ctx.command_path} {' '.join(command.collect_usage_pieces(ctx))}".rstrip(),
+        "usage": f"{ctx.command_path} {' '.join(usage_pieces(command, ctx))}".rstrip(),
         "help": inspect.cleandoc(command.help or "").partition("\f")[0],
         "deprecated": bool(command.deprecated),
         "epilog": inspect.cleandoc(command.epilog or ""),
@@ -97,19 +97,35 @@ def describe(command: Any, ctx: Any) -> Screen:
     return screen
 
 
+def usage_pieces(command: Any, ctx: Any) -> list[str]:
+    """`[OPTIONS] ACTION SERVER...`: arguments written as gh and POSIX do (`USER...`, `[ID]`), not as
+    the parser's `{action}:<start|stop>` or `[[USER]...]...`."""
+    from eclictl.usage_errors import argument_usage
+
+    pieces = [command.options_metavar] if getattr(command, "options_metavar", None) else []
+    pieces += [argument_usage(p) for p in command.get_params(ctx)
+               if p.param_type_name == "argument" and not getattr(p, "hidden", False)]
+    if hasattr(command, "list_commands"):
+        pieces.append(getattr(command, "subcommand_metavar", None) or "COMMAND [ARGS]...")
+    return pieces
+
+
 def _param_row(param: Any, ctx: Any) -> list[Any]:
     """[required, long, short, negative long, negative short, type, help] of one parameter."""
     record = param.get_help_record(ctx) or ("", "")
     help_text = _paragraphs(record[1] or "")
     if param.param_type_name == "argument":
-        return [bool(param.required), "", param.metavar or param.name or "", "", "", _type_name(param, ctx),
-                help_text]
+        from eclictl.usage_errors import argument_name
+
+        name = argument_name(param) + ("..." if param.nargs != 1 and " " not in argument_name(param) else "")
+        return [bool(param.required), "", name, "", "", _type_name(param, ctx), help_text]
     names = set(param.opts) | set(param.secondary_opts)
     tokens = record[0].split(" ")
     last = max((i for i, tok in enumerate(tokens) if tok.rstrip(",") in names or tok == "/"), default=-1)
     metavar = " ".join(tokens[last + 1:])
     if "bool" in metavar.lower():
-        metavar = ""
+        metavar = ""  # a flag takes no value
+    metavar = metavar.replace(" range>", ">")  # `<int range>`: the range is in the help text
 
     def pick(opts: Sequence[str], long: bool) -> str:
         return ",".join(o for o in opts if o.startswith("--") == long)
@@ -124,7 +140,7 @@ def _type_name(param: Any, ctx: Any) -> str:
         metavar = param.type.get_metavar(param=param, ctx=ctx)
     except TypeError:  # older click: get_metavar(param)
         metavar = param.type.get_metavar(param)
-    return metavar or f"<{param.type.name}>"
+    return (metavar or f"<{param.type.name}>").replace(" range>", ">")  # the range is in the help text
 
 
 def _paragraphs(text: str) -> str:
@@ -219,8 +235,7 @@ def render(screen: Screen, *, width: int | None = None, color: bool | None = Non
         out += _box(panel["title"], lines, width, paint)
     if screen["epilog"]:
         out.append("")
-        for line in screen["epilog"].split("\n"):
-            out += [" " + part for part in _wrap(line, width - 2)]
+        out += [" " + line for line in epilog_lines(screen["epilog"], width - 2)]
         out.append("")
     return "\n".join(line.rstrip() for line in out) + "\n"
 
@@ -260,6 +275,42 @@ def _wrap(text: str, width: int) -> list[str]:
     lead = len(text) - len(text.lstrip(" "))
     lines = textwrap.wrap(text.strip(), max(8, width - lead), break_on_hyphens=False)
     return [" " * lead + line for line in lines]
+
+
+def epilog_lines(epilog: str, width: int) -> list[str]:
+    """An epilog at `width`: prose paragraphs re-flowed (source line breaks are not kept, so no
+    stray word ends a line), example lines kept whole where they fit, else continued with ` \\`."""
+    out: list[str] = []
+    for n, para in enumerate(epilog.split("\n\n")):
+        if n:
+            out.append("")
+        lines = para.split("\n")
+        if not any(line.startswith(" ") for line in lines):
+            out += _wrap(" ".join(line.strip() for line in lines), width)
+            continue
+        for line in lines:
+            out += _example_lines(line, width) if line.startswith(" ") else _wrap(line, width)
+    return out
+
+
+def _example_lines(line: str, width: int) -> list[str]:
+    """A shell example too long for the screen: its `# comment` on a line of its own above it, then
+    the command broken at spaces with a trailing backslash, so a copied example still runs."""
+    if len(line) <= width:
+        return [line]
+    lead = " " * (len(line) - len(line.lstrip(" ")))
+    command, sep, comment = line.strip().partition("  # ")
+    out = _wrap(lead + "# " + comment.strip(), width) if sep else []
+    words = command.split(" ")
+    current = lead
+    for word in words:
+        if current.strip() and len(current) + 1 + len(word) + 2 > width:
+            out.append(current + " \\")
+            current = lead + "  " + word
+        else:
+            current = (current + " " + word) if current.strip() else current + word
+    out.append(current)
+    return [part for line in out for part in (_wrap(line, width) if len(line) > width else [line])]
 
 
 def _wrap_block(text: str, width: int) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import os
 import sys
 from typing import Any, Sequence
@@ -61,18 +62,24 @@ def _run(args: list[str], factory: Any) -> int:
             io.stderr.write("interrupted\n")
             return int(ExitCode.INTERRUPTED)
         except BrokenPipeError:
-            with contextlib.suppress(Exception):
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, sys.stdout.fileno())
-            return int(ExitCode.ERROR)
+            return _closed_pipe()
+        except SystemExit as exc:
+            # Typer's main turns EPIPE into sys.exit(1) even with standalone_mode=False
+            cause = exc.__context__
+            if isinstance(cause, OSError) and cause.errno == errno.EPIPE:
+                return _closed_pipe()
+            raise
         except RecursionError:
             # Hostile input (JSON/TOML nested thousands deep) that slipped past the readers' depth check.
             io.stderr.write("error: the input is nested too deeply to process\n")
             return int(ExitCode.USAGE)
         except Exception as exc:  # noqa: BLE001 - the one place that turns anything into a clean line
-            if type(exc).__name__ == "NoArgsIsHelpError":  # `eclictl users` alone: its help, exit 2
+            if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+                return _closed_pipe()
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                # `eclictl` alone asks for help (exit 0, like gh); `eclictl users` alone lacks its verb (exit 2)
                 io.stdout.write(str(exc.format_message()).rstrip("\n") + "\n")  # type: ignore[attr-defined]
-                return int(ExitCode.USAGE)
+                return 0 if not args else int(ExitCode.USAGE)
             usage = _usage_error(exc)
             if usage is not None:
                 io.stderr.write(cap(usage.rstrip("\n")) + "\n")
@@ -85,14 +92,28 @@ def _run(args: list[str], factory: Any) -> int:
             return int(ExitCode.ERROR)
 
 
+def _closed_pipe() -> int:
+    """The reader of stdout went away (`eclictl ... | head -1`): not an error, exit 0 quietly (as
+    `yes | head` does), so `set -o pipefail` scripts keep working. Later writes, and the flush at exit,
+    go to /dev/null instead of raising again."""
+    with contextlib.suppress(Exception):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
 def _fast_help(args: list[str], factory: object | None) -> bool:
-    """Answer `--version` and a plain `... --help` (from the generated help index) before Typer is imported."""
+    """Answer `--version`, a plain `... --help` (from the generated help index) and the completion scripts'
+    profile lookup before Typer is imported."""
     io = getattr(factory, "io", None)
     stream = io.stdout if io is not None else sys.stdout
     if args == ["--version"]:
         from eclictl import __version__
 
         text: str | None = f"eclictl {__version__}\n"
+    elif args == ["completion", "--list-profiles"]:  # what the completion scripts run on TAB after -p
+        from eclictl.configpath import profile_names
+
+        text = "".join(f"{name}\n" for name in profile_names(getattr(factory, "env", None)))
     elif "--help" in args or "-h" in args:
         from eclictl.helpfmt import fast_help
 
@@ -119,23 +140,21 @@ def expand_redact_all(args: list[str]) -> list[str]:
 
 
 def _usage_error(exc: Exception) -> str | None:
-    """Typer's vendored click raises UsageError subclasses for bad flags and values."""
-    from typer._click.exceptions import BadParameter, ClickException, UsageError  # typer's own vendored copy
+    """Typer's vendored click raises UsageError subclasses for bad flags and values: one line in our words."""
+    from typer._click.exceptions import ClickException, UsageError  # typer's own vendored copy
 
-    if isinstance(exc, BadParameter) and exc.param is not None and exc.param.name == "output":
-        # `-o FILE` once meant "write to FILE" on some export verbs: say where that went.
-        from eclictl.options import OutputFormat
+    from eclictl.usage_errors import describe
 
-        formats = ", ".join(f.value for f in OutputFormat)
-        return (f"error: -o/--output is the output format ({formats}); to write to a file use --file FILE\n")
-    if isinstance(exc, UsageError):
-        hint = ""
-        if exc.ctx is not None:
-            hint = f"\nTry '{exc.ctx.command_path} --help' for help."
-        return f"error: {exc.format_message()}{hint}\n"
-    if isinstance(exc, ClickException):
-        return f"error: {exc.format_message()}\n"
-    return None
+    if not isinstance(exc, ClickException):
+        return None
+    described = describe(exc)
+    message, hint = described if described is not None else (exc.format_message(), None)
+    text = f"error: {message}"
+    if hint:
+        text += f"\nhint: {hint}"
+    elif isinstance(exc, UsageError) and exc.ctx is not None:
+        text += f"\nTry '{exc.ctx.command_path} --help' for help."
+    return text + "\n"
 
 
 def _redacted(text: str) -> str:
@@ -209,4 +228,9 @@ def main() -> None:
 
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # a parent that ignores SIGTERM keeps it ignored
         signal.signal(signal.SIGTERM, _on_sigterm)
-    sys.exit(run())
+    code = run()
+    try:
+        sys.stdout.flush()  # here, not at interpreter exit, where a closed pipe would print a traceback
+    except (BrokenPipeError, OSError):
+        _closed_pipe()
+    sys.exit(code)

@@ -98,11 +98,15 @@ ConfirmProfileOpt = Annotated[Optional[str], typer.Option(
 RevertAfterOpt = Annotated[Optional[str], typer.Option(
     "--revert-after", metavar="DURATION", help="Revert the change automatically after DURATION (e.g. 10m) "
     "unless `eclictl confirm` runs first.", rich_help_panel=SAFETY_PANEL, show_default=False)]
+#: `--yes` on a changing verb that never asks: accepted (and ignored) so a script can pass it to every
+#: verb that changes something; hidden, since there is nothing for it to confirm.
+SilentYesOpt = Annotated[bool, typer.Option("--yes", "-y", hidden=True, help="Accepted for uniform scripts; "
+                                            "this command never asks.")]
 _SAFETY_PARAMS = {"reason": ReasonOpt, "confirm_profile": ConfirmProfileOpt}
 _UNDO_PARAMS = {"revert_after": RevertAfterOpt}
 _DEFAULTS = {"output": None, "columns": None, "sort_by": None, "no_headers": False, "redact": None,
              "concurrency": None, "rate": None, "journal": None, "resume": None,
-             "reason": None, "confirm_profile": None, "revert_after": None}
+             "reason": None, "confirm_profile": None, "revert_after": None, "yes": False}
 
 
 def parse_rate(raw: str) -> int:
@@ -183,7 +187,8 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
     `writes`: the verb can change the panel, so it takes --reason and --confirm-profile (the
     audit trail and the protected-profile gate). Default: verbs with --yes or --dry-run, and bulk
     verbs; pass `writes=True` for any other verb that sends a POST/PUT/PATCH/DELETE (a test walks
-    the command tree to check). `undoable=True` (the verb calls eclictl.safety.undo.remember)
+    the command tree to check). Such a verb also accepts `--yes` (hidden when it never asks), so a
+    script can pass it to every change. `undoable=True` (the verb calls eclictl.safety.undo.remember)
     also adds --revert-after.
     """
 
@@ -200,6 +205,8 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
             bulk or undoable or "yes" in sig.parameters or "dry_run" in sig.parameters)
         if changing:
             added.update({k: v for k, v in _SAFETY_PARAMS.items() if k not in exclude})
+            if "yes" not in sig.parameters:
+                added["yes"] = SilentYesOpt
         if undoable:
             added.update(_UNDO_PARAMS)
         # Resolve string annotations in the verb's own module: Typer will look at the wrapper.
@@ -217,6 +224,7 @@ def command(*, output: bool = True, exclude: tuple[str, ...] = (), bulk: bool = 
             from eclictl.context import current
 
             opts = {name: kwargs.pop(name) for name in list(kwargs) if name in added and name not in taken}
+            opts.pop("yes", None)  # the silent --yes: nothing to confirm
             bulk_opts = {k: opts.pop(k) for k in list(opts) if k in _BULK_PARAMS}
             if bulk:
                 bulk_opts["identity"] = _identity(kwargs, items)

@@ -65,3 +65,20 @@ def size_option(flag: str, raw: str | None) -> int | None:
 
         raise UsageError(f"{flag} must be a size ({SIZE_HELP}), got '{raw}'")
     return mib
+
+
+def human_duration(ms: float) -> str:
+    """A duration in milliseconds as a person reads it: `850ms`, `12s`, `5m 3s`, `2h 0m`, `3d 4h`."""
+    if ms < 1000:
+        return f"{_half_up(ms)}ms"
+    seconds = _half_up(ms / 1000)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h"

@@ -14,7 +14,11 @@ pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$ECLICTL_CONFIG_DIR"' EXIT
 for _ in $(seq 1 100); do grep -q "saved as profile" "$log" 2>/dev/null && break; sleep 0.1; done
 export ECLICTL_PROFILE=sandbox
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@" || echo "(exit $?)"; }
+# -- output helpers (tests/test_scripts_friendly.py runs this block) --
+# Bold command lines on a terminal only: a log file or a pipe gets plain text, never raw escapes.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-}" != dumb ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; "$@" || echo "(exit $?)"; }
+# -- end of output helpers --
 cat "$log" | head -2
 step eclictl whoami
 step eclictl users list --limit 5

@@ -96,8 +96,9 @@ def test_output_is_always_the_format(cli: Any, tmp_path: Path, monkeypatch: pyte
     for args in (("eggs", "export", "1", "-o", "paper.json"), ("users", "export", "5", "-o", "u.json", "--yes")):
         r = cli(*args)
         assert r.exit_code == 2, r
-        assert r.stderr == ("error: -o/--output is the output format (table, wide, tsv, json, jsonl, csv, ids); "
-                            "to write to a file use --file FILE\n")
+        value = args[args.index("-o") + 1]
+        assert r.stderr == (f"error: invalid output format '{value}' (choose from table, wide, tsv, json, jsonl, csv, ids)\n"
+                            "hint: -o/--output is the output format; to write to a file use --file FILE\n")
     assert _left(tmp_path) == []
 
 

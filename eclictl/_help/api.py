@@ -20,7 +20,8 @@ SCREENS = {
                '-f sends a string, -F a typed value (true/false/null/numbers/JSON). With GET, fields become\n'
                'query parameters; otherwise they form a JSON body. Secret fields (password hashes, 2FA\n'
                'secrets, key values) are removed from every answer, whatever its content type. A redirect\n'
-               '(3xx) is an error (exit 3), never followed.',
+               '(3xx) is an error (exit 3), never followed. In a pipe the answer is printed as JSON (-o for '
+               'another format).',
      'help': 'Call any panel route with your credentials.',
      'help_names': ['--help', '-h'],
      'options': {'--confirm-profile': 1,
@@ -35,12 +36,14 @@ SCREENS = {
                  '--raw-field': 1,
                  '--reason': 1,
                  '--redact': 0,
+                 '--yes': 0,
                  '-F': 1,
                  '-H': 1,
                  '-f': 1,
                  '-h': 0,
                  '-i': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', '[METHOD] PATH', '', '', '<str>',
                              'HTTP method (default GET, or POST when fields are given) and a path such as '
                              '/api/admin/users.  [required]']],

@@ -61,9 +61,9 @@ SCREENS = {
                             [False, '--since', '', '', '', '<str>', 'From this ISO time, or an age: 24h, 7d.'],
                             [False, '--until', '', '', '', '<str>', 'Up to this ISO time, or an age.']],
                  'title': 'Filters'},
-                {'params': [[False, '--limit', '-n', '', '', '<int range>', 'Show at most N rows [50].  [x>=1]'],
+                {'params': [[False, '--limit', '-n', '', '', '<int>', 'Show at most N rows [50].  [x>=1]'],
                             [False, '--all', '', '', '', '', 'Fetch every page.'],
-                            [False, '--page', '', '', '', '<int range>', 'Start at this page.  [x>=1]']],
+                            [False, '--page', '', '', '', '<int>', 'Start at this page.  [x>=1]']],
                  'title': 'Paging'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
@@ -151,9 +151,9 @@ SCREENS = {
                 {'params': [[False, '--full', '', '', '', '',
                              'Also match logs whose metadata contains the value.']],
                  'title': 'Filters'},
-                {'params': [[False, '--limit', '-n', '', '', '<int range>', 'Show at most N rows [50].  [x>=1]'],
+                {'params': [[False, '--limit', '-n', '', '', '<int>', 'Show at most N rows [50].  [x>=1]'],
                             [False, '--all', '', '', '', '', 'Fetch every page.'],
-                            [False, '--page', '', '', '', '<int range>', 'Start at this page.  [x>=1]']],
+                            [False, '--page', '', '', '', '<int>', 'Start at this page.  [x>=1]']],
                  'title': 'Paging'},
                 {'params': [[False, '--output', '-o', '', '', '<table|wide|tsv|json|jsonl|csv|ids>',
                              'Output format (default: table on a terminal, tsv when piped). wide: a table that '
@@ -168,7 +168,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl audit server [OPTIONS] {SERVER}'},
+     'usage': 'eclictl audit server [OPTIONS] SERVER'},
     'audit export': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -218,5 +218,5 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl audit export [OPTIONS] {SERVER}'},
+     'usage': 'eclictl audit export [OPTIONS] SERVER'},
 }

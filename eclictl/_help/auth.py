@@ -31,7 +31,7 @@ SCREENS = {
                '  eclictl auth login --url https://backend.example.com --email me@example.com --password-stdin < '
                'pw.txt\n'
                '\n'
-               '  eclictl -p staging auth login --url https://staging.example.com --with-key < key.txt\n'
+               '  eclictl auth login --profile staging --url https://staging.example.com --with-key < key.txt\n'
                '\n'
                'Root users who log in with e-mail and password get an `admin` API key minted for this host\n'
                '(only the key is stored). Non-root staff cannot use API keys on admin routes, so eclictl\n'
@@ -43,9 +43,11 @@ SCREENS = {
                  '--help': 0,
                  '--key-name': 1,
                  '--password-stdin': 0,
+                 '--profile': 1,
                  '--url': 1,
                  '--with-key': 0,
-                 '-h': 0},
+                 '-h': 0,
+                 '-p': 1},
      'panels': [{'params': [[False, '--url', '', '', '', '<str>', 'Panel URL.'],
                             [False, '--with-key', '', '', '', '', 'Read the API key from stdin.'],
                             [False, '--email', '', '', '', '<str>', 'Log in with e-mail and password.'],
@@ -53,6 +55,8 @@ SCREENS = {
                             [False, '--code', '', '', '', '<str>', '2FA code (TOTP), if the panel asks.'],
                             [False, '--key-name', '', '', '', '<str>',
                              'Name for a minted admin key [eclictl-<host>].'],
+                            [False, '--profile', '-p', '', '', 'NAME',
+                             'Profile to save the credentials in (created if missing) [the current profile].'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'}],
      'usage': 'eclictl auth login [OPTIONS]'},
@@ -99,7 +103,7 @@ SCREENS = {
      'epilog': 'Examples:\n\neclictl auth logout\n\neclictl -p old auth logout --revoke',
      'help': 'Forget the stored credentials of the profile (and revoke the key with --revoke).',
      'help_names': ['--help', '-h'],
-     'options': {'--confirm-profile': 1, '--help': 0, '--reason': 1, '--revoke': 0, '-h': 0},
+     'options': {'--confirm-profile': 1, '--help': 0, '--reason': 1, '--revoke': 0, '--yes': 0, '-h': 0, '-y': 0},
      'panels': [{'params': [[False, '--revoke', '', '', '', '', 'Also delete the API key on the panel.'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},

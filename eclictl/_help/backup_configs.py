@@ -105,7 +105,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl backup-configs show [OPTIONS] {UUID|NAME}'},
+     'usage': 'eclictl backup-configs show [OPTIONS] UUID|NAME'},
     'backup-configs create': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -130,8 +130,10 @@ SCREENS = {
                  '--redact': 0,
                  '--shared': 0,
                  '--sort-by': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
                 {'params': [[True, '--name', '', '', '', '<str>', '1-255 characters.  [required]'],
@@ -189,8 +191,10 @@ SCREENS = {
                  '--redact': 0,
                  '--shared': 0,
                  '--sort-by': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'UUID|NAME', '', '', '<str>',
                              "The configuration's uuid or exact name.  [required]"]],
                  'title': 'Arguments'},
@@ -223,7 +227,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl backup-configs edit [OPTIONS] {UUID|NAME}'},
+     'usage': 'eclictl backup-configs edit [OPTIONS] UUID|NAME'},
     'backup-configs delete': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -290,5 +294,5 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl backup-configs delete [OPTIONS] {UUID|NAME...}'},
+     'usage': 'eclictl backup-configs delete [OPTIONS] UUID|NAME...'},
 }

@@ -25,7 +25,7 @@ SCREENS = {
                  '--sort-by': 1,
                  '-h': 0,
                  '-o': 1},
-     'panels': [{'params': [[False, '', '[ID]', '', '', '<int>',
+     'panels': [{'params': [[False, '', 'ID', '', '', '<int>',
                              'The change to keep (default: the pending one of this profile).']],
                  'title': 'Arguments'},
                 {'params': [[False, '--list', '', '', '', '', 'List pending automatic reverts.'],

@@ -113,7 +113,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl coupons show [OPTIONS] {ID|CODE}'},
+     'usage': 'eclictl coupons show [OPTIONS] ID|CODE'},
     'coupons create': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -141,8 +141,10 @@ SCREENS = {
                  '--sort-by': 1,
                  '--type': 1,
                  '--value': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
                 {'params': [[False, '--type', '', '', '', '<str>', 'percentage or fixed.'],
@@ -207,8 +209,10 @@ SCREENS = {
                  '--sort-by': 1,
                  '--type': 1,
                  '--value': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID|CODE', '', '', '<str>',
                              "The coupon's id or code (any case).  [required]"]],
                  'title': 'Arguments'},
@@ -244,7 +248,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl coupons edit [OPTIONS] {ID|CODE}'},
+     'usage': 'eclictl coupons edit [OPTIONS] ID|CODE'},
     'coupons enable': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n\neclictl coupons enable SPRING25 FIVEOFF',
@@ -304,7 +308,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl coupons enable [OPTIONS] {ID|CODE...}'},
+     'usage': 'eclictl coupons enable [OPTIONS] ID|CODE...'},
     'coupons disable': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -368,7 +372,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl coupons disable [OPTIONS] {ID|CODE...}'},
+     'usage': 'eclictl coupons disable [OPTIONS] ID|CODE...'},
     'coupons delete': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n\neclictl coupons delete EXPIRED15\n\neclictl coupons delete 4 5 --yes',
@@ -431,5 +435,5 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl coupons delete [OPTIONS] {ID|CODE...}'},
+     'usage': 'eclictl coupons delete [OPTIONS] ID|CODE...'},
 }

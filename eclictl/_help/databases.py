@@ -166,7 +166,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl databases hosts show [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl databases hosts show [OPTIONS] ID|NAME'},
     'databases hosts create': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -195,8 +195,10 @@ SCREENS = {
                  '--redact': 0,
                  '--sort-by': 1,
                  '--username': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
                 {'params': [[True, '--name', '', '', '', '<str>', 'Display name.  [required]'],
@@ -260,8 +262,10 @@ SCREENS = {
                  '--redact': 0,
                  '--sort-by': 1,
                  '--username': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID|NAME', '', '', '<str>', 'Host id or exact name.  [required]']],
                  'title': 'Arguments'},
                 {'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
@@ -297,7 +301,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl databases hosts edit [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl databases hosts edit [OPTIONS] ID|NAME'},
     'databases hosts test': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -316,8 +320,10 @@ SCREENS = {
                  '--reason': 1,
                  '--redact': 0,
                  '--sort-by': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID|NAME', '', '', '<str>', 'Host id or exact name.  [required]']],
                  'title': 'Arguments'},
                 {'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
@@ -341,7 +347,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl databases hosts test [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl databases hosts test [OPTIONS] ID|NAME'},
     'databases hosts delete': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -408,5 +414,5 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl databases hosts delete [OPTIONS] {ID|NAME...}'},
+     'usage': 'eclictl databases hosts delete [OPTIONS] ID|NAME...'},
 }

@@ -102,7 +102,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl deletions show [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl deletions show [OPTIONS] ID|NAME'},
     'deletions approve': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -167,7 +167,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl deletions approve [OPTIONS] {ID...}'},
+     'usage': 'eclictl deletions approve [OPTIONS] ID...'},
     'deletions reject': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n\neclictl deletions reject 12\n\neclictl deletions reject 12 13',
@@ -186,8 +186,10 @@ SCREENS = {
                  '--redact': 0,
                  '--resume': 1,
                  '--sort-by': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID...', '', '', '<str>',
                              "Deletion request ids; '-' reads them from stdin.  [required]"]],
                  'title': 'Arguments'},
@@ -225,7 +227,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl deletions reject [OPTIONS] {ID...}'},
+     'usage': 'eclictl deletions reject [OPTIONS] ID...'},
     'deletions expedite': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n\neclictl deletions expedite 12 --yes',
@@ -286,7 +288,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl deletions expedite [OPTIONS] {ID...}'},
+     'usage': 'eclictl deletions expedite [OPTIONS] ID...'},
     'deletions cancel': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n\neclictl deletions cancel 12',
@@ -305,8 +307,10 @@ SCREENS = {
                  '--redact': 0,
                  '--resume': 1,
                  '--sort-by': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID...', '', '', '<str>',
                              "Deletion request ids; '-' reads them from stdin.  [required]"]],
                  'title': 'Arguments'},
@@ -344,5 +348,5 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl deletions cancel [OPTIONS] {ID...}'},
+     'usage': 'eclictl deletions cancel [OPTIONS] ID...'},
 }

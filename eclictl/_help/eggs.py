@@ -75,7 +75,7 @@ SCREENS = {
                  '-h': 0,
                  '-n': 1,
                  '-o': 1},
-     'panels': [{'params': [[False, '--limit', '-n', '', '', '<int range>', 'Show at most N eggs.  [x>=1]'],
+     'panels': [{'params': [[False, '--limit', '-n', '', '', '<int>', 'Show at most N eggs.  [x>=1]'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
                 {'params': [[False, '--visible', '', '--hidden', '', '',
@@ -128,7 +128,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl eggs show [OPTIONS] {EGG}'},
+     'usage': 'eclictl eggs show [OPTIONS] EGG'},
     'eggs export': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -177,7 +177,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl eggs export [OPTIONS] {EGG...}'},
+     'usage': 'eclictl eggs export [OPTIONS] EGG...'},
     'eggs lint': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -218,7 +218,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl eggs lint [OPTIONS] {PATH...}'},
+     'usage': 'eclictl eggs lint [OPTIONS] PATH...'},
     'eggs import': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -276,7 +276,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl eggs import [OPTIONS] {PATH|URL...}'},
+     'usage': 'eclictl eggs import [OPTIONS] PATH|URL...'},
     'eggs diff': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -317,7 +317,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl eggs diff [OPTIONS] {PATH...}'},
+     'usage': 'eclictl eggs diff [OPTIONS] PATH...'},
     'eggs apply': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -374,7 +374,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl eggs apply [OPTIONS] {PATH...}'},
+     'usage': 'eclictl eggs apply [OPTIONS] PATH...'},
     'eggs edit': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -397,8 +397,10 @@ SCREENS = {
                  '--redact': 0,
                  '--set': 1,
                  '--sort-by': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'EGG', '', '', '<str>', 'Egg id or exact name.  [required]']],
                  'title': 'Arguments'},
                 {'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
@@ -426,7 +428,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl eggs edit [OPTIONS] {EGG}'},
+     'usage': 'eclictl eggs edit [OPTIONS] EGG'},
     'eggs delete': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -476,7 +478,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl eggs delete [OPTIONS] {EGG...}'},
+     'usage': 'eclictl eggs delete [OPTIONS] EGG...'},
     'eggs sync': {'commands': None,
      'deprecated': False,
      'epilog': 'The panel runs the sync synchronously, one server after another (up to 10 s per unreachable '
@@ -501,8 +503,10 @@ SCREENS = {
                  '--respect-opt-out': 0,
                  '--sort-by': 1,
                  '--wait': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'EGG', '', '', '<str>', 'Egg id or exact name.  [required]']],
                  'title': 'Arguments'},
                 {'params': [[False, '--respect-opt-out', '', '', '', '',
@@ -533,5 +537,5 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl eggs sync [OPTIONS] {EGG}'},
+     'usage': 'eclictl eggs sync [OPTIONS] EGG'},
 }

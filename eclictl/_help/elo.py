@@ -44,7 +44,7 @@ SCREENS = {
                  '-q': 1},
      'panels': [{'params': [[False, '--limit', '-n', '', '', '<int>', 'Show at most N rows.'],
                             [False, '--all', '', '', '', '', 'Fetch every page.'],
-                            [False, '--page', '', '', '', '<int range>', 'Start at this page.  [x>=1]'],
+                            [False, '--page', '', '', '', '<int>', 'Start at this page.  [x>=1]'],
                             [False, '--web', '', '', '', '', 'Open this tab of the web portal instead.'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
@@ -100,7 +100,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl elo show [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl elo show [OPTIONS] ID|NAME'},
     'elo edit': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -186,7 +186,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl elo edit [OPTIONS] {ID|TITLE}'},
+     'usage': 'eclictl elo edit [OPTIONS] ID|TITLE'},
     'elo reset': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -251,5 +251,5 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl elo reset [OPTIONS] {ID...}'},
+     'usage': 'eclictl elo reset [OPTIONS] ID...'},
 }

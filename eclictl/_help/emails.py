@@ -49,7 +49,7 @@ SCREENS = {
                  '-q': 1},
      'panels': [{'params': [[False, '--limit', '-n', '', '', '<int>', 'Show at most N rows.'],
                             [False, '--all', '', '', '', '', 'Fetch every page.'],
-                            [False, '--page', '', '', '', '<int range>', 'Start at this page.  [x>=1]'],
+                            [False, '--page', '', '', '', '<int>', 'Start at this page.  [x>=1]'],
                             [False, '--web', '', '', '', '', 'Open this tab of the web portal instead.'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
@@ -103,5 +103,5 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl emails show [OPTIONS] {ID}'},
+     'usage': 'eclictl emails show [OPTIONS] ID'},
 }

@@ -58,7 +58,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl export-jobs show [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl export-jobs show [OPTIONS] ID|NAME'},
     'export-jobs delete': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -124,7 +124,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl export-jobs delete [OPTIONS] {ID...}'},
+     'usage': 'eclictl export-jobs delete [OPTIONS] ID...'},
     'export-jobs list': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -149,7 +149,7 @@ SCREENS = {
                  '-h': 0,
                  '-n': 1,
                  '-o': 1},
-     'panels': [{'params': [[False, '--limit', '-n', '', '', '<int range>',
+     'panels': [{'params': [[False, '--limit', '-n', '', '', '<int>',
                              'Newest N jobs (the panel allows 1-500).  [default: 100; 1<=x<=500]'],
                             [False, '--web', '', '', '', '', 'Open this tab of the web portal instead.'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
@@ -194,8 +194,10 @@ SCREENS = {
                  '--redact': 0,
                  '--resume': 1,
                  '--sort-by': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID...', '', '', '<str>', "Job ids; '-' reads stdin.  [required]"]],
                  'title': 'Arguments'},
                 {'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
@@ -233,7 +235,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl export-jobs approve [OPTIONS] {ID...}'},
+     'usage': 'eclictl export-jobs approve [OPTIONS] ID...'},
     'export-jobs share-link': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -253,11 +255,13 @@ SCREENS = {
                  '--reason': 1,
                  '--redact': 0,
                  '--sort-by': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID', '', '', '<str>', "The job's id (UUID).  [required]"]],
                  'title': 'Arguments'},
-                {'params': [[False, '--expires-hours', '', '', '', '<int range>',
+                {'params': [[False, '--expires-hours', '', '', '', '<int>',
                              'Link lifetime in hours (1-720).  [default: 24; 1<=x<=720]'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
@@ -280,7 +284,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl export-jobs share-link [OPTIONS] {ID}'},
+     'usage': 'eclictl export-jobs share-link [OPTIONS] ID'},
     'export-jobs download': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -325,5 +329,5 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl export-jobs download [OPTIONS] {ID}'},
+     'usage': 'eclictl export-jobs download [OPTIONS] ID'},
 }

@@ -49,7 +49,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl feedback show [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl feedback show [OPTIONS] ID|NAME'},
     'feedback list': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -163,5 +163,5 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl feedback delete [OPTIONS] {ID...}'},
+     'usage': 'eclictl feedback delete [OPTIONS] ID...'},
 }

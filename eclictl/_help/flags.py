@@ -80,8 +80,10 @@ SCREENS = {
                  '--revert-after': 1,
                  '--sort-by': 1,
                  '--wait': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'NAME...', '', '', '<str>', "Flag names; '-' reads stdin.  [required]"]],
                  'title': 'Arguments'},
                 {'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
@@ -116,7 +118,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl flags enable [OPTIONS] {NAME...}'},
+     'usage': 'eclictl flags enable [OPTIONS] NAME...'},
     'flags disable': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -181,5 +183,5 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl flags disable [OPTIONS] {NAME...}'},
+     'usage': 'eclictl flags disable [OPTIONS] NAME...'},
 }

@@ -65,7 +65,7 @@ SCREENS = {
                  '-h': 0,
                  '-n': 1,
                  '-o': 1},
-     'panels': [{'params': [[False, '--limit', '-n', '', '', '<int range>', 'Show at most N alerts.  [x>=1]'],
+     'panels': [{'params': [[False, '--limit', '-n', '', '', '<int>', 'Show at most N alerts.  [x>=1]'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
                 {'params': [[False, '--since', '', '', '', '<str>',
@@ -129,7 +129,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl fraud show [OPTIONS] {USER}'},
+     'usage': 'eclictl fraud show [OPTIONS] USER'},
     'fraud scan': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -165,7 +165,7 @@ SCREENS = {
                  '-h': 0,
                  '-o': 1,
                  '-y': 0},
-     'panels': [{'params': [[False, '', '[USER]...', '', '', '<str>',
+     'panels': [{'params': [[False, '', 'USER...', '', '', '<str>',
                              "User ids or e-mails; '-' reads them from stdin."]],
                  'title': 'Arguments'},
                 {'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
@@ -176,11 +176,11 @@ SCREENS = {
                             [False, '--wait', '', '', '', '',
                              'With --all: poll your activity log until the sweep reports completion (needs '
                              'logs:read).'],
-                            [False, '--poll-interval', '', '', '', '<float range>',
+                            [False, '--poll-interval', '', '', '', '<float>',
                              'Seconds between --wait polls.  [default: 30.0; x>=1]'],
-                            [False, '--wait-timeout', '', '', '', '<float range>',
+                            [False, '--wait-timeout', '', '', '', '<float>',
                              'Give up waiting after this many seconds (exit 1).  [default: 21600.0; x>=1]'],
-                            [False, '--scan-timeout', '', '', '', '<float range>',
+                            [False, '--scan-timeout', '', '', '', '<float>',
                              'Per-user request timeout: a scan retries the AI for minutes.  [default: 900.0; '
                              'x>=1]']],
                  'title': 'Scan'},
@@ -217,7 +217,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl fraud scan [OPTIONS] [USER]...'},
+     'usage': 'eclictl fraud scan [OPTIONS] [USER...]'},
     'fraud flag': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -266,7 +266,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl fraud flag [OPTIONS] {USER}'},
+     'usage': 'eclictl fraud flag [OPTIONS] USER'},
     'fraud suspend': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -330,7 +330,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl fraud suspend [OPTIONS] {USER...}'},
+     'usage': 'eclictl fraud suspend [OPTIONS] USER...'},
     'fraud clear': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -357,8 +357,10 @@ SCREENS = {
                  '--redact': 0,
                  '--resume': 1,
                  '--sort-by': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'USER...', '', '', '<str>',
                              "User ids or e-mails; '-' reads them from stdin.  [required]"]],
                  'title': 'Arguments'},
@@ -396,7 +398,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl fraud clear [OPTIONS] {USER...}'},
+     'usage': 'eclictl fraud clear [OPTIONS] USER...'},
     'fraud dismiss': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -454,7 +456,7 @@ SCREENS = {
                  '-h': 0,
                  '-o': 1,
                  '-y': 0},
-     'panels': [{'params': [[False, '', '[USER]...', '', '', '<str>',
+     'panels': [{'params': [[False, '', 'USER...', '', '', '<str>',
                              "User ids or e-mails; '-' reads them from stdin."]],
                  'title': 'Arguments'},
                 {'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
@@ -472,9 +474,9 @@ SCREENS = {
                              'Only alerts of suspended / of active users.']],
                  'title': 'Filters'},
                 {'params': [[False, '--dry-run', '', '', '', '', 'Show what would change; change nothing.'],
-                            [False, '--max-affected', '', '', '', '<int range>',
+                            [False, '--max-affected', '', '', '', '<int>',
                              'Refuse (exit 7, nothing changed) when more than N would change.  [x>=0]'],
-                            [False, '--batch-size', '', '', '', '<int range>',
+                            [False, '--batch-size', '', '', '', '<int>',
                              'Users per bulk request.  [default: 50; 1<=x<=500]'],
                             [False, '--yes', '-y', '', '', '', 'Do not ask for confirmation.'],
                             [False, '--reason', '', '', '', 'TEXT',
@@ -501,5 +503,5 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl fraud dismiss [OPTIONS] [USER]...'},
+     'usage': 'eclictl fraud dismiss [OPTIONS] [USER...]'},
 }

@@ -86,7 +86,7 @@ SCREENS = {
      'panels': [{'params': [[True, '', 'CC[:LEVEL]...', '', '', '<str>',
                              'ISO country codes, optionally with their own level (ru:5).  [required]']],
                  'title': 'Arguments'},
-                {'params': [[False, '--level', '-l', '', '', '<int range>',
+                {'params': [[False, '--level', '-l', '', '', '<int>',
                              'Level 0-5 for codes without one (1 no KYC, 2 no free, 3 no edu, 4 subuser-only, 5 '
                              'no registration).  [0<=x<=5]'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
@@ -115,7 +115,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl geoblock add [OPTIONS] {CC[:LEVEL]...}'},
+     'usage': 'eclictl geoblock add [OPTIONS] CC[:LEVEL]...'},
     'geoblock remove': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n\neclictl geoblock remove by --yes\n\neclictl geoblock remove cn kp --dry-run',
@@ -166,7 +166,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl geoblock remove [OPTIONS] {CC...}'},
+     'usage': 'eclictl geoblock remove [OPTIONS] CC...'},
     'geoblock metrics': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'

@@ -7,10 +7,10 @@ SCREENS = {
      'help': 'Explain exit codes, environment variables, or working safely on a production panel.',
      'help_names': ['--help', '-h'],
      'options': {'--help': 0, '-h': 0},
-     'panels': [{'params': [[False, '', 'topic', '', '', '<str>',
+     'panels': [{'params': [[False, '', 'TOPIC', '', '', '<str>',
                              'exit-codes, environment or safety  [default: exit-codes]']],
                  'title': 'Arguments'},
                 {'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'}],
-     'usage': 'eclictl help [OPTIONS] [topic]'},
+     'usage': 'eclictl help [OPTIONS] [TOPIC]'},
 }

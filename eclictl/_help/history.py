@@ -28,7 +28,7 @@ SCREENS = {
                  '-h': 0,
                  '-n': 1,
                  '-o': 1},
-     'panels': [{'params': [[False, '--limit', '-n', '', '', '<int range>',
+     'panels': [{'params': [[False, '--limit', '-n', '', '', '<int>',
                              'Show the last N entries (0 = all).  [default: 50; x>=0]'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},

@@ -93,7 +93,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl kyc show [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl kyc show [OPTIONS] ID|NAME'},
     'kyc approve': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -116,8 +116,10 @@ SCREENS = {
                  '--redact': 0,
                  '--resume': 1,
                  '--sort-by': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID...', '', '', '<str>',
                              "Verification record ids; '-' reads them from stdin.  [required]"]],
                  'title': 'Arguments'},
@@ -155,7 +157,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl kyc approve [OPTIONS] {ID...}'},
+     'usage': 'eclictl kyc approve [OPTIONS] ID...'},
     'kyc reject': {'commands': None,
      'deprecated': False,
      'epilog': "Examples:\n\neclictl kyc reject 7\n\neclictl kyc reject 7 --reason 'document expired'",
@@ -174,8 +176,10 @@ SCREENS = {
                  '--redact': 0,
                  '--resume': 1,
                  '--sort-by': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID...', '', '', '<str>',
                              "Verification record ids; '-' reads them from stdin.  [required]"]],
                  'title': 'Arguments'},
@@ -213,7 +217,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl kyc reject [OPTIONS] {ID...}'},
+     'usage': 'eclictl kyc reject [OPTIONS] ID...'},
     'kyc delete-files': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -278,5 +282,5 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl kyc delete-files [OPTIONS] {ID...}'},
+     'usage': 'eclictl kyc delete-files [OPTIONS] ID...'},
 }

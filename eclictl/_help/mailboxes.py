@@ -107,8 +107,8 @@ SCREENS = {
                              'Mailbox local part or alias: contact (hi, support, hello), security, legal '
                              '(abuse), hq.  [required]']],
                  'title': 'Arguments'},
-                {'params': [[False, '--page', '', '', '', '<int range>', 'Page number.  [default: 1; x>=1]'],
-                            [False, '--limit', '-n', '', '', '<int range>',
+                {'params': [[False, '--page', '', '', '', '<int>', 'Page number.  [default: 1; x>=1]'],
+                            [False, '--limit', '-n', '', '', '<int>',
                              'Messages per page (1-100).  [default: 20; 1<=x<=100]'],
                             [False, '--full', '', '', '', '',
                              'Keep body and html in the output (untrusted HTML).'],
@@ -132,7 +132,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl mailboxes messages [OPTIONS] {MAILBOX}'},
+     'usage': 'eclictl mailboxes messages [OPTIONS] MAILBOX'},
     'mailboxes show': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -177,7 +177,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl mailboxes show [OPTIONS] {MAILBOX} {ID}'},
+     'usage': 'eclictl mailboxes show [OPTIONS] MAILBOX ID'},
     'mailboxes mark': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -202,8 +202,10 @@ SCREENS = {
                  '--resume': 1,
                  '--sort-by': 1,
                  '--unread': 0,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'MAILBOX', '', '', '<str>',
                              'Mailbox local part or alias: contact (hi, support, hello), security, legal '
                              '(abuse), hq.  [required]'],
@@ -245,7 +247,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl mailboxes mark [OPTIONS] {MAILBOX} {ID...}'},
+     'usage': 'eclictl mailboxes mark [OPTIONS] MAILBOX ID...'},
     'mailboxes delete': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -316,7 +318,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl mailboxes delete [OPTIONS] {MAILBOX} {ID...}'},
+     'usage': 'eclictl mailboxes delete [OPTIONS] MAILBOX ID...'},
     'mailboxes send': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -385,7 +387,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl mailboxes send [OPTIONS] {MAILBOX}'},
+     'usage': 'eclictl mailboxes send [OPTIONS] MAILBOX'},
     'mailboxes reply': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n\neclictl mailboxes reply support 42 --body-file answer.txt --yes',
@@ -450,7 +452,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl mailboxes reply [OPTIONS] {MAILBOX} {ID}'},
+     'usage': 'eclictl mailboxes reply [OPTIONS] MAILBOX ID'},
     'mailboxes rotate-password': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -503,7 +505,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl mailboxes rotate-password [OPTIONS] {MAILBOX}'},
+     'usage': 'eclictl mailboxes rotate-password [OPTIONS] MAILBOX'},
     'mailboxes purge-from': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -535,7 +537,7 @@ SCREENS = {
                  'title': 'Arguments'},
                 {'params': [[False, '--confirm-address', '', '', '', 'ADDRESS',
                              'The address typed again (for scripts; else it is asked).'],
-                            [False, '--wait', '', '', '', '<int range>',
+                            [False, '--wait', '', '', '', '<int>',
                              'Seconds to wait for the result in the audit log.  [default: 60; x>=0]'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
@@ -559,5 +561,5 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl mailboxes purge-from [OPTIONS] {ADDRESS}'},
+     'usage': 'eclictl mailboxes purge-from [OPTIONS] ADDRESS'},
 }

@@ -106,7 +106,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl oauth show [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl oauth show [OPTIONS] ID|NAME'},
     'oauth delete': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -172,7 +172,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl oauth delete [OPTIONS] {ID...}'},
+     'usage': 'eclictl oauth delete [OPTIONS] ID...'},
     'oauth create': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -201,8 +201,10 @@ SCREENS = {
                  '--scope': 1,
                  '--sort-by': 1,
                  '--terms-url': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
                 {'params': [[True, '--name', '', '', '', '<str>', 'App name.  [required]'],
@@ -267,8 +269,10 @@ SCREENS = {
                  '--scope': 1,
                  '--sort-by': 1,
                  '--terms-url': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID|NAME', '', '', '<str>',
                              'App id, exact name or client id.  [required]']],
                  'title': 'Arguments'},
@@ -308,7 +312,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl oauth edit [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl oauth edit [OPTIONS] ID|NAME'},
     'oauth rotate-secret': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -356,5 +360,5 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl oauth rotate-secret [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl oauth rotate-secret [OPTIONS] ID|NAME'},
 }

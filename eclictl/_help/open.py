@@ -26,7 +26,7 @@ SCREENS = {
                  '--user': 1,
                  '-h': 0,
                  '-o': 1},
-     'panels': [{'params': [[False, '', 'tab', '', '', '<str>',
+     'panels': [{'params': [[False, '', 'TAB', '', '', '<str>',
                              'Portal tab (e.g. users, fraud, payments) or section name (e.g. payment-methods).']],
                  'title': 'Arguments'},
                 {'params': [[False, '--user', '', '', '', 'USER',
@@ -41,5 +41,5 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl open [OPTIONS] [tab]'},
+     'usage': 'eclictl open [OPTIONS] [TAB]'},
 }

@@ -70,7 +70,7 @@ SCREENS = {
                  '-q': 1},
      'panels': [{'params': [[False, '--limit', '-n', '', '', '<int>', 'Show at most N rows.'],
                             [False, '--all', '', '', '', '', 'Fetch every page.'],
-                            [False, '--page', '', '', '', '<int range>', 'Start at this page.  [x>=1]'],
+                            [False, '--page', '', '', '', '<int>', 'Start at this page.  [x>=1]'],
                             [False, '--web', '', '', '', '', 'Open this tab of the web portal instead.'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
@@ -131,7 +131,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl orders show [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl orders show [OPTIONS] ID|NAME'},
     'orders issue': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -161,8 +161,10 @@ SCREENS = {
                  '--sort-by': 1,
                  '--tax-amount': 1,
                  '--tax-rate': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'USER', '', '', '<str>', 'User id or exact e-mail.  [required]']],
                  'title': 'Arguments'},
                 {'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
@@ -201,7 +203,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl orders issue [OPTIONS] {USER}'},
+     'usage': 'eclictl orders issue [OPTIONS] USER'},
     'orders edit': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -231,8 +233,10 @@ SCREENS = {
                  '--sort-by': 1,
                  '--status': 1,
                  '--user': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID', '', '', '<str>', 'Order id.  [required]']], 'title': 'Arguments'},
                 {'params': [[False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
@@ -269,7 +273,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl orders edit [OPTIONS] {ID}'},
+     'usage': 'eclictl orders edit [OPTIONS] ID'},
     'orders delete': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -335,7 +339,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl orders delete [OPTIONS] {ID...}'},
+     'usage': 'eclictl orders delete [OPTIONS] ID...'},
     'orders confirm-payment': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -404,7 +408,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl orders confirm-payment [OPTIONS] {ID...}'},
+     'usage': 'eclictl orders confirm-payment [OPTIONS] ID...'},
     'orders reject-payment': {'commands': None,
      'deprecated': False,
      'epilog': "Examples:\n\neclictl orders reject-payment 1042 --reason 'no funds received' --yes",
@@ -464,7 +468,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl orders reject-payment [OPTIONS] {ID...}'},
+     'usage': 'eclictl orders reject-payment [OPTIONS] ID...'},
     'orders invoice': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -507,7 +511,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl orders invoice [OPTIONS] {ID}'},
+     'usage': 'eclictl orders invoice [OPTIONS] ID'},
     'orders payment-methods': {'commands': ['list'],
      'deprecated': False,
      'epilog': '',

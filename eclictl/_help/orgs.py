@@ -44,7 +44,7 @@ SCREENS = {
                  '-q': 1},
      'panels': [{'params': [[False, '--limit', '-n', '', '', '<int>', 'Show at most N rows.'],
                             [False, '--all', '', '', '', '', 'Fetch every page.'],
-                            [False, '--page', '', '', '', '<int range>', 'Start at this page.  [x>=1]'],
+                            [False, '--page', '', '', '', '<int>', 'Start at this page.  [x>=1]'],
                             [False, '--web', '', '', '', '', 'Open this tab of the web portal instead.'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'},
@@ -100,7 +100,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl orgs show [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl orgs show [OPTIONS] ID|NAME'},
     'orgs edit': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -128,8 +128,10 @@ SCREENS = {
                  '--sort-by': 1,
                  '--staff': 0,
                  '--tier': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ORG', '', '', '<str>',
                              'Organisation id, handle or exact name.  [required]']],
                  'title': 'Arguments'},
@@ -163,7 +165,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl orgs edit [OPTIONS] {ORG}'},
+     'usage': 'eclictl orgs edit [OPTIONS] ORG'},
     'orgs delete': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -230,7 +232,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl orgs delete [OPTIONS] {ORG...}'},
+     'usage': 'eclictl orgs delete [OPTIONS] ORG...'},
     'orgs members': {'commands': ['add', 'remove'],
      'deprecated': False,
      'epilog': '',
@@ -266,8 +268,10 @@ SCREENS = {
                  '--redact': 0,
                  '--role': 1,
                  '--sort-by': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ORG', '', '', '<str>',
                              'Organisation id, handle or exact name.  [required]'],
                             [True, '', 'USER', '', '', '<str>', 'User id or e-mail.  [required]']],
@@ -295,7 +299,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl orgs members add [OPTIONS] {ORG} {USER}'},
+     'usage': 'eclictl orgs members add [OPTIONS] ORG USER'},
     'orgs members remove': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -362,5 +366,5 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl orgs members remove [OPTIONS] {ORG} {USER...}'},
+     'usage': 'eclictl orgs members remove [OPTIONS] ORG USER...'},
 }

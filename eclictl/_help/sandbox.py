@@ -7,6 +7,8 @@ SCREENS = {
                '\n'
                'eclictl sandbox --write-profile sandbox &\n'
                '\n'
+               'eclictl sandbox --show-keys             # also the non-admin demo keys (permission tests)\n'
+               '\n'
                'eclictl -p sandbox users list --redact\n'
                '\n'
                'eclictl sandbox --port 8099 --latency-ms 50 --fault-rate 0.05   # rehearse a flaky panel',
@@ -19,28 +21,32 @@ SCREENS = {
                  '--port': 1,
                  '--rate-limit': 1,
                  '--seed': 1,
+                 '--show-keys': 0,
                  '--users': 1,
                  '--write-profile': 1,
                  '-h': 0},
-     'panels': [{'params': [[False, '--port', '', '', '', '<int range>',
+     'panels': [{'params': [[False, '--port', '', '', '', '<int>',
                              'Port on 127.0.0.1 (0 picks a free one).  [default: 0; 0<=x<=65535]'],
                             [False, '--seed', '', '', '', '<int>',
                              'Seed for the deterministic demo data.  [default: 0]'],
-                            [False, '--users', '', '', '', '<int range>',
+                            [False, '--users', '', '', '', '<int>',
                              'How many demo users to seed.  [default: 300; x>=1]'],
-                            [False, '--latency-ms', '', '', '', '<int range>',
+                            [False, '--latency-ms', '', '', '', '<int>',
                              'Added latency per request.  [default: 0; x>=0]'],
-                            [False, '--fault-rate', '', '', '', '<float range>',
+                            [False, '--fault-rate', '', '', '', '<float>',
                              'Share of requests answered with a 503 HTML page (0-1).  [default: 0.0; '
                              '0.0<=x<=1.0]'],
-                            [False, '--rate-limit', '', '', '', '<int range>',
+                            [False, '--rate-limit', '', '', '', '<int>',
                              'Requests per minute per IP before 429, like the real panel (0 = off).  [default: '
                              '500; x>=0]'],
-                            [False, '--flag-cache-seconds', '', '', '', '<float range>',
+                            [False, '--flag-cache-seconds', '', '', '', '<float>',
                              "How long feature flags stay cached after a read, like the panel's 10 s (0 = off: "
                              'rehearse `flags ... --wait 0` quickly).  [default: 10.0; x>=0.0]'],
                             [False, '--write-profile', '', '', '', '<str>',
                              'Save URL and admin key as this profile.'],
+                            [False, '--show-keys', '', '', '', '',
+                             "Also print the other demo keys (root and staff client keys, a plain user's, an "
+                             'expired one), one per line.'],
                             [False, '--help', '-h', '', '', '', 'Show this message and exit.']],
                  'title': 'Options'}],
      'usage': 'eclictl sandbox [OPTIONS]'},

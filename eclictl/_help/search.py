@@ -27,7 +27,7 @@ SCREENS = {
                  '-n': 1,
                  '-o': 1,
                  '-t': 1},
-     'panels': [{'params': [[False, '', 'QUERY', '', '', '<str>',
+     'panels': [{'params': [[False, '', 'QUERY...', '', '', '<str>',
                              'E-mail, id, org name/handle, server name/uuid/node, or order status/description '
                              "(words are joined with spaces). Digits match ids exactly (orders: also the owner's "
                              'user id). Empty: the first 20 of each type.']],
@@ -53,5 +53,5 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl search [OPTIONS] [QUERY]'},
+     'usage': 'eclictl search [OPTIONS] [QUERY...]'},
 }

@@ -57,7 +57,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl shorturls show [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl shorturls show [OPTIONS] ID|NAME'},
     'shorturls delete': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -123,7 +123,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl shorturls delete [OPTIONS] {ID...}'},
+     'usage': 'eclictl shorturls delete [OPTIONS] ID...'},
     'shorturls list': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -197,9 +197,11 @@ SCREENS = {
                  '--reason': 1,
                  '--redact': 0,
                  '--sort-by': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
-     'panels': [{'params': [[True, '', 'code', '', '', '<str>',
+                 '-o': 1,
+                 '-y': 0},
+     'panels': [{'params': [[True, '', 'CODE', '', '', '<str>',
                              'The code: 1-64 of a-z 0-9 _ - (stored lower-case).  [required]'],
                             [True, '', 'TARGET', '', '', '<str>',
                              "Absolute http(s) URL, or a path starting with '/'.  [required]"]],
@@ -227,7 +229,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl shorturls create [OPTIONS] {code} {TARGET}'},
+     'usage': 'eclictl shorturls create [OPTIONS] CODE TARGET'},
     'shorturls edit': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -249,8 +251,10 @@ SCREENS = {
                  '--redact': 0,
                  '--sort-by': 1,
                  '--target': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID|CODE', '', '', '<str>', 'Short URL id or code.  [required]']],
                  'title': 'Arguments'},
                 {'params': [[False, '--code', '', '', '', '<str>', 'New code.'],
@@ -278,5 +282,5 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl shorturls edit [OPTIONS] {ID|CODE}'},
+     'usage': 'eclictl shorturls edit [OPTIONS] ID|CODE'},
 }

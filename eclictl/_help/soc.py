@@ -125,7 +125,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl soc usage user [OPTIONS] {USER}'},
+     'usage': 'eclictl soc usage user [OPTIONS] USER'},
     'soc usage org': {'commands': None,
      'deprecated': False,
      'epilog': 'Note: any logged-in user may read these (no permission check on the panel), and they are nearly '
@@ -168,5 +168,5 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl soc usage org [OPTIONS] {ID}'},
+     'usage': 'eclictl soc usage org [OPTIONS] ID'},
 }

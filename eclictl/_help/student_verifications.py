@@ -106,7 +106,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl student-verifications show [OPTIONS] {ID|NAME}'},
+     'usage': 'eclictl student-verifications show [OPTIONS] ID|NAME'},
     'student-verifications approve': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -131,8 +131,10 @@ SCREENS = {
                  '--redact': 0,
                  '--resume': 1,
                  '--sort-by': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID...', '', '', '<str>',
                              "Record ids; '-' reads them from stdin.  [required]"]],
                  'title': 'Arguments'},
@@ -171,7 +173,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl student-verifications approve [OPTIONS] {ID...}'},
+     'usage': 'eclictl student-verifications approve [OPTIONS] ID...'},
     'student-verifications reject': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -198,8 +200,10 @@ SCREENS = {
                  '--remove-portal': 0,
                  '--resume': 1,
                  '--sort-by': 1,
+                 '--yes': 0,
                  '-h': 0,
-                 '-o': 1},
+                 '-o': 1,
+                 '-y': 0},
      'panels': [{'params': [[True, '', 'ID...', '', '', '<str>',
                              "Record ids; '-' reads them from stdin.  [required]"]],
                  'title': 'Arguments'},
@@ -244,7 +248,7 @@ SCREENS = {
                              'Confirm the profile in use by name (what scripts pass on a protected profile; '
                              'refused when NAME is not the profile in use).']],
                  'title': 'Safety'}],
-     'usage': 'eclictl student-verifications reject [OPTIONS] {ID...}'},
+     'usage': 'eclictl student-verifications reject [OPTIONS] ID...'},
     'student-verifications delete': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -318,7 +322,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl student-verifications delete [OPTIONS] {ID...}'},
+     'usage': 'eclictl student-verifications delete [OPTIONS] ID...'},
     'student-verifications delete-proof': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n\neclictl student-verifications delete-proof 12 --yes',
@@ -379,5 +383,5 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl student-verifications delete-proof [OPTIONS] {ID...}'},
+     'usage': 'eclictl student-verifications delete-proof [OPTIONS] ID...'},
 }

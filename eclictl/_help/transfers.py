@@ -114,8 +114,7 @@ SCREENS = {
                             [False, '--backup', '', '', '', '<str>', 'Backup UUID to move along (repeatable).'],
                             [False, '--delete-source-backups', '', '', '', '',
                              'With --backup: delete them on the source.'],
-                            [False, '--streams', '', '', '', '<int range>',
-                             'Parallel streams (0-16).  [0<=x<=16]']],
+                            [False, '--streams', '', '', '', '<int>', 'Parallel streams (0-16).  [0<=x<=16]']],
                  'title': 'Transfer'},
                 {'params': [[False, '--yes', '-y', '', '', '', 'Do not ask for confirmation.'],
                             [False, '--reason', '', '', '', 'TEXT',
@@ -137,7 +136,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl transfers start [OPTIONS] {UUID}'},
+     'usage': 'eclictl transfers start [OPTIONS] UUID'},
     'transfers start-node': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -190,7 +189,7 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl transfers start-node [OPTIONS] {NODE}'},
+     'usage': 'eclictl transfers start-node [OPTIONS] NODE'},
     'transfers cancel': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n\neclictl transfers cancel 5f0c8a1e-... --yes',
@@ -250,7 +249,7 @@ SCREENS = {
                              'Skip the items FILE (an earlier --journal of the same command, arguments and '
                              'panel) records as done; new outcomes are appended to it.']],
                  'title': 'Bulk'}],
-     'usage': 'eclictl transfers cancel [OPTIONS] {UUID...}'},
+     'usage': 'eclictl transfers cancel [OPTIONS] UUID...'},
     'transfers progress': {'commands': None,
      'deprecated': False,
      'epilog': 'Examples:\n'
@@ -287,5 +286,5 @@ SCREENS = {
                             [False, '--redact', '', '--no-redact', '', '',
                              'Mask personal data (names, e-mails, addresses, IPs...).']],
                  'title': 'Output'}],
-     'usage': 'eclictl transfers progress [OPTIONS] {UUID}'},
+     'usage': 'eclictl transfers progress [OPTIONS] UUID'},
 }

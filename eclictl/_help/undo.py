@@ -37,11 +37,11 @@ SCREENS = {
                  '-n': 1,
                  '-o': 1,
                  '-y': 0},
-     'panels': [{'params': [[False, '', '[ID]', '', '', '<int>',
+     'panels': [{'params': [[False, '', 'ID', '', '', '<int>',
                              'The change to undo (default: the newest one on this profile that is not undone).']],
                  'title': 'Arguments'},
                 {'params': [[False, '--list', '', '', '', '', 'List recorded changes, newest first.'],
-                            [False, '--limit', '-n', '', '', '<int range>',
+                            [False, '--limit', '-n', '', '', '<int>',
                              'With --list: at most N (0 = all).  [default: 20; x>=0]'],
                             [False, '--wait', '', '', '', 'SECONDS',
                              "How long the panel's flag cache may show stale flags (default: the change's own "

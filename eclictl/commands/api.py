@@ -31,7 +31,7 @@ EPILOG = """Examples:
 -f sends a string, -F a typed value (true/false/null/numbers/JSON). With GET, fields become
 query parameters; otherwise they form a JSON body. Secret fields (password hashes, 2FA
 secrets, key values) are removed from every answer, whatever its content type. A redirect
-(3xx) is an error (exit 3), never followed.
+(3xx) is an error (exit 3), never followed. In a pipe the answer is printed as JSON (-o for another format).
 """
 
 
@@ -57,6 +57,8 @@ def api(
     from eclictl.context import current
 
     ctx = current()
+    if ctx.output is None and not ctx.io.stdout_tty:
+        ctx.output = "json"  # like `gh api`: a pipe gets the panel's JSON, not a table of it (-o to choose)
     if len(args) == 1:
         method, path = None, args[0]
     elif len(args) == 2:

@@ -25,7 +25,7 @@ LOGIN_EPILOG = """Examples:
 
   eclictl auth login --url https://backend.example.com --email me@example.com --password-stdin < pw.txt
 
-  eclictl -p staging auth login --url https://staging.example.com --with-key < key.txt
+  eclictl auth login --profile staging --url https://staging.example.com --with-key < key.txt
 
 Root users who log in with e-mail and password get an `admin` API key minted for this host
 (only the key is stored). Non-root staff cannot use API keys on admin routes, so eclictl
@@ -78,6 +78,10 @@ def login(
                                                 show_default=False)] = None,
     key_name: Annotated[Optional[str], typer.Option("--key-name", help="Name for a minted admin key "
                                                     "[eclictl-<host>].", show_default=False)] = None,
+    profile_name: Annotated[Optional[str], typer.Option("--profile", "-p", metavar="NAME",
+                                                        help="Profile to save the credentials in (created if "
+                                                        "missing) [the current profile].",
+                                                        show_default=False)] = None,
 ) -> None:
     """Log in and save the credentials in a profile (verified against the panel first)."""
     from eclictl.commands.profile import save_profile
@@ -86,8 +90,8 @@ def login(
     ctx = current()
     ctx.flags["allow_missing_profile"] = True  # logging in is how a new profile comes to exist
     ctx.reload_config()
-    profile = ctx.flags.get("profile") or ctx.env.get("ECLICTL_PROFILE") or ctx.config.get("current_profile") \
-        or "default"
+    profile = profile_name or ctx.flags.get("profile") or ctx.env.get("ECLICTL_PROFILE") \
+        or ctx.config.get("current_profile") or "default"
     url = url or ctx.flags.get("url") or ctx.env.get("ECLICTL_URL")
     if not url:
         url = ctx.prompt("Panel URL (e.g. https://backend.example.com)")

@@ -13,6 +13,9 @@ from eclictl.options import command
 app = typer.Typer(name="config", add_completion=False, help="Read and change settings of the current profile.", no_args_is_help=True)
 
 _KEYS_HELP = ", ".join(sorted(PROFILE_KEYS))
+#: Left out of the full listing: what `auth login` stores for a session (see `eclictl auth status`),
+#: and bookkeeping. `config get KEY` still answers for each (secrets masked).
+INTERNAL_KEYS = frozenset({"profile_exists", "token", "csrf_token", "token_expires_at"})
 
 
 @app.command("get", epilog="Examples:\n\n  eclictl config get\n\n  eclictl config get redact\n\n"
@@ -30,7 +33,7 @@ def get(key: Annotated[str, typer.Argument(help=f"One of: {_KEYS_HELP}. Empty = 
             raise UsageError(f"unknown setting '{key}'", hint=f"known settings: {_KEYS_HELP}")
         return {"key": key, "value": public[key], "source": settings.sources.get(key, "default")}
     return [{"key": k, "value": v, "source": settings.sources.get(k, "default")} for k, v in public.items()
-            if k not in ("profile_exists",)]
+            if k not in INTERNAL_KEYS]
 
 
 @app.command("set", epilog="Examples:\n\n  eclictl config set redact true\n\n  eclictl config set output json\n\n"

@@ -14,6 +14,7 @@ app = typer.Typer(add_completion=False)
     epilog=(
         "Examples:\n\n"
         "  eclictl sandbox --write-profile sandbox &\n\n"
+        "  eclictl sandbox --show-keys             # also the non-admin demo keys (permission tests)\n\n"
         "  eclictl -p sandbox users list --redact\n\n"
         "  eclictl sandbox --port 8099 --latency-ms 50 --fault-rate 0.05   # rehearse a flaky panel"
     ),
@@ -33,6 +34,8 @@ def sandbox(
                                                       "rehearse `flags ... --wait 0` quickly).", min=0.0)] = 10.0,
     write_profile: Annotated[Optional[str], typer.Option("--write-profile", help="Save URL and admin key as "
                                                          "this profile.", show_default=False)] = None,
+    show_keys: Annotated[bool, typer.Option("--show-keys", help="Also print the other demo keys (root and staff "
+                                            "client keys, a plain user's, an expired one), one per line.")] = False,
 ) -> None:
     """Run a demo EcliPanel on 127.0.0.1 with seeded data (prints its URL and an admin key)."""
     import threading
@@ -46,14 +49,21 @@ def sandbox(
     panel.state.flag_cache_seconds = flag_cache_seconds
     server = panel.serve(port=port)
     out = ctx.io.stdout
+    # What a user needs, in lines a shell can `export` (and tests read): URL, admin key, how to use them.
     out.write(f"ECLICTL_URL={server.url}\nECLICTL_API_KEY={panel.keys['admin']}\n")
+    more = "" if show_keys else "; --show-keys: other demo keys"
     if write_profile:
         from eclictl.commands.profile import save_profile
 
         save_profile(ctx, write_profile, {"url": server.url, "api_key": panel.keys["admin"]}, make_current=False)
-        out.write(f"# saved as profile '{write_profile}': eclictl -p {write_profile} users list\n")
-    out.write("# other keys: " + ", ".join(f"{k}={v}" for k, v in panel.keys.items() if k != "admin") + "\n")
-    out.write("# Ctrl-C stops the sandbox\n")
+        out.write(f"# saved as profile '{write_profile}': eclictl -p {write_profile} users list "
+                  f"(Ctrl-C stops the sandbox{more})\n")
+    else:
+        out.write(f"# export the two lines above, or use --write-profile NAME (Ctrl-C stops the sandbox{more})\n")
+    if show_keys:
+        for name, key in panel.keys.items():
+            if name != "admin":
+                out.write(f"# key {name}={key}\n")
     out.flush()
     try:
         threading.Event().wait()

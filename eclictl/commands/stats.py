@@ -44,4 +44,15 @@ def stats(
     totals = _dict(ctx.api.request("GET", STATS_PATH, timeout=timeout).data)
     if totals.get("pendingTickets") == 0 and counts.get("ticketsOpen") == 0:
         ctx.info(f"note: {UNDERCOUNT}")
-    return {"stats": totals, "counts": counts}
+    result = {"stats": totals, "counts": counts}
+    return _humanised(result) if ctx.output_format == "table" else result
+
+
+def _humanised(value: Any) -> Any:
+    """For a table (a terminal): `avgTicketResponseMs: 7200000` reads `2h 0m`; json/tsv keep the number."""
+    from eclictl.units import human_duration
+
+    if isinstance(value, dict):
+        return {k: (human_duration(v) if k.endswith("Ms") and isinstance(v, (int, float))
+                    and not isinstance(v, bool) and v >= 0 else _humanised(v)) for k, v in value.items()}
+    return value

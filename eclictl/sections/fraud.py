@@ -506,9 +506,10 @@ def finish_verified(ctx: "AppContext", report: VerifiedReport, *, quiet: bool = 
 
     failed = report.failed
     all_missing = bool(report.outcomes) and report.count("not_found") == len(report.outcomes)
-    if not quiet or failed or all_missing:
+    if not quiet or failed or all_missing or ctx.output_requested:
         ctx.emit(View([o.row() for o in report.outcomes], columns=REPORT_COLUMNS, id_field="id",
                       json_data=report.summary(), empty="nothing to do"))
+    if not quiet or failed or all_missing:
         parts = [f"{report.count(s)} {s.replace('_', ' ')}" for s in report.statuses if report.count(s)]
         ctx.info(f"{report.action}{' (dry run)' if report.dry_run else ''}: " + (", ".join(parts) or "nothing to do"))
     if failed:

@@ -36,6 +36,24 @@ class ServerSection(Section):
     def coerce_id(self, ref: str) -> Any:
         return ref if _UUID_RE.match(ref.strip()) else None
 
+    def fetch(self, api: Any, ref: str) -> dict[str, Any]:
+        """The panel's configuration of a server; for a server only Wings knows (listed, but with no
+        configuration row: GET /api/admin/servers/:id reads the DB only, backend/src/handlers/adminHandler.ts)
+        its list item, with a warning, so `show` agrees with `list`."""
+        from eclictl.api.errors import ApiNotFoundError
+
+        try:
+            return super().fetch(api, ref)
+        except ApiNotFoundError:
+            ident = self.coerce_id(ref)
+            item = live_item(api, ident) if ident is not None else self.resolve(api, ref)
+            if item is None:
+                raise
+        from eclictl.context import current
+
+        current().warn(orphan_message(item))
+        return item
+
 
 SERVERS = ServerSection(
     name="servers",
@@ -57,7 +75,8 @@ SERVERS = ServerSection(
         Filter("query", "Substring of the name, UUID or node name (server-side).", param="q", short="-q"),
         Filter("status", "Only this status: running, offline, suspended, unavailable (node offline), "
                          "unknown, hibernated...", field="status"),
-        Filter("node", "Only servers whose node name contains this.", field="nodeName"),
+        Filter("node", "Only servers whose node name contains this (case-insensitive).", field="nodeName",
+               contains=True),
         Filter("suspended", "Only suspended servers.", field="is_suspended", is_flag=True),
     ),
     verbs=("list", "show"),
@@ -109,6 +128,12 @@ def live_item(api: Any, uuid: str) -> dict[str, Any] | None:
     return None
 
 
+def orphan_message(item: dict[str, Any]) -> str:
+    """A listed server the panel has no configuration for (it exists only on a node's Wings)."""
+    return (f"server {item.get('uuid')} exists on node {item.get('nodeName') or '?'} (Wings) but the panel has "
+            "no configuration for it, so the panel cannot manage it")
+
+
 def explain(api: Any, uuid: str, exc: Exception, action: str) -> Exception:
     """Turn a bare 404/502 from a node-touching route into 'node X is offline' when that is why."""
     from eclictl.api.errors import ApiError, ApiNotFoundError, ApiStatusError
@@ -118,6 +143,10 @@ def explain(api: Any, uuid: str, exc: Exception, action: str) -> Exception:
     try:
         body = api.get(_server_path(uuid)) or {}
     except ApiNotFoundError:
+        orphan = live_item(api, uuid)
+        if orphan is not None:
+            return NotFoundError(f"{action} {uuid}: {orphan_message(orphan)}",
+                                 hint="`eclictl servers sync from-wings` imports it (default limits, you as owner)")
         return NotFoundError(f"no server '{uuid}'")
     except ApiError:
         return exc

@@ -62,7 +62,7 @@ SHOW_GROUPS = (
 
 USERS = _UserSection(
     name="users",
-    help="Users: list, search, show, edit, suspend, delete, plans, roles, KYC, exports.",
+    help="Users: list (find with --query), show, edit, suspend, delete, plans, roles, KYC, exports.",
     path=PATH,
     pages=PAGES,
     columns=(

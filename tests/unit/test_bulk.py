@@ -78,10 +78,19 @@ def test_finish_prints_report_and_raises_partial_failure() -> None:
 
 
 def test_finish_quiet_prints_nothing_on_success() -> None:
-    ctx = make_ctx()
+    ctx = make_ctx(fmt=None)  # type: ignore[arg-type]  # no -o on the command line
     report = BulkRunner(ctx).run("x", ["a"], lambda item: None)
     finish(ctx, report, quiet=True)
     assert ctx.io.stdout.getvalue() == "" and ctx.io.stderr.getvalue() == ""
+
+
+def test_finish_quiet_still_prints_the_data_a_script_asked_for_with_o() -> None:
+    ctx = make_ctx(fmt="json")  # `--quiet -o json > file`: the file gets the summary, stderr stays silent
+    report = BulkRunner(ctx).run("x", ["a"], lambda item: None)
+    finish(ctx, report, quiet=True)
+    import json
+
+    assert json.loads(ctx.io.stdout.getvalue())["done"] == 1 and ctx.io.stderr.getvalue() == ""
 
 
 def _denied(message: str = "Admin permission users:suspend required.") -> Exception:

@@ -28,8 +28,8 @@ def test_every_command_is_in_every_completion_script_and_the_reference() -> None
             continue
         name = node.path[-1]
         assert f"`{' '.join(node.path)}`" in files["docs/reference.md"]
-        for script in ("completions/eclictl.bash", "completions/_eclictl", "completions/eclictl.fish",
-                       "completions/eclictl.ps1"):
+        for script in ("completions/eclictl.bash", "completions/_eclictl",
+                       "completions/eclictl.fish", "completions/eclictl.ps1"):
             assert name in files[script], (script, node.path)
 
 
