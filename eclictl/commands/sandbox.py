@@ -15,7 +15,8 @@ app = typer.Typer(add_completion=False)
         "Examples:\n\n"
         "  eclictl sandbox --write-profile sandbox &\n\n"
         "  eclictl -p sandbox users list --redact\n\n"
-        "  eclictl sandbox --port 8099 --latency-ms 50 --fault-rate 0.05   # rehearse a flaky panel"
+        "  eclictl sandbox --port 8099 --latency-ms 50 --fault-rate 0.05   # rehearse a flaky panel\n\n"
+        "  eclictl sandbox --drift users.email=mail   # rehearse a panel upgrade; `eclictl doctor` reports it"
     ),
 )
 def sandbox(
@@ -31,6 +32,10 @@ def sandbox(
     flag_cache_seconds: Annotated[float, typer.Option("--flag-cache-seconds", help="How long feature flags stay "
                                                       "cached after a read, like the panel's 10 s (0 = off: "
                                                       "rehearse `flags ... --wait 0` quickly).", min=0.0)] = 10.0,
+    drift: Annotated[Optional[list[str]], typer.Option("--drift", metavar="SECTION.FIELD=NEWNAME",
+                                                       help="Simulate an upgraded panel: rename FIELD in every "
+                                                       "record the section's routes return (repeatable).",
+                                                       show_default=False)] = None,
     write_profile: Annotated[Optional[str], typer.Option("--write-profile", help="Save URL and admin key as "
                                                          "this profile.", show_default=False)] = None,
 ) -> None:
@@ -38,12 +43,20 @@ def sandbox(
     import threading
 
     from eclictl.context import current
+    from eclictl.errors import UsageError
     from eclictl.sandbox import Sandbox
+    from eclictl.sandbox.drift import Drift
 
     ctx = current()
+    try:
+        simulated = Drift.parse(list(drift or []))  # bad input fails before anything is seeded
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     panel = Sandbox(seed=seed, latency_ms=latency_ms, fault_rate=fault_rate, rate_limit=rate_limit or None,
                     users=users)
     panel.state.flag_cache_seconds = flag_cache_seconds
+    if drift:
+        panel.drift = simulated
     server = panel.serve(port=port)
     out = ctx.io.stdout
     out.write(f"ECLICTL_URL={server.url}\nECLICTL_API_KEY={panel.keys['admin']}\n")
@@ -53,6 +66,9 @@ def sandbox(
         save_profile(ctx, write_profile, {"url": server.url, "api_key": panel.keys["admin"]}, make_current=False)
         out.write(f"# saved as profile '{write_profile}': eclictl -p {write_profile} users list\n")
     out.write("# other keys: " + ", ".join(f"{k}={v}" for k, v in panel.keys.items() if k != "admin") + "\n")
+    for section, pairs in (simulated.renames.items() if drift else ()):
+        out.write(f"# simulated upgrade: {section} records carry " + ", ".join(f"{new} instead of {old}"
+                                                                            for old, new in pairs) + "\n")
     out.write("# Ctrl-C stops the sandbox\n")
     out.flush()
     try:
