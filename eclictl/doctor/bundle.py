@@ -58,7 +58,8 @@ def versions() -> dict[str, Any]:
         try:
             deps[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            deps[name] = None
+            if ";" not in req:  # a dependency for other Pythons only (a marker) is not missing
+                deps[name] = None
     return {"eclictl": __version__, "python": platform.python_version(),
             "implementation": platform.python_implementation(), "platform": platform.platform(),
             "machine": platform.machine(), "dependencies": deps}
@@ -133,9 +134,13 @@ def _cleaner(ctx: Any, report: dict[str, Any]) -> Any:
     state.learn(report)  # the names of people the report mentions (the key's owner)
     redactor = Redactor({"pii", "servers", "orgs"}, keep=keep, state=state)
 
+    home = str(Path.home())
+
     def clean(text: str) -> str:
         for secret in sorted(set(secrets), key=len, reverse=True):
             text = text.replace(secret, "(removed)")
+        if len(home) > 1:
+            text = text.replace(home, "~")  # the home directory often carries the user's name
         return redactor.log(text)
 
     return clean

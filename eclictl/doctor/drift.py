@@ -225,16 +225,16 @@ def accepted_types(declared: Any) -> frozenset[str] | None:
     """The JSON types a declared Field type accepts (None: unknown, not checked)."""
     if declared is None:
         return None
+    import types
+
+    origin = typing.get_origin(declared)
     if isinstance(declared, (tuple, list, set, frozenset)):
         parts = [accepted_types(d) for d in declared]
+    elif origin is typing.Union or (hasattr(types, "UnionType") and origin is getattr(types, "UnionType")):
+        parts = [accepted_types(a) for a in typing.get_args(declared) if a is not type(None)]
     else:
-        args = typing.get_args(declared)
-        if args:
-            parts = [accepted_types(a) for a in args if a is not type(None)]
-        else:
-            origin = typing.get_origin(declared)
-            key = origin or (declared.lower() if isinstance(declared, str) else declared)
-            return _TYPES.get(key)
+        key = origin or (declared.lower() if isinstance(declared, str) else declared)
+        return _TYPES.get(key)
     if any(p is None for p in parts):
         return None
     return frozenset().union(*parts) if parts else None
