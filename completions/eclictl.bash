@@ -2,7 +2,7 @@
 # install: source this file, or copy it to /etc/bash_completion.d/eclictl
 
 declare -gA _ECLICTL_SUBS=(
-  ["eclictl"]="ai announcements antiabuse api applications audit auth config confirm databases deletions eggs emails export-jobs feedback flags fraud geoblock help history kyc logs metrics nodes oauth open orders orgs ping plans profile roles rollouts sandbox search servers settings shorturls soc stats tickets tunnels undo users whoami"
+  ["eclictl"]="ai announcements antiabuse api applications audit auth config confirm databases deletions doctor eggs emails export-jobs feedback flags fraud geoblock help history kyc logs metrics nodes oauth open orders orgs ping plans profile roles rollouts sandbox search servers settings shorturls soc stats tickets tunnels undo users whoami"
   ["eclictl ai"]="cooldowns plan-models link-plan unlink-plan link-user user-limits unlink-user models"
   ["eclictl ai cooldowns"]=""
   ["eclictl ai plan-models"]=""
@@ -74,6 +74,7 @@ declare -gA _ECLICTL_SUBS=(
   ["eclictl deletions reject"]=""
   ["eclictl deletions expedite"]=""
   ["eclictl deletions cancel"]=""
+  ["eclictl doctor"]=""
   ["eclictl eggs"]="list show export lint import diff apply edit delete sync"
   ["eclictl eggs list"]=""
   ["eclictl eggs show"]=""
@@ -372,6 +373,7 @@ declare -gA _ECLICTL_OPTS=(
   ["eclictl deletions reject"]="--columns --concurrency --confirm-profile --help --journal --no-headers --no-redact --output --rate --reason --redact --resume -o"
   ["eclictl deletions expedite"]="--columns --concurrency --confirm-profile --help --journal --no-headers --no-redact --output --rate --reason --redact --resume --yes -o -y"
   ["eclictl deletions cancel"]="--columns --concurrency --confirm-profile --help --journal --no-headers --no-redact --output --rate --reason --redact --resume -o"
+  ["eclictl doctor"]="--bundle --columns --help --last --no-drift --no-headers --no-redact --output --redact -o"
   ["eclictl eggs"]="--help"
   ["eclictl eggs list"]="--columns --help --hidden --limit --name-contains --no-headers --no-redact --output --redact --visible -n -o"
   ["eclictl eggs show"]="--columns --help --no-headers --no-redact --output --redact -o"
@@ -510,7 +512,7 @@ declare -gA _ECLICTL_OPTS=(
   ["eclictl rollouts overrides list"]="--columns --help --no-headers --no-redact --output --redact -o"
   ["eclictl rollouts overrides add"]="--columns --confirm-profile --help --no-headers --no-redact --output --reason --redact --revert-after --treatment -o"
   ["eclictl rollouts overrides remove"]="--columns --confirm-profile --help --no-headers --no-redact --output --reason --redact --revert-after --yes -o -y"
-  ["eclictl sandbox"]="--fault-rate --flag-cache-seconds --help --latency-ms --port --rate-limit --seed --users --write-profile"
+  ["eclictl sandbox"]="--drift --fault-rate --flag-cache-seconds --help --latency-ms --port --rate-limit --seed --users --write-profile"
   ["eclictl search"]="--columns --help --limit --no-headers --no-redact --output --redact --type -n -o -t"
   ["eclictl servers"]="--help"
   ["eclictl servers list"]="--all --columns --help --limit --no-headers --no-redact --node --output --page --query --redact --status --suspended --web -n -o -q"

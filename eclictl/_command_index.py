@@ -12,6 +12,7 @@ HELP: dict[str, str] = {
     'confirm': 'Keep a change made with --revert-after: its automatic revert will not happen.',
     'databases': 'Databases: server databases and the database hosts they live on.',
     'deletions': 'Account deletion requests: list, show, approve, reject, expedite, cancel.',
+    'doctor': 'Check config, network, identity, rate limits and API drift; each with a fix (exit 1 on a fail).',
     'eggs': 'Eggs (server templates): list, show, export, lint, import, diff, apply, edit, sync, delete.',
     'emails': "Outbound e-mails users sent from the panel's mailbox: list and show.",
     'export-jobs': 'Export jobs: list, show, approve, download, share links, delete (GDPR data exports).',

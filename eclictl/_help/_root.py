@@ -2,10 +2,11 @@
 
 SCREENS = {
     '': {'commands': ['ai', 'announcements', 'antiabuse', 'api', 'applications', 'audit', 'auth', 'config', 'confirm',
-                  'databases', 'deletions', 'eggs', 'emails', 'export-jobs', 'feedback', 'flags', 'fraud',
-                  'geoblock', 'help', 'history', 'kyc', 'logs', 'metrics', 'nodes', 'oauth', 'open', 'orders',
-                  'orgs', 'ping', 'plans', 'profile', 'roles', 'rollouts', 'sandbox', 'search', 'servers',
-                  'settings', 'shorturls', 'soc', 'stats', 'tickets', 'tunnels', 'undo', 'users', 'whoami'],
+                  'databases', 'deletions', 'doctor', 'eggs', 'emails', 'export-jobs', 'feedback', 'flags',
+                  'fraud', 'geoblock', 'help', 'history', 'kyc', 'logs', 'metrics', 'nodes', 'oauth', 'open',
+                  'orders', 'orgs', 'ping', 'plans', 'profile', 'roles', 'rollouts', 'sandbox', 'search',
+                  'servers', 'settings', 'shorturls', 'soc', 'stats', 'tickets', 'tunnels', 'undo', 'users',
+                  'whoami'],
      'deprecated': False,
      'epilog': 'Examples:\n'
                '\n'
@@ -175,6 +176,10 @@ SCREENS = {
                               ['config', 'Read and change settings of the current profile.', False],
                               ['confirm',
                                'Keep a change made with --revert-after: its automatic revert will not happen.',
+                               False],
+                              ['doctor',
+                               'Check config, network, identity, rate limits and API drift; each with a fix '
+                               '(exit 1 on a fail).',
                                False],
                               ['help',
                                'Explain exit codes, environment variables, or working safely on a production '

@@ -11,35 +11,28 @@ from eclictl.options import command
 
 app = typer.Typer(add_completion=False)
 
-EPILOG = """Examples:
-
-  eclictl doctor
-
-  eclictl doctor -o json | jq '.checks[] | select(.status != "ok")'
-
-  eclictl -p prod doctor --no-drift          # quick: skip the API drift check
-
-  eclictl -v users list >/dev/null; eclictl doctor --bundle doctor.tar.gz
-
-Checks (each ok, warn or fail, with a one-line fix): config (file and directory modes, profile,
-credential in use, session expiry), network (the panel answers GET /health, TLS, no redirect,
-clock skew against the panel's Date header, round trip), identity (who, key type and expiry,
-usable and denied sections and why), limits (429s seen now, headroom when a proxy announces it,
-eclictl's own pacing against the panel's 500 requests per minute), drift (each section's read
-route, first page, against the fields eclictl reads and writes: missing fields and changed types
-fail, a moved list warns, unknown fields are listed). A route the credential may not call is
-skipped, not failed. Nothing is retried: the report says what the panel does now.
-
-Exit 0 when nothing failed (warnings allowed), 1 on any fail.
-
-JSON (-o json), stable keys: status ("ok", "warn" or "fail"), healthy (no fail), profile, url,
-eclictl (version), checked_at, counts {ok, warn, fail, skip, info}, checks: a list of {id (e.g.
-"config.file", "network.clock", "identity.sections", "limits.headroom", "drift.users"), group,
-status ("ok", "warn", "fail", "skip" or "info"), summary, fix (null when none), details (per check)}.
-
---bundle FILE.tar.gz also writes report.json, versions.json, config.json (secrets removed),
-requests.jsonl (the last --last request summaries recorded by `eclictl -v`: method, path, status,
-time, body shape; never values) and README.txt, with personal data masked and credentials cut out."""
+EPILOG = "\n\n".join((
+    "Examples:",
+    "  eclictl doctor",
+    "  eclictl doctor -o json | jq '.checks[] | select(.status != \"ok\")'",
+    "  eclictl -p prod doctor --no-drift          # quick: skip the API drift check",
+    "  eclictl -v users list >/dev/null; eclictl doctor --bundle doctor.tar.gz",
+    "Checks, each ok, warn or fail with a one-line fix: config (file and directory modes, profile, credential in "
+    "use, session expiry); network (the panel answers GET /health, TLS, no redirect, clock skew against the "
+    "panel's Date header, round trip); identity (who, key type and expiry, usable and denied sections and why); "
+    "limits (429s seen now, headroom when a proxy announces it, eclictl's own pacing against the panel's 500 "
+    "requests per minute); drift (each section's read route, first page, against the fields eclictl reads and "
+    "writes: missing fields and changed types fail, a moved list warns, unknown fields are listed). A route the "
+    "credential may not call is skipped, not failed. Nothing is retried: the report says what the panel does now.",
+    "Exit 0 when nothing failed (warnings allowed), 1 on any fail.",
+    "JSON (-o json), stable keys: status (ok, warn or fail), healthy (no fail), profile, url, eclictl (version), "
+    "checked_at, counts {ok, warn, fail, skip, info}, checks: a list of {id (e.g. config.file, network.clock, "
+    "identity.sections, limits.headroom, drift.users), group, status (ok, warn, fail, skip or info), summary, fix "
+    "(null when none), details (per check)}.",
+    "--bundle FILE.tar.gz also writes report.json, versions.json, config.json (secrets removed), requests.jsonl "
+    "(the last --last request summaries recorded by eclictl -v: method, path, status, time, body shape; never "
+    "values) and README.txt, with personal data masked and credentials cut out.",
+))
 
 
 @app.command("doctor", epilog=EPILOG)
