@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import tarfile
 import time
 from pathlib import Path
@@ -96,19 +95,14 @@ def write(ctx: Any, report: dict[str, Any], dest: Path, *, last: int) -> dict[st
         "README.txt": README.format(n=last),
     }
     clean = _cleaner(ctx, report)
-    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
-            for name, text in files.items():
-                data = clean(text).encode("utf-8")
-                info = tarfile.TarInfo(f"{ROOT}/{name}")
-                info.size, info.mtime, info.mode = len(data), int(time.time()), 0o600
-                tar.addfile(info, io.BytesIO(data))
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    from eclictl.files import open_private
+
+    with open_private(dest, binary=True) as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+        for name, text in files.items():
+            data = clean(text).encode("utf-8")
+            info = tarfile.TarInfo(f"{ROOT}/{name}")
+            info.size, info.mtime, info.mode = len(data), int(time.time()), 0o600
+            tar.addfile(info, io.BytesIO(data))
     return {"bundle": str(dest), "files": [f"{ROOT}/{n}" for n in files], "requests": len(entries)}
 
 

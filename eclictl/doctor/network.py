@@ -16,6 +16,7 @@ from eclictl.doctor import FAIL, OK, SKIP, WARN, Check, Probe
 SKEW_WARN_SECONDS = 30
 #: Beyond this, session expiry and scheduled reverts are off by minutes.
 SKEW_FAIL_SECONDS = 300
+CERT_WARN_DAYS = 14
 RTT_WARN_MS = 1000
 RTT_FAIL_MS = 10000
 
@@ -55,7 +56,8 @@ def run(probe: Probe) -> list[Check]:
     probe.seen.append((resp.status, resp.headers))
     rtt = resp.elapsed_ms or (time.monotonic() - started) * 1000
     return [_answers(resp), Check("network.redirect", OK, "no redirect: the URL reaches the panel directly"),
-            _tls(url, None), clock_check(resp.headers.get("date"), rtt, age=resp.headers.get("age")), rtt_check(rtt)]
+            _tls(url, None, _cert_days(ctx, url)),
+            clock_check(resp.headers.get("date"), rtt, age=resp.headers.get("age")), rtt_check(rtt)]
 
 
 def _answers(resp: Any) -> Check:
@@ -89,7 +91,26 @@ def _is_tls_error(message: str) -> bool:
     return any(w in text for w in ("certificate", "ssl", "tls", "handshake"))
 
 
-def _tls(url: str, error: str | None) -> Check:
+def _cert_days(ctx: Any, url: str) -> float | None:
+    """Days until the panel's certificate expires, read in a separate TLS handshake (None: not read,
+    e.g. behind an HTTP proxy or in tests, where the transport is not the network)."""
+    import socket
+    import ssl
+
+    parts = urlsplit(url)
+    if parts.scheme != "https" or ctx.factory.transport is not None or not parts.hostname:
+        return None
+    try:
+        context = ssl.create_default_context()
+        with socket.create_connection((parts.hostname, parts.port or 443), timeout=5) as sock:
+            with context.wrap_socket(sock, server_hostname=parts.hostname) as tls:
+                cert = tls.getpeercert() or {}
+        return (ssl.cert_time_to_seconds(cert["notAfter"]) - time.time()) / 86400
+    except (OSError, ssl.SSLError, KeyError, ValueError):
+        return None
+
+
+def _tls(url: str, error: str | None, cert_days: float | None = None) -> Check:
     from eclictl.config import plain_http_remote
 
     parts = urlsplit(url)
@@ -98,7 +119,13 @@ def _tls(url: str, error: str | None) -> Check:
                      "must match the host name and chain to a trusted CA); set SSL_CERT_FILE for a private CA",
                      {"scheme": parts.scheme})
     if parts.scheme == "https":
-        return Check("network.tls", OK, "https: the certificate was verified", details={"scheme": "https"})
+        days = None if cert_days is None else round(cert_days, 1)
+        details: dict[str, Any] = {"scheme": "https", "cert_days_left": days}
+        if cert_days is not None and cert_days < CERT_WARN_DAYS:
+            return Check("network.tls", WARN, f"https: the certificate expires in {cert_days:.0f} days",
+                         "renew the panel's certificate (check its ACME/certbot renewal)", details)
+        left = f"; it expires in {cert_days:.0f} days" if cert_days is not None else ""
+        return Check("network.tls", OK, f"https: the certificate was verified{left}", details=details)
     if plain_http_remote(url):
         https = url.replace("http://", "https://", 1)
         return Check("network.tls", WARN, f"plain http:// to {parts.hostname}: the credential crosses the "

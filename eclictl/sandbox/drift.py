@@ -51,7 +51,9 @@ class Drift:
 
     def apply(self, path: str, status: int, headers: dict[str, str], body: bytes) -> bytes:
         """The answer as the upgraded panel would send it (JSON success answers only)."""
-        if not self.by_prefix or type(body) is not bytes or status >= 300 or "json" not in headers.get("content-type", ""):
+        if not self.by_prefix or type(body) is not bytes or status >= 300:
+            return body
+        if "json" not in headers.get("content-type", ""):
             return body
         pairs = self.pairs_for(path)
         if not pairs:

@@ -290,3 +290,11 @@ def test_headroom_from_proxy_headers() -> None:
 def test_pacing_against_the_panel_limit(cli: Any, rate: str, status: str) -> None:
     _, checks = doctor(cli, "--no-drift", env={"ECLICTL_RATE": rate})
     assert checks["limits.pacing"]["status"] == status
+
+
+def test_certificate_close_to_expiry_warns() -> None:
+    from eclictl.doctor.network import _tls
+
+    assert _tls("https://panel.example.com", None, 5.0).status == "warn"
+    assert _tls("https://panel.example.com", None, 80.0).status == "ok"
+    assert _tls("https://panel.example.com", None, None).status == "ok"
