@@ -298,3 +298,23 @@ def test_certificate_close_to_expiry_warns() -> None:
     assert _tls("https://panel.example.com", None, 5.0).status == "warn"
     assert _tls("https://panel.example.com", None, 80.0).status == "ok"
     assert _tls("https://panel.example.com", None, None).status == "ok"
+
+
+def test_state_dir_open_to_others_warns(cli: Any, tmp_path: Any) -> None:
+    state = tmp_path / "eclictl-state"
+    state.mkdir(mode=0o755, exist_ok=True)
+    os.chmod(state, 0o755)
+    _, checks = doctor(cli, "--no-drift", env={"ECLICTL_STATE_DIR": str(state)})
+    assert checks["config.state_dir"]["status"] == "warn"
+    assert checks["config.state_dir"]["fix"] == f"chmod 700 {state}"
+
+
+def test_slow_round_trip_through_the_sandbox(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import eclictl.doctor.network as network
+
+    monkeypatch.setattr(network, "RTT_WARN_MS", 0)  # any answer is "slow": no sleeping to make one
+    _, checks = doctor(cli, "--no-drift")
+    assert checks["network.rtt"]["status"] == "warn"
+    monkeypatch.setattr(network, "RTT_FAIL_MS", 0)
+    result, checks = doctor(cli, "--no-drift")
+    assert checks["network.rtt"]["status"] == "fail" and result.exit_code == 1
