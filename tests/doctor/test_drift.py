@@ -205,3 +205,25 @@ def test_declared_types() -> None:
     assert accepted_types((int, str)) == {"int", "string"}
     assert accepted_types(list[int]) == {"array"}
     assert accepted_types("whatever") is None
+
+
+def test_recorded_answers_of_the_real_panel_show_no_drift() -> None:
+    """Every recorded 200 answer of a section's read route (tests/contract/samples) matches its declaration."""
+    import glob
+
+    from eclictl.doctor.drift import compare
+    from eclictl.sections._spec import all_sections
+
+    by_path: dict[str, list[Any]] = {}
+    for name in sorted(glob.glob("tests/contract/samples/GET_*.json")):
+        with open(name, encoding="utf-8") as fh:
+            sample = json.load(fh)
+        if sample["status"] == 200 and "admin key" in sample["request"].get("key_kind", ""):
+            by_path.setdefault(sample["request"]["path"].split("?")[0], []).append((name, sample["body"]))
+    compared = 0
+    for section in all_sections():
+        for name, body in by_path.get(section.path, []):
+            check = compare(section, body)
+            assert check.status == "ok", (name, check.summary)
+            compared += check.details["records"] > 0
+    assert compared >= 15  # users, roles, eggs, tickets, logs, fraud... with records in them
