@@ -17,6 +17,7 @@ HELP: dict[str, str] = {
     'coupons': 'Discount coupons: list, show, create, edit, enable/disable, delete (billing flag).',
     'databases': 'Databases: server databases and the database hosts they live on.',
     'deletions': 'Account deletion requests: list, show, approve, reject, expedite, cancel.',
+    'doctor': 'Check config, network, identity, rate limits and API drift; each with a fix (exit 1 on a fail).',
     'eggs': 'Eggs (server templates): list, show, export, lint, import, diff, apply, edit, sync, delete.',
     'elo': 'ELO showcase projects: list, show, edit, moderate, reset (elo flag).',
     'emails': "Outbound e-mails users sent from the panel's mailbox: list and show.",

@@ -415,6 +415,10 @@ class AppContext:
                            sleep=self.factory.sleep, log=self.log if self.verbose else None,
                            pool_size=max(8, s.concurrency))
         client.write_observer = self.safety  # audit trail + protected-profile gate on every write
+        if self.verbose:
+            from eclictl.api.reqlog import request_log
+
+            client.record = request_log(self.env)  # what -v showed, kept for `doctor --bundle`
         return client
 
     def warn_plain_http(self, url: str, what: str) -> None:

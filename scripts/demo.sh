@@ -38,4 +38,5 @@ step eclictl stats --counts-only
 step eclictl plans list
 step sh -c 'eclictl users list --query spam.test -o ids | eclictl users suspend - --yes --concurrency 4 --journal "$ECLICTL_CONFIG_DIR/suspend.jsonl"'
 step eclictl api GET /health
+step eclictl doctor --no-drift
 printf '\nThe sandbox is a stand-in for a real panel: point --url/ECLICTL_URL at yours and run eclictl auth login.\n'

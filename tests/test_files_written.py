@@ -41,6 +41,7 @@ CASES: dict[str, Case] = {
     "export-jobs download --file": lambda sb, t: ("export-jobs", "download", _job(sb), "-f", str(t), "--force"),
     "orders invoice -f": lambda sb, t: ("orders", "invoice", str(next(iter(sb.state.orders))), "-f", str(t),
                                         "--force"),
+    "doctor --bundle": lambda sb, t: ("doctor", "--no-drift", "--bundle", str(t)),
     "fraud dismiss --since-last-run": lambda sb, t: ("fraud", "dismiss", "--all-matching", "--reason-contains",
                                                      "disposable", "--yes", "--since-last-run", str(t)),
 }

@@ -3,11 +3,11 @@
 SCREENS = {
     '': {'commands': ['aegis', 'ai', 'announcements', 'antiabuse', 'api', 'applications', 'audit', 'auth',
                   'backup-configs', 'chat', 'completion', 'config', 'confirm', 'coupons', 'databases',
-                  'deletions', 'eggs', 'elo', 'emails', 'export-jobs', 'feedback', 'flags', 'fraud', 'geoblock',
-                  'help', 'history', 'kyc', 'logs', 'mailboxes', 'metrics', 'nodes', 'oauth', 'open', 'orders',
-                  'orgs', 'payment-methods', 'ping', 'plans', 'profile', 'roles', 'rollouts', 'sandbox', 'search',
-                  'servers', 'settings', 'shorturls', 'soc', 'stats', 'student-verifications', 'tickets',
-                  'transfers', 'tunnels', 'undo', 'users', 'whoami'],
+                  'deletions', 'doctor', 'eggs', 'elo', 'emails', 'export-jobs', 'feedback', 'flags', 'fraud',
+                  'geoblock', 'help', 'history', 'kyc', 'logs', 'mailboxes', 'metrics', 'nodes', 'oauth', 'open',
+                  'orders', 'orgs', 'payment-methods', 'ping', 'plans', 'profile', 'roles', 'rollouts', 'sandbox',
+                  'search', 'servers', 'settings', 'shorturls', 'soc', 'stats', 'student-verifications',
+                  'tickets', 'transfers', 'tunnels', 'undo', 'users', 'whoami'],
      'deprecated': False,
      'epilog': 'Examples:\n'
                '\n'
@@ -219,6 +219,10 @@ SCREENS = {
                               ['config', 'Read and change settings of the current profile.', False],
                               ['confirm',
                                'Keep a change made with --revert-after: its automatic revert will not happen.',
+                               False],
+                              ['doctor',
+                               'Check config, network, identity, rate limits and API drift; each with a fix '
+                               '(exit 1 on a fail).',
                                False],
                               ['help',
                                'Explain exit codes, environment variables, or working safely on a production '

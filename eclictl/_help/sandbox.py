@@ -11,10 +11,14 @@ SCREENS = {
                '\n'
                'eclictl -p sandbox users list --redact\n'
                '\n'
-               'eclictl sandbox --port 8099 --latency-ms 50 --fault-rate 0.05   # rehearse a flaky panel',
+               'eclictl sandbox --port 8099 --latency-ms 50 --fault-rate 0.05   # rehearse a flaky panel\n'
+               '\n'
+               'eclictl sandbox --drift users.email=mail   # rehearse a panel upgrade; `eclictl doctor` reports '
+               'it',
      'help': 'Run a demo EcliPanel on 127.0.0.1 with seeded data (prints its URL and an admin key).',
      'help_names': ['--help', '-h'],
-     'options': {'--fault-rate': 1,
+     'options': {'--drift': 1,
+                 '--fault-rate': 1,
                  '--flag-cache-seconds': 1,
                  '--help': 0,
                  '--latency-ms': 1,
@@ -42,6 +46,9 @@ SCREENS = {
                             [False, '--flag-cache-seconds', '', '', '', '<float>',
                              "How long feature flags stay cached after a read, like the panel's 10 s (0 = off: "
                              'rehearse `flags ... --wait 0` quickly).  [default: 10.0; x>=0.0]'],
+                            [False, '--drift', '', '', '', 'SECTION.FIELD=NEWNAME',
+                             "Simulate an upgraded panel: rename FIELD in every record the section's routes "
+                             'return (repeatable).'],
                             [False, '--write-profile', '', '', '', '<str>',
                              'Save URL and admin key as this profile.'],
                             [False, '--show-keys', '', '', '', '',

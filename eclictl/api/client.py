@@ -93,6 +93,11 @@ class ApiClient:
         self.write_observer: Any = None
         #: Told about every page of a paginated fetch (eclictl/output/progress.py): progress, first-page note.
         self.page_reporter: Any = None
+        #: Set by the context with -v: gets a summary of every answer (eclictl/api/reqlog.py), the
+        #: persistent side of the -v log that `doctor --bundle` attaches.
+        self.record: Callable[[dict[str, Any]], None] | None = None
+        #: Sees every answer's status and headers (`eclictl doctor` reads rate-limit headers from it).
+        self.on_response: Callable[[int, Mapping[str, str]], None] | None = None
         headers = {"User-Agent": f"eclictl/{__version__}", "Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"ApiKey {api_key}"
@@ -194,6 +199,9 @@ class ApiClient:
                 resp = self._http.request(method, path, **kwargs)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # Nothing reached the panel: any method may be retried.
+                if self.record is not None:
+                    self._record(method, path, clean_params, 0, (time.monotonic() - started) * 1000, 0,
+                                 error=type(exc).__name__)
                 if attempt < self.max_retries:
                     self._wait(attempt, None, None, f"connect error ({type(exc).__name__})")
                     attempt += 1
@@ -205,6 +213,9 @@ class ApiClient:
             except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.ReadError, httpx.WriteError,
                     httpx.RemoteProtocolError) as exc:
                 reached = True  # sent (or partly sent): the handler may have run
+                if self.record is not None:
+                    self._record(method, path, clean_params, 0, (time.monotonic() - started) * 1000, 0,
+                                 error=type(exc).__name__)
                 if attempt < self.max_retries and resend_ok:
                     self._wait(attempt, None, None, f"read error ({type(exc).__name__})")
                     attempt += 1
@@ -223,6 +234,10 @@ class ApiClient:
                 self.observe(result.data)
             status = resp.status_code
             self._emit_log(f"← {status} {method} {path} ({elapsed_ms:.0f} ms, {len(resp.content)} B)")
+            if self.record is not None:
+                self._record(method, path, clean_params, status, elapsed_ms, len(resp.content), result)
+            if self.on_response is not None:
+                self.on_response(status, resp.headers)
             if 300 <= status < 400:
                 raise self.redirect_error(method, path, resp)  # never a success, whoever asks
             if status < 400:
@@ -250,6 +265,20 @@ class ApiClient:
             if is_write and status >= 500 and not is_feature_off and not resend_ok:
                 error.message += _NOT_SENT_AGAIN
             raise error
+
+    def _record(self, method: str, path: str, params: Mapping[str, Any], status: int, elapsed_ms: float,
+                size: int, result: ApiResponse | None = None, error: str | None = None) -> None:
+        from eclictl.api.reqlog import summary
+
+        try:
+            entry = summary(method, path, params, status, elapsed_ms, size,
+                            body=result.data if result is not None else None,
+                            is_json=bool(result is not None and result.is_json), error=error)
+            for secret in self._secrets:
+                entry["path"] = entry["path"].replace(secret, "****")
+            self.record(entry)  # type: ignore[misc]
+        except Exception:  # noqa: BLE001 - the log is a help, never a failure
+            pass
 
     def _wait(self, attempt: int, status: int | None, retry_after: float | None, why: str) -> None:
         delay = retry.backoff(attempt, status=status, retry_after=retry_after, rng=self._rng)

@@ -16,7 +16,8 @@ app = typer.Typer(add_completion=False)
         "  eclictl sandbox --write-profile sandbox &\n\n"
         "  eclictl sandbox --show-keys             # also the non-admin demo keys (permission tests)\n\n"
         "  eclictl -p sandbox users list --redact\n\n"
-        "  eclictl sandbox --port 8099 --latency-ms 50 --fault-rate 0.05   # rehearse a flaky panel"
+        "  eclictl sandbox --port 8099 --latency-ms 50 --fault-rate 0.05   # rehearse a flaky panel\n\n"
+        "  eclictl sandbox --drift users.email=mail   # rehearse a panel upgrade; `eclictl doctor` reports it"
     ),
 )
 def sandbox(
@@ -32,6 +33,10 @@ def sandbox(
     flag_cache_seconds: Annotated[float, typer.Option("--flag-cache-seconds", help="How long feature flags stay "
                                                       "cached after a read, like the panel's 10 s (0 = off: "
                                                       "rehearse `flags ... --wait 0` quickly).", min=0.0)] = 10.0,
+    drift: Annotated[Optional[list[str]], typer.Option("--drift", metavar="SECTION.FIELD=NEWNAME",
+                                                       help="Simulate an upgraded panel: rename FIELD in every "
+                                                       "record the section's routes return (repeatable).",
+                                                       show_default=False)] = None,
     write_profile: Annotated[Optional[str], typer.Option("--write-profile", help="Save URL and admin key as "
                                                          "this profile.", show_default=False)] = None,
     show_keys: Annotated[bool, typer.Option("--show-keys", help="Also print the other demo keys (root and staff "
@@ -41,12 +46,20 @@ def sandbox(
     import threading
 
     from eclictl.context import current
+    from eclictl.errors import UsageError
     from eclictl.sandbox import Sandbox
+    from eclictl.sandbox.drift import Drift
 
     ctx = current()
+    try:
+        simulated = Drift.parse(list(drift or []))  # bad input fails before anything is seeded
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     panel = Sandbox(seed=seed, latency_ms=latency_ms, fault_rate=fault_rate, rate_limit=rate_limit or None,
                     users=users)
     panel.state.flag_cache_seconds = flag_cache_seconds
+    if drift:
+        panel.drift = simulated
     server = panel.serve(port=port)
     out = ctx.io.stdout
     # What a user needs, in lines a shell can `export` (and tests read): URL, admin key, how to use them.
@@ -64,6 +77,9 @@ def sandbox(
         for name, key in panel.keys.items():
             if name != "admin":
                 out.write(f"# key {name}={key}\n")
+    for section, pairs in (simulated.renames.items() if drift else ()):
+        out.write(f"# simulated upgrade: {section} records carry " + ", ".join(f"{new} instead of {old}"
+                                                                            for old, new in pairs) + "\n")
     out.flush()
     try:
         threading.Event().wait()

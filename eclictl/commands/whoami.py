@@ -12,27 +12,10 @@ app = typer.Typer(add_completion=False)
 
 
 def usable_sections(info: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per docs/panel/auth.md#gates: admin keys pass A and H gates; client keys pass A only via their own list
-    and H only with a root owner; sessions use the role permissions (root passes everything)."""
-    from eclictl.permissions import holds
-    from eclictl.sections._spec import all_sections
+    """Per section: usable or not, and why (eclictl/access.py, shared with `doctor`)."""
+    from eclictl.access import section_access
 
-    perms = info.get("permissions") or []
-    root = bool(info.get("root"))
-    kind = info.get("key_type")
-    rows = []
-    for section in all_sections():
-        need = section.permission
-        if section.session_only and kind != "session":
-            ok = False
-        elif kind == "admin" or (kind == "session" and root):
-            ok = True
-        elif kind == "client":
-            ok = root and holds(perms, "admin:access") and (not need or holds(perms, need) or True)
-        else:
-            ok = holds(perms, "admin:access") and (not need or holds(perms, need))
-        rows.append({"section": section.name, "permission": need, "usable": ok})
-    return rows
+    return section_access(info)
 
 
 @app.command("whoami", epilog="Examples:\n\n  eclictl whoami\n\n  eclictl whoami -o json | jq .sections")

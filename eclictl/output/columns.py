@@ -16,6 +16,9 @@ class Col:
     #: a redaction category beyond the built-in PII keys: "pii", "servers" or "orgs"
     sensitive: str | None = None
     max_width: int | None = None
+    #: eclictl computes this column (e.g. a node's health): not a panel field, so `doctor` does not
+    #: expect it in the panel's answer
+    computed: bool = False
 
     @property
     def title(self) -> str:

@@ -99,6 +99,14 @@ class Sandbox:
         self._lock = threading.Lock()
         self._rng = random.Random(f"faults:{seed}")
         self._windows: dict[str, tuple[float, int]] = {}
+        #: A simulated upgrade renaming fields (eclictl/sandbox/drift.py); None = the panel as it is.
+        self.drift: Any = None
+
+    def simulate_drift(self, *specs: str) -> None:
+        """Rename fields like an upgraded panel would: `simulate_drift("users.email=mail")`."""
+        from eclictl.sandbox.drift import Drift
+
+        self.drift = Drift.parse(list(specs))
 
     def _seed(self, seed: int, users: int) -> None:
         from eclictl.sandbox.seed import seed_core
@@ -176,6 +184,9 @@ class Sandbox:
             if self.latency_ms:
                 time.sleep(self.latency_ms / 1000)
             status, out_headers, out_body = self._handle(method, path, query, headers, body, client)
+            out_headers = {**out_headers, "date": self._date()}  # like any HTTP server (Bun sets it)
+            if self.drift is not None:
+                out_body = self.drift.apply(path, status, out_headers, out_body)
         except ConnectionFault:
             self._record(method, path, query, 0)
             raise
@@ -184,6 +195,12 @@ class Sandbox:
                 self.in_flight -= 1
         self._record(method, path, query, status)
         return status, out_headers, out_body
+
+    def _date(self) -> str:
+        """The Date header, from the sandbox clock (tests move it to rehearse a clock skew)."""
+        from email.utils import formatdate
+
+        return formatdate(self.state.now(), usegmt=True)
 
     def _record(self, method: str, path: str, query: dict[str, list[str]], status: int) -> None:
         from urllib.parse import urlencode

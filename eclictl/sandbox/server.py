@@ -39,6 +39,11 @@ def start(sandbox: Any, host: str, port: int) -> ServerHandle:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet server
             return
 
+        _panel_date: Any = None
+
+        def date_time_string(self, timestamp: Any = None) -> str:
+            return self._panel_date or super().date_time_string(timestamp)
+
         def _serve(self) -> None:
             parts = urlsplit(self.path)
             length = int(self.headers.get("content-length") or 0)
@@ -55,9 +60,11 @@ def start(sandbox: Any, host: str, port: int) -> ServerHandle:
                 except OSError:
                     pass
                 return
-            self.send_response(status)
+            self._panel_date = headers.get("date")
+            self.send_response(status)  # sends Date from date_time_string(): the panel's clock
             for k, v in headers.items():
-                self.send_header(k, v)
+                if k.lower() != "date":
+                    self.send_header(k, v)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             if self.command == "HEAD":

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
@@ -30,6 +31,7 @@ BACKUP_CONFIGS = Section(
     name="backup-configs",
     help="Backup storage configurations (catalogue only): list, show, create, edit, delete.",
     path=PATH,
+    pages=PageSpec(items_key="data"),
     columns=(Col("uuid"), Col("name"), Col("backupDisk", "DISK"), Col("shared"),
              Col("maintenanceEnabled", "MAINTENANCE"), Col("updatedAt", "UPDATED")),
     id_field="uuid",

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
@@ -26,6 +27,7 @@ MAILBOXES = register(Section(
     name="mailboxes",
     help="Company mailboxes: list, messages, show, mark, delete, send, reply, rotate-password, purge-from.",
     path=PATH,
+    pages=PageSpec(items_key="mailboxes"),
     columns=(Col("localPart", "MAILBOX"), Col("email"), Col("aliases"), Col("provisioned"), Col("unreadCount", "UNREAD")),
     id_field="localPart",
     id_type=str,

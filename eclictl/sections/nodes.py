@@ -52,9 +52,10 @@ def _ms(value: Any) -> str:
 
 
 COLUMNS = (
-    Col("id"), Col("name"), Col("endpoint", "FQDN/URL", max_width=40), Col("provider"),
-    Col("nodeType", "TYPE"), Col("health.state", "HEALTH"), Col("health.latencyMs", "LATENCY", fmt=_ms),
-    Col("health.lastSeenAt", "LAST PING", fmt=_age), Col("serverCount", "SERVERS"),
+    Col("id"), Col("name"), Col("endpoint", "FQDN/URL", max_width=40, computed=True), Col("provider"),
+    Col("nodeType", "TYPE"), Col("health.state", "HEALTH", computed=True),
+    Col("health.latencyMs", "LATENCY", fmt=_ms, computed=True),
+    Col("health.lastSeenAt", "LAST PING", fmt=_age, computed=True), Col("serverCount", "SERVERS", computed=True),
 )
 HEALTH_COLUMNS = (
     Col("id"), Col("name"), Col("state", "HEALTH"), Col("reason", max_width=40), Col("statusPage", "STATUS PAGE"),

@@ -33,7 +33,8 @@ ROLLOUTS = Section(
     help="Rollouts (gradual feature exposure): list, show, create, edit, delete, overrides, check. "
          "Active rollouts are cached 30 s on the panel.",
     path=PATH,
-    columns=(Col("id"), Col("key"), Col("name", max_width=32), Col("active"), Col("range"), Col("percent", "%"),
+    columns=(Col("id"), Col("key"), Col("name", max_width=32), Col("active"), Col("range", computed=True),
+             Col("percent", "%", computed=True),
              Col("treatment"), Col("overrideCount", "OVERRIDES")),
     name_fields=("key", "name"),
     permission="admin:access",
