@@ -69,6 +69,9 @@ class Section:
     examples: tuple[str, ...] = ()
     searchable: bool = True  # listed by section-wide tests and `search`
     search_param: str | None = None  # query param that narrows the list when resolving a name
+    #: Writable keys (eclictl.sections._fields.Field) and the create/edit verbs generated from them (Write).
+    fields: tuple[Any, ...] = ()
+    writes: tuple[Any, ...] = ()
 
     # -- data access used by generated and custom verbs -------------------------------------
     def path_for(self, template: str, ident: Any) -> str:
@@ -165,6 +168,11 @@ def build(section: Section) -> typer.Typer:
     if "delete" in section.verbs and section.delete_path:
         app.command("delete", help=f"Delete {section.name} by id (asks first; --yes in scripts).",
                     epilog=_epilog(section, "delete"))(_delete_verb(section))
+    wanted = [w.verb for w in section.writes if w.verb in section.verbs]
+    if wanted:  # generated from the declared fields (eclictl/sections/_fields.py)
+        from eclictl.sections._fields import add_writes
+
+        add_writes(app, section, *wanted)
     return app
 
 
