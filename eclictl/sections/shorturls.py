@@ -56,8 +56,7 @@ SHORTURLS = Section(
               "eclictl shorturls delete discord --yes", "eclictl shorturls list --owner 3 -o ids | "
               "eclictl shorturls delete - --yes"),
 )
-app = build(replace(SHORTURLS, verbs=("show", "delete")))
-register(SHORTURLS)  # `list`, `create` and `edit` are hand-written below
+app = build(replace(SHORTURLS, verbs=("show", "delete")))  # `list` is hand-written below, then create/edit
 
 PrefixOpt = Annotated[Optional[Prefix], typer.Option("--prefix", help="'a' serves /a/<code>, 'root' serves /<code>.",
                                                      show_default=False)]
@@ -200,6 +199,5 @@ WRITES = (
           nothing=("nothing to change: give --code, --target and/or --prefix", None), prepare=_prepare,
           send=_write, reread=_reread),
 )
-SHORTURLS = replace(SHORTURLS, fields=FIELDS, writes=WRITES)
-register(SHORTURLS)
+SHORTURLS = register(replace(SHORTURLS, fields=FIELDS, writes=WRITES))
 add_writes(app, SHORTURLS)
