@@ -55,6 +55,7 @@ class Field:
     min: int | None = None
     max: int | None = None
     argument: bool = False  # a positional argument (create's `CODE TARGET`)
+    options: tuple[tuple[str, Any], ...] = ()  # further typer.Option settings, e.g. (("dir_okay", False),)
     to_body: Callable[[Any], Any] | None = None  # e.g. an Enum member -> its value, a flag -> its inverse
     sensitive: bool = False  # personal data: masked under --redact
     secret: bool = False  # a credential: never printed, never echoed in a dry run
@@ -96,7 +97,7 @@ class Write:
     ref: str | None = None  # metavar of the record argument (edit), e.g. "ID|NAME"
     ref_help: str = ""
     ref_type: Any = str  # int for a numeric id argument
-    resolve: Hook | None = None  # (ctx, ref, body) -> id; default: the section's resolve_id
+    resolve: Hook | None = None  # (ctx, ref, body, extras) -> id; default: the section's resolve_id
     nothing: tuple[str, str | None] = ("nothing to change", None)  # (message, hint) when an edit sends nothing
     prepare: Hook | None = None
     send: Hook | None = None
@@ -123,6 +124,7 @@ def _option_ann(f: Field, verb: str) -> tuple[Any, Any]:
         kwargs["min"] = f.min
     if f.max is not None:
         kwargs["max"] = f.max
+    kwargs.update(dict(f.options))
     default: Any = inspect.Parameter.empty if required else (f.default if verb == "create" else None)
     if flag:
         default = False if default in (None, inspect.Parameter.empty) else default
@@ -178,9 +180,9 @@ def parse_set(section: Any, pairs: list[str] | None, verb: str, *, what: str = "
     return out
 
 
-def _resolve(section: Any, spec: Write, ctx: Any, ref: Any, body: dict[str, Any]) -> Any:
+def _resolve(section: Any, spec: Write, ctx: Any, ref: Any, body: dict[str, Any], extras: dict[str, Any]) -> Any:
     if spec.resolve is not None:
-        return spec.resolve(ctx, ref, body)
+        return spec.resolve(ctx, ref, body, extras)
     return section.resolve_id(ctx.api, str(ref))
 
 
@@ -224,7 +226,7 @@ def _make(section: Any, spec: Write) -> Callable[..., Any]:
             raise UsageError(spec.nothing[0], hint=spec.nothing[1])
         if dry_run:
             return _view(section, spec, {k: v for k, v in body.items() if not _secret(section, k)})
-        ident = _resolve(section, spec, ctx, ref, body) if editing else None
+        ident = _resolve(section, spec, ctx, ref, body, extras) if editing else None
         path = section.path_for(spec.path, ident)
         answer = (spec.send or write_step)(ctx, spec.method, path, body)
         record = (spec.reread(ctx, ident, body, answer) if spec.reread

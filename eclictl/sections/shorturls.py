@@ -158,7 +158,7 @@ def _prepare(ctx: Any, body: dict[str, Any], extras: dict[str, Any]) -> None:
         body["code"] = check_code(body["code"], body.get("prefix"))
 
 
-def _resolve(ctx: Any, ref: str, body: dict[str, Any]) -> Any:
+def _resolve(ctx: Any, ref: str, body: dict[str, Any], extras: dict[str, Any]) -> Any:
     """An id as is; a code is looked up (the reserved-root rule needs the current code)."""
     if ref.isdigit():
         return int(ref)
