@@ -56,6 +56,7 @@ class Field:
     max: int | None = None
     argument: bool = False  # a positional argument (create's `CODE TARGET`)
     options: tuple[tuple[str, Any], ...] = ()  # further typer.Option settings, e.g. (("dir_okay", False),)
+    parse: Callable[[str], Any] | None = None  # a --set text -> value (default: as typed for str, else typed_value)
     to_body: Callable[[Any], Any] | None = None  # e.g. an Enum member -> its value, a flag -> its inverse
     sensitive: bool = False  # personal data: masked under --redact
     secret: bool = False  # a credential: never printed, never echoed in a dry run
@@ -106,6 +107,7 @@ class Write:
     compare_skip: tuple[str, ...] = ()
     view: Hook | None = None
     set_opt: Any = None  # the `--set FIELD=VALUE` option's annotation; "assignments" in `fields` places it
+    set_any: bool = False  # --set also takes keys not declared as fields (typed, unchecked)
     dry_run: bool = False  # offer --dry-run (prints the body, sends nothing)
     writes: bool = True  # @command(writes=...): the verb takes --reason/--confirm-profile
     undoable: bool = False
@@ -163,20 +165,24 @@ def body_of(section: Any, spec: Write, values: dict[str, Any]) -> dict[str, Any]
     return body
 
 
-def parse_set(section: Any, pairs: list[str] | None, verb: str, *, what: str = "field") -> dict[str, Any]:
-    """`--set key=value` pairs, typed and checked by the declared fields of `verb`."""
+def parse_set(section: Any, spec: Write, pairs: list[str] | None) -> dict[str, Any]:
+    """`--set key=value` pairs, typed and checked by the declared fields of the verb; a null value
+    is passed on unchecked (the section's `prepare` decides whether a clear is possible)."""
     from eclictl.options import typed_value
 
-    known = {f.name: f for f in section.fields if f.offered(verb) or f.option is None}
+    known = {f.name: f for f in section.fields if (f.offered(spec.verb) or f.option is None) and not f.secret}
     out: dict[str, Any] = {}
     for pair in pairs or ():
         if "=" not in pair:
             raise UsageError(f"--set expects field=value, got '{pair}'")
-        key, raw = (s.strip() for s in pair.split("=", 1))
+        key, raw = pair.split("=", 1)
+        key = key.strip()
         f = known.get(key)
-        if f is None:
-            raise UsageError(f"unknown {what} '{key}'", hint="fields: " + ", ".join(sorted(known)))
-        out[key] = f.convert(raw if f.type is str else typed_value(raw))
+        if f is None and not spec.set_any:
+            raise UsageError(f"unknown {section.singular} field '{key}'", hint="fields: " + ", ".join(sorted(known)))
+        value = f.parse(raw) if f is not None and f.parse else (raw if f is not None and f.type is str
+                                                                 else typed_value(raw))
+        out[key] = f.convert(value) if f is not None and value is not None else value
     return out
 
 
@@ -219,7 +225,7 @@ def _make(section: Any, spec: Write) -> Callable[..., Any]:
         extras = {f.pname: kwargs.pop(f.pname) for f in spec.extra if f.pname in kwargs}
         ref = kwargs.pop("ref", None)
         body = body_of(section, spec, kwargs)
-        body.update(parse_set(section, pairs, spec.verb))
+        body.update(parse_set(section, spec, pairs))
         if spec.prepare is not None:
             spec.prepare(ctx, body, extras)
         if editing and not body:
