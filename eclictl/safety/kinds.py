@@ -242,7 +242,7 @@ class Role(Kind):
     def restore(self, ctx: Any, key: str, want: dict[str, Any], now: dict[str, Any],
                 before: dict[str, Any]) -> str:
         from eclictl.errors import RejectedError
-        from eclictl.sections.roles import PATH, _role_perms, create_role, fetch_roles, find_role, grant_one, \
+        from eclictl.sections._roles_api import PATH, _role_perms, create_role, fetch_roles, find_role, grant_one, \
             revoke_one
 
         roles = fetch_roles(ctx.api)
