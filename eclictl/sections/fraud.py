@@ -9,11 +9,10 @@ a TTY (`--yes`), `--quiet`, a stable JSON summary and a `--since-last-run` curso
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterable, Optional, Sequence
 
 import typer
 
@@ -21,12 +20,15 @@ from eclictl.errors import NotFoundError, PartialFailure, RejectedError, UsageEr
 from eclictl.inputs import loads_json
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._fraud_alerts import (PATH, _filter, _user_id, fetch_alerts, iso, note_undated,  # noqa: F401
+                                            parse_since, parse_time, resolve_user_id, utcnow)
 from eclictl.sections._spec import FILTER_PANEL, Section, build
+from eclictl.sections._verified import (MaxAffectedOpt, Outcome, QuietOpt, SinceOpt, VerifiedReport,
+                                        abort_on_access_error, batches, check_max_affected, finish_verified)
 
 if TYPE_CHECKING:
     from eclictl.context import AppContext
 
-PATH = "/api/admin/fraud-alerts"
 SCAN_PANEL = "Scan"
 CRON_PANEL = "Scheduling"
 USER_REF = "User id or exact e-mail."
@@ -53,7 +55,6 @@ app = build(FRAUD)
 ALERT_COLUMNS = FRAUD.columns
 SCAN_COLUMNS = (Col("userId", "USER"), Col("status"), Col("fraudScore", "SCORE"), Col("riskCategory", "RISK"),
                 Col("isSuspicious", "SUSPICIOUS"), Col("flagged"), Col("reasons", max_width=60), Col("message"))
-REPORT_COLUMNS = (Col("item"), Col("id"), Col("status"), Col("message"))
 
 
 def _ctx() -> "AppContext":
@@ -63,127 +64,11 @@ def _ctx() -> "AppContext":
 
 
 # -- time: --since and the panel's dates ----------------------------------------------------
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$", re.I)
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def parse_since(text: str, *, now: datetime | None = None, option: str = "--since") -> datetime:
-    """`30d`, `12h`, `90m`, `2w`, `45s` before now, or a date / ISO timestamp (UTC when no zone)."""
-    match = _DURATION.match(text)
-    if match:
-        amount, unit = int(match.group(1)), match.group(2).lower()
-        return (now or utcnow()) - timedelta(**{_UNITS[unit]: amount})
-    when = parse_time(text.strip())
-    if when is None:
-        raise UsageError(f"{option} expects a duration (30d, 12h, 90m, 2w) or a date (2025-05-01), got '{text}'")
-    return when
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A panel date (`2025-05-01T12:34:56.000Z`) or user date as an aware datetime; None if unparseable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
-
-def iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
 # -- reading alerts -------------------------------------------------------------------------
-def fetch_alerts(api: Any) -> list[dict[str, Any]]:
-    """Every alert (the panel has no filters or paging); non-object entries are ignored."""
-    body = api.get(PATH)
-    if isinstance(body, dict):  # tolerate a future `{alerts: [...]}` envelope
-        body = next((v for v in body.values() if isinstance(v, list)), [])
-    return [row for row in body or [] if isinstance(row, dict) and row.get("id") is not None]
 
 
-def _user_id(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-@dataclass(frozen=True)
-class AlertFilter:
-    """The client-side filters shared by `list` and `dismiss --all-matching`."""
-
-    since: datetime | None = None
-    reason: str | None = None
-    suspended: bool | None = None
-    cursor: datetime | None = None  # --since-last-run: alerts detected at or after it
-    #: A user flagged by hand (`users edit --set fraudFlag=true`, the portal's edit form) has no
-    #: fraudDetectedAt (adminHandler.ts PUT /admin/users/:id): --since cannot date it.
-    include_undated: bool = False
-
-    @property
-    def active(self) -> bool:
-        return any(v is not None for v in (self.since, self.reason, self.suspended, self.cursor))
-
-    def matches(self, row: dict[str, Any]) -> bool:
-        detected = parse_time(row.get("fraudDetectedAt"))
-        if self.since is not None:
-            if detected is None and not self.include_undated:
-                return False
-            if detected is not None and detected < self.since:
-                return False
-        # An alert without a detection time cannot be proven old: a cursor never skips it.
-        if self.cursor is not None and detected is not None and detected < self.cursor:
-            return False
-        if self.reason is not None and self.reason.lower() not in str(row.get("fraudReason") or "").lower():
-            return False
-        if self.suspended is not None and bool(row.get("suspended")) != self.suspended:
-            return False
-        return True
-
-
-    def left_out_undated(self, rows: Iterable[dict[str, Any]]) -> int:
-        """How many rows --since left out only because they have no detection time."""
-        if self.since is None or self.include_undated:
-            return 0
-        wider = replace(self, include_undated=True)
-        return sum(1 for r in rows if parse_time(r.get("fraudDetectedAt")) is None and wider.matches(r))
-
-
-def note_undated(ctx: Any, flt: AlertFilter, rows: Iterable[dict[str, Any]]) -> None:
-    """Say how many hand-flagged alerts --since left out (they would otherwise vanish silently)."""
-    count = flt.left_out_undated(rows)
-    if count:
-        ctx.info(f"note: {count} alert(s) flagged by hand have no detection time and were left out by --since; "
-                 "add --include-undated to include them")
-
-
-def _filter(since: str | None, reason: str | None, suspended: bool | None,
-            include_undated: bool = False) -> AlertFilter:
-    when = parse_since(since) if since else None
-    if reason is not None and not reason.strip():
-        raise UsageError("--reason-contains cannot be empty")
-    if include_undated and when is None:
-        raise UsageError("--include-undated only applies with --since")
-    return AlertFilter(since=when, reason=reason, suspended=suspended, include_undated=include_undated)
-
-
-def resolve_user_id(api: Any, ref: str) -> int:
-    """An id, or the id of the user with exactly this e-mail (users.resolve_user_id)."""
-    from eclictl.sections.users import resolve_user_id as resolve
-
-    return resolve(api, ref)
-
-
-SinceOpt = Annotated[Optional[str], typer.Option(
-    "--since", help="Only alerts detected within this duration (30d, 12h, 2w) or since this date.",
-    rich_help_panel=FILTER_PANEL, show_default=False)]
 ReasonOpt = Annotated[Optional[str], typer.Option(
     "--reason-contains", help="Only alerts whose reason contains this text (case-insensitive).",
     rich_help_panel=FILTER_PANEL, show_default=False)]
@@ -193,11 +78,6 @@ UndatedOpt = Annotated[bool, typer.Option(
 SuspendedOpt = Annotated[Optional[bool], typer.Option(
     "--suspended/--not-suspended", help="Only alerts of suspended / of active users.",
     rich_help_panel=FILTER_PANEL, show_default=False)]
-QuietOpt = Annotated[bool, typer.Option("--quiet", help="Print nothing when everything succeeded (cron).",
-                                        rich_help_panel=CRON_PANEL)]
-MaxAffectedOpt = Annotated[Optional[int], typer.Option(
-    "--max-affected", min=0, help="Refuse (exit 7, nothing changed) when more than N would change.",
-    rich_help_panel=SAFETY_PANEL, show_default=False)]
 
 
 def alert_view(rows: Any, *, detail: bool = False) -> Any:
@@ -461,81 +341,6 @@ def _run_bulk(ctx: "AppContext", action: str, items: list[str], fn: Callable[[st
 
 
 # -- verified bulk reports (shared with antiabuse) ------------------------------------------
-@dataclass
-class Outcome:
-    item: str  # as given (an id or e-mail)
-    id: Any  # the resolved id, or None
-    status: str
-    message: str = ""
-
-    def row(self) -> dict[str, Any]:
-        return {"item": self.item, "id": self.id, "status": self.status, "message": self.message}
-
-
-@dataclass
-class VerifiedReport:
-    """A per-item report whose outcomes were checked by re-reading the panel."""
-
-    action: str
-    statuses: tuple[str, ...]
-    outcomes: list[Outcome] = field(default_factory=list)
-    dry_run: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    def summary(self) -> dict[str, Any]:
-        """The stable JSON shape (documented in each verb's epilog)."""
-        out: dict[str, Any] = {"action": self.action, "dry_run": self.dry_run, "total": len(self.outcomes),
-                               "counts": {s: self.count(s) for s in self.statuses}}
-        for status in self.statuses:
-            out[status] = [o.item for o in self.outcomes if o.status == status]
-        out["items"] = [o.row() for o in self.outcomes]
-        out.update(self.extra)
-        return out
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
-
-
-def finish_verified(ctx: "AppContext", report: VerifiedReport, *, quiet: bool = False) -> None:
-    """Print the report (nothing with --quiet on success); exit 8 on failures, 6 when nothing was found."""
-    from eclictl.output.render import View
-
-    failed = report.failed
-    all_missing = bool(report.outcomes) and report.count("not_found") == len(report.outcomes)
-    if not quiet or failed or all_missing:
-        ctx.emit(View([o.row() for o in report.outcomes], columns=REPORT_COLUMNS, id_field="id",
-                      json_data=report.summary(), empty="nothing to do"))
-        parts = [f"{report.count(s)} {s.replace('_', ' ')}" for s in report.statuses if report.count(s)]
-        ctx.info(f"{report.action}{' (dry run)' if report.dry_run else ''}: " + (", ".join(parts) or "nothing to do"))
-    if failed:
-        ids = ", ".join(o.item for o in failed[:20]) + (", …" if len(failed) > 20 else "")
-        raise PartialFailure(f"{report.action}: {len(failed)} of {len(report.outcomes)} item(s) failed ({ids})",
-                             hint="re-run the same command to retry the failed items")
-    if all_missing:
-        raise NotFoundError(f"{report.action}: none of the given items exist")
-
-
-def check_max_affected(count: int, limit: int | None, what: str) -> None:
-    if limit is not None and count > limit:
-        raise RejectedError(f"{count} {what} would change, more than --max-affected {limit}; nothing was done",
-                            hint="narrow the selection or raise --max-affected")
-
-
-def batches(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield list(items[start:start + size])
-
-
-def abort_on_access_error(exc: Exception, done_any: bool) -> None:
-    """An auth/permission error before anything changed is the command's error, not a partial run."""
-    from eclictl.api.errors import ApiAuthError, ApiPermissionError
-
-    if not done_any and isinstance(exc, (ApiAuthError, ApiPermissionError)):
-        raise exc
 
 
 # -- dismiss --------------------------------------------------------------------------------
