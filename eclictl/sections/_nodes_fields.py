@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any, Callable
+
 from eclictl.errors import UsageError
 
 NODE_TYPES = ("free", "paid", "free_and_paid", "enterprise")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from typing import Any
+
 from eclictl.errors import UsageError
 
 PATH = "/api/nodes"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+
 from eclictl.errors import UsageError
 from eclictl.options import typed_value
 from eclictl.units import SIZE_HELP, parse_cpu_percent, parse_size_mib

@@ -18,6 +18,8 @@ from eclictl.options import DryRunOpt, YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import Filter, Section, build, detail_view
 from eclictl.sections._users_fields import _check_date, _edited_view, parse_edit, verify_edit
+from eclictl.sections._users_rows import (CHILD_COLUMNS, PLAN_COLUMNS, ROLE_LINK_COLUMNS, _clean_export, _link_row,
+                                         _links, _optional, _plan_rows, _strip_ai_endpoints)
 
 PATH = "/api/admin/users"
 EDIT_PANEL = "Fields"
@@ -115,24 +117,6 @@ def _bulk(ctx: Any, action: str, refs: list[str], fn: Any) -> None:
 
 
 # -- show -----------------------------------------------------------------------------------
-def _strip_ai_endpoints(profile: dict[str, Any]) -> None:
-    """AI model `endpoint(s)` are secrets too (README §12 rule 1); the client drops apiKey."""
-    for link in profile.get("aiModels") or []:
-        model = link.get("model") if isinstance(link, dict) else None
-        if isinstance(model, dict):
-            model.pop("endpoint", None)
-            model.pop("endpoints", None)
-
-
-def _optional(ctx: Any, what: str, fn: Any) -> Any:
-    """A secondary read for `show`: a missing permission is a warning, not a failure."""
-    from eclictl.api.errors import ApiPermissionError
-
-    try:
-        return fn()
-    except ApiPermissionError as exc:
-        ctx.warn(f"{what} not shown: {exc.message}")
-        return None
 
 
 @app.command("show", epilog="Examples:\n\n  eclictl users show 42\n\n"
@@ -261,19 +245,6 @@ def delete(
 
 
 # -- plans ----------------------------------------------------------------------------------
-PLAN_COLUMNS = (Col("planId", "PLAN"), Col("name"), Col("type"), Col("price"), Col("orderId", "ORDER"),
-                Col("status"), Col("expiresAt", "EXPIRES"))
-
-
-def _plan_rows(body: Any) -> list[dict[str, Any]]:
-    rows = []
-    for entry in (body or {}).get("plans") or []:
-        plan = entry.get("plan") or {} if isinstance(entry, dict) else {}
-        order = entry.get("order") or {} if isinstance(entry, dict) else {}
-        rows.append({"planId": plan.get("id"), "name": plan.get("name"), "type": plan.get("type"),
-                     "price": plan.get("price"), "orderId": order.get("id"), "status": order.get("status"),
-                     "expiresAt": order.get("expiresAt")})
-    return rows
 
 
 @app.command("plan", epilog="Examples:\n\n  eclictl users plan 42\n\n  eclictl users plan jane@example.com -o json")
@@ -363,15 +334,6 @@ def request_kyc(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=
     return None
 
 
-def _clean_export(data: dict[str, Any]) -> dict[str, Any]:
-    """The export carries API key values and AI endpoints: never written anywhere."""
-    for key in data.get("apiKeys") or []:
-        if isinstance(key, dict):
-            key.pop("key", None)
-    _strip_ai_endpoints(data)
-    return data
-
-
 @app.command("export", epilog="Examples:\n\n  eclictl users export 42 --file user-42.json --yes\n\n"
              "  eclictl users export 42 --yes --redact > u42.json\n\n"
              "  eclictl users export-job 42   # the queued alternative (preferred)")
@@ -424,10 +386,6 @@ def export_job(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_
     return View({"userId": user_id, "jobId": answer.get("jobId")}, detail=True, id_field="jobId")
 
 
-CHILD_COLUMNS = (Col("id"), Col("email"), Col("firstName", "FIRST"), Col("lastName", "LAST"),
-                 Col("portalType", "PORTAL"), Col("suspended"), Col("createdAt", "CREATED"))
-
-
 @app.command("children", epilog="Examples:\n\n  eclictl users children 42\n\n  eclictl users children 42 -o ids")
 @command()
 def children(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)]) -> Any:
@@ -444,18 +402,6 @@ def children(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_RE
 
 
 # -- role assignments ----------------------------------------------------------------------
-ROLE_LINK_COLUMNS = (Col("roleId", "ROLE"), Col("name"), Col("description"), Col("assignmentId", "LINK"))
-
-
-def _links(api: Any, user_id: int) -> list[dict[str, Any]]:
-    rows = api.get(f"/api/users/{user_id}/roles") or []
-    return [r for r in rows if isinstance(r, dict)]
-
-
-def _link_row(link: dict[str, Any]) -> dict[str, Any]:
-    role = link.get("role") or {}
-    return {"assignmentId": link.get("id"), "roleId": role.get("id"), "name": role.get("name"),
-            "description": role.get("description"), "parentRoleId": role.get("parentRoleId")}
 
 
 @app.command("roles", epilog="Examples:\n\n  eclictl users roles 42\n\n  eclictl users roles jane@example.com -o json")
