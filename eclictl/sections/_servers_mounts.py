@@ -1,4 +1,4 @@
-"""`eclictl servers mounts`: host mounts (`/api/admin/mounts*`); attach/detach live in servers.py.
+"""`eclictl servers mounts`: host mounts (`/api/admin/mounts*`) and attaching them to servers.
 
 The panel answers a new mount without its record, so create re-reads the list; edit always re-reads.
 """
@@ -13,6 +13,7 @@ from eclictl.errors import EclictlError, NotFoundError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Field, Write, add_writes
+from eclictl.sections._servers_api import _server_path, server_id
 from eclictl.sections._spec import Section, register
 
 PATH = "/api/admin/mounts"
@@ -109,3 +110,34 @@ def mounts_delete(
     report = BulkRunner(ctx).run("delete mounts", items, lambda i: ctx.api.delete(f"{PATH}/{i}"))
     finish(ctx, report)
     return None
+
+
+@mounts.command("attach", epilog="Examples:\n\n  eclictl servers mounts attach lobby-1 2")
+@command(writes=True)
+def mounts_attach(
+    ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")],
+    mount_id: Annotated[int, typer.Argument(metavar="MOUNT", help="Mount id.")],
+) -> Any:
+    """Attach a mount to a server (applies at the server's next sync, e.g. an edit)."""
+    from eclictl.context import current
+
+    ctx = current()
+    uuid = server_id(ref)
+    ctx.api.post(_server_path(uuid, "/mounts"), {"mountId": mount_id})
+    ctx.info("the panel does not sync on attach: the mount reaches Wings at the server's next sync")
+    return {"uuid": uuid, "mountId": mount_id, "attached": True}
+
+
+@mounts.command("detach", epilog="Examples:\n\n  eclictl servers mounts detach lobby-1 2")
+@command(writes=True)
+def mounts_detach(
+    ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")],
+    mount_id: Annotated[int, typer.Argument(metavar="MOUNT", help="Mount id.")],
+) -> Any:
+    """Detach a mount from a server."""
+    from eclictl.context import current
+
+    ctx = current()
+    uuid = server_id(ref)
+    ctx.api.delete(_server_path(uuid, f"/mounts/{mount_id}"))
+    return {"uuid": uuid, "mountId": mount_id, "attached": False}

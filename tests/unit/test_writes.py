@@ -89,9 +89,17 @@ def _assigned(statements: list[ast.stmt] | Iterator[ast.AST]) -> dict[str, ast.A
     return out
 
 
-def _returners(tree: ast.Module) -> dict[str, tuple[list[str], list[ast.expr], ast.AST]]:
-    """Module functions that only build and return a path: name -> (params, defaults, expression)."""
+def _returners(tree: ast.Module, *, follow: bool = True) -> dict[str, tuple[list[str], list[ast.expr], ast.AST]]:
+    """Module functions that only build and return a path: name -> (params, defaults, expression);
+    also those imported from another eclictl module (`from eclictl.sections._servers_api import _server_path`)."""
     out = {}
+    for node in tree.body if follow else ():
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("eclictl."):
+            source = ROOT.parent / (node.module.replace(".", "/") + ".py")
+            if source.exists():
+                found = _returners(ast.parse(source.read_text(encoding="utf-8")), follow=False)
+                out.update({alias.asname or alias.name: found[alias.name] for alias in node.names
+                            if alias.name in found})
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
             body = [st for st in node.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))
