@@ -20,7 +20,7 @@ from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Field, Write
 from eclictl.sections._spec import Filter, build, detail_view
-from eclictl.sections.ai import ScrubbedSection, scrub, with_hint
+from eclictl.sections._scrub import ScrubbedSection, scrub, with_hint
 
 APPS_PATH = "/api/oauth/apps"
 APP_PANEL = "App"
