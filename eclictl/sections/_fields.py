@@ -109,6 +109,7 @@ class Write:
     set_opt: Any = None  # the `--set FIELD=VALUE` option's annotation; "assignments" in `fields` places it
     set_any: bool = False  # --set also takes keys not declared as fields (typed, unchecked)
     dry_run: bool = False  # offer --dry-run (prints the body, sends nothing)
+    dry_run_view: Hook | None = None  # (ident, method, path, body) -> what --dry-run prints, after resolving
     writes: bool = True  # @command(writes=...): the verb takes --reason/--confirm-profile
     undoable: bool = False
 
@@ -230,10 +231,12 @@ def _make(section: Any, spec: Write) -> Callable[..., Any]:
             spec.prepare(ctx, body, extras)
         if editing and not body:
             raise UsageError(spec.nothing[0], hint=spec.nothing[1])
-        if dry_run:
+        if dry_run and spec.dry_run_view is None:
             return _view(section, spec, {k: v for k, v in body.items() if not _secret(section, k)})
         ident = _resolve(section, spec, ctx, ref, body, extras) if editing else None
         path = section.path_for(spec.path, ident)
+        if dry_run:
+            return spec.dry_run_view(ident, spec.method, path, {k: v for k, v in body.items() if not _secret(section, k)})
         answer = (spec.send or write_step)(ctx, spec.method, path, body)
         record = (spec.reread(ctx, ident, body, answer) if spec.reread
                   else reread_step(section, ctx, ident, body, answer))
