@@ -6,6 +6,7 @@ verb asks the list route (which knows node health) and explains the failure inst
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import Enum
 from typing import Annotated, Any, Callable, Optional
 
@@ -16,7 +17,8 @@ from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, parse_assi
 from eclictl.output.columns import Col
 from eclictl.sections._servers_api import (SENSITIVE, SERVERS, _allocations, _cpu, _duration, _env_pairs, _ip_type,  # noqa: F401
                                            _owner, _pick, _server_path, _size, act, server_id, warn_if_offline)
-from eclictl.sections._spec import build, detail_view
+from eclictl.sections._fields import Field, Write, add_writes
+from eclictl.sections._spec import build, detail_view, register
 
 EDIT_PANEL = "Changes"
 LIMITS_PANEL = "Limits"
@@ -30,36 +32,44 @@ app = build(SERVERS)
 
 # -- create / edit ----------------------------------------------------------------------------
 
-@app.command("create", epilog="Examples:\n\n  eclictl servers create --node 1 --owner 42 --egg 3 --name lobby "
-             "--memory 2G --disk 20G --cpu 150\n\n  eclictl servers create --node 2 --name test -o json")
-@command(writes=True)
-def create(
-    node: Annotated[int, typer.Option("--node", help="Node id to create the server on.", show_default=False)],
-    owner: Annotated[Optional[str], typer.Option("--owner", metavar="USER", help="Owner: user id or exact e-mail "
-                                                 "(default: you; an id is not checked).", show_default=False)] = None,
-    egg: Annotated[Optional[int], typer.Option("--egg", help="Egg id (an unknown id is silently ignored).",
-                                               show_default=False)] = None,
-    name: Annotated[Optional[str], typer.Option("--name", help="Server name.", show_default=False)] = None,
-    memory: Annotated[Optional[str], typer.Option("--memory", help="MB or a size like 2G [1024].",
-                                                  rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
-    disk: Annotated[Optional[str], typer.Option("--disk", help="MB or a size like 20G [10240].",
-                                                rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
-    cpu: Annotated[Optional[str], typer.Option("--cpu", help="Percent of one core (150) or '1.5 cores' [100].",
-                                               rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
-) -> Any:
-    """Create a server on a node (Wings installs it; no ports are assigned)."""
+def _owner_id(ref: str) -> int | None:
     from eclictl.context import current
 
-    ctx = current()
-    body = _pick(nodeId=node, userId=_owner(ctx, owner), eggId=egg, name=name, memory=_size(memory),
-                 disk=_size(disk, "--disk"), cpu=_cpu(cpu))
-    created = ctx.api.post("/api/admin/servers", body, timeout=90.0) or {}
+    return _owner(current(), ref)
+
+
+def _send_create(ctx: Any, method: str, path: str, body: dict[str, Any]) -> Any:
+    return ctx.api.post(path, body, timeout=90.0) or {}  # the panel waits for Wings
+
+
+def _created(ctx: Any, ident: Any, body: dict[str, Any], created: Any) -> Any:
     uuid = created.get("uuid")
-    ctx.info(f"created server {uuid} on node {node}; no ports are assigned: add them with "
+    ctx.info(f"created server {uuid} on node {body['nodeId']}; no ports are assigned: add them with "
              f"`eclictl servers edit {uuid} --allocation IP:PORT`")
     if not uuid:
         return created
     return detail_view(SERVERS, SERVERS.fetch(ctx.api, str(uuid)))
+
+
+CREATE = ("create",)
+SERVERS = register(replace(SERVERS, fields=(
+    Field("nodeId", "--node", int, "Node id to create the server on.", CREATE, required=True, show_default=False),
+    Field("userId", "--owner", str, "Owner: user id or exact e-mail (default: you; an id is not checked).", CREATE,
+          metavar="USER", check=_owner_id),
+    Field("eggId", "--egg", int, "Egg id (an unknown id is silently ignored).", CREATE),
+    Field("name", "--name", str, "Server name.", CREATE, sensitive=True),
+    Field("memory", "--memory", str, "MB or a size like 2G [1024].", CREATE, panel=LIMITS_PANEL, check=_size),
+    Field("disk", "--disk", str, "MB or a size like 20G [10240].", CREATE, panel=LIMITS_PANEL,
+          check=lambda v: _size(v, "--disk")),
+    Field("cpu", "--cpu", str, "Percent of one core (150) or '1.5 cores' [100].", CREATE, panel=LIMITS_PANEL,
+          check=_cpu),
+), writes=(
+    Write("create", "Create a server on a node (Wings installs it; no ports are assigned).",
+          "Examples:\n\n  eclictl servers create --node 1 --owner 42 --egg 3 --name lobby "
+          "--memory 2G --disk 20G --cpu 150\n\n  eclictl servers create --node 2 --name test -o json",
+          "POST", "/api/admin/servers", send=_send_create, reread=_created, view=lambda shown: shown),
+)))
+add_writes(app, SERVERS)
 
 
 @app.command("edit", epilog="Examples:\n\n  eclictl servers edit lobby-1 --memory 4G --cpu 200\n\n"
