@@ -275,6 +275,50 @@ def _make(section: Any, spec: Write) -> Callable[..., Any]:
     return command(writes=spec.writes or None, undoable=spec.undoable)(verb)
 
 
+@dataclass(frozen=True)
+class Bulk:
+    """A generated multi-item verb (`delete`, `close`...): ids from arguments or stdin, --yes/--dry-run,
+    one confirmation, the bulk runner and its per-item report (eclictl.bulk.confirm_and_run)."""
+
+    verb: str
+    summary: str
+    epilog: str
+    action: str  # "delete nodes": the report's name and the confirmation's `what`
+    metavar: str  # "ID|NAME..."
+    arg_help: str  # "Nodes; '-' reads ids from stdin."
+    one: Hook  # (ctx, item) -> anything (done) | ("skipped", why); raising = failed
+    question: Hook | None = None  # (items) -> the confirmation question; None: no confirmation
+    items: Hook | None = None  # (ctx, items) -> items, checked (UsageError) before anything is sent
+    dry_action: str = "delete"
+
+
+def _make_bulk(section: Any, spec: Bulk) -> Callable[..., Any]:
+    from eclictl.options import DryRunOpt, YesOpt, command
+
+    def verb(refs: list[str], yes: bool = False, dry_run: bool = False) -> Any:
+        from eclictl.bulk import confirm_and_run
+        from eclictl.context import current
+
+        ctx = current()
+        items = ctx.read_ids(refs)
+        if spec.items is not None:
+            items = spec.items(ctx, items)
+        return confirm_and_run(ctx, spec.action, items, lambda item: spec.one(ctx, item), yes=yes, dry_run=dry_run,
+                               question=spec.question(items) if spec.question else None, what=spec.action,
+                               dry_action=spec.dry_action)
+
+    verb.__annotations__ = {"refs": Annotated[list[str], typer.Argument(metavar=spec.metavar, help=spec.arg_help)],
+                            "yes": YesOpt, "dry_run": DryRunOpt, "return": Any}
+    verb.__name__ = f"{section.name.replace(' ', '_')}_{spec.verb.replace('-', '_')}"
+    verb.__doc__ = spec.summary
+    return command(bulk=True)(verb)
+
+
+def listed(items: list[str]) -> str:
+    """The first ten items for a confirmation question."""
+    return ", ".join(items[:10]) + (" …" if len(items) > 10 else "")
+
+
 def _secret(section: Any, key: str) -> bool:
     return any(f.secret and f.name == key for f in section.fields)
 
@@ -291,4 +335,5 @@ def add_writes(app: typer.Typer, section: Any, *verbs: str) -> None:
     """Add the section's declared write verbs (all, or those named) to `app`."""
     for spec in section.writes:
         if not verbs or spec.verb in verbs:
-            app.command(spec.verb, help=spec.summary, epilog=spec.epilog)(_make(section, spec))
+            make = _make_bulk if isinstance(spec, Bulk) else _make
+            app.command(spec.verb, help=spec.summary, epilog=spec.epilog)(make(section, spec))

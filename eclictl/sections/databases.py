@@ -18,9 +18,9 @@ from typing import Annotated, Any, Optional
 import typer
 
 from eclictl.errors import NotFoundError, RejectedError, UsageError
-from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.options import command
 from eclictl.output.columns import Col
-from eclictl.sections._fields import Field, Write, add_writes
+from eclictl.sections._fields import Bulk, Field, Write, add_writes
 from eclictl.sections._spec import FILTER_PANEL, Filter, Section, build, detail_view, list_view, register
 
 HOSTS_PATH = "/api/admin/database-hosts"
@@ -371,24 +371,11 @@ def hosts_test(ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="Host 
             "message": answer.get("message") or "Connection successful"}
 
 
-@hosts_app.command("delete", epilog="Examples:\n\n  eclictl databases hosts delete 3 --yes\n\n"
-                   "  eclictl databases hosts delete legacy old-nyc --yes")
-@command(bulk=True)
-def hosts_delete(
-    refs: Annotated[list[str], typer.Argument(metavar="ID|NAME...", help="Host ids or names; '-' reads stdin.")],
-    yes: YesOpt = False,
-    dry_run: DryRunOpt = False,
-) -> Any:
-    """Delete database hosts (the panel refuses hosts that still hold databases: 409)."""
-    from eclictl.bulk import confirm_and_run
-    from eclictl.context import current
-
-    ctx = current()
-    items = ctx.read_ids(refs)
-
-    def one(item: str) -> Any:
-        return _call(ctx, "DELETE", f"{HOSTS_PATH}/{_host_id(ctx, item)}")
-
-    return confirm_and_run(ctx, "delete database hosts", items, one, yes=yes, dry_run=dry_run,
-                           dry_action="delete database host", what="delete database hosts",
-                           question=f"Delete {len(items)} database host(s): {', '.join(items[:10])}?")
+HOSTS = register(replace(HOSTS, writes=(*HOSTS.writes, Bulk(
+    "delete", "Delete database hosts (the panel refuses hosts that still hold databases: 409).",
+    "Examples:\n\n  eclictl databases hosts delete 3 --yes\n\n  eclictl databases hosts delete legacy old-nyc --yes",
+    "delete database hosts", "ID|NAME...", "Host ids or names; '-' reads stdin.",
+    lambda ctx, item: _call(ctx, "DELETE", f"{HOSTS_PATH}/{_host_id(ctx, item)}"),
+    question=lambda items: f"Delete {len(items)} database host(s): {', '.join(items[:10])}?",
+    dry_action="delete database host"))))
+add_writes(hosts_app, HOSTS, "delete")

@@ -16,8 +16,9 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.options import DryRunOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._fields import Bulk, add_writes
 from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, register
 from eclictl.sections._nodes_fields import (NODE_SECRETS, NODE_TYPES, _assignments,
                                             _check_ranges, _named)
@@ -407,36 +408,31 @@ def edit(
     return detail_view(NODES, {k: v for k, v in record.items() if k != "orgId" or "orgId" in fresh})
 
 
-@app.command("delete", epilog="Examples:\n\n  eclictl nodes delete 7 --yes\n\n"
-             "  eclictl nodes list --unhealthy -o ids | eclictl nodes delete - --yes")
-@command(bulk=True)
-def delete(
-    refs: Annotated[list[str], typer.Argument(metavar="ID|NAME...", help="Nodes; '-' reads ids from stdin.")],
-    yes: YesOpt = False,
-    dry_run: DryRunOpt = False,
-) -> Any:
-    """Delete nodes (fails while servers are still mapped to the node; move them first)."""
+def _delete_node(ctx: Any, ref: str) -> Any:
     from eclictl.api.errors import ApiServerError
-    from eclictl.bulk import confirm_and_run
-    from eclictl.context import current
 
-    ctx = current()
-    items = ctx.read_ids(refs)
+    ident = _node_id(ctx, ref)
+    try:
+        ctx.api.delete(f"{PATH}/{ident}")
+    except ApiServerError as exc:
+        raise ApiServerError(f"{exc.message} (servers still mapped to node {ident}? move or delete them first)",
+                             status=exc.status, method=exc.method, path=exc.path, body=exc.body) from None
+    return None
+
+
+def _some(ctx: Any, items: list[str]) -> list[str]:
     if not items:
         raise UsageError("no nodes given")
+    return items
 
-    def one(ref: str) -> Any:
-        ident = _node_id(ctx, ref)
-        try:
-            ctx.api.delete(f"{PATH}/{ident}")
-        except ApiServerError as exc:
-            raise ApiServerError(f"{exc.message} (servers still mapped to node {ident}? move or delete them first)",
-                                 status=exc.status, method=exc.method, path=exc.path, body=exc.body) from None
-        return None
 
-    return confirm_and_run(ctx, "delete nodes", items, one, yes=yes, dry_run=dry_run, what="delete nodes",
-                           question=f"Delete {len(items)} node(s): {', '.join(items[:10])}? "
-                                    "Servers on them lose their node.")
+NODES = register(dataclasses.replace(NODES, writes=(
+    Bulk("delete", "Delete nodes (fails while servers are still mapped to the node; move them first).",
+         "Examples:\n\n  eclictl nodes delete 7 --yes\n\n  eclictl nodes list --unhealthy -o ids | eclictl nodes delete - --yes",
+         "delete nodes", "ID|NAME...", "Nodes; '-' reads ids from stdin.", _delete_node, items=_some,
+         question=lambda items: f"Delete {len(items)} node(s): {', '.join(items[:10])}? Servers on them lose their node."),
+)))
+add_writes(app, NODES, "delete")
 
 
 # -- the one secret --------------------------------------------------------------------------

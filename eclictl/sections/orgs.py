@@ -10,9 +10,9 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError
-from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._fields import Field, Write, add_writes
+from eclictl.sections._fields import Bulk, Field, Write, add_writes
 from eclictl.sections._spec import Filter, Section, build, register
 
 EDIT_PANEL = "Changes"
@@ -104,27 +104,17 @@ ORGS = register(replace(ORGS, verbs=("list", "show", "edit"), fields=(
 add_writes(app, ORGS)
 
 
-@app.command("delete", epilog="Examples:\n\n  eclictl orgs delete 12 --yes\n\n"
-             "  eclictl orgs list -q spam -o ids | eclictl orgs delete - --dry-run")
-@command(bulk=True)
-def delete(
-    refs: Annotated[list[str], typer.Argument(metavar="ORG...", help="Ids, handles or names; '-' reads stdin.")],
-    yes: YesOpt = False,
-    dry_run: DryRunOpt = False,
-) -> Any:
-    """Delete organisations (memberships go; fails while servers or orders still reference one)."""
-    from eclictl.bulk import confirm_and_run
-    from eclictl.context import current
+def _delete_org(ctx: Any, ref: str) -> Any:
+    org = find_org(ctx.api, ref)  # the panel answers success for unknown ids: check first
+    ctx.api.delete(f"/api/admin/organisations/{org['id']}")
 
-    ctx = current()
-    items = ctx.read_ids(refs)
 
-    def one(ref: str) -> Any:
-        org = find_org(ctx.api, ref)  # the panel answers success for unknown ids: check first
-        ctx.api.delete(f"/api/admin/organisations/{org['id']}")
-
-    return confirm_and_run(ctx, "delete orgs", items, one, yes=yes, dry_run=dry_run, what="delete orgs",
-                           question=f"Delete {len(items)} organisation(s): {', '.join(items[:10])}?")
+ORGS = register(replace(ORGS, writes=(*ORGS.writes, Bulk(
+    "delete", "Delete organisations (memberships go; fails while servers or orders still reference one).",
+    "Examples:\n\n  eclictl orgs delete 12 --yes\n\n  eclictl orgs list -q spam -o ids | eclictl orgs delete - --dry-run",
+    "delete orgs", "ORG...", "Ids, handles or names; '-' reads stdin.", _delete_org,
+    question=lambda items: f"Delete {len(items)} organisation(s): {', '.join(items[:10])}?", dry_action="delete"))))
+add_writes(app, ORGS, "delete")
 
 
 members = typer.Typer(help="Organisation members: add (or change role) and remove.", no_args_is_help=True)
