@@ -254,8 +254,20 @@ def _write_fields(section: Any) -> list[tuple[str, Any]]:
             continue
         if getattr(fld, "write_only", False) or getattr(fld, "secret", False):
             continue
-        out.append((name, getattr(fld, "type", None)))
+        out.append((name, _sent_type(fld)))
     return out
+
+
+def _sent_type(fld: Any) -> Any:
+    """The JSON type a field is sent as, when its option type says it; None = not compared.
+
+    A text option is often turned into something else before it is sent (a size "2G" into MiB, a
+    user e-mail into an id, JSON text into an object), and so is any value that passes a converter.
+    """
+    declared = getattr(fld, "type", None)
+    if declared is str or any(getattr(fld, hook, None) is not None for hook in ("check", "parse", "to_body")):
+        return None
+    return declared
 
 
 def compare(section: Any, body: Any, detail: Any = None, before: list[str] | None = None) -> Check:

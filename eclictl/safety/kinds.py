@@ -224,7 +224,7 @@ class Role(Kind):
     name = "role"
 
     def fetch(self, api: Any, key: str) -> Any:
-        from eclictl.sections._roles_lib import fetch_roles
+        from eclictl.sections._roles_api import fetch_roles
 
         return fetch_roles(api)
 
@@ -242,8 +242,8 @@ class Role(Kind):
     def restore(self, ctx: Any, key: str, want: dict[str, Any], now: dict[str, Any],
                 before: dict[str, Any]) -> str:
         from eclictl.errors import RejectedError
-        from eclictl.sections._roles_lib import PATH, create_role, fetch_roles, find_role, grant_one, revoke_one, \
-            role_perms
+        from eclictl.sections._roles_api import PATH, _role_perms, create_role, fetch_roles, find_role, grant_one, \
+            revoke_one
 
         roles = fetch_roles(ctx.api)
         row = next((r for r in roles if r.get("name") == key), None)
@@ -251,7 +251,7 @@ class Role(Kind):
             if row is None:
                 return key
             role_id = int(row["id"])
-            for perm in role_perms(ctx.api, role_id):
+            for perm in _role_perms(ctx.api, role_id):
                 ctx.api.delete(f"{PATH}/{role_id}/permissions/{int(perm['id'])}")
             try:
                 ctx.api.delete(f"{PATH}/{role_id}")
@@ -302,7 +302,7 @@ class UserRoles(Kind):
 
     def restore(self, ctx: Any, key: str, want: dict[str, Any], now: dict[str, Any],
                 before: dict[str, Any]) -> str:
-        from eclictl.sections._roles_lib import fetch_roles, find_role
+        from eclictl.sections._roles_api import fetch_roles, find_role
 
         links = self.fetch(ctx.api, key)
         roles = None

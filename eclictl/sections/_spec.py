@@ -71,6 +71,9 @@ class Section:
     search_param: str | None = None  # query param that narrows the list when resolving a name
     session_only: bool = False  # the panel refuses every API key here (401): a login session is needed
     groups: tuple[Group, ...] = ()  # `show` on a terminal: titled parts, nested lists as small tables
+    #: Writable keys (eclictl.sections._fields.Field) and the create/edit verbs generated from them (Write).
+    fields: tuple[Any, ...] = ()
+    writes: tuple[Any, ...] = ()
 
     # -- data access used by generated and custom verbs -------------------------------------
     def path_for(self, template: str, ident: Any) -> str:
@@ -167,6 +170,11 @@ def build(section: Section) -> typer.Typer:
     if "delete" in section.verbs and section.delete_path:
         app.command("delete", help=f"Delete {section.name} by id (asks first; --yes in scripts).",
                     epilog=_epilog(section, "delete"))(_delete_verb(section))
+    wanted = [w.verb for w in section.writes if w.verb in section.verbs]
+    if wanted:  # generated from the declared fields (eclictl/sections/_fields.py)
+        from eclictl.sections._fields import add_writes
+
+        add_writes(app, section, *wanted)
     return app
 
 

@@ -9,8 +9,9 @@ re-read the model through the list. Linking a user goes through `/api/ai/...` (f
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any, Iterator, Mapping, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -18,76 +19,14 @@ from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.inputs import loads_json
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._spec import Section, build, detail_view, list_view
+from eclictl.sections._fields import Field, Write, add_writes
+from eclictl.sections._scrub import AI_DENIED_HINT, ScrubbedSection, safe_url, scrub, with_hint  # noqa: F401
+from eclictl.sections._spec import build, detail_view, register
 
 BASE = "/api/admin/ai"
 MODELS_PATH = f"{BASE}/models"
 MODEL_PANEL = "Model"
 SECRET_PANEL = "Upstream credentials (never shown)"
-
-#: Field names whose values are credentials, at any depth (compared lower-case).
-SECRET_NAMES = frozenset({"apikey", "api_key", "key", "token", "accesstoken", "refreshtoken", "secret",
-                          "clientsecret", "clientsecrethash", "password", "passwordhash", "authorization",
-                          "bearer", "twofactorsecret", "twofactorrecoverycodes", "sessions"})
-
-
-def safe_url(value: str) -> str:
-    """An URL without user:password@ and without query/fragment (keys often hide there)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    try:
-        parts = urlsplit(value)
-        host = parts.hostname or ""
-        port = parts.port
-    except ValueError:
-        return "•••"
-    if not parts.scheme or not host:
-        return value
-    netloc = f"[{host}]" if ":" in host else host
-    if port:
-        netloc += f":{port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-def scrub(value: Any, *, urls: bool = True) -> Any:
-    """A copy without credentials, at any depth; with `urls`, URLs lose credentials and query strings."""
-    if isinstance(value, dict):
-        return {k: scrub(v, urls=urls) for k, v in value.items() if str(k).lower() not in SECRET_NAMES}
-    if isinstance(value, list):
-        return [scrub(v, urls=urls) for v in value]
-    if urls and isinstance(value, str) and value.startswith(("http://", "https://")):
-        return safe_url(value)
-    return value
-
-
-AI_DENIED_HINT = ("AI routes check ai:manage on the user (a role permission); an API key passes only when "
-                  "its owner is root (role * or rootAdmin), whatever the key type")
-
-
-def with_hint(exc: Exception, hint: str) -> Exception:
-    """A 403 from a gate whose message names no permission gets a hint that does."""
-    from eclictl.api.errors import ApiPermissionError
-
-    if isinstance(exc, ApiPermissionError) and not exc.hint:
-        exc.hint = hint
-    return exc
-
-
-class ScrubbedSection(Section):
-    """A Section whose rows are scrubbed as they are read (list, show and name resolution)."""
-
-    scrub_urls = True  # class attribute, not a dataclass field
-    denied_hint = AI_DENIED_HINT  # class attribute: the hint for an unnamed 403
-
-    def iter_rows(self, api: Any, params: Mapping[str, Any] | None = None, *, limit: int | None = None,
-                  page: int | None = None, all_pages: bool = True) -> Iterator[dict[str, Any]]:
-        from eclictl.api.errors import ApiPermissionError
-
-        try:
-            for row in super().iter_rows(api, params, limit=limit, page=page, all_pages=all_pages):
-                yield scrub(row, urls=self.scrub_urls) if isinstance(row, dict) else row
-        except ApiPermissionError as exc:
-            raise with_hint(exc, self.denied_hint) from None
 
 
 def _ai_call(ctx: Any, method: str, path: str, body: Any = None) -> Any:
@@ -218,135 +157,117 @@ def _link_row(body: Any, **extra: Any) -> dict[str, Any]:
 
 # -- models -----------------------------------------------------------------------------------
 
-ApiKeyOpt = Annotated[Optional[str], typer.Option(
-    "--api-key", metavar="-", help="Read the upstream API key from stdin ('-' only: a key typed as an argument "
-    "would be visible in ps).", rich_help_panel=SECRET_PANEL, show_default=False)]
-ApiKeyFileOpt = Annotated[Optional[Path], typer.Option(
-    "--api-key-file", help="Read the upstream API key from this file.", rich_help_panel=SECRET_PANEL,
-    show_default=False, dir_okay=False)]
-EndpointsOpt = Annotated[Optional[Path], typer.Option(
-    "--endpoints-file", help="JSON array of fallback endpoints [{id?, url, apiKey?}] (replaces the list).",
-    rich_help_panel=SECRET_PANEL, show_default=False, dir_okay=False)]
-EndpointOpt = Annotated[Optional[str], typer.Option(
-    "--endpoint", help="OpenAI-compatible base URL (http/https).", rich_help_panel=MODEL_PANEL, show_default=False)]
-UpstreamOpt = Annotated[Optional[str], typer.Option(
-    "--model-id", help="Upstream model name (config.modelId).", rich_help_panel=MODEL_PANEL, show_default=False)]
-ConfigOpt = Annotated[Optional[str], typer.Option(
-    "--config", help="The whole config object as JSON.", rich_help_panel=MODEL_PANEL, show_default=False)]
 LimitsOpt = Annotated[Optional[str], typer.Option(
     "--limits", help="Limits as a JSON object, e.g. '{\"requestsPerDay\": 100}'.", rich_help_panel=MODEL_PANEL,
     show_default=False)]
-TagOpt = Annotated[Optional[list[str]], typer.Option(
-    "--tag", help="A tag (repeat; replaces the tag list).", rich_help_panel=MODEL_PANEL, show_default=False)]
 
 
-def _model_body(ctx: Any, *, name: Optional[str], model_id: Optional[str], config: Optional[str],
-                limits: Optional[str], tags: Optional[list[str]], endpoint: Optional[str],
-                api_key: Optional[str], api_key_file: Optional[Path], endpoints_file: Optional[Path]) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    if name is not None:
-        if not name.strip():
-            raise UsageError("--name must not be empty")
-        body["name"] = name
-    cfg = _json_object(config, "--config")
-    if cfg is not None or config is not None:
-        body["config"] = cfg
-    if model_id is not None:
-        body["config"] = {**(body.get("config") or {}), "modelId": model_id}
-    if limits is not None:
-        body["limits"] = _json_object(limits, "--limits")
-    if tags:
-        body["tags"] = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
-    if endpoint is not None:
-        _check_url(endpoint)
-        body["endpoint"] = endpoint
-    eps = _endpoints(endpoints_file)
-    if endpoints_file is not None:
-        body["endpoints"] = eps
-    secret = _read_secret(ctx, api_key, api_key_file)
+def _nonempty(value: str) -> str:
+    if not value.strip():
+        raise UsageError("--name must not be empty")
+    return value
+
+
+def _url(value: str) -> str:
+    _check_url(value)
+    return value
+
+
+def _model_secrets(ctx: Any, body: dict[str, Any], extras: dict[str, Any]) -> None:
+    """--model-id goes into config; the API key is read from stdin or a file (--clear-api-key: null)."""
+    clear = extras.get("clear_api_key")
+    if clear and (extras.get("api_key") is not None or extras.get("api_key_file") is not None):
+        raise UsageError("--clear-api-key conflicts with --api-key/--api-key-file")
+    if "config.modelId" in body:
+        extras["model_only"] = "config" not in body
+        body["config"] = {**(body.get("config") or {}), "modelId": body.pop("config.modelId")}
+    secret = _read_secret(ctx, extras.get("api_key"), extras.get("api_key_file"))
     if secret is not None:
         body["apiKey"] = secret
-    return body
+    if clear:
+        body["apiKey"] = None
 
 
-@models_app.command("create", epilog="Examples:\n\n"
-                    "  eclictl ai models create --name eclipse-chat --model-id gpt-4o-mini "
-                    "--endpoint https://llm.example.com/v1 --api-key-file ./key.txt\n\n"
-                    "  pass show llm/key | eclictl ai models create --name chat --endpoint https://llm/v1 --api-key -")
-@command(writes=True)
-def models_create(
-    name: Annotated[str, typer.Option("--name", help="Model name shown to users.", rich_help_panel=MODEL_PANEL)],
-    model_id: UpstreamOpt = None,
-    config: ConfigOpt = None,
-    limits: LimitsOpt = None,
-    tags: TagOpt = None,
-    endpoint: EndpointOpt = None,
-    api_key: ApiKeyOpt = None,
-    api_key_file: ApiKeyFileOpt = None,
-    endpoints_file: EndpointsOpt = None,
-) -> Any:
-    """Create an AI model; the API key comes from a file or stdin and is never printed."""
-    from eclictl.context import current
-
-    ctx = current()
-    body = _model_body(ctx, name=name, model_id=model_id, config=config, limits=limits, tags=tags,
-                       endpoint=endpoint, api_key=api_key, api_key_file=api_key_file, endpoints_file=endpoints_file)
+def _send_new(ctx: Any, method: str, path: str, body: dict[str, Any]) -> Any:
     before = {m.get("id") for m in _models(ctx)}
-    answer = _ai_call(ctx, "POST", MODELS_PATH, body)  # text/plain `[object Object]` on the real panel
+    return before, _ai_call(ctx, method, path, body)  # text/plain `[object Object]` on the real panel
+
+
+def _find_new(ctx: Any, ident: Any, body: dict[str, Any], sent: Any) -> Any:
+    """The panel's answer carries no record: the new model is the one the list did not have before."""
+    before, answer = sent
     rows = _models(ctx)
-    created = [m for m in rows if m.get("id") not in before and m.get("name") == name]
+    created = [m for m in rows if m.get("id") not in before and m.get("name") == body.get("name")]
     if isinstance(answer, dict) and answer.get("id") is not None:
         created = [m for m in rows if m.get("id") == answer.get("id")] or created
     if not created:
         ctx.warn("the panel accepted the model but it is not in the model list; check `eclictl ai models list`")
-        return detail_view(MODELS, scrub({k: v for k, v in body.items() if k != "apiKey"}))
+        return scrub({k: v for k, v in body.items() if k != "apiKey"})
     model = max(created, key=lambda m: m.get("id") or 0)
-    ctx.info(f"created AI model {model.get('id')} ({name})")
-    return detail_view(MODELS, model)
+    ctx.info(f"created AI model {model.get('id')} ({body.get('name')})")
+    return model
 
 
-@models_app.command("edit", epilog="Examples:\n\n"
-                    "  eclictl ai models edit eclipse-chat-small --limits '{\"requestsPerDay\": 800}'\n\n"
-                    "  eclictl ai models edit 2 --api-key-file ./new-key.txt\n\n"
-                    "  eclictl ai models edit 3 --model-id llama-3.3-70b --tag local --tag big")
-@command(writes=True)
-def models_edit(
-    ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="The model's id or exact name.")],
-    name: Annotated[Optional[str], typer.Option("--name", help="New name.", rich_help_panel=MODEL_PANEL,
-                                                show_default=False)] = None,
-    model_id: UpstreamOpt = None,
-    config: ConfigOpt = None,
-    limits: LimitsOpt = None,
-    tags: TagOpt = None,
-    endpoint: EndpointOpt = None,
-    api_key: ApiKeyOpt = None,
-    api_key_file: ApiKeyFileOpt = None,
-    endpoints_file: EndpointsOpt = None,
-    clear_api_key: Annotated[bool, typer.Option("--clear-api-key", help="Remove the upstream API key.",
-                                                rich_help_panel=SECRET_PANEL)] = False,
-) -> Any:
-    """Change an AI model; only the given fields are sent (each replaces the stored value)."""
-    from eclictl.context import current
-
-    ctx = current()
-    if clear_api_key and (api_key is not None or api_key_file is not None):
-        raise UsageError("--clear-api-key conflicts with --api-key/--api-key-file")
-    body = _model_body(ctx, name=name, model_id=model_id, config=config, limits=limits, tags=tags,
-                       endpoint=endpoint, api_key=api_key, api_key_file=api_key_file, endpoints_file=endpoints_file)
-    if clear_api_key:
-        body["apiKey"] = None
-    if not body:
-        raise UsageError("nothing to change", hint="see `eclictl ai models edit --help`")
+def _model_id(ctx: Any, ref: str, body: dict[str, Any], extras: dict[str, Any]) -> Any:
     model = _resolve(_models(ctx), ref)
-    if model_id is not None and config is None and isinstance(model.get("config"), dict):
+    if extras.get("model_only") and isinstance(model.get("config"), dict):
         # The panel replaces config as a whole: keep the other config keys.
-        body["config"] = {**model["config"], "modelId": model_id}
-    ident = model.get("id")
-    _ai_call(ctx, "PUT", f"{MODELS_PATH}/{ident}", body)  # text/plain `[object Object]` on the real panel
+        body["config"] = {**model["config"], "modelId": body["config"]["modelId"]}
+    return model.get("id")
+
+
+def _reread_model(ctx: Any, ident: Any, body: dict[str, Any], answer: Any) -> Any:
     fresh = next((m for m in _models(ctx) if m.get("id") == ident), None)
     if fresh is None:
         raise NotFoundError(f"AI model {ident} is gone after the update")
-    return detail_view(MODELS, fresh)
+    return fresh
+
+
+NO_DIRS = (("dir_okay", False),)
+MODEL_FIELDS = (
+    Field("name", "--name", str, "Model name shown to users.", verbs=("create",), required=True, panel=MODEL_PANEL,
+          check=_nonempty, show_default=True),
+    Field("name", "--name", str, "New name.", verbs=("edit",), panel=MODEL_PANEL, check=_nonempty),
+    Field("config.modelId", "--model-id", str, "Upstream model name (config.modelId).", panel=MODEL_PANEL),
+    Field("config", "--config", str, "The whole config object as JSON.", panel=MODEL_PANEL,
+          check=lambda v: _json_object(v, "--config")),
+    Field("limits", "--limits", str, "Limits as a JSON object, e.g. '{\"requestsPerDay\": 100}'.",
+          panel=MODEL_PANEL, check=lambda v: _json_object(v, "--limits")),
+    Field("tags", "--tag", list[str], "A tag (repeat; replaces the tag list).", panel=MODEL_PANEL, param="tags",
+          check=lambda v: list(dict.fromkeys(t.strip() for t in v if t.strip()))),
+    Field("endpoint", "--endpoint", str, "OpenAI-compatible base URL (http/https).", panel=MODEL_PANEL, check=_url),
+    Field("endpoints", "--endpoints-file", Path, "JSON array of fallback endpoints [{id?, url, apiKey?}] (replaces "
+          "the list).", panel=SECRET_PANEL, options=NO_DIRS, check=_endpoints),
+    Field("apiKey", type=str, verbs=(), secret=True, help="The upstream API key (from stdin or a file)."),
+)
+KEY_OPTIONS = (
+    Field("apiKey", "--api-key", str, "Read the upstream API key from stdin ('-' only: a key typed as an argument "
+          "would be visible in ps).", metavar="-", panel=SECRET_PANEL),
+    Field("apiKey", "--api-key-file", Path, "Read the upstream API key from this file.", panel=SECRET_PANEL,
+          options=NO_DIRS),
+)
+ORDER = ("name", "model_id", "config", "limits", "tags", "endpoint", "api_key", "api_key_file", "endpoints_file")
+MODEL_WRITES = (
+    Write("create", "Create an AI model; the API key comes from a file or stdin and is never printed.",
+          "Examples:\n\n"
+          "  eclictl ai models create --name eclipse-chat --model-id gpt-4o-mini "
+          "--endpoint https://llm.example.com/v1 --api-key-file ./key.txt\n\n"
+          "  pass show llm/key | eclictl ai models create --name chat --endpoint https://llm/v1 --api-key -",
+          "POST", MODELS_PATH, fields=ORDER, extra=KEY_OPTIONS, prepare=_model_secrets, send=_send_new,
+          reread=_find_new),
+    Write("edit", "Change an AI model; only the given fields are sent (each replaces the stored value).",
+          "Examples:\n\n"
+          "  eclictl ai models edit eclipse-chat-small --limits '{\"requestsPerDay\": 800}'\n\n"
+          "  eclictl ai models edit 2 --api-key-file ./new-key.txt\n\n"
+          "  eclictl ai models edit 3 --model-id llama-3.3-70b --tag local --tag big",
+          "PUT", f"{MODELS_PATH}/{{id}}", fields=(*ORDER, "clear_api_key"), ref="ID|NAME",
+          ref_help="The model's id or exact name.", nothing=("nothing to change", "see `eclictl ai models edit --help`"),
+          extra=(*KEY_OPTIONS, Field("apiKey", "--clear-api-key", bool, "Remove the upstream API key.",
+                                     panel=SECRET_PANEL)),
+          prepare=_model_secrets, resolve=_model_id, send=_ai_call, reread=_reread_model),
+)
+MODELS = register(replace(MODELS, fields=MODEL_FIELDS, writes=MODEL_WRITES))
+add_writes(models_app, MODELS)
 
 
 @models_app.command("delete", epilog="Examples:\n\n  eclictl ai models delete 3 --yes\n\n"

@@ -20,19 +20,9 @@ from eclictl.errors import NotFoundError, UsageError
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build
-from eclictl.sections.fraud import (
-    MaxAffectedOpt,
-    Outcome,
-    QuietOpt,
-    SinceOpt,
-    VerifiedReport,
-    abort_on_access_error,
-    batches,
-    check_max_affected,
-    finish_verified,
-    parse_since,
-    parse_time,
-)
+from eclictl.sections._fraud_alerts import parse_since, parse_time
+from eclictl.sections._verified import (MaxAffectedOpt, Outcome, QuietOpt, SinceOpt, VerifiedReport,
+                                        abort_on_access_error, batches, check_max_affected, finish_verified)
 
 if TYPE_CHECKING:
     from eclictl.context import AppContext

@@ -136,7 +136,7 @@ def _target(ref: str, full: bool) -> str:
     if not value:
         raise UsageError("the server reference is empty")
     if not (full or "@" in value or _UUID_RE.match(value)):
-        from eclictl.sections.servers import server_id
+        from eclictl.sections._servers_api import server_id
 
         value = server_id(value)
     return quote(value, safe="@")

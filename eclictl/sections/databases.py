@@ -18,8 +18,9 @@ from typing import Annotated, Any, Optional
 import typer
 
 from eclictl.errors import NotFoundError, RejectedError, UsageError
-from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.options import command
 from eclictl.output.columns import Col
+from eclictl.sections._fields import Bulk, Field, Write, add_writes
 from eclictl.sections._spec import FILTER_PANEL, Filter, Section, build, detail_view, list_view, register
 
 HOSTS_PATH = "/api/admin/database-hosts"
@@ -175,14 +176,6 @@ def _host_detail(record: Any) -> Any:
     return detail_view(HOSTS, _clean(record))
 
 
-PasswordOpt = Annotated[Optional[str], typer.Option(
-    "--password", metavar="-", help="Read the password from stdin ('-' only; never type it as an argument).",
-    rich_help_panel=HOST_PANEL, show_default=False)]
-PasswordFileOpt = Annotated[Optional[Path], typer.Option(
-    "--password-file", metavar="FILE", help="Read the password from FILE (first line, trailing newline dropped).",
-    rich_help_panel=HOST_PANEL, show_default=False, dir_okay=False)]
-
-
 # -- databases list --------------------------------------------------------------------------
 
 @app.command("list", epilog="Examples:\n\n  eclictl databases list\n\n"
@@ -258,108 +251,104 @@ def hosts_show(ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="Host 
     return _host_detail(_find_host(current(), ref))
 
 
-@hosts_app.command("create", epilog="Examples:\n\n  eclictl databases hosts create --name fra-2 --host "
-                   "db2.fra.example.com --username root --password-file ./root.pw\n\n"
-                   "  pass show db/fra-2 | eclictl databases hosts create --name fra-2 --host 10.0.0.5 "
-                   "--port 3307 --username panel --password - --node 3 --max-databases 200")
-@command(writes=True)
-def hosts_create(
-    name: Annotated[str, typer.Option("--name", help="Display name.", rich_help_panel=HOST_PANEL)],
-    host: Annotated[str, typer.Option("--host", help="Host name or IP address of the MariaDB/MySQL server.",
-                                      rich_help_panel=HOST_PANEL)],
-    username: Annotated[str, typer.Option("--username", help="A user allowed to create databases and users.",
-                                          rich_help_panel=HOST_PANEL)],
-    password: PasswordOpt = None,
-    password_file: PasswordFileOpt = None,
-    port: Annotated[int, typer.Option("--port", help="TCP port.", rich_help_panel=HOST_PANEL)] = 3306,
-    node: Annotated[Optional[int], typer.Option("--node", help="Bind to this node id (servers on it use this "
-                                                "host first).", rich_help_panel=HOST_PANEL,
-                                                show_default=False)] = None,
-    max_databases: Annotated[int, typer.Option("--max-databases", help="Capacity; 0 = unlimited.",
-                                               rich_help_panel=HOST_PANEL)] = 0,
-) -> Any:
-    """Add a database host; the panel connects with these credentials first and refuses if it cannot."""
-    from eclictl.context import current
+def _text(flag: str, message: str = "{flag} must not be empty") -> Any:
+    def check(value: str) -> str:
+        if not value.strip():
+            raise UsageError(message.format(flag=flag))
+        return value.strip()
+    return check
 
-    ctx = current()
-    if not name.strip() or not username.strip():
-        raise UsageError("--name and --username must not be empty")
-    body: dict[str, Any] = {"name": name.strip(), "host": check_host(host), "port": check_port(port),
-                            "username": username.strip()}
-    if node is not None:
+
+def _node(hint: str) -> Any:
+    def check(node: int) -> int:
         if node < 1:
-            raise UsageError("--node must be a node id (1 or more)")
-        body["nodeId"] = node
-    if max_databases < 0:
+            raise UsageError("--node must be a node id (1 or more)" + hint)
+        return node
+    return check
+
+
+def _capacity(value: int) -> int:
+    if value < 0:
         raise UsageError("--max-databases must be 0 (unlimited) or more")
-    body["maxDatabases"] = max_databases
-    body["password"] = read_password(ctx, password, password_file, required=True)
-    answer = _call(ctx, "POST", HOSTS_PATH, body)
-    if not isinstance(answer, dict) or answer.get("id") is None:
-        answer = next((r for r in _hosts(ctx) if r.get("name") == body["name"] and r.get("host") == body["host"]),
-                      {k: v for k, v in body.items() if k != "password"})
-    return _host_detail(answer)
+    return value
 
 
-@hosts_app.command("edit", epilog="Examples:\n\n  eclictl databases hosts edit fra-mariadb --max-databases 500\n\n"
-                   "  eclictl databases hosts edit 2 --password-file ./new.pw")
-@command(writes=True)
-def hosts_edit(
-    ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="Host id or exact name.")],
-    name: Annotated[Optional[str], typer.Option("--name", help="New display name.", rich_help_panel=HOST_PANEL,
-                                                show_default=False)] = None,
-    host: Annotated[Optional[str], typer.Option("--host", help="New host name or IP.", rich_help_panel=HOST_PANEL,
-                                                show_default=False)] = None,
-    port: Annotated[Optional[int], typer.Option("--port", help="New TCP port.", rich_help_panel=HOST_PANEL,
-                                                show_default=False)] = None,
-    username: Annotated[Optional[str], typer.Option("--username", help="New user name.",
-                                                    rich_help_panel=HOST_PANEL, show_default=False)] = None,
-    password: PasswordOpt = None,
-    password_file: PasswordFileOpt = None,
-    node: Annotated[Optional[int], typer.Option("--node", help="Bind to this node id (the panel cannot unbind).",
-                                                rich_help_panel=HOST_PANEL, show_default=False)] = None,
-    max_databases: Annotated[Optional[int], typer.Option("--max-databases", help="Capacity; 0 = unlimited.",
-                                                         rich_help_panel=HOST_PANEL, show_default=False)] = None,
-) -> Any:
-    """Change a database host; unlike create, the panel does not test the new settings (run `test`)."""
-    from eclictl.context import current
-
-    ctx = current()
-    body: dict[str, Any] = {}
-    if name is not None:
-        if not name.strip():
-            raise UsageError("--name must not be empty")
-        body["name"] = name.strip()
-    if host is not None:
-        body["host"] = check_host(host)
-    if port is not None:
-        body["port"] = check_port(port)
-    if username is not None:
-        if not username.strip():
-            raise UsageError("--username must not be empty")
-        body["username"] = username.strip()
-    if node is not None:
-        if node < 1:
-            raise UsageError("--node must be a node id (1 or more); the panel cannot unbind a host")
-        body["nodeId"] = node
-    if max_databases is not None:
-        if max_databases < 0:
-            raise UsageError("--max-databases must be 0 (unlimited) or more")
-        body["maxDatabases"] = max_databases
-    secret = read_password(ctx, password, password_file, required=False)
-    if secret is not None:
-        if secret == "***":
+def _password(creating: bool) -> Any:
+    """The password from --password - or --password-file (required on create)."""
+    def prepare(ctx: Any, body: dict[str, Any], extras: dict[str, Any]) -> None:
+        secret = read_password(ctx, extras.get("password"), extras.get("password_file"), required=creating)
+        if secret == "***" and not creating:
             raise UsageError("'***' is the panel's placeholder and would be ignored; give the real password")
-        body["password"] = secret
-    if not body:
-        raise UsageError("nothing to change: give at least one option (see --help)")
-    ident = _host_id(ctx, ref)
-    answer = _call(ctx, "PUT", f"{HOSTS_PATH}/{ident}", body)
+        if secret is not None:
+            body["password"] = secret
+    return prepare
+
+
+def _created(ctx: Any, ident: Any, body: dict[str, Any], answer: Any) -> Any:
+    if isinstance(answer, dict) and answer.get("id") is not None:
+        return answer
+    return next((r for r in _hosts(ctx) if r.get("name") == body["name"] and r.get("host") == body["host"]),
+                {k: v for k, v in body.items() if k != "password"})
+
+
+def _edited(ctx: Any, ident: Any, body: dict[str, Any], answer: Any) -> Any:
     if not isinstance(answer, dict) or answer.get("id") is None:
         answer = _find_host(ctx, str(ident))
     if "host" in body or "port" in body or "username" in body or "password" in body:
         ctx.info(f"the panel did not test the new settings: eclictl databases hosts test {ident}")
-    return _host_detail(answer)
+    return answer
+
+
+CREATE, EDIT = ("create",), ("edit",)
+BOTH = "--name and --username must not be empty"
+HOST_FIELDS = (
+    Field("name", "--name", str, "Display name.", CREATE, required=True, panel=HOST_PANEL, show_default=True,
+          check=_text("--name", BOTH)),
+    Field("name", "--name", str, "New display name.", EDIT, panel=HOST_PANEL, check=_text("--name")),
+    Field("host", "--host", str, "Host name or IP address of the MariaDB/MySQL server.", CREATE, required=True,
+          panel=HOST_PANEL, show_default=True, check=check_host),
+    Field("host", "--host", str, "New host name or IP.", EDIT, panel=HOST_PANEL, check=check_host),
+    Field("port", "--port", int, "TCP port.", CREATE, default=3306, panel=HOST_PANEL, check=check_port),
+    Field("port", "--port", int, "New TCP port.", EDIT, panel=HOST_PANEL, check=check_port),
+    Field("username", "--username", str, "A user allowed to create databases and users.", CREATE, required=True,
+          panel=HOST_PANEL, show_default=True, check=_text("--username", BOTH), sensitive=True),
+    Field("username", "--username", str, "New user name.", EDIT, panel=HOST_PANEL, check=_text("--username"),
+          sensitive=True),
+    Field("nodeId", "--node", int, "Bind to this node id (servers on it use this host first).", CREATE,
+          panel=HOST_PANEL, check=_node("")),
+    Field("nodeId", "--node", int, "Bind to this node id (the panel cannot unbind).", EDIT, panel=HOST_PANEL,
+          check=_node("; the panel cannot unbind a host")),
+    Field("maxDatabases", "--max-databases", int, "Capacity; 0 = unlimited.", CREATE, default=0, panel=HOST_PANEL,
+          check=_capacity),
+    Field("maxDatabases", "--max-databases", int, "Capacity; 0 = unlimited.", EDIT, panel=HOST_PANEL,
+          check=_capacity),
+    Field("password", type=str, verbs=(), secret=True, help="The host password (from stdin or a file)."),
+)
+PASSWORD_OPTIONS = (
+    Field("password", "--password", str, "Read the password from stdin ('-' only; never type it as an argument).",
+          metavar="-", panel=HOST_PANEL),
+    Field("password", "--password-file", Path, "Read the password from FILE (first line, trailing newline "
+          "dropped).", metavar="FILE", panel=HOST_PANEL, options=(("dir_okay", False),)),
+)
+HOST_WRITES = (
+    Write("create", "Add a database host; the panel connects with these credentials first and refuses if it cannot.",
+          "Examples:\n\n  eclictl databases hosts create --name fra-2 --host "
+          "db2.fra.example.com --username root --password-file ./root.pw\n\n"
+          "  pass show db/fra-2 | eclictl databases hosts create --name fra-2 --host 10.0.0.5 "
+          "--port 3307 --username panel --password - --node 3 --max-databases 200",
+          "POST", HOSTS_PATH, extra=PASSWORD_OPTIONS, prepare=_password(True), send=_call, reread=_created,
+          fields=("name", "host", "username", "password", "password_file", "port", "node", "max_databases"),
+          view=_host_detail),
+    Write("edit", "Change a database host; unlike create, the panel does not test the new settings (run `test`).",
+          "Examples:\n\n  eclictl databases hosts edit fra-mariadb --max-databases 500\n\n"
+          "  eclictl databases hosts edit 2 --password-file ./new.pw",
+          "PUT", f"{HOSTS_PATH}/{{id}}", ref="ID|NAME", ref_help="Host id or exact name.", extra=PASSWORD_OPTIONS,
+          fields=("name", "host", "port", "username", "password", "password_file", "node", "max_databases"),
+          nothing=("nothing to change: give at least one option (see --help)", None), prepare=_password(False),
+          resolve=lambda ctx, ref, body, extras: _host_id(ctx, ref), send=_call, reread=_edited, view=_host_detail),
+)
+HOSTS = register(replace(HOSTS, fields=HOST_FIELDS, writes=HOST_WRITES))
+add_writes(hosts_app, HOSTS)
 
 
 @hosts_app.command("test", epilog="Examples:\n\n  eclictl databases hosts test fra-mariadb\n\n"
@@ -382,24 +371,11 @@ def hosts_test(ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="Host 
             "message": answer.get("message") or "Connection successful"}
 
 
-@hosts_app.command("delete", epilog="Examples:\n\n  eclictl databases hosts delete 3 --yes\n\n"
-                   "  eclictl databases hosts delete legacy old-nyc --yes")
-@command(bulk=True)
-def hosts_delete(
-    refs: Annotated[list[str], typer.Argument(metavar="ID|NAME...", help="Host ids or names; '-' reads stdin.")],
-    yes: YesOpt = False,
-    dry_run: DryRunOpt = False,
-) -> Any:
-    """Delete database hosts (the panel refuses hosts that still hold databases: 409)."""
-    from eclictl.bulk import confirm_and_run
-    from eclictl.context import current
-
-    ctx = current()
-    items = ctx.read_ids(refs)
-
-    def one(item: str) -> Any:
-        return _call(ctx, "DELETE", f"{HOSTS_PATH}/{_host_id(ctx, item)}")
-
-    return confirm_and_run(ctx, "delete database hosts", items, one, yes=yes, dry_run=dry_run,
-                           dry_action="delete database host", what="delete database hosts",
-                           question=f"Delete {len(items)} database host(s): {', '.join(items[:10])}?")
+HOSTS = register(replace(HOSTS, writes=(*HOSTS.writes, Bulk(
+    "delete", "Delete database hosts (the panel refuses hosts that still hold databases: 409).",
+    "Examples:\n\n  eclictl databases hosts delete 3 --yes\n\n  eclictl databases hosts delete legacy old-nyc --yes",
+    "delete database hosts", "ID|NAME...", "Host ids or names; '-' reads stdin.",
+    lambda ctx, item: _call(ctx, "DELETE", f"{HOSTS_PATH}/{_host_id(ctx, item)}"),
+    question=lambda items: f"Delete {len(items)} database host(s): {', '.join(items[:10])}?",
+    dry_action="delete database host"))))
+add_writes(hosts_app, HOSTS, "delete")

@@ -14,8 +14,9 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
-from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.options import command
 from eclictl.output.columns import Col
+from eclictl.sections._fields import Bulk, add_writes
 from eclictl.sections._spec import FILTER_PANEL, Filter, Section, build, list_view, register
 
 PATH = "/api/admin/feedback"
@@ -74,24 +75,19 @@ def feedback_list(
     return list_view(FEEDBACK, rows)
 
 
-@app.command("delete", epilog="Examples:\n\n  eclictl feedback delete 12 --yes\n\n"
-             "  eclictl feedback list --rating 0 -o ids | eclictl feedback delete - --yes")
-@command(bulk=True)
-def feedback_delete(
-    refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Feedback ids; '-' reads stdin.")],
-    yes: YesOpt = False,
-    dry_run: DryRunOpt = False,
-) -> Any:
-    """Delete feedback entries for good (there is no undo)."""
-    from eclictl.bulk import confirm_and_run
-    from eclictl.context import current
-
-    ctx = current()
-    items = ctx.read_ids(refs)
+def _positive(ctx: Any, items: list[str]) -> list[str]:
     bad = [i for i in items if not i.isdigit() or int(i) == 0]
     if bad:
         raise UsageError(f"feedback ids are positive numbers, got '{bad[0]}'")
-    entries = "entry" if len(items) == 1 else "entries"
-    return confirm_and_run(ctx, "delete feedback", items, lambda i: ctx.api.delete(f"{PATH}/{int(i)}"),
-                           yes=yes, dry_run=dry_run, dry_action="delete feedback", what="delete feedback",
-                           question=f"Delete {len(items)} feedback {entries}: {', '.join(items[:10])}?")
+    return items
+
+
+add_writes(app, replace(FEEDBACK, writes=(
+    Bulk("delete", "Delete feedback entries for good (there is no undo).",
+         "Examples:\n\n  eclictl feedback delete 12 --yes\n\n"
+         "  eclictl feedback list --rating 0 -o ids | eclictl feedback delete - --yes",
+         "delete feedback", "ID...", "Feedback ids; '-' reads stdin.",
+         lambda ctx, i: ctx.api.delete(f"{PATH}/{int(i)}"), items=_positive, dry_action="delete feedback",
+         question=lambda items: f"Delete {len(items)} feedback {'entry' if len(items) == 1 else 'entries'}: "
+                                f"{', '.join(items[:10])}?"),
+)))

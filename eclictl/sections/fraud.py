@@ -9,24 +9,27 @@ a TTY (`--yes`), `--quiet`, a stable JSON summary and a `--since-last-run` curso
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, Sequence
 
 import typer
 
 from eclictl.errors import NotFoundError, PartialFailure, RejectedError, UsageError
-from eclictl.inputs import loads_json
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._fraud_alerts import (PATH, _filter, _user_id, fetch_alerts, iso, note_undated,  # noqa: F401
+                                            parse_since, parse_time, resolve_user_id, utcnow)
+from eclictl.sections._fraud_dismiss import (_explicit_targets, _next_cursor, _read_cursor, _send_batches,
+                                             _state_path, _unflagged, _verify, write_state)
 from eclictl.sections._spec import FILTER_PANEL, Section, build
+from eclictl.sections._verified import (MaxAffectedOpt, Outcome, QuietOpt, SinceOpt, VerifiedReport,
+                                        check_max_affected, finish_verified)
 
 if TYPE_CHECKING:
     from eclictl.context import AppContext
 
-PATH = "/api/admin/fraud-alerts"
 SCAN_PANEL = "Scan"
 CRON_PANEL = "Scheduling"
 USER_REF = "User id or exact e-mail."
@@ -53,7 +56,6 @@ app = build(FRAUD)
 ALERT_COLUMNS = FRAUD.columns
 SCAN_COLUMNS = (Col("userId", "USER"), Col("status"), Col("fraudScore", "SCORE"), Col("riskCategory", "RISK"),
                 Col("isSuspicious", "SUSPICIOUS"), Col("flagged"), Col("reasons", max_width=60), Col("message"))
-REPORT_COLUMNS = (Col("item"), Col("id"), Col("status"), Col("message"))
 
 
 def _ctx() -> "AppContext":
@@ -63,127 +65,11 @@ def _ctx() -> "AppContext":
 
 
 # -- time: --since and the panel's dates ----------------------------------------------------
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$", re.I)
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def parse_since(text: str, *, now: datetime | None = None, option: str = "--since") -> datetime:
-    """`30d`, `12h`, `90m`, `2w`, `45s` before now, or a date / ISO timestamp (UTC when no zone)."""
-    match = _DURATION.match(text)
-    if match:
-        amount, unit = int(match.group(1)), match.group(2).lower()
-        return (now or utcnow()) - timedelta(**{_UNITS[unit]: amount})
-    when = parse_time(text.strip())
-    if when is None:
-        raise UsageError(f"{option} expects a duration (30d, 12h, 90m, 2w) or a date (2025-05-01), got '{text}'")
-    return when
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A panel date (`2025-05-01T12:34:56.000Z`) or user date as an aware datetime; None if unparseable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
-
-def iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
 # -- reading alerts -------------------------------------------------------------------------
-def fetch_alerts(api: Any) -> list[dict[str, Any]]:
-    """Every alert (the panel has no filters or paging); non-object entries are ignored."""
-    body = api.get(PATH)
-    if isinstance(body, dict):  # tolerate a future `{alerts: [...]}` envelope
-        body = next((v for v in body.values() if isinstance(v, list)), [])
-    return [row for row in body or [] if isinstance(row, dict) and row.get("id") is not None]
 
 
-def _user_id(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-@dataclass(frozen=True)
-class AlertFilter:
-    """The client-side filters shared by `list` and `dismiss --all-matching`."""
-
-    since: datetime | None = None
-    reason: str | None = None
-    suspended: bool | None = None
-    cursor: datetime | None = None  # --since-last-run: alerts detected at or after it
-    #: A user flagged by hand (`users edit --set fraudFlag=true`, the portal's edit form) has no
-    #: fraudDetectedAt (adminHandler.ts PUT /admin/users/:id): --since cannot date it.
-    include_undated: bool = False
-
-    @property
-    def active(self) -> bool:
-        return any(v is not None for v in (self.since, self.reason, self.suspended, self.cursor))
-
-    def matches(self, row: dict[str, Any]) -> bool:
-        detected = parse_time(row.get("fraudDetectedAt"))
-        if self.since is not None:
-            if detected is None and not self.include_undated:
-                return False
-            if detected is not None and detected < self.since:
-                return False
-        # An alert without a detection time cannot be proven old: a cursor never skips it.
-        if self.cursor is not None and detected is not None and detected < self.cursor:
-            return False
-        if self.reason is not None and self.reason.lower() not in str(row.get("fraudReason") or "").lower():
-            return False
-        if self.suspended is not None and bool(row.get("suspended")) != self.suspended:
-            return False
-        return True
-
-
-    def left_out_undated(self, rows: Iterable[dict[str, Any]]) -> int:
-        """How many rows --since left out only because they have no detection time."""
-        if self.since is None or self.include_undated:
-            return 0
-        wider = replace(self, include_undated=True)
-        return sum(1 for r in rows if parse_time(r.get("fraudDetectedAt")) is None and wider.matches(r))
-
-
-def note_undated(ctx: Any, flt: AlertFilter, rows: Iterable[dict[str, Any]]) -> None:
-    """Say how many hand-flagged alerts --since left out (they would otherwise vanish silently)."""
-    count = flt.left_out_undated(rows)
-    if count:
-        ctx.info(f"note: {count} alert(s) flagged by hand have no detection time and were left out by --since; "
-                 "add --include-undated to include them")
-
-
-def _filter(since: str | None, reason: str | None, suspended: bool | None,
-            include_undated: bool = False) -> AlertFilter:
-    when = parse_since(since) if since else None
-    if reason is not None and not reason.strip():
-        raise UsageError("--reason-contains cannot be empty")
-    if include_undated and when is None:
-        raise UsageError("--include-undated only applies with --since")
-    return AlertFilter(since=when, reason=reason, suspended=suspended, include_undated=include_undated)
-
-
-def resolve_user_id(api: Any, ref: str) -> int:
-    """An id, or the id of the user with exactly this e-mail (users.resolve_user_id)."""
-    from eclictl.sections.users import resolve_user_id as resolve
-
-    return resolve(api, ref)
-
-
-SinceOpt = Annotated[Optional[str], typer.Option(
-    "--since", help="Only alerts detected within this duration (30d, 12h, 2w) or since this date.",
-    rich_help_panel=FILTER_PANEL, show_default=False)]
 ReasonOpt = Annotated[Optional[str], typer.Option(
     "--reason-contains", help="Only alerts whose reason contains this text (case-insensitive).",
     rich_help_panel=FILTER_PANEL, show_default=False)]
@@ -193,11 +79,6 @@ UndatedOpt = Annotated[bool, typer.Option(
 SuspendedOpt = Annotated[Optional[bool], typer.Option(
     "--suspended/--not-suspended", help="Only alerts of suspended / of active users.",
     rich_help_panel=FILTER_PANEL, show_default=False)]
-QuietOpt = Annotated[bool, typer.Option("--quiet", help="Print nothing when everything succeeded (cron).",
-                                        rich_help_panel=CRON_PANEL)]
-MaxAffectedOpt = Annotated[Optional[int], typer.Option(
-    "--max-affected", min=0, help="Refuse (exit 7, nothing changed) when more than N would change.",
-    rich_help_panel=SAFETY_PANEL, show_default=False)]
 
 
 def alert_view(rows: Any, *, detail: bool = False) -> Any:
@@ -461,196 +342,9 @@ def _run_bulk(ctx: "AppContext", action: str, items: list[str], fn: Callable[[st
 
 
 # -- verified bulk reports (shared with antiabuse) ------------------------------------------
-@dataclass
-class Outcome:
-    item: str  # as given (an id or e-mail)
-    id: Any  # the resolved id, or None
-    status: str
-    message: str = ""
-
-    def row(self) -> dict[str, Any]:
-        return {"item": self.item, "id": self.id, "status": self.status, "message": self.message}
-
-
-@dataclass
-class VerifiedReport:
-    """A per-item report whose outcomes were checked by re-reading the panel."""
-
-    action: str
-    statuses: tuple[str, ...]
-    outcomes: list[Outcome] = field(default_factory=list)
-    dry_run: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    def summary(self) -> dict[str, Any]:
-        """The stable JSON shape (documented in each verb's epilog)."""
-        out: dict[str, Any] = {"action": self.action, "dry_run": self.dry_run, "total": len(self.outcomes),
-                               "counts": {s: self.count(s) for s in self.statuses}}
-        for status in self.statuses:
-            out[status] = [o.item for o in self.outcomes if o.status == status]
-        out["items"] = [o.row() for o in self.outcomes]
-        out.update(self.extra)
-        return out
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
-
-
-def finish_verified(ctx: "AppContext", report: VerifiedReport, *, quiet: bool = False) -> None:
-    """Print the report (nothing with --quiet on success); exit 8 on failures, 6 when nothing was found."""
-    from eclictl.output.render import View
-
-    failed = report.failed
-    all_missing = bool(report.outcomes) and report.count("not_found") == len(report.outcomes)
-    if not quiet or failed or all_missing or ctx.output_requested:
-        ctx.emit(View([o.row() for o in report.outcomes], columns=REPORT_COLUMNS, id_field="id",
-                      json_data=report.summary(), empty="nothing to do"))
-    if not quiet or failed or all_missing:
-        parts = [f"{report.count(s)} {s.replace('_', ' ')}" for s in report.statuses if report.count(s)]
-        ctx.info(f"{report.action}{' (dry run)' if report.dry_run else ''}: " + (", ".join(parts) or "nothing to do"))
-    if failed:
-        ids = ", ".join(o.item for o in failed[:20]) + (", …" if len(failed) > 20 else "")
-        raise PartialFailure(f"{report.action}: {len(failed)} of {len(report.outcomes)} item(s) failed ({ids})",
-                             hint="re-run the same command to retry the failed items")
-    if all_missing:
-        raise NotFoundError(f"{report.action}: none of the given items exist")
-
-
-def check_max_affected(count: int, limit: int | None, what: str) -> None:
-    if limit is not None and count > limit:
-        raise RejectedError(f"{count} {what} would change, more than --max-affected {limit}; nothing was done",
-                            hint="narrow the selection or raise --max-affected")
-
-
-def batches(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield list(items[start:start + size])
-
-
-def abort_on_access_error(exc: Exception, done_any: bool) -> None:
-    """An auth/permission error before anything changed is the command's error, not a partial run."""
-    from eclictl.api.errors import ApiAuthError, ApiPermissionError
-
-    if not done_any and isinstance(exc, (ApiAuthError, ApiPermissionError)):
-        raise exc
 
 
 # -- dismiss --------------------------------------------------------------------------------
-def _read_cursor(path: Path) -> datetime | None:
-    import json
-
-    if not path.exists():
-        return None
-    try:
-        data = loads_json(path.read_text(encoding="utf-8") or "{}")
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read the state file {path}: {exc}",
-                         hint="fix or delete it (deleting makes the next run handle every alert)") from None
-    cursor = data.get("cursor") if isinstance(data, dict) else None
-    if cursor is None:
-        return None
-    when = parse_time(cursor)
-    if when is None:
-        raise UsageError(f"the state file {path} holds an invalid cursor: {cursor!r}")
-    return when
-
-
-def write_state(path: Path, data: dict[str, Any]) -> None:
-    """Atomically replace the state file (0600; eclictl/files.py)."""
-    import json
-
-    from eclictl.files import write_private
-
-    write_private(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
-
-
-def _state_path(value: Optional[Path]) -> Path | None:
-    if value is None:
-        return None
-    path = value.expanduser()
-    if path.is_dir():
-        raise UsageError(f"--since-last-run expects a file, got the directory {path}")
-    if not path.parent.is_dir():
-        raise UsageError(f"the directory of the state file does not exist: {path.parent}")
-    return path
-
-
-def _explicit_targets(ctx: "AppContext", items: list[str], alerts: dict[int, dict[str, Any]],
-                      report: VerifiedReport) -> list[int]:
-    """Resolve USER refs; unflagged users are already clear, unknown ones not found."""
-    from eclictl.sections.users import user_row
-
-    targets: list[int] = []
-    for ref in items:
-        try:
-            user_id = resolve_user_id(ctx.api, ref)
-        except NotFoundError as exc:
-            report.outcomes.append(Outcome(ref, None, "not_found", exc.message))
-            continue
-        except (RejectedError, UsageError) as exc:
-            report.outcomes.append(Outcome(ref, None, "failed", exc.message))
-            continue
-        if user_id in alerts:
-            report.outcomes.append(Outcome(ref, user_id, "pending"))
-            targets.append(user_id)
-            continue
-        report.outcomes.append(_unflagged(ctx, ref, user_id, user_row))
-    return targets
-
-
-def _unflagged(ctx: "AppContext", ref: str, user_id: int, user_row: Callable[[Any, int], Any]) -> Outcome:
-    from eclictl.api.errors import ApiPermissionError
-
-    try:
-        user_row(ctx.api, user_id)
-    except NotFoundError:
-        return Outcome(ref, user_id, "not_found", "no such user")
-    except ApiPermissionError:
-        return Outcome(ref, user_id, "already_clear", "not flagged (user existence not checked: no users:read)")
-    return Outcome(ref, user_id, "already_clear", "not flagged")
-
-
-def _send_batches(ctx: "AppContext", ids: list[int], size: int) -> dict[int, str]:
-    """POST the bulk dismiss per batch; returns user id -> error message for failed batches."""
-    from eclictl.bulk import describe_error
-
-    errors: dict[int, str] = {}
-    for n, batch in enumerate(batches(ids, size)):
-        try:
-            body = ctx.api.post(f"{PATH}/dismiss", {"ids": batch})
-        except Exception as exc:  # noqa: BLE001 - a failed batch is reported per item
-            abort_on_access_error(exc, done_any=n > 0)
-            errors.update({uid: f"batch {n + 1} failed: {describe_error(exc)}" for uid in batch})
-            continue
-        sent = body.get("dismissed") if isinstance(body, dict) else None
-        ctx.log(f"batch {n + 1}: panel says dismissed={sent} (the count sent, not the rows changed)")
-    return errors
-
-
-def _verify(ctx: "AppContext", report: VerifiedReport, errors: dict[int, str]) -> None:
-    """Re-read the alert list: an alert still present was not dismissed, whatever the panel said."""
-    from eclictl.bulk import describe_error
-
-    try:
-        still = {_user_id(r.get("id")) for r in fetch_alerts(ctx.api)}
-    except Exception as exc:  # noqa: BLE001
-        for o in report.outcomes:
-            if o.status == "pending":
-                o.status, o.message = "failed", f"could not verify: {describe_error(exc)}"
-        return
-    for o in report.outcomes:
-        if o.status != "pending":
-            continue
-        if o.id in still:
-            o.status, o.message = "failed", errors.get(o.id, "still flagged after the panel reported success")
-        else:
-            o.status = "dismissed"
-            if o.id in errors:
-                o.message = "cleared although its batch reported an error"
 
 
 DISMISS_EPILOG = """Examples:
@@ -741,9 +435,3 @@ def dismiss(
     return None
 
 
-def _next_cursor(snapshot: Iterable[dict[str, Any]], previous: datetime | None) -> str | None:
-    """The newest detection time seen (never moving backwards)."""
-    times = [t for t in (parse_time(r.get("fraudDetectedAt")) for r in snapshot) if t is not None]
-    if previous is not None:
-        times.append(previous)
-    return iso(max(times)) if times else None

@@ -10,28 +10,24 @@ renderer; only `eclictl nodes token` prints a secret. Health is the panel's own 
 from __future__ import annotations
 
 import dataclasses
-import re
-from datetime import datetime, timezone
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.options import DryRunOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._fields import Bulk, add_writes
 from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, register
+from eclictl.sections._nodes_fields import (NODE_SECRETS, NODE_TYPES, _assignments,
+                                            _check_ranges, _named)
+from eclictl.sections._nodes_health import (PATH, _all_points, _get_dated, _seconds_ago, _server_counts,
+                                            _since_seconds, _with_health, health_of, sparkline)
 
-PATH = "/api/nodes"
-STALE_S = 120  # docs/panel/nodes.md#heartbeats-and-health: newest ping older than this = unhealthy
-NODE_TYPES = ("free", "paid", "free_and_paid", "enterprise")
-PROVIDERS = ("wings", "proxmox")
-#: Never rendered (docs/panel/nodes.md#the-node-row): the client strips `token`/`secret`, these go too.
-NODE_SECRETS = frozenset({"token", "rootUser", "rootPassword", "proxmoxSecret", "proxmoxTokenId", "secret"})
 WATCH_PANEL = "Watch"
 NEW_PANEL = "Node settings"
 MIN_WATCH = 2.0
-SPARK = "▁▂▃▄▅▆▇█"
 
 
 def _age(value: Any) -> str:
@@ -95,117 +91,8 @@ def clean(value: Any) -> Any:
     return value
 
 
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def _now() -> datetime:
-    """The panel's time when known (immune to local clock skew), else the local clock."""
-    from eclictl.context import current
-
-    stamp = getattr(current(), "nodes_server_now", None)
-    return stamp if isinstance(stamp, datetime) else datetime.now(timezone.utc)
-
-
-def _get_dated(ctx: Any, path: str, params: dict[str, Any] | None = None) -> Any:
-    """GET and remember the panel's clock from the `Date` header (pings are judged by it)."""
-    from email.utils import parsedate_to_datetime
-
-    resp = ctx.api.request("GET", path, params=params)
-    stamp: datetime | None = None
-    try:
-        stamp = parsedate_to_datetime(resp.headers.get("date", ""))
-    except (TypeError, ValueError, IndexError):
-        stamp = None
-    if stamp is not None and stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=timezone.utc)
-    ctx.nodes_server_now = stamp
-    return resp.data
-
-
-def _seconds_ago(value: Any) -> float | None:
-    moment = _parse_time(value)
-    return None if moment is None else max(0.0, (_now() - moment).total_seconds())
-
-
-def health_of(points: Any) -> dict[str, Any]:
-    """The panel's health verdict plus the status-page class (docs/panel/nodes.md#heartbeats-and-health), from a node's pings (oldest first)."""
-    pts = [p for p in points if isinstance(p, dict)] if isinstance(points, list) else []
-    if not pts:
-        return {"state": "healthy", "reason": "no pings recorded (counted as healthy)", "statusPage": "offline",
-                "lastStatus": None, "latencyMs": None, "lastSeenAt": None, "errorMessage": None}
-    last = pts[-1]
-    age = _seconds_ago(last.get("timestamp"))
-    status = last.get("status")
-    failed = f"last ping {status}: {last.get('errorMessage') or 'no message'}"
-    if age is None or age > STALE_S:
-        state, reason = "unhealthy", "no ping for over 120 s" + ("" if status == "ok" else f"; {failed}")
-    elif status != "ok":
-        state, reason = "unhealthy", failed
-    else:
-        state, reason = "healthy", "last ping ok"
-    if age is not None and age <= STALE_S and status == "ok":
-        page = "online"
-    elif age is not None and age <= 600:
-        page = "degraded"
-    else:
-        page = "offline"
-    return {"state": state, "reason": reason, "statusPage": page, "lastStatus": status,
-            "latencyMs": last.get("responseMs"), "lastSeenAt": last.get("timestamp"),
-            "errorMessage": last.get("errorMessage")}
-
-
 def _nodes(ctx: Any) -> list[dict[str, Any]]:
     return [clean(n) for n in NODES.iter_rows(ctx.api) if isinstance(n, dict)]
-
-
-def _all_points(ctx: Any) -> dict[str, Any]:
-    body = _get_dated(ctx, f"{PATH}/heartbeats")
-    return body if isinstance(body, dict) else {}
-
-
-def _server_counts(ctx: Any) -> dict[Any, int] | None:
-    """Servers per node id from `GET /api/admin/servers` (needs admin:servers:read; slow on big panels).
-
-    That route pages by `page` (50 a page, `{servers, total, page, per}`) and its rows carry `uuid`,
-    not `id`, so it is paged here by `total`/`per` and de-duplicated by uuid.
-    """
-    from eclictl.api.errors import ApiStatusError
-
-    counts: dict[Any, int] = {}
-    seen: set[str] = set()
-    page = 1
-    try:
-        while page <= 10_000:
-            body = ctx.api.get("/api/admin/servers", params={"page": page})
-            items = body.get("servers") if isinstance(body, dict) else body
-            items = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
-            fresh = 0
-            for item in items:
-                key = str(item.get("uuid") or "").replace("-", "").lower()
-                if key:
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                fresh += 1
-                if item.get("nodeId") is not None:
-                    counts[str(item["nodeId"])] = counts.get(str(item["nodeId"]), 0) + 1
-            total = body.get("total") if isinstance(body, dict) else None
-            per = body.get("per") if isinstance(body, dict) else None
-            if not fresh or (isinstance(total, int) and len(seen) >= total) \
-                    or (isinstance(per, int) and len(items) < per) or not isinstance(body, dict):
-                break
-            page += 1
-    except ApiStatusError as exc:
-        ctx.warn(f"server counts unavailable ({exc}); use --no-servers to skip them")
-        return None
-    return counts
 
 
 def _resolve(ctx: Any, ref: str) -> dict[str, Any]:
@@ -222,15 +109,6 @@ def _node_id(ctx: Any, ref: str) -> int:
     if not isinstance(ident, int):
         raise NotFoundError(f"no node '{ref}'")
     return ident
-
-
-def _with_health(node: dict[str, Any], points: Any, counts: dict[Any, int] | None) -> dict[str, Any]:
-    row = dict(node)
-    row["endpoint"] = node.get("fqdn") or node.get("url")  # what the FQDN/URL column shows
-    row["health"] = health_of(points)
-    if counts is not None:
-        row["serverCount"] = counts.get(str(node.get("id")), 0)
-    return row
 
 
 def _redact_guard(ctx: Any) -> None:
@@ -370,35 +248,6 @@ def health(
 
 # -- heartbeats ------------------------------------------------------------------------------
 
-_DURATION = re.compile(r"^(\d+)\s*([smhd])$")
-
-
-def _since_seconds(value: str) -> float:
-    """`30m`, `6h`, `2d` or an ISO time -> seconds back from now (panel keeps 7 days)."""
-    text = value.strip().lower()
-    m = _DURATION.match(text)
-    if m:
-        seconds = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
-    else:
-        moment = _parse_time(value.strip())
-        if moment is None:
-            raise UsageError(f"--since expects a duration like 30m, 6h, 7d or an ISO time, got '{value}'")
-        seconds = (_now() - moment).total_seconds()
-    if seconds <= 0:
-        raise UsageError("--since must be in the past")
-    if seconds > 7 * 86400:
-        raise UsageError("--since reaches back more than 7 days; the panel purges pings after 7 days")
-    return seconds
-
-
-def sparkline(values: list[Any]) -> str:
-    nums = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    if not nums:
-        return ""
-    low, high = min(nums), max(nums)
-    span = (high - low) or 1
-    return "".join(SPARK[min(len(SPARK) - 1, int((v - low) / span * (len(SPARK) - 1)))] for v in nums)
-
 
 @app.command("heartbeats", epilog="Examples:\n\n  eclictl nodes heartbeats 2\n\n"
              "  eclictl nodes heartbeats node-ams-2 --since 30m\n\n  eclictl nodes heartbeats 2 --since 7d -o json")
@@ -442,141 +291,6 @@ def heartbeats(
 
 
 # -- create / edit / delete ------------------------------------------------------------------
-
-def _text(raw: str) -> Any:
-    """Text as typed; "", null and none mean "clear" (never sent as the word null)."""
-    return None if raw.strip().lower() in ("", "null", "none") else raw
-
-
-def _int_in(lo: int, hi: int) -> Callable[[str], Any]:
-    def conv(raw: str) -> Any:
-        if raw.strip().lower() in ("null", "none", ""):
-            return None
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValueError(f"an integer {lo}-{hi}") from None
-        if not lo <= value <= hi:
-            raise ValueError(f"an integer {lo}-{hi}")
-        return value
-    return conv
-
-
-def _number(raw: str) -> Any:
-    if raw.strip().lower() in ("null", "none", ""):
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError("a number") from None
-    return int(value) if value.is_integer() else value
-
-
-def _bool(raw: str) -> bool:
-    low = raw.strip().lower()
-    if low in ("true", "yes", "1", "on"):
-        return True
-    if low in ("false", "no", "0", "off"):
-        return False
-    raise ValueError("true or false")
-
-
-def _enum(*choices: str) -> Callable[[str], str]:
-    def conv(raw: str) -> str:
-        if raw not in choices:
-            raise ValueError("one of " + ", ".join(choices))
-        return raw
-    return conv
-
-
-def _uuid(raw: str) -> Any:
-    if raw == "":
-        return ""
-    if not re.fullmatch(r"[0-9a-fA-F]{32}", raw.replace("-", "")):
-        raise ValueError("a Wings node UUID (32 hex digits, dashes allowed)")
-    return raw
-
-
-def _cidr6(raw: str) -> Any:
-    import ipaddress
-
-    if raw == "":
-        return ""
-    try:
-        net = ipaddress.ip_network(raw, strict=False)
-    except ValueError:
-        raise ValueError("an IPv6 CIDR like 2001:db8::/48") from None
-    if net.version != 6 or "/" not in raw:
-        raise ValueError("an IPv6 CIDR like 2001:db8::/48")
-    return raw
-
-
-def _ports(raw: str) -> Any:
-    parts = [p.strip() for p in raw.split(",") if p.strip()]
-    if not all(p.isdigit() and 1 <= int(p) <= 65535 for p in parts):
-        raise ValueError("comma-separated ports")
-    return ",".join(parts)
-
-
-#: Writable fields (docs/panel/nodes.md#create-edit-delete) and how a `--set` value is checked; the second item says
-#: whether POST accepts it (the rest are PUT-only).
-FIELDS: dict[str, tuple[Callable[[str], Any], bool]] = {
-    "name": (str, True), "url": (str, True), "nodeId": (_uuid, True), "provider": (_enum(*PROVIDERS), True),
-    "nodeType": (_enum(*NODE_TYPES), True), "backendWingsUrl": (_text, True), "fqdn": (_text, True),
-    "allowedOrigin": (_text, True), "deploymentNotice": (_text, True), "ipv6Subnet": (_cidr6, True),
-    "ipv6ExcludedPorts": (_ports, True), "ipv6ReservedCount": (_int_in(0, 10000), True),
-    "portRangeStart": (_int_in(1, 65535), True), "portRangeEnd": (_int_in(1, 65535), True),
-    "sftpPort": (_int_in(1, 65535), True), "sftpProxyPort": (_int_in(1, 65535), True), "useSSL": (_bool, True),
-    "deploymentsDisabled": (_bool, True), "proxmoxHost": (_text, True), "proxmoxRealm": (_text, True),
-    "proxmoxNode": (_text, True), "proxmoxStorage": (_text, True), "proxmoxBridge": (_text, True),
-    "orgId": (_int_in(0, 2**31 - 1), False), "defaultIp": (_text, False), "cost": (_number, False),
-    "memory": (_int_in(0, 2**31 - 1), False), "disk": (_int_in(0, 2**31 - 1), False),
-    "cpu": (_int_in(0, 2**31 - 1), False), "serverLimit": (_int_in(0, 2**31 - 1), False),
-}
-
-
-#: The only field an empty value really clears on the panel (a plain string column it stores as sent).
-CLEARABLE = frozenset({"ipv6ExcludedPorts"})
-
-
-def _assignments(pairs: list[str], *, creating: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise UsageError(f"--set expects field=value, got '{pair}'")
-        key, raw = (s.strip() for s in pair.split("=", 1))
-        if key in NODE_SECRETS:
-            raise UsageError(f"'{key}' is a secret and cannot be set with --set",
-                             hint="the token cannot be changed through the API; create uses --token")
-        if key not in FIELDS:
-            raise UsageError(f"unknown node field '{key}'", hint="fields: " + ", ".join(sorted(FIELDS)))
-        conv, on_create = FIELDS[key]
-        if creating and not on_create:
-            raise UsageError(f"'{key}' can only be set after creation", hint="use `eclictl nodes edit`")
-        try:
-            value = conv(raw)
-        except ValueError as exc:
-            raise UsageError(f"{key} must be {exc}") from None
-        if (value is None or value == "" or (key == "orgId" and value == 0)) and key not in CLEARABLE:
-            if creating:
-                continue  # an empty optional field on create is the default anyway
-            # The panel turns an empty/null value into `undefined`, which TypeORM's save() skips:
-            # it answers success and keeps the old value (nodeHandler.ts PUT /nodes/:id).
-            raise UsageError(f"the panel cannot clear '{key}': it ignores empty and null values and keeps the "
-                             "old one", hint="set a new value instead")
-        out[key] = value
-    return out
-
-
-def _check_ranges(body: dict[str, Any]) -> None:
-    start, end = body.get("portRangeStart"), body.get("portRangeEnd")
-    if isinstance(start, int) and isinstance(end, int) and start > end:
-        raise UsageError("portRangeStart must be less than or equal to portRangeEnd")
-
-
-def _named(**values: Any) -> list[str]:
-    return [f"{k}={'true' if v is True else 'false' if v is False else v}" for k, v in values.items()
-            if v is not None]
 
 
 def _read_token(ctx: Any, token: str | None, generate: bool) -> str:
@@ -696,36 +410,31 @@ def edit(
     return detail_view(NODES, {k: v for k, v in record.items() if k != "orgId" or "orgId" in fresh})
 
 
-@app.command("delete", epilog="Examples:\n\n  eclictl nodes delete 7 --yes\n\n"
-             "  eclictl nodes list --unhealthy -o ids | eclictl nodes delete - --yes")
-@command(bulk=True)
-def delete(
-    refs: Annotated[list[str], typer.Argument(metavar="ID|NAME...", help="Nodes; '-' reads ids from stdin.")],
-    yes: YesOpt = False,
-    dry_run: DryRunOpt = False,
-) -> Any:
-    """Delete nodes (fails while servers are still mapped to the node; move them first)."""
+def _delete_node(ctx: Any, ref: str) -> Any:
     from eclictl.api.errors import ApiServerError
-    from eclictl.bulk import confirm_and_run
-    from eclictl.context import current
 
-    ctx = current()
-    items = ctx.read_ids(refs)
+    ident = _node_id(ctx, ref)
+    try:
+        ctx.api.delete(f"{PATH}/{ident}")
+    except ApiServerError as exc:
+        raise ApiServerError(f"{exc.message} (servers still mapped to node {ident}? move or delete them first)",
+                             status=exc.status, method=exc.method, path=exc.path, body=exc.body) from None
+    return None
+
+
+def _some(ctx: Any, items: list[str]) -> list[str]:
     if not items:
         raise UsageError("no nodes given")
+    return items
 
-    def one(ref: str) -> Any:
-        ident = _node_id(ctx, ref)
-        try:
-            ctx.api.delete(f"{PATH}/{ident}")
-        except ApiServerError as exc:
-            raise ApiServerError(f"{exc.message} (servers still mapped to node {ident}? move or delete them first)",
-                                 status=exc.status, method=exc.method, path=exc.path, body=exc.body) from None
-        return None
 
-    return confirm_and_run(ctx, "delete nodes", items, one, yes=yes, dry_run=dry_run, what="delete nodes",
-                           question=f"Delete {len(items)} node(s): {', '.join(items[:10])}? "
-                                    "Servers on them lose their node.")
+NODES = register(dataclasses.replace(NODES, writes=(
+    Bulk("delete", "Delete nodes (fails while servers are still mapped to the node; move them first).",
+         "Examples:\n\n  eclictl nodes delete 7 --yes\n\n  eclictl nodes list --unhealthy -o ids | eclictl nodes delete - --yes",
+         "delete nodes", "ID|NAME...", "Nodes; '-' reads ids from stdin.", _delete_node, items=_some,
+         question=lambda items: f"Delete {len(items)} node(s): {', '.join(items[:10])}? Servers on them lose their node."),
+)))
+add_writes(app, NODES, "delete")
 
 
 # -- the one secret --------------------------------------------------------------------------

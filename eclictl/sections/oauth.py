@@ -10,6 +10,7 @@ unless the output is `-o json` into a pipe, e.g. straight into a secret store.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Optional
 
 import typer
@@ -17,8 +18,9 @@ import typer
 from eclictl.errors import UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._fields import Field, Write
 from eclictl.sections._spec import Filter, build, detail_view
-from eclictl.sections.ai import ScrubbedSection, scrub, with_hint
+from eclictl.sections._scrub import ScrubbedSection, scrub, with_hint
 
 APPS_PATH = "/api/oauth/apps"
 APP_PANEL = "App"
@@ -60,8 +62,8 @@ OAUTH = _AppSection(
     examples=("eclictl oauth list", "eclictl oauth list --inactive -o json",
               "eclictl oauth show 'Discord Bot'", "eclictl oauth show 2 -o json",
               "eclictl oauth delete 3 --yes", "eclictl oauth list --inactive -o ids | eclictl oauth delete - --yes"),
+    verbs=("list", "show", "delete", "create", "edit"),
 )
-app = build(OAUTH)
 
 
 def _check_values(values: Optional[list[str]], allowed: tuple[str, ...], flag: str) -> Optional[list[str]]:
@@ -102,105 +104,75 @@ def _public(body: Any) -> dict[str, Any]:
     return out
 
 
-UriOpt = Annotated[Optional[list[str]], typer.Option(
-    "--redirect-uri", help="Allowed redirect URI (repeat; replaces the list).", rich_help_panel=APP_PANEL,
-    show_default=False)]
-ScopeOpt = Annotated[Optional[list[str]], typer.Option(
-    "--scope", help=f"Allowed scope (repeat): {', '.join(SCOPES)}.", rich_help_panel=APP_PANEL, show_default=False)]
-GrantOpt = Annotated[Optional[list[str]], typer.Option(
-    "--grant-type", help=f"Grant type (repeat): {', '.join(GRANTS)}.", rich_help_panel=APP_PANEL,
-    show_default=False)]
-DescOpt = Annotated[Optional[str], typer.Option("--description", help="Description.", rich_help_panel=APP_PANEL,
-                                                show_default=False)]
-LogoOpt = Annotated[Optional[str], typer.Option("--logo-url", help="Logo URL.", rich_help_panel=APP_PANEL,
-                                                show_default=False)]
-PrivacyOpt = Annotated[Optional[str], typer.Option("--privacy-url", help="Privacy policy URL.",
-                                                   rich_help_panel=APP_PANEL, show_default=False)]
-TermsOpt = Annotated[Optional[str], typer.Option("--terms-url", help="Terms of service URL.",
-                                                 rich_help_panel=APP_PANEL, show_default=False)]
-
-
-def _optional(body: dict[str, Any], **values: Any) -> dict[str, Any]:
-    body.update({k: v for k, v in values.items() if v is not None})
-    return body
-
-
-@app.command("create", epilog="Examples:\n\n"
-             "  eclictl oauth create --name 'Billing Dashboard' --redirect-uri https://billing.example.com/cb\n\n"
-             "  eclictl oauth create --name bot --redirect-uri https://bot.example.net/oauth --scope profile "
-             "--scope servers:read -o json | jq -r .clientSecret")
-@command(writes=True)
-def create(
-    name: Annotated[str, typer.Option("--name", help="App name.", rich_help_panel=APP_PANEL)],
-    redirect_uri: UriOpt = None,
-    scope: ScopeOpt = None,
-    grant_type: GrantOpt = None,
-    description: DescOpt = None,
-    logo_url: LogoOpt = None,
-    privacy_url: PrivacyOpt = None,
-    terms_url: TermsOpt = None,
-) -> Any:
-    """Create an app owned by you and print its client secret once (refused under --redact unless -o json to a pipe)."""
-    from eclictl.context import current
-
-    ctx = current()
-    if not name.strip():
+def _nonempty(value: str) -> str:
+    if not value.strip():
         raise UsageError("--name must not be empty")
-    uris = _check_uris(redirect_uri)
-    if not uris:
+    return value
+
+
+def _create_checks(ctx: Any, body: dict[str, Any], extras: dict[str, Any]) -> None:
+    if not body.get("redirectUris"):
         raise UsageError("give at least one --redirect-uri")
-    body = _optional({"name": name, "redirectUris": uris}, description=description, logoUrl=logo_url,
-                     privacyPolicyUrl=privacy_url, termsOfServiceUrl=terms_url,
-                     allowedScopes=_check_values(scope, SCOPES, "--scope"),
-                     grantTypes=_check_values(grant_type, GRANTS, "--grant-type"))
     _guard_secret_output(ctx)
-    answer = _call(ctx, "POST", APPS_PATH, body, keep=frozenset({"clientSecret"}))
+
+
+def _create_send(ctx: Any, method: str, path: str, body: dict[str, Any]) -> Any:
+    return _call(ctx, method, path, body, keep=frozenset({"clientSecret"}))
+
+
+def _created(ctx: Any, ident: Any, body: dict[str, Any], answer: Any) -> dict[str, Any]:
+    """The new app as answered, with its client secret shown this once."""
     answer = answer if isinstance(answer, dict) else {}
     out = {k: v for k, v in _public(answer).items() if k != "_note"}
     if answer.get("clientSecret"):
         out["clientSecret"] = answer["clientSecret"]
         ctx.warn(f"the client secret is shown only once: {ONCE_NOTE}")
-    return detail_view(OAUTH, out)
+    return out
 
 
-@app.command("edit", epilog="Examples:\n\n  eclictl oauth edit 2 --inactive\n\n"
-             "  eclictl oauth edit 'Discord Bot' --redirect-uri https://bot.example.net/cb --scope profile")
-@command(writes=True)
-def edit(
-    ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="App id, exact name or client id.")],
-    name: Annotated[Optional[str], typer.Option("--name", help="New name.", rich_help_panel=APP_PANEL,
-                                                show_default=False)] = None,
-    redirect_uri: UriOpt = None,
-    scope: ScopeOpt = None,
-    grant_type: GrantOpt = None,
-    description: DescOpt = None,
-    logo_url: LogoOpt = None,
-    privacy_url: PrivacyOpt = None,
-    terms_url: TermsOpt = None,
-    active: Annotated[Optional[bool], typer.Option("--active/--inactive", help="Enable or disable the app "
-                                                   "(disabled apps cannot be authorised).",
-                                                   rich_help_panel=APP_PANEL, show_default=False)] = None,
-) -> Any:
-    """Change an app (yours, or any with oauth:manage/admin:oauth); grant types are checked here, not by the panel."""
-    from eclictl.context import current
-
-    ctx = current()
-    if name is not None and not name.strip():
-        raise UsageError("--name must not be empty")
-    body = _optional({}, name=name, redirectUris=_check_uris(redirect_uri), description=description,
-                     logoUrl=logo_url, privacyPolicyUrl=privacy_url, termsOfServiceUrl=terms_url, active=active,
-                     allowedScopes=_check_values(scope, SCOPES, "--scope"),
-                     grantTypes=_check_values(grant_type, GRANTS, "--grant-type"))
-    if redirect_uri is not None and not body.get("redirectUris"):
-        raise UsageError("--redirect-uri must not be empty")
-    if not body:
-        raise UsageError("nothing to change", hint="see `eclictl oauth edit --help`")
-    ident = OAUTH.resolve_id(ctx.api, ref)
-    answer = _call(ctx, "PUT", f"{APPS_PATH}/{ident}", body)
+def _edited(ctx: Any, ident: Any, body: dict[str, Any], answer: Any) -> dict[str, Any]:
     record = answer.get("app") if isinstance(answer, dict) and isinstance(answer.get("app"), dict) else None
-    if record is None:
-        record = OAUTH.resolve(ctx.api, str(ident))
-    return detail_view(OAUTH, _public(record))
+    return _public(record if record is not None else OAUTH.resolve(ctx.api, str(ident)))
+
+
+def _edit_send(ctx: Any, method: str, path: str, body: dict[str, Any]) -> Any:
+    return _call(ctx, method, path, body)
+
+
+FIELDS = (
+    Field("name", "--name", str, "App name.", verbs=("create",), required=True, panel=APP_PANEL, check=_nonempty,
+          show_default=True),
+    Field("name", "--name", str, "New name.", verbs=("edit",), panel=APP_PANEL, check=_nonempty),
+    Field("redirectUris", "--redirect-uri", list[str], "Allowed redirect URI (repeat; replaces the list).",
+          panel=APP_PANEL, check=_check_uris),
+    Field("allowedScopes", "--scope", list[str], f"Allowed scope (repeat): {', '.join(SCOPES)}.", panel=APP_PANEL,
+          check=lambda v: _check_values(v, SCOPES, "--scope")),
+    Field("grantTypes", "--grant-type", list[str], f"Grant type (repeat): {', '.join(GRANTS)}.", panel=APP_PANEL,
+          check=lambda v: _check_values(v, GRANTS, "--grant-type")),
+    Field("description", "--description", str, "Description.", panel=APP_PANEL),
+    Field("logoUrl", "--logo-url", str, "Logo URL.", panel=APP_PANEL),
+    Field("privacyPolicyUrl", "--privacy-url", str, "Privacy policy URL.", panel=APP_PANEL),
+    Field("termsOfServiceUrl", "--terms-url", str, "Terms of service URL.", panel=APP_PANEL),
+    Field("active", "--active/--inactive", bool, "Enable or disable the app (disabled apps cannot be authorised).",
+          verbs=("edit",), panel=APP_PANEL),
+)
+WRITES = (
+    Write("create", "Create an app owned by you and print its client secret once (refused under --redact unless "
+          "-o json to a pipe).",
+          "Examples:\n\n"
+          "  eclictl oauth create --name 'Billing Dashboard' --redirect-uri https://billing.example.com/cb\n\n"
+          "  eclictl oauth create --name bot --redirect-uri https://bot.example.net/oauth --scope profile "
+          "--scope servers:read -o json | jq -r .clientSecret",
+          "POST", APPS_PATH, prepare=_create_checks, send=_create_send, reread=_created),
+    Write("edit", "Change an app (yours, or any with oauth:manage/admin:oauth); grant types are checked here, not "
+          "by the panel.",
+          "Examples:\n\n  eclictl oauth edit 2 --inactive\n\n"
+          "  eclictl oauth edit 'Discord Bot' --redirect-uri https://bot.example.net/cb --scope profile",
+          "PUT", f"{APPS_PATH}/{{id}}", ref="ID|NAME", ref_help="App id, exact name or client id.",
+          nothing=("nothing to change", "see `eclictl oauth edit --help`"), send=_edit_send, reread=_edited),
+)
+OAUTH = replace(OAUTH, fields=FIELDS, writes=WRITES)
+app = build(OAUTH)
 
 
 @app.command("rotate-secret", epilog="Examples:\n\n  eclictl oauth rotate-secret 2 --yes\n\n"

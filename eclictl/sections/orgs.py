@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from eclictl.api.pagination import PageSpec
-from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.errors import NotFoundError
+from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._spec import Filter, Section, build, detail_view
+from eclictl.sections._fields import Bulk, Field, Write, add_writes
+from eclictl.sections._spec import Filter, Section, build, register
 
 EDIT_PANEL = "Changes"
+EDIT = ("edit",)
 
 @dataclass(frozen=True)
 class OrgSection(Section):
@@ -78,64 +80,41 @@ def _user_id(ref: str) -> int:
     return int(USERS.resolve_id(current().api, ref))
 
 
-@app.command("edit", epilog="Examples:\n\n  eclictl orgs edit 12 --name 'Acme Hosting' --tier pro\n\n"
-             "  eclictl orgs edit acme --owner 42\n\n  eclictl orgs edit acme --staff --dry-run")
-@command()
-def edit(
-    ref: Annotated[str, typer.Argument(metavar="ORG", help="Organisation id, handle or exact name.")],
-    name: Annotated[Optional[str], typer.Option("--name", help="New name.", rich_help_panel=EDIT_PANEL,
-                                                show_default=False)] = None,
-    handle: Annotated[Optional[str], typer.Option("--handle", help="New handle (unique; a duplicate fails "
-                                                  "with a 500).", rich_help_panel=EDIT_PANEL,
-                                                  show_default=False)] = None,
-    tier: Annotated[Optional[str], typer.Option("--tier", help="Portal tier, e.g. none, pro, enterprise.",
-                                                rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-    owner: Annotated[Optional[str], typer.Option("--owner", help="New owner (user id or e-mail); the old owner "
-                                                 "becomes admin.", rich_help_panel=EDIT_PANEL,
-                                                 show_default=False)] = None,
-    staff: Annotated[Optional[bool], typer.Option("--staff/--no-staff", help="Staff organisation flag.",
-                                                  rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-    dry_run: DryRunOpt = False,
-) -> Any:
-    """Change an organisation's name, handle, tier, owner or staff flag."""
-    from eclictl.context import current
-
-    ctx = current()
-    body: dict[str, Any] = {k: v for k, v in {"name": name, "handle": handle, "portalTier": tier,
-                                              "isStaff": staff}.items() if v is not None}
-    if owner is not None:
-        body["ownerId"] = _user_id(owner)
-    if not body:
-        raise UsageError("nothing to change", hint="pass --name, --handle, --tier, --owner or --staff")
-    oid = org_id(ref)
-    if dry_run:
-        return {"id": oid, "method": "PUT", "path": f"/api/admin/organisations/{oid}", "body": body}
-    res = ctx.api.put(f"/api/admin/organisations/{oid}", body) or {}
-    org = res.get("org") if isinstance(res, dict) else None
-    return detail_view(ORGS, org if isinstance(org, dict) else find_org(ctx.api, str(oid)))
+def _edited(ctx: Any, oid: Any, body: dict[str, Any], answer: Any) -> Any:
+    org = answer.get("org") if isinstance(answer, dict) else None
+    return org if isinstance(org, dict) else find_org(ctx.api, str(oid))
 
 
-@app.command("delete", epilog="Examples:\n\n  eclictl orgs delete 12 --yes\n\n"
-             "  eclictl orgs list -q spam -o ids | eclictl orgs delete - --dry-run")
-@command(bulk=True)
-def delete(
-    refs: Annotated[list[str], typer.Argument(metavar="ORG...", help="Ids, handles or names; '-' reads stdin.")],
-    yes: YesOpt = False,
-    dry_run: DryRunOpt = False,
-) -> Any:
-    """Delete organisations (memberships go; fails while servers or orders still reference one)."""
-    from eclictl.bulk import confirm_and_run
-    from eclictl.context import current
+ORGS = register(replace(ORGS, verbs=("list", "show", "edit"), fields=(
+    Field("name", "--name", str, "New name.", EDIT, panel=EDIT_PANEL),
+    Field("handle", "--handle", str, "New handle (unique; a duplicate fails with a 500).", EDIT, panel=EDIT_PANEL),
+    Field("portalTier", "--tier", str, "Portal tier, e.g. none, pro, enterprise.", EDIT, panel=EDIT_PANEL),
+    Field("ownerId", "--owner", str, "New owner (user id or e-mail); the old owner becomes admin.", EDIT,
+          panel=EDIT_PANEL, check=_user_id, sensitive=True),
+    Field("isStaff", "--staff/--no-staff", bool, "Staff organisation flag.", EDIT, panel=EDIT_PANEL),
+), writes=(
+    Write("edit", "Change an organisation's name, handle, tier, owner or staff flag.",
+          "Examples:\n\n  eclictl orgs edit 12 --name 'Acme Hosting' --tier pro\n\n"
+          "  eclictl orgs edit acme --owner 42\n\n  eclictl orgs edit acme --staff --dry-run",
+          "PUT", "/api/admin/organisations/{id}", ref="ORG", ref_help="Organisation id, handle or exact name.",
+          nothing=("nothing to change", "pass --name, --handle, --tier, --owner or --staff"),
+          resolve=lambda ctx, ref, body, extras: org_id(ref), reread=_edited, dry_run=True,
+          dry_run_view=lambda oid, method, path, body: {"id": oid, "method": method, "path": path, "body": body}),
+)))
+add_writes(app, ORGS)
 
-    ctx = current()
-    items = ctx.read_ids(refs)
 
-    def one(ref: str) -> Any:
-        org = find_org(ctx.api, ref)  # the panel answers success for unknown ids: check first
-        ctx.api.delete(f"/api/admin/organisations/{org['id']}")
+def _delete_org(ctx: Any, ref: str) -> Any:
+    org = find_org(ctx.api, ref)  # the panel answers success for unknown ids: check first
+    ctx.api.delete(f"/api/admin/organisations/{org['id']}")
 
-    return confirm_and_run(ctx, "delete orgs", items, one, yes=yes, dry_run=dry_run, what="delete orgs",
-                           question=f"Delete {len(items)} organisation(s): {', '.join(items[:10])}?")
+
+ORGS = register(replace(ORGS, writes=(*ORGS.writes, Bulk(
+    "delete", "Delete organisations (memberships go; fails while servers or orders still reference one).",
+    "Examples:\n\n  eclictl orgs delete 12 --yes\n\n  eclictl orgs list -q spam -o ids | eclictl orgs delete - --dry-run",
+    "delete orgs", "ORG...", "Ids, handles or names; '-' reads stdin.", _delete_org,
+    question=lambda items: f"Delete {len(items)} organisation(s): {', '.join(items[:10])}?", dry_action="delete"))))
+add_writes(app, ORGS, "delete")
 
 
 members = typer.Typer(help="Organisation members: add (or change role) and remove.", no_args_is_help=True)

@@ -13,15 +13,17 @@ DELETE /api/admin/regional-prices/:planId/:countryCode.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Annotated, Any, Optional
 
 import typer
 
 from eclictl.errors import UsageError
 from eclictl.inputs import loads_json
-from eclictl.options import YesOpt, command, parse_assignments
+from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._spec import Filter, Section, build, detail_view
+from eclictl.sections._fields import Field, Write, add_writes
+from eclictl.sections._spec import Filter, Section, build, detail_view, register
 from eclictl.units import SIZE_HELP, parse_cpu_percent, size_option
 
 PATH = "/api/admin/plans"
@@ -61,38 +63,6 @@ app.add_typer(prices_app, name="prices")
 
 PRICE_COLUMNS = (Col("id"), Col("planId", "PLAN"), Col("countryCode", "COUNTRY"), Col("price"))
 
-# -- shared option types -------------------------------------------------------------------------
-PriceOpt = Annotated[Optional[float], typer.Option("--price", help="Monthly price (>= 0).",
-                                                   rich_help_panel=PLAN_PANEL, show_default=False)]
-DescOpt = Annotated[Optional[str], typer.Option("--description", help="Description shown to customers.",
-                                                rich_help_panel=PLAN_PANEL, show_default=False)]
-DefaultOpt = Annotated[Optional[bool], typer.Option("--default/--no-default", help="The default plan of its type.",
-                                                    rich_help_panel=PLAN_PANEL, show_default=False)]
-HiddenOpt = Annotated[Optional[bool], typer.Option("--hidden/--visible", help="Hide from (or show in) billing.",
-                                                   rich_help_panel=PLAN_PANEL, show_default=False)]
-FeaturesOpt = Annotated[Optional[str], typer.Option("--features", help="Features object as JSON ('null' clears).",
-                                                    rich_help_panel=PLAN_PANEL, show_default=False)]
-SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Any other plan field, field=value (typed).",
-                                                     rich_help_panel=PLAN_PANEL, show_default=False)]
-
-
-def _lim(flag: str, help_text: str, kind: type = int) -> Any:
-    return Annotated[Optional[kind], typer.Option(flag, help=help_text, rich_help_panel=LIMITS_PANEL,  # type: ignore[valid-type]
-                                                  show_default=False)]
-
-
-MemoryOpt = _lim("--memory", f"Memory: {SIZE_HELP} (as with users' limits).", str)
-DiskOpt = _lim("--disk", f"Disk: {SIZE_HELP}.", str)
-CpuOpt = _lim("--cpu", "CPU in percent (100 = one core), or '150%', '1.5 cores'.", str)
-ServersOpt = _lim("--server-limit", "Number of servers.")
-DatabasesOpt = _lim("--databases", "Number of databases.")
-BackupsOpt = _lim("--backups", "Number of backups.")
-EmailDailyOpt = _lim("--email-daily", "E-mails per day (emailSendDailyLimit).")
-EmailQueueOpt = _lim("--email-queue", "E-mail queue size (emailSendQueueLimit).")
-PortsOpt = _lim("--ports", "Ports per server (portCount).")
-TunnelPortsOpt = _lim("--tunnel-ports", "Tunnel ports (tunnelPortCount).")
-
-
 def _plan_ref_id(ctx: Any, ref: str) -> int:
     return int(PLANS.resolve_id(ctx.api, ref))
 
@@ -103,59 +73,66 @@ def check_price(value: float | None, flag: str = "--price") -> None:
         raise UsageError(f"{flag} must be a number >= 0, got {value}")
 
 
-def _fields(price: float | None, description: str | None, default: bool | None, hidden: bool | None,
-            features: str | None, limits: dict[str, int | None], sets: list[str] | None) -> dict[str, Any]:
-    check_price(price)
-    body: dict[str, Any] = {}
-    for key, value in limits.items():
-        if value is not None:
-            if value < 0:
-                raise UsageError(f"{key} must be >= 0, got {value}")
-            body[key] = value
-    if price is not None:
-        body["price"] = price
-    if description is not None:
-        body["description"] = description
-    if default is not None:
-        body["isDefault"] = default
-    if hidden is not None:
-        body["hiddenFromBilling"] = hidden
-    if features is not None:
-        try:
-            parsed = loads_json(features)
-        except ValueError:
-            raise UsageError("--features must be a JSON object or null") from None
-        if parsed is not None and not isinstance(parsed, dict):
-            raise UsageError("--features must be a JSON object or null")
-        body["features"] = parsed
-    extra = parse_assignments(sets or [])
-    for key in ("memory", "disk"):
-        if isinstance(extra.get(key), str) and extra[key].strip():
-            extra[key] = size_option(key, extra[key])
-    if "price" in extra:
-        if isinstance(extra["price"], bool) or not isinstance(extra["price"], (int, float)):
-            raise UsageError("price must be a number")
-        check_price(float(extra["price"]), "price")
-    body.update(extra)
-    return body
+def _price(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError("price must be a number")
+    check_price(float(value))
+    return value
 
 
-def _cpu(raw: str | None) -> Any:
-    if raw is None:
-        return None
+def _count(key: str) -> Any:
+    def check(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UsageError(f"{key} must be a whole number, got {value!r}")
+        if value < 0:
+            raise UsageError(f"{key} must be >= 0, got {value}")
+        return value
+    return check
+
+
+def _size(flag: str) -> Any:
+    return lambda value: value if isinstance(value, int) else size_option(flag, value)
+
+
+def _features(text: Any) -> Any:
+    try:
+        parsed = loads_json(text) if isinstance(text, str) else text
+    except ValueError:
+        raise UsageError("--features must be a JSON object or null") from None
+    if parsed is not None and not isinstance(parsed, dict):
+        raise UsageError("--features must be a JSON object or null")
+    return parsed
+
+
+def _cpu(raw: Any) -> Any:
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return raw
     value = parse_cpu_percent(raw)
     if value is None:
         raise UsageError(f"--cpu must be a percentage (100 = one core), '150%' or '1.5 cores', got '{raw}'")
     return int(value) if float(value).is_integer() else value
 
 
-def _limits(memory: str | None, disk: str | None, cpu: str | None, server_limit: int | None,
-            databases: int | None, backups: int | None, email_daily: int | None, email_queue: int | None,
-            ports: int | None, tunnel_ports: int | None) -> dict[str, Any]:
-    return {"memory": size_option("--memory", memory), "disk": size_option("--disk", disk), "cpu": _cpu(cpu),
-            "serverLimit": server_limit, "databases": databases,
-            "backups": backups, "emailSendDailyLimit": email_daily, "emailSendQueueLimit": email_queue,
-            "portCount": ports, "tunnelPortCount": tunnel_ports}
+def _text(message: str) -> Any:
+    def check(value: str) -> str:
+        if not value.strip():
+            raise UsageError(message)
+        return value.strip()
+    return check
+
+
+def _clears(ctx: Any, body: dict[str, Any], extras: dict[str, Any]) -> None:
+    """--clear is refused like any null: the panel ignores it and keeps the value."""
+    clear = extras.get("clear")
+    if clear:
+        bad = [f for f in clear if f not in NULLABLE]
+        if bad:
+            raise UsageError(f"--clear takes one of {', '.join(NULLABLE)}; got '{bad[0]}'")
+        body.update({f: None for f in clear})
+    if body:
+        from eclictl.writes import refuse_clears
+
+        refuse_clears(body, CANNOT_CLEAR, where="a plan", hint="set a value instead, e.g. --memory 0")
 
 
 def _plan_result(ctx: Any, answer: Any, plan_id: Any) -> Any:
@@ -166,85 +143,6 @@ def _plan_result(ctx: Any, answer: Any, plan_id: Any) -> Any:
     if plan_id is not None:
         return detail_view(PLANS, PLANS.resolve(ctx.api, str(plan_id)))
     return {"success": True}
-
-
-# -- create / edit -------------------------------------------------------------------------------
-
-@app.command("create", epilog="Examples:\n\n  eclictl plans create --name Gold --type paid --price 24.99 --memory 32768\n\n"
-             "  eclictl plans create --name Campus --type educational --hidden --set boostReason=launch")
-@command(writes=True)
-def create(
-    name: Annotated[str, typer.Option("--name", help="Plan name.", rich_help_panel=PLAN_PANEL)],
-    type_: Annotated[str, typer.Option("--type", help="Portal type: free, paid, enterprise, educational "
-                                       "(not validated by the panel).", rich_help_panel=PLAN_PANEL)],
-    price: PriceOpt = None, description: DescOpt = None, default: DefaultOpt = None, hidden: HiddenOpt = None,
-    features: FeaturesOpt = None, memory: MemoryOpt = None, disk: DiskOpt = None, cpu: CpuOpt = None,
-    server_limit: ServersOpt = None, databases: DatabasesOpt = None, backups: BackupsOpt = None,
-    email_daily: EmailDailyOpt = None, email_queue: EmailQueueOpt = None, ports: PortsOpt = None,
-    tunnel_ports: TunnelPortsOpt = None, set_: SetOpt = None,
-) -> Any:
-    """Create a plan (admin:plans:manage); omitted limits stay empty, ports default to 1 and 10."""
-    from eclictl.context import current
-
-    ctx = current()
-    if not name.strip() or not type_.strip():
-        raise UsageError("--name and --type must not be empty")
-    limits = _limits(memory, disk, cpu, server_limit, databases, backups, email_daily, email_queue, ports,
-                     tunnel_ports)
-    body = {"name": name.strip(), "type": type_.strip(),
-            **_fields(price, description, default, hidden, features, limits, set_)}
-    answer = ctx.api.post(PATH, body)
-    return _plan_result(ctx, answer, None)
-
-
-@app.command("edit", epilog="Examples:\n\n  eclictl plans edit Pro --price 12.99 --memory 20480\n\n"
-             "  eclictl plans edit 3 --email-queue 200 --hidden")
-@command(writes=True)
-def edit(
-    ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="The plan's id or exact name.")],
-    name: Annotated[Optional[str], typer.Option("--name", help="New name.", rich_help_panel=PLAN_PANEL,
-                                                show_default=False)] = None,
-    type_: Annotated[Optional[str], typer.Option("--type", help="New portal type.", rich_help_panel=PLAN_PANEL,
-                                                 show_default=False)] = None,
-    price: PriceOpt = None, description: DescOpt = None, default: DefaultOpt = None, hidden: HiddenOpt = None,
-    features: FeaturesOpt = None, memory: MemoryOpt = None, disk: DiskOpt = None, cpu: CpuOpt = None,
-    server_limit: ServersOpt = None, databases: DatabasesOpt = None, backups: BackupsOpt = None,
-    email_daily: EmailDailyOpt = None, email_queue: EmailQueueOpt = None, ports: PortsOpt = None,
-    tunnel_ports: TunnelPortsOpt = None,
-    clear: Annotated[Optional[list[str]], typer.Option("--clear", help=f"Refused: the panel cannot set a limit "
-                                                       f"({', '.join(NULLABLE)}) back to null; it ignores null "
-                                                       "and keeps the value. Set a number instead.",
-                                                       rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
-    set_: SetOpt = None,
-) -> Any:
-    """Change plan fields (partial update); users keep their limits until `reapply-limits`."""
-    from eclictl.context import current
-
-    ctx = current()
-    limits = _limits(memory, disk, cpu, server_limit, databases, backups, email_daily, email_queue, ports,
-                     tunnel_ports)
-    body = _fields(price, description, default, hidden, features, limits, set_)
-    if name is not None:
-        if not name.strip():
-            raise UsageError("--name must not be empty")
-        body["name"] = name.strip()
-    if type_ is not None:
-        if not type_.strip():
-            raise UsageError("--type must not be empty")
-        body["type"] = type_.strip()
-    if clear:
-        bad = [f for f in clear if f not in NULLABLE]
-        if bad:
-            raise UsageError(f"--clear takes one of {', '.join(NULLABLE)}; got '{bad[0]}'")
-        body.update({f: None for f in clear})
-    if not body:
-        raise UsageError("nothing to change", hint="pass at least one option, e.g. --price 9.99")
-    from eclictl.writes import refuse_clears
-
-    refuse_clears(body, CANNOT_CLEAR, where="a plan", hint="set a value instead, e.g. --memory 0")
-    plan_id = _plan_ref_id(ctx, ref)
-    answer = ctx.api.put(f"{PATH}/{plan_id}", body)
-    return detail_view(PLANS, _verified(ctx, plan_id, body, answer))
 
 
 def _verified(ctx: Any, plan_id: int, body: dict[str, Any], answer: Any) -> dict[str, Any]:
@@ -263,6 +161,60 @@ def _verified(ctx: Any, plan_id: int, body: dict[str, Any], answer: Any) -> dict
         ctx.warn(f"cannot re-read the plan list ({exc.message}); checked against the panel's answer")
     verify_applied(body, fresh if isinstance(fresh, dict) else None, what=f"plan {plan_id}")
     return fresh  # type: ignore[return-value]
+
+
+def _lim(name: str, flag: str, help_text: str, check: Any = None) -> Field:
+    return Field(name, flag, str if check else int, help_text, panel=LIMITS_PANEL, check=check or _count(name))
+
+
+CREATE, EDIT = ("create",), ("edit",)
+FIELDS = (
+    Field("name", "--name", str, "Plan name.", CREATE, required=True, panel=PLAN_PANEL, show_default=True,
+          check=_text("--name and --type must not be empty")),
+    Field("type", "--type", str, "Portal type: free, paid, enterprise, educational (not validated by the panel).",
+          CREATE, required=True, panel=PLAN_PANEL, show_default=True, param="type_",
+          check=_text("--name and --type must not be empty")),
+    Field("name", "--name", str, "New name.", EDIT, panel=PLAN_PANEL, check=_text("--name must not be empty")),
+    Field("type", "--type", str, "New portal type.", EDIT, panel=PLAN_PANEL, param="type_",
+          check=_text("--type must not be empty")),
+    Field("price", "--price", float, "Monthly price (>= 0).", panel=PLAN_PANEL, check=_price),
+    Field("description", "--description", str, "Description shown to customers.", panel=PLAN_PANEL),
+    Field("isDefault", "--default/--no-default", bool, "The default plan of its type.", panel=PLAN_PANEL),
+    Field("hiddenFromBilling", "--hidden/--visible", bool, "Hide from (or show in) billing.", panel=PLAN_PANEL),
+    Field("features", "--features", str, "Features object as JSON ('null' clears).", panel=PLAN_PANEL,
+          check=_features),
+    _lim("memory", "--memory", f"Memory: {SIZE_HELP} (as with users' limits).", _size("--memory")),
+    _lim("disk", "--disk", f"Disk: {SIZE_HELP}.", _size("--disk")),
+    _lim("cpu", "--cpu", "CPU in percent (100 = one core), or '150%', '1.5 cores'.", _cpu),
+    _lim("serverLimit", "--server-limit", "Number of servers."),
+    _lim("databases", "--databases", "Number of databases."),
+    _lim("backups", "--backups", "Number of backups."),
+    _lim("emailSendDailyLimit", "--email-daily", "E-mails per day (emailSendDailyLimit)."),
+    _lim("emailSendQueueLimit", "--email-queue", "E-mail queue size (emailSendQueueLimit)."),
+    _lim("portCount", "--ports", "Ports per server (portCount)."),
+    _lim("tunnelPortCount", "--tunnel-ports", "Tunnel ports (tunnelPortCount)."),
+)
+SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Any other plan field, field=value (typed).",
+                                                     rich_help_panel=PLAN_PANEL, show_default=False)]
+CLEAR = Field("clear", "--clear", list[str], f"Refused: the panel cannot set a limit ({', '.join(NULLABLE)}) back to "
+              "null; it ignores null and keeps the value. Set a number instead.", panel=LIMITS_PANEL)
+ORDER = ("name", "type_", "price", "description", "default", "hidden", "features", "memory", "disk", "cpu",
+         "server_limit", "databases", "backups", "email_daily", "email_queue", "ports", "tunnel_ports")
+PLANS = register(replace(PLANS, fields=FIELDS, writes=(
+    Write("create", "Create a plan (admin:plans:manage); omitted limits stay empty, ports default to 1 and 10.",
+          "Examples:\n\n  eclictl plans create --name Gold --type paid --price 24.99 --memory 32768\n\n"
+          "  eclictl plans create --name Campus --type educational --hidden --set boostReason=launch",
+          "POST", PATH, fields=(*ORDER, "assignments"), set_opt=SetOpt, set_any=True,
+          reread=lambda ctx, ident, body, answer: _plan_result(ctx, answer, None), view=lambda shown: shown),
+    Write("edit", "Change plan fields (partial update); users keep their limits until `reapply-limits`.",
+          "Examples:\n\n  eclictl plans edit Pro --price 12.99 --memory 20480\n\n"
+          "  eclictl plans edit 3 --email-queue 200 --hidden",
+          "PUT", f"{PATH}/{{id}}", fields=(*ORDER, "clear", "assignments"), extra=(CLEAR,), set_opt=SetOpt,
+          set_any=True, ref="ID|NAME", ref_help="The plan's id or exact name.",
+          nothing=("nothing to change", "pass at least one option, e.g. --price 9.99"), prepare=_clears,
+          resolve=lambda ctx, ref, body, extras: _plan_ref_id(ctx, ref), reread=_verified),
+)))
+add_writes(app, PLANS)
 
 
 @app.command("delete", epilog="Examples:\n\n  eclictl plans delete 6 --yes\n\n  eclictl plans delete 'Legacy Pro' --yes")

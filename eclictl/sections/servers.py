@@ -6,279 +6,70 @@ verb asks the list route (which knows node health) and explains the failure inst
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import replace
 from enum import Enum
 from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from eclictl.api.pagination import PageSpec
-from eclictl.errors import EclictlError, ExitCode, NotFoundError, RejectedError, UsageError
+from eclictl.errors import RejectedError, UsageError
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, parse_assignments
 from eclictl.output.columns import Col
-from eclictl.sections._spec import Filter, Section, build, detail_view
+from eclictl.sections._servers_api import (SENSITIVE, SERVERS, _allocations, _cpu, _duration, _env_pairs, _ip_type,  # noqa: F401
+                                           _owner, _pick, _server_path, _size, act, server_id, warn_if_offline)
+from eclictl.sections._fields import Field, Write, add_writes
+from eclictl.sections._spec import build, detail_view, register
 
 EDIT_PANEL = "Changes"
 LIMITS_PANEL = "Limits"
-_UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 
-#: What --redact masks beyond the built-in PII keys (docs/panel/servers.md#privacy); `environment` values (also
-#: inside a live item's `configuration`) may hold passwords, so the whole subtree is masked.
-SENSITIVE = {"name": "servers", "suspendedBy": "pii", "dmcaBy": "pii", "suspendedReason": "pii",
-             "dmcaReason": "pii", "emailRecipient": "pii", "environment": "subtree"}
-
-
-@dataclass(frozen=True)
-class ServerSection(Section):
-    """Server ids are UUID strings; anything else is looked up as an exact name."""
-
-    def coerce_id(self, ref: str) -> Any:
-        return ref if _UUID_RE.match(ref.strip()) else None
-
-    def fetch(self, api: Any, ref: str) -> dict[str, Any]:
-        """The panel's configuration of a server; for a server only Wings knows (listed, but with no
-        configuration row: GET /api/admin/servers/:id reads the DB only, backend/src/handlers/adminHandler.ts)
-        its list item, with a warning, so `show` agrees with `list`."""
-        from eclictl.api.errors import ApiNotFoundError
-
-        try:
-            return super().fetch(api, ref)
-        except ApiNotFoundError:
-            ident = self.coerce_id(ref)
-            item = live_item(api, ident) if ident is not None else self.resolve(api, ref)
-            if item is None:
-                raise
-        from eclictl.context import current
-
-        current().warn(orphan_message(item))
-        return item
-
-
-SERVERS = ServerSection(
-    name="servers",
-    help="Servers: list, show, create, edit, power, suspend, throttle, dedicated IPs, mounts, Wings sync.",
-    path="/api/admin/servers",
-    pages=PageSpec(items_key="servers", page_param="page", page_size=50, total_key="total"),
-    columns=(Col("uuid", "UUID"), Col("name"), Col("status"), Col("nodeName", "NODE"),
-             Col("userId", "OWNER"), Col("is_suspended", "SUSPENDED"), Col("eggId", "EGG")),
-    id_field="uuid",
-    id_type=str,
-    search_param="q",
-    show_path="/api/admin/servers/{id}",
-    show_key="server",
-    permission="admin:servers:read",
-    tab="servers",
-    web_param="viewServer",
-    sensitive=SENSITIVE,
-    filters=(
-        Filter("query", "Substring of the name, UUID or node name (server-side).", param="q", short="-q"),
-        Filter("status", "Only this status: running, offline, suspended, unavailable (node offline), "
-                         "unknown, hibernated...", field="status"),
-        Filter("node", "Only servers whose node name contains this (case-insensitive).", field="nodeName",
-               contains=True),
-        Filter("suspended", "Only suspended servers.", field="is_suspended", is_flag=True),
-    ),
-    verbs=("list", "show"),
-    examples=(
-        "eclictl servers list -q minecraft",
-        "eclictl servers list --status unavailable -o json",
-        "eclictl servers list --all -o ids --suspended",
-        "eclictl servers show 0b6c8a52-6f0e-4d8e-9a51-2f1d6a0c1e01",
-        "eclictl servers show lobby-1 -o json --redact",
-    ),
-)
 
 app = build(SERVERS)
 
 
 # -- helpers ----------------------------------------------------------------------------------
 
-class NodeOfflineError(EclictlError):
-    """The panel could not reach the Wings node hosting the server."""
-
-    exit_code = ExitCode.ERROR
-
-
-def server_id(ref: str) -> str:
-    """A server UUID for a reference (UUID or exact name)."""
-    from eclictl.context import current
-
-    return str(SERVERS.resolve_id(current().api, ref.strip()))
-
-
-def _norm(value: Any) -> str:
-    return str(value or "").replace("-", "").lower()
-
-
-def _server_path(uuid: str, suffix: str = "") -> str:
-    return f"/api/admin/servers/{uuid}{suffix}"
-
-
-def live_item(api: Any, uuid: str) -> dict[str, Any] | None:
-    """The server's list item, which tells whether its node answered (status unavailable/unknown)."""
-    from eclictl.api.errors import ApiError
-
-    try:
-        for row in SERVERS.iter_rows(api, {"q": uuid}, limit=200):
-            if _norm(row.get("uuid")) == _norm(uuid):
-                return row
-    except ApiError:
-        return None
-    return None
-
-
-def orphan_message(item: dict[str, Any]) -> str:
-    """A listed server the panel has no configuration for (it exists only on a node's Wings)."""
-    return (f"server {item.get('uuid')} exists on node {item.get('nodeName') or '?'} (Wings) but the panel has "
-            "no configuration for it, so the panel cannot manage it")
-
-
-def explain(api: Any, uuid: str, exc: Exception, action: str) -> Exception:
-    """Turn a bare 404/502 from a node-touching route into 'node X is offline' when that is why."""
-    from eclictl.api.errors import ApiError, ApiNotFoundError, ApiStatusError
-
-    if not isinstance(exc, ApiStatusError) or exc.status not in (404, 502, 504):
-        return exc
-    try:
-        body = api.get(_server_path(uuid)) or {}
-    except ApiNotFoundError:
-        orphan = live_item(api, uuid)
-        if orphan is not None:
-            return NotFoundError(f"{action} {uuid}: {orphan_message(orphan)}",
-                                 hint="`eclictl servers sync from-wings` imports it (default limits, you as owner)")
-        return NotFoundError(f"no server '{uuid}'")
-    except ApiError:
-        return exc
-    server = body.get("server") if isinstance(body, dict) and isinstance(body.get("server"), dict) else {}
-    item = live_item(api, uuid) or {}
-    node = item.get("nodeName") or (f"#{server['nodeId']}" if server.get("nodeId") is not None else "?")
-    status = item.get("status")
-    if status == "unavailable":
-        err = NodeOfflineError(f"{action} {uuid}: node {node} is offline; the panel could not reach Wings",
-                               hint="nothing was changed on Wings; retry when the node is back "
-                                    "(its heartbeats: eclictl nodes list)")
-        return err
-    if status == "unknown" or exc.status in (502, 504):
-        err = NodeOfflineError(f"{action} {uuid}: node {node} did not answer for this server "
-                               f"(Wings unreachable, or it no longer has the server): {exc.message}",
-                               hint="check the node; `eclictl servers sync to-wings` recreates missing servers")
-        err.exit_code = exc.exit_code if status == "unknown" and exc.status == 404 else ExitCode.ERROR
-        return err
-    return exc
-
-
-def act(api: Any, uuid: str, action: str, call: Callable[[], Any]) -> Any:
-    """Run a node-touching request; failures are explained (offline node, missing server)."""
-    from eclictl.api.errors import ApiError
-
-    try:
-        return call()
-    except ApiError as exc:
-        raise explain(api, uuid, exc, action) from None
-
-
-def warn_if_offline(ctx: Any, uuid: str, what: str) -> None:
-    """Routes that swallow Wings errors still say success: tell the user when Wings missed it."""
-    item = live_item(ctx.api, uuid)
-    if item and item.get("status") in ("unavailable", "unknown"):
-        ctx.warn(f"node {item.get('nodeName') or '?'} is {'offline' if item['status'] == 'unavailable' else 'not answering'}: "
-                 f"{what} is saved in the panel but Wings was not updated; it applies at the next sync")
-
-
-def _size(value: str | None, flag: str = "--memory") -> Any:
-    """Sizes go to the panel as typed: 2048 (MB) or '2G' (the panel parses units, with the grammar
-    units.py checks here first)."""
-    if value is None:
-        return None
-    from eclictl.units import size_option
-
-    size_option(flag, value)
-    text = value.strip()
-    return int(text) if text.isdigit() else text
-
-
-def _cpu(value: str | None) -> Any:
-    if value is None:
-        return None
-    from eclictl.units import parse_cpu_percent
-
-    if parse_cpu_percent(value) is None:
-        raise UsageError(f"--cpu must be a percentage (100 = one core), '150%' or '1.5 cores', got '{value}'")
-    text = value.strip()
-    return int(text) if text.isdigit() else text
-
-
-def _owner(ctx: Any, ref: str | None) -> int | None:
-    if ref is None:
-        return None
-    from eclictl.sections.users import resolve_user_id
-
-    return resolve_user_id(ctx.api, ref)
-
-
-def _pick(**fields: Any) -> dict[str, Any]:
-    return {k: v for k, v in fields.items() if v is not None}
-
 
 # -- create / edit ----------------------------------------------------------------------------
 
-@app.command("create", epilog="Examples:\n\n  eclictl servers create --node 1 --owner 42 --egg 3 --name lobby "
-             "--memory 2G --disk 20G --cpu 150\n\n  eclictl servers create --node 2 --name test -o json")
-@command(writes=True)
-def create(
-    node: Annotated[int, typer.Option("--node", help="Node id to create the server on.", show_default=False)],
-    owner: Annotated[Optional[str], typer.Option("--owner", metavar="USER", help="Owner: user id or exact e-mail "
-                                                 "(default: you; an id is not checked).", show_default=False)] = None,
-    egg: Annotated[Optional[int], typer.Option("--egg", help="Egg id (an unknown id is silently ignored).",
-                                               show_default=False)] = None,
-    name: Annotated[Optional[str], typer.Option("--name", help="Server name.", show_default=False)] = None,
-    memory: Annotated[Optional[str], typer.Option("--memory", help="MB or a size like 2G [1024].",
-                                                  rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
-    disk: Annotated[Optional[str], typer.Option("--disk", help="MB or a size like 20G [10240].",
-                                                rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
-    cpu: Annotated[Optional[str], typer.Option("--cpu", help="Percent of one core (150) or '1.5 cores' [100].",
-                                               rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
-) -> Any:
-    """Create a server on a node (Wings installs it; no ports are assigned)."""
+def _owner_id(ref: str) -> int | None:
     from eclictl.context import current
 
-    ctx = current()
-    body = _pick(nodeId=node, userId=_owner(ctx, owner), eggId=egg, name=name, memory=_size(memory),
-                 disk=_size(disk, "--disk"), cpu=_cpu(cpu))
-    created = ctx.api.post("/api/admin/servers", body, timeout=90.0) or {}
+    return _owner(current(), ref)
+
+
+def _send_create(ctx: Any, method: str, path: str, body: dict[str, Any]) -> Any:
+    return ctx.api.post(path, body, timeout=90.0) or {}  # the panel waits for Wings
+
+
+def _created(ctx: Any, ident: Any, body: dict[str, Any], created: Any) -> Any:
     uuid = created.get("uuid")
-    ctx.info(f"created server {uuid} on node {node}; no ports are assigned: add them with "
+    ctx.info(f"created server {uuid} on node {body['nodeId']}; no ports are assigned: add them with "
              f"`eclictl servers edit {uuid} --allocation IP:PORT`")
     if not uuid:
         return created
     return detail_view(SERVERS, SERVERS.fetch(ctx.api, str(uuid)))
 
 
-def _allocations(values: list[str]) -> list[dict[str, Any]]:
-    """IP:PORT[=FQDN] values; the first is the default allocation."""
-    out: list[dict[str, Any]] = []
-    for i, raw in enumerate(values):
-        spec, _, fqdn = raw.partition("=")
-        host, sep, port = spec.rpartition(":")
-        host = host.strip("[]")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise UsageError(f"--allocation expects IP:PORT[=FQDN], got '{raw}'")
-        entry: dict[str, Any] = {"ip": host, "port": int(port), "is_default": i == 0}
-        if fqdn:
-            entry["fqdn"] = fqdn
-        out.append(entry)
-    return out
-
-
-def _env_pairs(values: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in values:
-        if "=" not in pair:
-            raise UsageError(f"--env expects KEY=VALUE, got '{pair}'")
-        key, value = pair.split("=", 1)
-        out[key.strip()] = value
-    return out
+CREATE = ("create",)
+SERVERS = register(replace(SERVERS, fields=(
+    Field("nodeId", "--node", int, "Node id to create the server on.", CREATE, required=True, show_default=False),
+    Field("userId", "--owner", str, "Owner: user id or exact e-mail (default: you; an id is not checked).", CREATE,
+          metavar="USER", check=_owner_id),
+    Field("eggId", "--egg", int, "Egg id (an unknown id is silently ignored).", CREATE),
+    Field("name", "--name", str, "Server name.", CREATE, sensitive=True),
+    Field("memory", "--memory", str, "MB or a size like 2G [1024].", CREATE, panel=LIMITS_PANEL, check=_size),
+    Field("disk", "--disk", str, "MB or a size like 20G [10240].", CREATE, panel=LIMITS_PANEL,
+          check=lambda v: _size(v, "--disk")),
+    Field("cpu", "--cpu", str, "Percent of one core (150) or '1.5 cores' [100].", CREATE, panel=LIMITS_PANEL,
+          check=_cpu),
+), writes=(
+    Write("create", "Create a server on a node (Wings installs it; no ports are assigned).",
+          "Examples:\n\n  eclictl servers create --node 1 --owner 42 --egg 3 --name lobby "
+          "--memory 2G --disk 20G --cpu 150\n\n  eclictl servers create --node 2 --name test -o json",
+          "POST", "/api/admin/servers", send=_send_create, reread=_created, view=lambda shown: shown),
+)))
+add_writes(app, SERVERS)
 
 
 @app.command("edit", epilog="Examples:\n\n  eclictl servers edit lobby-1 --memory 4G --cpu 200\n\n"
@@ -491,13 +282,6 @@ def mark_started(ref: Annotated[str, typer.Argument(metavar="SERVER", help="Serv
     return {"uuid": uuid, "success": bool(res.get("success", True)), "processConfig": res.get("processConfig")}
 
 
-def _duration(text: str) -> int:
-    m = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text)
-    if not m:
-        raise UsageError(f"--duration expects seconds or 30s/15m/2h/1d, got '{text}'")
-    return int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
-
-
 @app.command("throttle", epilog="Examples:\n\n  eclictl servers throttle lobby-1\n\n"
              "  eclictl servers throttle lobby-1 --cpu 10 --duration 2h --reason 'mining suspected'")
 @command(writes=True)
@@ -536,19 +320,6 @@ def throttle(
 
 dedicated_ip = typer.Typer(help="Dedicated IPs of KVM servers (feature dedicatedIps).", no_args_is_help=True)
 app.add_typer(dedicated_ip, name="dedicated-ip")
-
-
-def _ip_type(ip: str, given: str | None) -> str:
-    import ipaddress
-
-    try:
-        version = ipaddress.ip_address(ip).version
-    except ValueError:
-        raise UsageError(f"'{ip}' is not an IP address") from None
-    detected = "ipv4" if version == 4 else "ipv6"
-    if given and given != detected:
-        raise UsageError(f"{ip} is an {detected} address, not {given}")
-    return detected
 
 
 @dedicated_ip.command("add", epilog="Examples:\n\n  eclictl servers dedicated-ip add vm-1 203.0.113.50\n\n"
@@ -657,145 +428,10 @@ def sync_from_wings(yes: YesOpt = False) -> Any:
     return res
 
 
-# -- mounts -----------------------------------------------------------------------------------
+# -- mounts: eclictl/sections/_servers_mounts.py ----------------------------------------------
 
-mounts = typer.Typer(help="Host mounts: list, create, edit, delete, attach to / detach from servers.",
-                     no_args_is_help=True)
+from eclictl.sections._servers_mounts import mounts  # noqa: E402
+
 app.add_typer(mounts, name="mounts")
 
-MOUNT_COLUMNS = (Col("id"), Col("name"), Col("source"), Col("target"), Col("read_only", "RO"),
-                 Col("allowed_eggs", "EGGS"), Col("description", max_width=30))
 
-
-def _mount_list(api: Any) -> list[dict[str, Any]]:
-    body = api.get("/api/admin/mounts")
-    return body if isinstance(body, list) else []
-
-
-def _mount(api: Any, mount_id: int) -> dict[str, Any]:
-    for row in _mount_list(api):
-        if row.get("id") == mount_id:
-            return row
-    raise NotFoundError(f"no mount {mount_id}")
-
-
-@mounts.command("list", epilog="Examples:\n\n  eclictl servers mounts list\n\n  eclictl servers mounts list -o json")
-@command()
-def mounts_list() -> Any:
-    """List host mounts (sorted by name)."""
-    from eclictl.context import current
-    from eclictl.output.render import View
-
-    return View(_mount_list(current().api), columns=MOUNT_COLUMNS, empty="no mounts")
-
-
-def _mount_body(name: str | None, source: str | None, target: str | None, description: str | None,
-                read_only: bool | None, eggs: list[int] | None) -> dict[str, Any]:
-    return _pick(name=name, source=source, target=target, description=description, read_only=read_only,
-                 allowed_eggs=eggs)
-
-
-@mounts.command("create", epilog="Examples:\n\n  eclictl servers mounts create --name maps --source /srv/maps "
-                "--target /home/container/maps --read-only --egg 3")
-@command(writes=True)
-def mounts_create(
-    name: Annotated[str, typer.Option("--name", help="Mount name.", show_default=False)],
-    source: Annotated[str, typer.Option("--source", help="Host path.", show_default=False)],
-    target: Annotated[str, typer.Option("--target", help="Path inside the container.", show_default=False)],
-    description: Annotated[Optional[str], typer.Option("--description", show_default=False,
-                                                       help="Free text.")] = None,
-    read_only: Annotated[bool, typer.Option("--read-only", help="Mount read-only.")] = False,
-    egg: Annotated[Optional[list[int]], typer.Option("--egg", help="Allowed egg id (repeat; not enforced "
-                                                     "by the panel).", show_default=False)] = None,
-) -> Any:
-    """Create a host mount (the panel answers without the new record; it is re-read)."""
-    from eclictl.context import current
-
-    ctx = current()
-    ctx.api.post("/api/admin/mounts", _mount_body(name, source, target, description, read_only, egg))
-    found = [m for m in _mount_list(ctx.api) if m.get("name") == name and m.get("source") == source
-             and m.get("target") == target]
-    if not found:
-        raise EclictlError("the panel accepted the mount but it is not in the list")
-    from eclictl.output.render import View
-
-    return View(max(found, key=lambda m: m.get("id") or 0), detail=True)
-
-
-@mounts.command("edit", epilog="Examples:\n\n  eclictl servers mounts edit 2 --read-only\n\n"
-                "  eclictl servers mounts edit 2 --target /data --writable")
-@command(writes=True)
-def mounts_edit(
-    mount_id: Annotated[int, typer.Argument(metavar="MOUNT", help="Mount id.")],
-    name: Annotated[Optional[str], typer.Option("--name", help="New name.", show_default=False)] = None,
-    source: Annotated[Optional[str], typer.Option("--source", help="Host path.", show_default=False)] = None,
-    target: Annotated[Optional[str], typer.Option("--target", help="Container path.", show_default=False)] = None,
-    description: Annotated[Optional[str], typer.Option("--description", help="Free text.",
-                                                       show_default=False)] = None,
-    read_only: Annotated[Optional[bool], typer.Option("--read-only/--writable", help="Access mode.",
-                                                      show_default=False)] = None,
-    egg: Annotated[Optional[list[int]], typer.Option("--egg", help="Allowed egg ids (replaces the list).",
-                                                     show_default=False)] = None,
-) -> Any:
-    """Change a mount (reaches Wings when each server next syncs)."""
-    from eclictl.context import current
-    from eclictl.output.render import View
-
-    ctx = current()
-    body = _mount_body(name, source, target, description, read_only, egg)
-    if not body:
-        raise UsageError("nothing to change", hint="pass --name, --source, --target, --read-only...")
-    ctx.api.put(f"/api/admin/mounts/{mount_id}", body)
-    return View(_mount(ctx.api, mount_id), detail=True)
-
-
-@mounts.command("delete", epilog="Examples:\n\n  eclictl servers mounts delete 2 --yes")
-@command(bulk=True)
-def mounts_delete(
-    ids: Annotated[list[str], typer.Argument(metavar="MOUNT...", help="Mount ids; '-' reads stdin.")],
-    yes: YesOpt = False,
-) -> Any:
-    """Delete mounts and detach them from every server."""
-    from eclictl.bulk import BulkRunner, finish
-    from eclictl.context import current
-
-    ctx = current()
-    items = ctx.read_ids(ids)
-    bad = [i for i in items if not i.isdigit()]
-    if bad:
-        raise UsageError(f"mount ids are numbers: {', '.join(bad)}")
-    ctx.confirm(f"Delete {len(items)} mount(s) and detach them from all servers?", yes=yes, what="delete mounts")
-    report = BulkRunner(ctx).run("delete mounts", items, lambda i: ctx.api.delete(f"/api/admin/mounts/{i}"))
-    finish(ctx, report)
-    return None
-
-
-@mounts.command("attach", epilog="Examples:\n\n  eclictl servers mounts attach lobby-1 2")
-@command(writes=True)
-def mounts_attach(
-    ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")],
-    mount_id: Annotated[int, typer.Argument(metavar="MOUNT", help="Mount id.")],
-) -> Any:
-    """Attach a mount to a server (applies at the server's next sync, e.g. an edit)."""
-    from eclictl.context import current
-
-    ctx = current()
-    uuid = server_id(ref)
-    ctx.api.post(_server_path(uuid, "/mounts"), {"mountId": mount_id})
-    ctx.info("the panel does not sync on attach: the mount reaches Wings at the server's next sync")
-    return {"uuid": uuid, "mountId": mount_id, "attached": True}
-
-
-@mounts.command("detach", epilog="Examples:\n\n  eclictl servers mounts detach lobby-1 2")
-@command(writes=True)
-def mounts_detach(
-    ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")],
-    mount_id: Annotated[int, typer.Argument(metavar="MOUNT", help="Mount id.")],
-) -> Any:
-    """Detach a mount from a server."""
-    from eclictl.context import current
-
-    ctx = current()
-    uuid = server_id(ref)
-    ctx.api.delete(_server_path(uuid, f"/mounts/{mount_id}"))
-    return {"uuid": uuid, "mountId": mount_id, "attached": False}

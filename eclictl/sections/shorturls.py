@@ -19,7 +19,8 @@ import typer
 from eclictl.errors import RejectedError, UsageError
 from eclictl.options import command
 from eclictl.output.columns import Col
-from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, list_view, register
+from eclictl.sections._fields import Field, Write, add_writes
+from eclictl.sections._spec import FILTER_PANEL, Section, build, list_view, register
 
 PATH = "/api/admin/shorturls"
 CODE_RE = re.compile(r"^[a-z0-9_-]{1,64}$")
@@ -55,8 +56,7 @@ SHORTURLS = Section(
               "eclictl shorturls delete discord --yes", "eclictl shorturls list --owner 3 -o ids | "
               "eclictl shorturls delete - --yes"),
 )
-app = build(replace(SHORTURLS, verbs=("show", "delete")))
-register(SHORTURLS)  # `list`, `create` and `edit` are hand-written below
+app = build(replace(SHORTURLS, verbs=("show", "delete")))  # `list` is hand-written below, then create/edit
 
 PrefixOpt = Annotated[Optional[Prefix], typer.Option("--prefix", help="'a' serves /a/<code>, 'root' serves /<code>.",
                                                      show_default=False)]
@@ -153,61 +153,51 @@ def shorturls_list(
     return list_view(SHORTURLS, rows[:limit] if limit else rows)
 
 
-@app.command("create", epilog="Examples:\n\n  eclictl shorturls create discord https://discord.gg/abc\n\n"
-             "  eclictl shorturls create status https://status.example.com --prefix root\n\n"
-             "  eclictl shorturls create install /docs/install -o json")
-@command(writes=True)
-def shorturls_create(
-    code: Annotated[str, typer.Argument(help="The code: 1-64 of a-z 0-9 _ - (stored lower-case).")],
-    target: Annotated[str, typer.Argument(metavar="TARGET", help="Absolute http(s) URL, or a path starting "
-                                          "with '/'.")],
-    prefix: PrefixOpt = Prefix.a,
-) -> Any:
-    """Create a short URL (needs admin.shorturl.add; you become its owner)."""
-    from eclictl.context import current
-
-    ctx = current()
-    chosen = (prefix or Prefix.a).value
-    body = {"code": check_code(code, chosen), "targetUrl": check_target(target), "prefix": chosen}
-    answer = _write(ctx, "POST", PATH, body)
-    if not isinstance(answer, dict) or answer.get("id") is None:
-        answer = next((r for r in _rows(ctx) if r.get("code") == body["code"]), body)
-    return detail_view(SHORTURLS, answer)
+def _prepare(ctx: Any, body: dict[str, Any], extras: dict[str, Any]) -> None:
+    if "code" in body:
+        body["code"] = check_code(body["code"], body.get("prefix"))
 
 
-@app.command("edit", epilog="Examples:\n\n  eclictl shorturls edit discord --target https://discord.gg/new\n\n"
-             "  eclictl shorturls edit 4 --code spring-sale --prefix a")
-@command(writes=True)
-def shorturls_edit(
-    ref: Annotated[str, typer.Argument(metavar="ID|CODE", help="Short URL id or code.")],
-    code: Annotated[Optional[str], typer.Option("--code", help="New code.", show_default=False)] = None,
-    target: Annotated[Optional[str], typer.Option("--target", help="New target URL or /path.",
-                                                  show_default=False)] = None,
-    prefix: PrefixOpt = None,
-) -> Any:
-    """Change a short URL's code, target or prefix (needs .edit.any, or .edit.own on your own)."""
-    from eclictl.context import current
-
-    ctx = current()
-    if code is None and target is None and prefix is None:
-        raise UsageError("nothing to change: give --code, --target and/or --prefix")
-    body: dict[str, Any] = {}
-    if target is not None:
-        body["targetUrl"] = check_target(target)
-    if prefix is not None:
-        body["prefix"] = prefix.value
-    if code is not None:
-        body["code"] = check_code(code, prefix.value if prefix else None)
-    current_row: dict[str, Any] | None = None
+def _resolve(ctx: Any, ref: str, body: dict[str, Any], extras: dict[str, Any]) -> Any:
+    """An id as is; a code is looked up (the reserved-root rule needs the current code)."""
     if ref.isdigit():
-        ident: Any = int(ref)
-    else:
-        current_row = SHORTURLS.resolve(ctx.api, ref.strip().strip("/").lower())
-        ident = current_row["id"]
-    if (body.get("prefix") == "root" and code is None and current_row is not None
-            and current_row.get("code") in RESERVED_ROOT_CODES):
-        raise UsageError(f"'{current_row['code']}' is a reserved root path; give --code as well")
-    answer = _write(ctx, "PUT", f"{PATH}/{ident}", body)
-    if not isinstance(answer, dict) or answer.get("id") is None:
-        answer = SHORTURLS.resolve(ctx.api, str(ident))
-    return detail_view(SHORTURLS, answer)
+        return int(ref)
+    row = SHORTURLS.resolve(ctx.api, ref.strip().strip("/").lower())
+    if body.get("prefix") == "root" and "code" not in body and row.get("code") in RESERVED_ROOT_CODES:
+        raise UsageError(f"'{row['code']}' is a reserved root path; give --code as well")
+    return row["id"]
+
+
+def _reread(ctx: Any, ident: Any, body: dict[str, Any], answer: Any) -> Any:
+    if isinstance(answer, dict) and answer.get("id") is not None:
+        return answer
+    if ident is None:
+        return next((r for r in _rows(ctx) if r.get("code") == body["code"]), body)
+    return SHORTURLS.resolve(ctx.api, str(ident))
+
+
+PREFIX_HELP = "'a' serves /a/<code>, 'root' serves /<code>."
+FIELDS = (
+    Field("code", type=str, argument=True, verbs=("create",), help="The code: 1-64 of a-z 0-9 _ - (stored lower-case)."),
+    Field("targetUrl", type=str, argument=True, param="target", metavar="TARGET", verbs=("create",),
+          check=check_target, help="Absolute http(s) URL, or a path starting with '/'."),
+    Field("prefix", "--prefix", Prefix, PREFIX_HELP, verbs=("create",), default=Prefix.a, show_default=False),
+    Field("code", "--code", help="New code.", verbs=("edit",)),
+    Field("targetUrl", "--target", help="New target URL or /path.", verbs=("edit",), check=check_target),
+    Field("prefix", "--prefix", Prefix, PREFIX_HELP, verbs=("edit",)),
+)
+WRITES = (
+    Write("create", "Create a short URL (needs admin.shorturl.add; you become its owner).",
+          "Examples:\n\n  eclictl shorturls create discord https://discord.gg/abc\n\n"
+          "  eclictl shorturls create status https://status.example.com --prefix root\n\n"
+          "  eclictl shorturls create install /docs/install -o json",
+          "POST", PATH, prepare=_prepare, send=_write, reread=_reread),
+    Write("edit", "Change a short URL's code, target or prefix (needs .edit.any, or .edit.own on your own).",
+          "Examples:\n\n  eclictl shorturls edit discord --target https://discord.gg/new\n\n"
+          "  eclictl shorturls edit 4 --code spring-sale --prefix a",
+          "PUT", f"{PATH}/{{id}}", ref="ID|CODE", ref_help="Short URL id or code.", resolve=_resolve,
+          nothing=("nothing to change: give --code, --target and/or --prefix", None), prepare=_prepare,
+          send=_write, reread=_reread),
+)
+SHORTURLS = register(replace(SHORTURLS, fields=FIELDS, writes=WRITES))
+add_writes(app, SHORTURLS)

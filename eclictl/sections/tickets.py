@@ -7,6 +7,7 @@ ids that do not exist, so `archive` re-reads the archived list to report each id
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Optional
 
 import typer
@@ -15,7 +16,8 @@ from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
 from eclictl.options import DryRunOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._spec import Filter, Section, build, detail_view
+from eclictl.sections._fields import Field, Write, add_writes
+from eclictl.sections._spec import Filter, Section, build, detail_view, register
 
 PATH = "/api/admin/tickets"
 #: The panel's statuses and their aliases: one table for list filters and for writes. Writes go through
@@ -116,9 +118,12 @@ VERIFIED = ("status", "priority", "department", "assignedTo", "aiDisabled", "adm
 
 def _update(ctx: Any, ticket_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """PUT, then read the ticket back: a field the panel ignored fails the command (exit 7)."""
+    return _checked(ctx, ticket_id, body, ctx.api.put(f"{PATH}/{ticket_id}", body))
+
+
+def _checked(ctx: Any, ticket_id: int, body: dict[str, Any], answer: Any) -> dict[str, Any]:
     from eclictl.writes import verify_applied
 
-    answer = ctx.api.put(f"{PATH}/{ticket_id}", body)
     saved = answer.get("ticket") if isinstance(answer, dict) else None
     fresh = reread(ctx.api, ticket_id, saved)
     sent = {k: body[k] for k in VERIFIED if k in body}
@@ -238,39 +243,28 @@ def assign(
     return _bulk_update(ctx, refs, "assign tickets", {"assignedTo": who}, dry_run)
 
 
-@app.command("edit", epilog="Examples:\n\n  eclictl tickets edit 12 --priority urgent --department billing\n\n"
-             "  eclictl tickets edit 12 --ai-disabled")
-@command(writes=True)
-def edit(
-    ref: Annotated[str, typer.Argument(metavar="ID", help="The ticket's id.")],
-    priority: Annotated[Optional[str], typer.Option("--priority", help="low|medium|high|urgent.",
-                                                    rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-    department: Annotated[Optional[str], typer.Option("--department", help="Department name.",
-                                                      rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-    ai: Annotated[Optional[bool], typer.Option("--ai-enabled/--ai-disabled", help="Let the AI assistant act.",
-                                               rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-    admin_reply: Annotated[Optional[str], typer.Option("--admin-reply", help="Set the adminReply field directly.",
-                                                       rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-) -> Any:
-    """Edit a ticket's priority, department, AI switch or admin reply (needs tickets:write)."""
-    from eclictl.context import current
+def _priority(value: str) -> str:
+    if value.lower() not in PRIORITIES:
+        raise UsageError(f"unknown priority '{value}'", hint=f"one of {', '.join(PRIORITIES)}")
+    return value.lower()
 
-    ctx = current()
-    ticket_id = _int_id(ref)
-    body: dict[str, Any] = {}
-    if priority is not None:
-        if priority.lower() not in PRIORITIES:
-            raise UsageError(f"unknown priority '{priority}'", hint=f"one of {', '.join(PRIORITIES)}")
-        body["priority"] = priority.lower()
-    if department is not None:
-        body["department"] = department
-    if ai is not None:
-        body["aiDisabled"] = not ai
-    if admin_reply is not None:
-        body["adminReply"] = admin_reply
-    if not body:
-        raise UsageError("nothing to change", hint="pass --priority, --department, --ai-disabled or --admin-reply")
-    return detail_view(TICKETS, _update(ctx, ticket_id, body))
+
+EDIT = ("edit",)
+TICKETS = register(replace(TICKETS, fields=(
+    Field("priority", "--priority", str, "low|medium|high|urgent.", EDIT, panel=EDIT_PANEL, check=_priority),
+    Field("department", "--department", str, "Department name.", EDIT, panel=EDIT_PANEL),
+    Field("aiDisabled", "--ai-enabled/--ai-disabled", bool, "Let the AI assistant act.", EDIT, panel=EDIT_PANEL,
+          param="ai", to_body=lambda enabled: not enabled),
+    Field("adminReply", "--admin-reply", str, "Set the adminReply field directly.", EDIT, panel=EDIT_PANEL,
+          sensitive=True),
+), writes=(
+    Write("edit", "Edit a ticket's priority, department, AI switch or admin reply (needs tickets:write).",
+          "Examples:\n\n  eclictl tickets edit 12 --priority urgent --department billing\n\n"
+          "  eclictl tickets edit 12 --ai-disabled", "PUT", f"{PATH}/{{id}}", ref="ID", ref_help="The ticket's id.",
+          nothing=("nothing to change", "pass --priority, --department, --ai-disabled or --admin-reply"),
+          resolve=lambda ctx, ref, body, extras: _int_id(ref), reread=_checked),
+)))
+add_writes(app, TICKETS, "edit")
 
 
 @app.command("archive", epilog="Examples:\n\n  eclictl tickets archive 12 13\n\n"

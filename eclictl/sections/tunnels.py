@@ -8,14 +8,16 @@ the caller's own or organisation's devices, even for admins.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Optional
 
 import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
-from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._fields import Bulk, add_writes, listed
 from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, list_view
 
 DEVICES_PATH = "/api/tunnel/devices"
@@ -75,16 +77,35 @@ devices_app = _group("devices", "Tunnel devices (client and server agents): list
 allocations_app = _group("allocations", "Tunnel port allocations: list, show, edit, close, delete.")
 
 
-def _int_ids(ctx: Any, refs: list[str], what: str) -> list[str]:
-    items = ctx.read_ids(refs)
-    bad = [i for i in items if not i.isdigit()]
-    if bad:
-        raise UsageError(f"{what} ids are numbers, got '{bad[0]}'")
-    return items
-
-
 def _ok_or_none(body: Any) -> Any:
     return body if isinstance(body, dict) else None
+
+
+def _numbers(what: str) -> Any:
+    def check(ctx: Any, items: list[str]) -> list[str]:
+        bad = [i for i in items if not i.isdigit()]
+        if bad:
+            raise UsageError(f"{what} ids are numbers, got '{bad[0]}'")
+        return items
+    return check
+
+
+def _post(path_for: Any, *, skip_conflict: str | None = None) -> Any:
+    """One item: POST to its action route (these routes act by POST); a 409 is `skipped` where that means done."""
+    def one(ctx: Any, item: str) -> Any:
+        from eclictl.api.errors import ApiConflictError
+
+        try:
+            return ctx.api.post(path_for(item))
+        except ApiConflictError:
+            if skip_conflict:
+                return ("skipped", skip_conflict)
+            raise
+    return one
+
+
+def _ask(action: str, *, always: bool = True) -> Any:
+    return lambda items: f"{action.capitalize()}: {listed(items)}?" if always or len(items) > 1 else None
 
 
 # -- devices ---------------------------------------------------------------------------------
@@ -207,21 +228,14 @@ def devices_regenerate(
     return {"id": int(ref), **answer}
 
 
-@devices_app.command("delete", epilog="Examples:\n\n  eclictl tunnels devices delete 3 --yes\n\n"
-                     "  eclictl tunnels devices list --pending -o ids | eclictl tunnels devices delete - --yes")
-@command(bulk=True)
-def devices_delete(
-    refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Device ids; '-' reads stdin.")],
-    yes: YesOpt = False,
-    dry_run: DryRunOpt = False,
-) -> Any:
-    """Delete devices and their allocations (connected server agents are told to unbind)."""
-    from eclictl.context import current
-
-    ctx = current()
-    items = _int_ids(ctx, refs, "device")
-    return _bulk(ctx, items, "delete tunnel devices", lambda i: f"{DEVICES_PATH}/{i}/delete", yes, dry_run,
-                 confirm=True)
+add_writes(devices_app, replace(DEVICES, writes=(
+    Bulk("delete", "Delete devices and their allocations (connected server agents are told to unbind).",
+         "Examples:\n\n  eclictl tunnels devices delete 3 --yes\n\n"
+         "  eclictl tunnels devices list --pending -o ids | eclictl tunnels devices delete - --yes",
+         "delete tunnel devices", "ID...", "Device ids; '-' reads stdin.",
+         _post(lambda i: f"{DEVICES_PATH}/{i}/delete"), question=_ask("delete tunnel devices"),
+         items=_numbers("device"), dry_action="delete tunnel devices"),
+)))
 
 
 # -- allocations -----------------------------------------------------------------------------
@@ -277,55 +291,16 @@ def allocations_edit(
                                                                                       "localPort": local_port})
 
 
-@allocations_app.command("close", epilog="Examples:\n\n  eclictl tunnels allocations close 7 8\n\n"
-                         "  eclictl tunnels allocations list --status active -o ids | "
-                         "eclictl tunnels allocations close - --yes")
-@command(bulk=True)
-def allocations_close(
-    refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Allocation ids; '-' reads stdin.")],
-    yes: YesOpt = False,
-    dry_run: DryRunOpt = False,
-) -> Any:
-    """Close allocations (the server agent unbinds the port)."""
-    from eclictl.context import current
-
-    ctx = current()
-    items = _int_ids(ctx, refs, "allocation")
-    return _bulk(ctx, items, "close tunnel allocations", lambda i: f"{ALLOC_PATH}/{i}/close", yes, dry_run,
-                 confirm=len(items) > 1, skip_conflict="already closed")
-
-
-@allocations_app.command("delete", epilog="Examples:\n\n  eclictl tunnels allocations delete 7 --yes")
-@command(bulk=True)
-def allocations_delete(
-    refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Allocation ids; '-' reads stdin.")],
-    yes: YesOpt = False,
-    dry_run: DryRunOpt = False,
-) -> Any:
-    """Delete allocations."""
-    from eclictl.context import current
-
-    ctx = current()
-    items = _int_ids(ctx, refs, "allocation")
-    return _bulk(ctx, items, "delete tunnel allocations", lambda i: f"{ALLOC_PATH}/{i}/delete", yes, dry_run,
-                 confirm=True)
-
-
-def _bulk(ctx: Any, items: list[str], action: str, path_for: Any, yes: bool, dry_run: bool, *,
-          confirm: bool, skip_conflict: str | None = None) -> Any:
-    from eclictl.bulk import confirm_and_run
-
-    def one(item: str) -> Any:
-        from eclictl.api.errors import ApiConflictError
-
-        try:
-            return ctx.api.post(path_for(item))
-        except ApiConflictError:
-            if skip_conflict:
-                return ("skipped", skip_conflict)
-            raise
-
-    question = f"{action.capitalize()}: {', '.join(items[:10])}{' …' if len(items) > 10 else ''}?" if confirm \
-        else None
-    return confirm_and_run(ctx, action, items, one, question=question, what=action, yes=yes, dry_run=dry_run,
-                           dry_action=action)
+add_writes(allocations_app, replace(ALLOCATIONS, writes=(
+    Bulk("close", "Close allocations (the server agent unbinds the port).",
+         "Examples:\n\n  eclictl tunnels allocations close 7 8\n\n"
+         "  eclictl tunnels allocations list --status active -o ids | eclictl tunnels allocations close - --yes",
+         "close tunnel allocations", "ID...", "Allocation ids; '-' reads stdin.",
+         _post(lambda i: f"{ALLOC_PATH}/{i}/close", skip_conflict="already closed"),
+         question=_ask("close tunnel allocations", always=False), items=_numbers("allocation"),
+         dry_action="close tunnel allocations"),
+    Bulk("delete", "Delete allocations.", "Examples:\n\n  eclictl tunnels allocations delete 7 --yes",
+         "delete tunnel allocations", "ID...", "Allocation ids; '-' reads stdin.",
+         _post(lambda i: f"{ALLOC_PATH}/{i}/delete"), question=_ask("delete tunnel allocations"),
+         items=_numbers("allocation"), dry_action="delete tunnel allocations"),
+)))

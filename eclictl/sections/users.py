@@ -14,24 +14,18 @@ from typing import Annotated, Any, Optional
 import typer
 
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, typed_value
+from eclictl.options import DryRunOpt, YesOpt, command
 from eclictl.output.columns import Col, Group
 from eclictl.sections._spec import Filter, Section, build, detail_view
 from eclictl.sections._users_lib import PAGES, PATH, resolve_user_id
-from eclictl.units import SIZE_HELP, parse_cpu_percent, parse_size_mib
-from eclictl.writes import refuse_clears, verify_applied
+from eclictl.sections._users_fields import _check_date, _edited_view, parse_edit, verify_edit
+from eclictl.sections._users_rows import (CHILD_COLUMNS, PLAN_COLUMNS, ROLE_LINK_COLUMNS, _clean_export, _link_row,
+                                         _links, _optional, _plan_rows, _strip_ai_endpoints)
 
 EDIT_PANEL = "Fields"
 PLAN_PANEL = "Plan options"
 USER_REF = "User id or exact e-mail."
 USER_REFS = "User ids or e-mails; '-' reads them from stdin."
-
-
-class _UserSection(Section):
-    """Users are addressed by id or by exact (case-insensitive) e-mail."""
-
-    def resolve_id(self, api: Any, ref: str) -> Any:
-        return resolve_user_id(api, ref)
 
 
 #: `users show` on a terminal (json and tsv print the record as the panel sends it).
@@ -60,11 +54,20 @@ SHOW_GROUPS = (
         Col("createdAt", "CREATED"), Col("expiresAt", "EXPIRES"))),)),
 )
 
+
+class _UserSection(Section):
+    """Users are addressed by id or by exact (case-insensitive) e-mail."""
+
+    def resolve_id(self, api: Any, ref: str) -> Any:
+        return resolve_user_id(api, ref)
+
+
 USERS = _UserSection(
     name="users",
     help="Users: list (find with --query), show, edit, suspend, delete, plans, roles, KYC, exports.",
     path=PATH,
     pages=PAGES,
+    groups=SHOW_GROUPS,
     columns=(
         Col("id"), Col("email"), Col("firstName", "FIRST"), Col("lastName", "LAST"), Col("role"),
         Col("portalType", "PORTAL"), Col("suspended"), Col("fraudFlag", "FRAUD"), Col("createdAt", "CREATED"),
@@ -76,7 +79,6 @@ USERS = _UserSection(
     permission="users:read",
     tab="users",
     web_param="viewUser",
-    groups=SHOW_GROUPS,
     filters=(
         Filter("query", "Search by e-mail or id (names are encrypted at rest and never match).",
                param="q", short="-q"),
@@ -121,24 +123,6 @@ def _bulk(ctx: Any, action: str, refs: list[str], fn: Any) -> None:
 
 
 # -- show -----------------------------------------------------------------------------------
-def _strip_ai_endpoints(profile: dict[str, Any]) -> None:
-    """AI model `endpoint(s)` are secrets too (docs/panel/conventions.md#privacy); the client drops apiKey."""
-    for link in profile.get("aiModels") or []:
-        model = link.get("model") if isinstance(link, dict) else None
-        if isinstance(model, dict):
-            model.pop("endpoint", None)
-            model.pop("endpoints", None)
-
-
-def _optional(ctx: Any, what: str, fn: Any) -> Any:
-    """A secondary read for `show`: a missing permission is a warning, not a failure."""
-    from eclictl.api.errors import ApiPermissionError
-
-    try:
-        return fn()
-    except ApiPermissionError as exc:
-        ctx.warn(f"{what} not shown: {exc.message}")
-        return None
 
 
 @app.command("show", epilog="Examples:\n\n  eclictl users show 42\n\n"
@@ -165,187 +149,6 @@ def show(
 
 
 # -- edit -----------------------------------------------------------------------------------
-TEXT = frozenset({"firstName", "lastName", "email", "address"})
-TEXT_OR_NULL = frozenset({"middleName", "displayName", "address2", "phone", "billingCompany", "billingCity",
-                          "billingState", "billingZip", "billingCountry", "avatarUrl", "supportBanReason"})
-BOOLS = frozenset({"suspended", "inactive", "emailVerified", "idVerified", "studentVerified", "fraudFlag",
-                   "guideShown", "supportBanned"})
-OTHER = frozenset({"role", "portalType", "nodeId", "studentVerifiedAt", "fraudReason", "limits", "dateOfBirth",
-                   "parentId", "badges"})
-EDITABLE = TEXT | TEXT_OR_NULL | BOOLS | OTHER
-PORTALS = ("free", "paid", "educational", "enterprise")
-COUNT_LIMITS = ("serverLimit", "portsPerServer", "tunnelPortCount", "databases", "backups")
-SIZE_LIMITS = ("memory", "disk")
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _check_limits(value: Any) -> Any:
-    """`limits`: an object merged into the user's limits, or null/false to clear them all."""
-    if value is None or value is False:
-        return value
-    if not isinstance(value, dict):
-        raise UsageError("limits must be a JSON object or null, e.g. limits='{\"memory\": \"2GB\"}'")
-    for key, item in value.items():
-        if key in SIZE_LIMITS:
-            ok, unit = parse_size_mib(item) is not None, f"a size ({SIZE_HELP})"
-        elif key == "cpu":
-            ok, unit = parse_cpu_percent(item) is not None, "a percentage (100 = one core), '150%' or '1.5 cores'"
-        elif key in COUNT_LIMITS:
-            ok, unit = _is_number(item) and item >= 0, "a non-negative number"
-        else:
-            _ctx().warn(f"limits.{key} is not a limit the panel validates; sent as given")
-            continue
-        if not ok:
-            raise UsageError(f"limits.{key} must be {unit}, got {item!r}")
-    return value
-
-
-def _check_date(field: str, value: Any) -> None:
-    from datetime import date
-
-    try:
-        date.fromisoformat(str(value))
-    except ValueError:
-        raise UsageError(f"{field} must be a date in YYYY-MM-DD format, got '{value}'") from None
-
-
-def _edit_value(field: str, raw: str) -> Any:
-    """Type one `--set field=value` exactly as PUT /api/admin/users/:id expects it."""
-    typed = typed_value(raw)
-    if field in TEXT:
-        if not raw.strip() or typed is None:
-            raise UsageError(f"{field} cannot be empty or null")
-        if field == "email" and "@" not in raw:
-            raise UsageError(f"email must be an e-mail address, got '{raw}'")
-        return raw.strip()
-    if field in TEXT_OR_NULL:
-        return None if typed is None else raw.strip()
-    if field in BOOLS:
-        if not isinstance(typed, bool):
-            raise UsageError(f"{field} must be true or false, got '{raw}'")
-        return typed
-    if field == "role":
-        if typed is None or not raw.strip():
-            raise UsageError("role cannot be empty or null (the panel takes only a role name here)")
-        return raw.strip()
-    if field == "portalType":
-        if raw.strip() not in PORTALS:
-            raise UsageError(f"portalType must be one of {', '.join(PORTALS)}, got '{raw}'")
-        return raw.strip()
-    if field == "nodeId":
-        if typed is not None and not (isinstance(typed, int) and not isinstance(typed, bool) and typed > 0):
-            raise UsageError(f"nodeId must be a node id (a positive integer) or null, got '{raw}'")
-        return typed
-    if field == "parentId":
-        if typed is None or raw.strip() == "":
-            return None
-        if not (isinstance(typed, int) and not isinstance(typed, bool) and typed > 0):
-            raise UsageError(f"parentId must be a positive integer or null, got '{raw}'")
-        return typed
-    if field in ("dateOfBirth", "studentVerifiedAt"):
-        if typed is None or typed is False or raw.strip() == "":
-            return None
-        _check_date(field, raw.strip())
-        return raw.strip()
-    if field == "fraudReason":
-        return None if typed is None else raw.strip()  # an empty one is refused by parse_edit
-    if field == "badges":
-        if not isinstance(typed, list) or not all(isinstance(b, str) for b in typed):
-            raise UsageError("badges must be a JSON array of strings, e.g. badges='[\"beta\",\"partner\"]' "
-                             "(anything else would wipe every badge)")
-        return typed
-    if field == "limits":
-        return _check_limits(typed)
-    raise UsageError(f"cannot edit '{field}'")  # pragma: no cover - EDITABLE guards this
-
-
-def parse_edit(pairs: list[str]) -> dict[str, Any]:
-    """`--set` pairs -> the PUT body; `limits.memory=2GB` merges into one limits object."""
-    import difflib
-
-    body: dict[str, Any] = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise UsageError(f"--set expects field=value, got '{pair}'")
-        field, raw = pair.split("=", 1)
-        field = field.strip()
-        if field.startswith("limits."):
-            sub = field.split(".", 1)[1]
-            limits = body.get("limits")
-            if not isinstance(limits, dict):
-                limits = {}
-            limits[sub] = typed_value(raw)
-            body["limits"] = _check_limits(limits)
-            continue
-        if field not in EDITABLE:
-            close = difflib.get_close_matches(field, sorted(EDITABLE), n=1)
-            raise UsageError(f"'{field}' is not a field the panel lets you edit",
-                             hint=f"did you mean '{close[0]}'?" if close else
-                             f"editable: {', '.join(sorted(EDITABLE))}")
-        body[field] = _edit_value(field, raw)
-    if not body:
-        raise UsageError("nothing to change: pass at least one --set field=value")
-    refuse_clears(body, CANNOT_CLEAR, where="a user",
-                  hint="set a new value instead (fraudReason goes with `eclictl fraud clear`, which keeps the text)")
-    return body
-
-
-#: PUT /admin/users/:id turns null/"" into `undefined` for these (adminHandler.ts), and save() skips
-#: undefined: the old value stays. Every other optional field clears with null.
-CANNOT_CLEAR = ("nodeId", "studentVerifiedAt", "fraudReason", "dateOfBirth")
-
-
-def _same_day(sent: Any) -> Any:
-    return lambda stored: isinstance(stored, str) and stored[:10] == str(sent)[:10]
-
-
-def _limits_applied(sent: Any) -> Any:
-    """limits are merged and stored as numbers (sizes in MiB, CPU in percent)."""
-    def check(stored: Any) -> bool:
-        if sent is None or sent is False:
-            return stored in (None, {})
-        if not isinstance(stored, dict):
-            return False
-        for key, value in sent.items():
-            have = stored.get(key)
-            if key in SIZE_LIMITS:
-                want: Any = parse_size_mib(value)
-            elif key == "cpu":
-                want = parse_cpu_percent(value)
-            elif key in COUNT_LIMITS and _is_number(value):
-                want = round(value)
-            else:
-                continue
-            if not _is_number(have) or float(have) != float(want):
-                return False
-        return True
-    return check
-
-
-def verify_edit(user_id: int, body: dict[str, Any], row: dict[str, Any]) -> None:
-    """Compare the re-read user with what was sent; exit 7 naming any field the panel ignored."""
-    record = {**row, "badges": (row.get("settings") or {}).get("badges")}
-    expect: dict[str, Any] = {"limits": _limits_applied(body.get("limits"))}
-    if isinstance(body.get("badges"), list):  # stored trimmed, without blanks and duplicates, at most 128
-        badges = list(dict.fromkeys(b.strip() for b in body["badges"] if b.strip()))[:128]
-        expect["badges"] = lambda stored: stored == badges
-    for key in ("dateOfBirth", "studentVerifiedAt"):
-        if isinstance(body.get(key), str):
-            expect[key] = _same_day(body[key])
-    verify_applied(body, record, what=f"user {user_id}", expect=expect)
-
-
-def _edited_view(row: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": row.get("id"), "email": row.get("email")}
-    for key in body:
-        if key == "badges":
-            out[key] = (row.get("settings") or {}).get("badges")
-        else:
-            out[key] = row.get(key)
-    return out
 
 
 @app.command("edit", epilog="Examples:\n\n  eclictl users edit 42 --set firstName=Jane --set phone=null\n\n"
@@ -448,19 +251,6 @@ def delete(
 
 
 # -- plans ----------------------------------------------------------------------------------
-PLAN_COLUMNS = (Col("planId", "PLAN"), Col("name"), Col("type"), Col("price"), Col("orderId", "ORDER"),
-                Col("status"), Col("expiresAt", "EXPIRES"))
-
-
-def _plan_rows(body: Any) -> list[dict[str, Any]]:
-    rows = []
-    for entry in (body or {}).get("plans") or []:
-        plan = entry.get("plan") or {} if isinstance(entry, dict) else {}
-        order = entry.get("order") or {} if isinstance(entry, dict) else {}
-        rows.append({"planId": plan.get("id"), "name": plan.get("name"), "type": plan.get("type"),
-                     "price": plan.get("price"), "orderId": order.get("id"), "status": order.get("status"),
-                     "expiresAt": order.get("expiresAt")})
-    return rows
 
 
 @app.command("plan", epilog="Examples:\n\n  eclictl users plan 42\n\n  eclictl users plan jane@example.com -o json")
@@ -550,15 +340,6 @@ def request_kyc(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=
     return None
 
 
-def _clean_export(data: dict[str, Any]) -> dict[str, Any]:
-    """The export carries API key values and AI endpoints: never written anywhere."""
-    for key in data.get("apiKeys") or []:
-        if isinstance(key, dict):
-            key.pop("key", None)
-    _strip_ai_endpoints(data)
-    return data
-
-
 @app.command("export", epilog="Examples:\n\n  eclictl users export 42 --file user-42.json --yes\n\n"
              "  eclictl users export 42 --yes --redact > u42.json\n\n"
              "  eclictl users export-job 42   # the queued alternative (preferred)")
@@ -611,10 +392,6 @@ def export_job(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_
     return View({"userId": user_id, "jobId": answer.get("jobId")}, detail=True, id_field="jobId")
 
 
-CHILD_COLUMNS = (Col("id"), Col("email"), Col("firstName", "FIRST"), Col("lastName", "LAST"),
-                 Col("portalType", "PORTAL"), Col("suspended"), Col("createdAt", "CREATED"))
-
-
 @app.command("children", epilog="Examples:\n\n  eclictl users children 42\n\n  eclictl users children 42 -o ids")
 @command()
 def children(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)]) -> Any:
@@ -631,18 +408,6 @@ def children(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_RE
 
 
 # -- role assignments ----------------------------------------------------------------------
-ROLE_LINK_COLUMNS = (Col("roleId", "ROLE"), Col("name"), Col("description"), Col("assignmentId", "LINK"))
-
-
-def _links(api: Any, user_id: int) -> list[dict[str, Any]]:
-    rows = api.get(f"/api/users/{user_id}/roles") or []
-    return [r for r in rows if isinstance(r, dict)]
-
-
-def _link_row(link: dict[str, Any]) -> dict[str, Any]:
-    role = link.get("role") or {}
-    return {"assignmentId": link.get("id"), "roleId": role.get("id"), "name": role.get("name"),
-            "description": role.get("description"), "parentRoleId": role.get("parentRoleId")}
 
 
 @app.command("roles", epilog="Examples:\n\n  eclictl users roles 42\n\n  eclictl users roles jane@example.com -o json")
@@ -661,7 +426,7 @@ def roles(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)]
 
 
 def _role_items(ctx: Any, role_refs: list[str]) -> list[dict[str, Any]]:
-    from eclictl.sections._roles_lib import fetch_roles, find_role
+    from eclictl.sections._roles_api import fetch_roles, find_role
 
     catalogue = fetch_roles(ctx.api)
     found: dict[int, dict[str, Any]] = {}

@@ -66,6 +66,19 @@ def test_every_generated_delete_verb_is_declared() -> None:
     assert not missing, missing
 
 
+def test_every_generated_write_verb_is_declared() -> None:
+    """Create/edit verbs generated from declared fields (eclictl/sections/_fields.py) send to their
+    `Write.path`: each of those routes has a policy too."""
+    from eclictl.sections._fields import Write
+    from eclictl.sections._spec import all_sections
+
+    generated = [(s.name, w) for s in all_sections() for w in s.writes if isinstance(w, Write)]
+    assert len(generated) >= 2
+    missing = [f"{name} {w.verb}: {w.method} {w.path}" for name, w in generated
+               if lookup(w.method, w.path.format(id="1")) is None]
+    assert not missing, missing
+
+
 # -- the call sites ------------------------------------------------------------------------------
 
 def _assigned(statements: list[ast.stmt] | Iterator[ast.AST]) -> dict[str, ast.AST]:
@@ -77,9 +90,17 @@ def _assigned(statements: list[ast.stmt] | Iterator[ast.AST]) -> dict[str, ast.A
     return out
 
 
-def _returners(tree: ast.Module) -> dict[str, tuple[list[str], list[ast.expr], ast.AST]]:
-    """Module functions that only build and return a path: name -> (params, defaults, expression)."""
+def _returners(tree: ast.Module, *, follow: bool = True) -> dict[str, tuple[list[str], list[ast.expr], ast.AST]]:
+    """Module functions that only build and return a path: name -> (params, defaults, expression);
+    also those imported from another eclictl module (`from eclictl.sections._servers_api import _server_path`)."""
     out = {}
+    for node in tree.body if follow else ():
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("eclictl."):
+            source = ROOT.parent / (node.module.replace(".", "/") + ".py")
+            if source.exists():
+                found = _returners(ast.parse(source.read_text(encoding="utf-8")), follow=False)
+                out.update({alias.asname or alias.name: found[alias.name] for alias in node.names
+                            if alias.name in found})
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
             body = [st for st in node.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))
