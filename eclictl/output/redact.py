@@ -194,7 +194,8 @@ def _local_words(text: str) -> set[str]:
         return set()
     words: set[str] = set()
     for m in _EMAIL_RE.finditer(text):
-        words.update(w.lower() for w in _LOCAL_SPLIT_RE.split(m.group(1)) if len(w) >= 2)
+        # three letters or more: a two-letter piece (`by@…`, `to.li@…`) is more often a word than a name
+        words.update(w.lower() for w in _LOCAL_SPLIT_RE.split(m.group(1)) if len(w) >= 3)
     return words - _ROLE_WORDS
 
 
@@ -208,7 +209,7 @@ def _email_terms(text: str) -> dict[str, str]:
         if len(local) >= 3 and local.lower() not in _ROLE_WORDS:
             terms[local.lower()] = "local"
         for word in _LOCAL_SPLIT_RE.split(local):
-            if len(word) >= 2 and word.lower() not in _ROLE_WORDS:
+            if len(word) >= 3 and word.lower() not in _ROLE_WORDS:
                 terms.setdefault(word.lower(), "name")
     return terms
 
