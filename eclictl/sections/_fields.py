@@ -100,6 +100,7 @@ class Write:
     ref_type: Any = str  # int for a numeric id argument
     resolve: Hook | None = None  # (ctx, ref, body, extras) -> id; default: the section's resolve_id
     nothing: tuple[str, str | None] = ("nothing to change", None)  # (message, hint) when an edit sends nothing
+    require: tuple[tuple[str, ...], str] | None = None  # (parameters, message): refused before any field check
     prepare: Hook | None = None
     send: Hook | None = None
     reread: Hook | None = None
@@ -225,6 +226,8 @@ def _make(section: Any, spec: Write) -> Callable[..., Any]:
         pairs = kwargs.pop("assignments", None)
         extras = {f.pname: kwargs.pop(f.pname) for f in spec.extra if f.pname in kwargs}
         ref = kwargs.pop("ref", None)
+        if spec.require and any(kwargs.get(p) is None for p in spec.require[0]):
+            raise UsageError(spec.require[1])  # a missing option is named before a wrong value of another
         body = body_of(section, spec, kwargs)
         body.update(parse_set(section, spec, pairs))
         if spec.prepare is not None:

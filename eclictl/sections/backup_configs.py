@@ -18,6 +18,7 @@ from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._fields import Field, Write, add_writes
 from eclictl.sections._spec import Section, build, register
 
 PATH = "/api/admin/backup-configurations"
@@ -185,90 +186,77 @@ def backup_configs_show(
     return _view(hide_config(_fetch(ctx, resolve(ctx, ref)), show_secrets), detail=True)
 
 
-@app.command("create", epilog="Examples:\n\n  eclictl backup-configs create --name Offsite --disk s3 --config-file s3.json"
-             "\n\n  eclictl backup-configs create --name 'Local disk' --shared")
-@command(writes=True)
-def backup_configs_create(
-    name: Annotated[str, typer.Option("--name", help="1-255 characters.", rich_help_panel=EDIT_PANEL)],
-    disk: Annotated[str, typer.Option("--disk", help="local, s3, restic, pbs or kopia.",
-                                      rich_help_panel=EDIT_PANEL)] = "local",
-    description: Annotated[Optional[str], typer.Option("--description", rich_help_panel=EDIT_PANEL,
-                                                       show_default=False)] = None,
-    config_file: Annotated[Optional[str], typer.Option("--config-file", metavar="FILE", help="JSON object with the "
-                                                       "storage settings; '-' reads stdin.", rich_help_panel=EDIT_PANEL,
-                                                       show_default=False)] = None,
-    shared: Annotated[bool, typer.Option("--shared", help="Mark it shared.", rich_help_panel=EDIT_PANEL)] = False,
-    no_maintenance: Annotated[bool, typer.Option("--no-maintenance", help="Maintenance off (default on).",
-                                                 rich_help_panel=EDIT_PANEL)] = False,
-) -> Any:
-    """Create a backup configuration (never retried: a repeat would make a duplicate)."""
-    from eclictl.context import current
-
-    ctx = current()
-    body: dict[str, Any] = {"name": _name(name), "backupDisk": _disk(disk), "shared": shared,
-                            "maintenanceEnabled": not no_maintenance}
-    if description:
-        body["description"] = description
-    if config_file is not None:
-        body["config"] = _config_file(ctx, config_file)
-    answer = ctx.api.request("POST", PATH, json_body=body).data
-    ident = answer.get("uuid") if isinstance(answer, dict) else None
-    if not ident:
-        raise RejectedError("the panel did not return the new configuration's uuid",
-                            hint="check `eclictl backup-configs list` before creating it again")
-    ctx.info(f"created {ident}; {NO_EFFECT}")
-    return _verified(ctx, ident, body)
+def _prepare(ctx: Any, body: dict[str, Any], extras: dict[str, Any]) -> None:
+    """The config blob comes from a file (or stdin); create sends no empty description."""
+    if "description" in body and body["description"] == "":
+        del body["description"]
+    if extras.get("config_file") is not None:
+        body["config"] = _config_file(ctx, extras["config_file"])
 
 
-def _verified(ctx: Any, ident: str, sent: dict[str, Any]) -> Any:
-    """Re-read and compare what was sent (the panel stores PUT bodies without checks)."""
+def _resolve_ref(ctx: Any, ref: str, body: dict[str, Any], extras: dict[str, Any]) -> str:
+    return resolve(ctx, ref)
+
+
+def _verified(ctx: Any, ident: Any, sent: dict[str, Any], answer: Any) -> Any:
+    """Re-read and compare what was sent (the panel stores PUT bodies without checks); a create
+    must answer the new uuid."""
     from eclictl.sections._readback import require_stored
 
+    if ident is None:
+        ident = answer.get("uuid") if isinstance(answer, dict) else None
+        if not ident:
+            raise RejectedError("the panel did not return the new configuration's uuid",
+                                hint="check `eclictl backup-configs list` before creating it again")
+        ctx.info(f"created {ident}; {NO_EFFECT}")
+    else:
+        ctx.info(NO_EFFECT)
     row = _fetch(ctx, ident)
     return require_stored(ctx, f"backup configuration {ident}", sent, row, _view(hide_config(row, False), detail=True),
                           secret=frozenset({"config"}))
 
 
-@app.command("edit", epilog="Examples:\n\n  eclictl backup-configs edit Offsite --no-maintenance\n\n"
-             "  eclictl backup-configs edit Offsite --config-file s3-rotated.json --name 'Offsite (rotated)'")
-@command(writes=True)
-def backup_configs_edit(
-    ref: Annotated[str, typer.Argument(metavar="UUID|NAME", help="The configuration's uuid or exact name.")],
-    name: Annotated[Optional[str], typer.Option("--name", rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-    disk: Annotated[Optional[str], typer.Option("--disk", rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-    description: Annotated[Optional[str], typer.Option("--description", help="'' clears it.",
-                                                       rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-    config_file: Annotated[Optional[str], typer.Option("--config-file", metavar="FILE", help="Replaces the whole "
-                                                       "config object; '-' reads stdin.", rich_help_panel=EDIT_PANEL,
-                                                       show_default=False)] = None,
-    shared: Annotated[Optional[bool], typer.Option("--shared/--not-shared", rich_help_panel=EDIT_PANEL,
-                                                   show_default=False)] = None,
-    maintenance: Annotated[Optional[bool], typer.Option("--maintenance/--no-maintenance", rich_help_panel=EDIT_PANEL,
-                                                        show_default=False)] = None,
-) -> Any:
-    """Change the given fields only (checked here: the panel stores whatever it gets)."""
-    from eclictl.context import current
+def _shown(view: Any) -> Any:
+    return view  # _verified already built the view (config hidden)
 
-    ctx = current()
-    body: dict[str, Any] = {}
-    if name is not None:
-        body["name"] = _name(name)
-    if disk is not None:
-        body["backupDisk"] = _disk(disk)
-    if description is not None:
-        body["description"] = description or None
-    if shared is not None:
-        body["shared"] = shared
-    if maintenance is not None:
-        body["maintenanceEnabled"] = maintenance
-    if config_file is not None:
-        body["config"] = _config_file(ctx, config_file)
-    if not body:
-        raise UsageError("nothing to change: give at least one field option")
-    ident = resolve(ctx, ref)
-    ctx.api.request("PUT", f"{PATH}/{ident}", json_body=body)
-    ctx.info(NO_EFFECT)
-    return _verified(ctx, ident, body)
+
+FIELDS = (
+    Field("name", "--name", str, "1-255 characters.", verbs=("create",), required=True, panel=EDIT_PANEL,
+          check=_name),
+    Field("name", "--name", str, verbs=("edit",), panel=EDIT_PANEL, check=_name),
+    Field("backupDisk", "--disk", str, "local, s3, restic, pbs or kopia.", verbs=("create",), default="local",
+          panel=EDIT_PANEL, check=_disk),
+    Field("backupDisk", "--disk", str, verbs=("edit",), panel=EDIT_PANEL, check=_disk),
+    Field("shared", "--shared", bool, "Mark it shared.", verbs=("create",), default=False, panel=EDIT_PANEL),
+    Field("shared", "--shared/--not-shared", bool, verbs=("edit",), panel=EDIT_PANEL),
+    Field("maintenanceEnabled", "--no-maintenance", bool, "Maintenance off (default on).", verbs=("create",),
+          default=False, panel=EDIT_PANEL, to_body=lambda off: not off),
+    Field("maintenanceEnabled", "--maintenance/--no-maintenance", bool, verbs=("edit",), panel=EDIT_PANEL),
+    Field("description", "--description", str, verbs=("create",), panel=EDIT_PANEL),
+    Field("description", "--description", str, "'' clears it.", verbs=("edit",), panel=EDIT_PANEL,
+          to_body=lambda text: text or None),
+)
+CONFIG_FILE = "--config-file"
+WRITES = (
+    Write("create", "Create a backup configuration (never retried: a repeat would make a duplicate).",
+          "Examples:\n\n  eclictl backup-configs create --name Offsite --disk s3 --config-file s3.json"
+          "\n\n  eclictl backup-configs create --name 'Local disk' --shared",
+          "POST", PATH, fields=("name", "disk", "description", "config_file", "shared", "no_maintenance"),
+          extra=(Field("config", CONFIG_FILE, str, "JSON object with the storage settings; '-' reads stdin.",
+                       param="config_file", metavar="FILE", panel=EDIT_PANEL),),
+          prepare=_prepare, reread=_verified, view=_shown),
+    Write("edit", "Change the given fields only (checked here: the panel stores whatever it gets).",
+          "Examples:\n\n  eclictl backup-configs edit Offsite --no-maintenance\n\n"
+          "  eclictl backup-configs edit Offsite --config-file s3-rotated.json --name 'Offsite (rotated)'",
+          "PUT", f"{PATH}/{{id}}", fields=("name", "disk", "description", "config_file", "shared", "maintenance"),
+          extra=(Field("config", CONFIG_FILE, str, "Replaces the whole config object; '-' reads stdin.",
+                       param="config_file", metavar="FILE", panel=EDIT_PANEL),),
+          ref="UUID|NAME", ref_help="The configuration's uuid or exact name.", resolve=_resolve_ref,
+          nothing=("nothing to change: give at least one field option", None),
+          prepare=_prepare, reread=_verified, view=_shown),
+)
+BACKUP_CONFIGS = register(replace(BACKUP_CONFIGS, fields=FIELDS, writes=WRITES))
+add_writes(app, BACKUP_CONFIGS)
 
 
 @app.command("delete", epilog="Examples:\n\n  eclictl backup-configs delete Offsite\n\n"

@@ -17,6 +17,7 @@ from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._fields import Field, Write, add_writes
 from eclictl.sections._spec import FILTER_PANEL, Section, build, register
 
 PATH = "/api/admin/coupons"
@@ -119,22 +120,6 @@ def _detail(record: Any) -> Any:
     return View(record, detail=True)
 
 
-def _write(ctx: Any, method: str, path: str, body: dict[str, Any], ident: Any = None) -> Any:
-    from eclictl.sections._readback import require_stored
-
-    answer = ctx.api.request(method, path, json_body=body).data
-    if ident is None:
-        ident = ((answer or {}).get("coupon") or {}).get("id") if isinstance(answer, dict) else None
-    if ident is None:
-        from eclictl.errors import EclictlError
-
-        raise EclictlError("the panel did not return the coupon's id",
-                           hint="check `eclictl coupons list` before creating it again")
-    stored = fetch(ctx, ident).get("coupon") or {}
-    return require_stored(ctx, f"coupon {ident}", body, stored, _detail(stored), _same,
-                          hint=f"check `eclictl coupons show {ident}`")
-
-
 def _resolve(ctx: Any, ref: str) -> Any:
     text = ref.strip()
     if text.isdigit():
@@ -210,95 +195,95 @@ def coupons_show(
     return _detail(body.get("coupon") or body)
 
 
-TypeOpt = Annotated[Optional[str], typer.Option("--type", help="percentage or fixed.", rich_help_panel=FIELDS_PANEL,
-                                                show_default=False)]
-ValueOpt = Annotated[Optional[str], typer.Option("--value", help="Percent (0-100] or amount (> 0).",
-                                                 rich_help_panel=FIELDS_PANEL, show_default=False)]
-MinOpt = Annotated[Optional[str], typer.Option("--min-order", metavar="AMOUNT", rich_help_panel=FIELDS_PANEL,
-                                               show_default=False)]
-MaxDiscOpt = Annotated[Optional[str], typer.Option("--max-discount", metavar="AMOUNT", rich_help_panel=FIELDS_PANEL,
-                                                   show_default=False)]
-MaxUsesOpt = Annotated[Optional[str], typer.Option("--max-uses", metavar="N", rich_help_panel=FIELDS_PANEL,
-                                                   show_default=False)]
-PerUserOpt = Annotated[Optional[str], typer.Option("--max-uses-per-user", metavar="N", rich_help_panel=FIELDS_PANEL,
-                                                   show_default=False)]
-ExpiresOpt = Annotated[Optional[str], typer.Option("--expires", metavar="ISO", help="e.g. 2027-06-30 or "
-                                                   "2027-06-30T23:59:00Z (UTC when no zone).",
-                                                   rich_help_panel=FIELDS_PANEL, show_default=False)]
+def _with_code(ctx: Any, body: dict[str, Any], extras: dict[str, Any]) -> None:
+    """The code goes first, trimmed and upper-cased (after every other field was checked)."""
+    if extras.get("code") is not None:
+        rest = dict(body)
+        body.clear()
+        body.update({"code": normalise_code(ctx, extras["code"]), **rest})
 
 
-def _fields(kind: str | None, value: str | None, min_order: str | None, max_discount: str | None,
-            max_uses: str | None, per_user: str | None, expires: str | None) -> dict[str, Any]:
-    if kind is not None and kind not in ("percentage", "fixed"):
-        raise UsageError("--type must be percentage or fixed")
-    body: dict[str, Any] = {}
-    pairs = (("discountType", kind), ("discountValue", _number("--value", value)),
-             ("minOrderAmount", _number("--min-order", min_order)),
-             ("maxDiscountAmount", _number("--max-discount", max_discount)),
-             ("maxUsesTotal", _number("--max-uses", max_uses, whole=True)),
-             ("maxUsesPerUser", _number("--max-uses-per-user", per_user, whole=True)), ("expiresAt", _expiry(expires)))
-    for key, val in pairs:
-        if val is not None:  # never JSON null: the panel would ignore it
-            body[key] = val
-    return body
+def _create_checks(ctx: Any, body: dict[str, Any], extras: dict[str, Any]) -> None:
+    _check_value(body["discountType"], body["discountValue"])
+    _with_code(ctx, body, extras)
 
 
-@app.command("create", epilog="Examples:\n\n  eclictl coupons create --code summer10 --type percentage --value 10\n\n"
-             "  eclictl coupons create --type fixed --value 5 --min-order 10 --max-uses 50 --expires 2027-01-31")
-@command(writes=True)
-def coupons_create(
-    kind: TypeOpt = None, value: ValueOpt = None,
-    code: Annotated[Optional[str], typer.Option("--code", help="Sent trimmed and upper-cased; random when left out.",
-                                                rich_help_panel=FIELDS_PANEL, show_default=False)] = None,
-    min_order: MinOpt = None, max_discount: MaxDiscOpt = None, max_uses: MaxUsesOpt = None,
-    max_uses_per_user: PerUserOpt = None, expires: ExpiresOpt = None,
-    inactive: Annotated[bool, typer.Option("--inactive", help="Create it disabled.",
-                                           rich_help_panel=FIELDS_PANEL)] = False,
-) -> Any:
-    """Create a coupon (never retried: without --code a repeat makes a second coupon)."""
-    from eclictl.context import current
-
-    ctx = current()
-    if kind is None or value is None:
-        raise UsageError("--type and --value are required")
-    body = _fields(kind, value, min_order, max_discount, max_uses, max_uses_per_user, expires)
-    _check_value(kind, body["discountValue"])
-    if code is not None:
-        body = {"code": normalise_code(ctx, code), **body}
-    body["isActive"] = not inactive
-    return _write(ctx, "POST", PATH, body)
-
-
-@app.command("edit", epilog="Examples:\n\n  eclictl coupons edit SPRING25 --expires 2027-06-30\n\n"
-             "  eclictl coupons edit 3 --type percentage --value 15\n\n  eclictl coupons edit FIVEOFF --max-uses 500")
-@command(writes=True)
-def coupons_edit(
-    ref: Annotated[str, typer.Argument(metavar="ID|CODE", help="The coupon's id or code (any case).")],
-    kind: TypeOpt = None, value: ValueOpt = None,
-    code: Annotated[Optional[str], typer.Option("--code", help="New code (sent trimmed and upper-cased).",
-                                                rich_help_panel=FIELDS_PANEL, show_default=False)] = None,
-    min_order: MinOpt = None, max_discount: MaxDiscOpt = None, max_uses: MaxUsesOpt = None,
-    max_uses_per_user: PerUserOpt = None, expires: ExpiresOpt = None,
-    active: Annotated[Optional[bool], typer.Option("--active/--inactive", rich_help_panel=FIELDS_PANEL,
-                                                   show_default=False)] = None,
-) -> Any:
-    """Change the given fields (limits and the expiry can be changed, never cleared)."""
-    from eclictl.context import current
-
-    ctx = current()
-    body = _fields(kind, value, min_order, max_discount, max_uses, max_uses_per_user, expires)
-    if kind is not None and value is None:
+def _edit_checks(ctx: Any, body: dict[str, Any], extras: dict[str, Any]) -> None:
+    if "discountType" in body and "discountValue" not in body:
         raise UsageError("--type needs --value too: the panel does not re-check the stored value against a new type")
-    if code is not None:
-        body = {"code": normalise_code(ctx, code), **body}
-    if active is not None:
-        body["isActive"] = active
-    if not body:
-        raise UsageError("nothing to change: give at least one field option")
+    _with_code(ctx, body, extras)
+
+
+def _edit_ref(ctx: Any, ref: str, body: dict[str, Any], extras: dict[str, Any]) -> Any:
+    """The coupon's id; a new value is checked against the new or the stored type."""
     ident = _resolve(ctx, ref)
     if "discountValue" in body:
-        _check_value(kind or fetch(ctx, ident).get("coupon", {}).get("discountType"), body["discountValue"])
-    return _write(ctx, "PUT", f"{PATH}/{ident}", body, ident)
+        _check_value(body.get("discountType") or fetch(ctx, ident).get("coupon", {}).get("discountType"),
+                     body["discountValue"])
+    return ident
+
+
+def _stored(ctx: Any, ident: Any, body: dict[str, Any], answer: Any) -> Any:
+    """Read the coupon back and compare it with what was sent (the answer alone proves nothing)."""
+    from eclictl.sections._readback import require_stored
+
+    if ident is None:
+        ident = ((answer or {}).get("coupon") or {}).get("id") if isinstance(answer, dict) else None
+    if ident is None:
+        from eclictl.errors import EclictlError
+
+        raise EclictlError("the panel did not return the coupon's id",
+                           hint="check `eclictl coupons list` before creating it again")
+    stored = fetch(ctx, ident).get("coupon") or {}
+    return require_stored(ctx, f"coupon {ident}", body, stored, _detail(stored), _same,
+                          hint=f"check `eclictl coupons show {ident}`")
+
+
+def _kind(value: str) -> str:
+    if value not in ("percentage", "fixed"):
+        raise UsageError("--type must be percentage or fixed")
+    return value
+
+
+def _amount(opt: str, whole: bool = False) -> Any:
+    return lambda raw: _number(opt, raw, whole=whole)
+
+
+FIELDS = (
+    Field("discountType", "--type", str, "percentage or fixed.", param="kind", panel=FIELDS_PANEL, check=_kind),
+    Field("discountValue", "--value", str, "Percent (0-100] or amount (> 0).", panel=FIELDS_PANEL,
+          check=_amount("--value")),
+    Field("minOrderAmount", "--min-order", str, metavar="AMOUNT", panel=FIELDS_PANEL, check=_amount("--min-order")),
+    Field("maxDiscountAmount", "--max-discount", str, metavar="AMOUNT", panel=FIELDS_PANEL,
+          check=_amount("--max-discount")),
+    Field("maxUsesTotal", "--max-uses", str, metavar="N", panel=FIELDS_PANEL, check=_amount("--max-uses", True)),
+    Field("maxUsesPerUser", "--max-uses-per-user", str, metavar="N", panel=FIELDS_PANEL,
+          check=_amount("--max-uses-per-user", True)),
+    Field("expiresAt", "--expires", str, "e.g. 2027-06-30 or 2027-06-30T23:59:00Z (UTC when no zone).",
+          metavar="ISO", panel=FIELDS_PANEL, check=_expiry),
+    Field("isActive", "--inactive", bool, "Create it disabled.", verbs=("create",), default=False,
+          panel=FIELDS_PANEL, to_body=lambda off: not off),
+    Field("isActive", "--active/--inactive", bool, verbs=("edit",), panel=FIELDS_PANEL),
+)
+ORDER = ("kind", "value", "code", "min_order", "max_discount", "max_uses", "max_uses_per_user", "expires")
+WRITES = (
+    Write("create", "Create a coupon (never retried: without --code a repeat makes a second coupon).",
+          "Examples:\n\n  eclictl coupons create --code summer10 --type percentage --value 10\n\n"
+          "  eclictl coupons create --type fixed --value 5 --min-order 10 --max-uses 50 --expires 2027-01-31",
+          "POST", PATH, fields=(*ORDER, "inactive"), require=(("kind", "value"), "--type and --value are required"),
+          prepare=_create_checks, reread=_stored, view=lambda v: v,
+          extra=(Field("code", "--code", str, "Sent trimmed and upper-cased; random when left out.",
+                       panel=FIELDS_PANEL),)),
+    Write("edit", "Change the given fields (limits and the expiry can be changed, never cleared).",
+          "Examples:\n\n  eclictl coupons edit SPRING25 --expires 2027-06-30\n\n"
+          "  eclictl coupons edit 3 --type percentage --value 15\n\n  eclictl coupons edit FIVEOFF --max-uses 500",
+          "PUT", f"{PATH}/{{id}}", fields=(*ORDER, "active"), ref="ID|CODE",
+          ref_help="The coupon's id or code (any case).", resolve=_edit_ref, nothing=("nothing to change: give at least one field option", None),
+          prepare=_edit_checks, reread=_stored, view=lambda v: v,
+          extra=(Field("code", "--code", str, "New code (sent trimmed and upper-cased).", panel=FIELDS_PANEL),)),
+)
+COUPONS = register(replace(COUPONS, fields=FIELDS, writes=WRITES))
+add_writes(app, COUPONS)
 
 
 def _toggle(refs: list[str], on: bool, yes: bool) -> Any:

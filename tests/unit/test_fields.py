@@ -58,7 +58,8 @@ def test_set_values_are_typed_and_checked_by_the_same_fields() -> None:
 
 def test_converted_sections_declare_their_fields_for_doctor() -> None:
     declared = {s.name: s for s in all_sections() if any(isinstance(w, Write) for w in s.writes)}
-    assert {"shorturls", "oauth", "ai models", "databases hosts", "servers mounts", "plans", "orgs"} <= set(declared)
+    assert {"shorturls", "oauth", "ai models", "databases hosts", "servers mounts", "plans", "orgs", "backup-configs",
+            "coupons"} <= set(declared)
     for section in declared.values():
         assert section.fields and all(isinstance(f.name, str) and f.type is not None for f in section.fields)
     assert any(f.name == "password" and f.secret for f in declared["databases hosts"].fields)
@@ -97,3 +98,15 @@ def test_generated_edit_with_compare_reports_a_write_the_panel_skipped(cli: Any,
     r = cli("plans", "edit", str(plan["id"]), "--description", "never stored")
     assert r.exit_code == 7, r
     assert "description" in r.stderr
+
+
+def test_require_names_a_missing_option_before_checking_another(cli: Any, sandbox: Any) -> None:
+    """`Write.require`: coupons create needs --type and --value; the missing one is reported even when
+    another given value is wrong (as the hand-written verb did), and nothing is sent."""
+    r = cli("coupons", "create", "--value", "abc")
+    assert r.exit_code == 2 and "--type and --value are required" in r.stderr, r
+    r = cli("coupons", "create", "--type", "bogus")
+    assert r.exit_code == 2 and "--type and --value are required" in r.stderr, r
+    r = cli("coupons", "create", "--type", "bogus", "--value", "5")
+    assert r.exit_code == 2 and "--type must be percentage or fixed" in r.stderr, r
+    assert not [q for q in sandbox.requests if q[0] == "POST"]
