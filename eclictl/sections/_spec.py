@@ -84,6 +84,10 @@ class Section:
         return api.iterate(self.path, self.pages, params, limit=limit, start_page=page,
                            single_page=not all_pages)
 
+    def rows_by_id(self, api: Any) -> dict[str, dict[str, Any]]:
+        """Every record keyed by its id as text: for bulk verbs that check each given id's state first."""
+        return {str(r.get(self.id_field)): r for r in self.iter_rows(api) if isinstance(r, dict)}
+
     def coerce_id(self, ref: str) -> Any:
         if self.id_type is int:
             try:

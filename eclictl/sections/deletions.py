@@ -43,11 +43,6 @@ DELETIONS = Section(
 app = build(DELETIONS)
 
 
-def _requests(api: Any) -> dict[str, dict[str, Any]]:
-    body = api.get(PATH)
-    return {str(r.get("id")): r for r in (body if isinstance(body, list) else []) if isinstance(r, dict)}
-
-
 def _run(refs: list[str], action: str, skip: Callable[[dict[str, Any]], str | None],
          call: Callable[[Any, int], Any], *, confirm: str | None = None, yes: bool = False) -> None:
     """Read ids, check each request's status, then call the panel per id (bulk report, exit 8)."""
@@ -62,7 +57,7 @@ def _run(refs: list[str], action: str, skip: Callable[[dict[str, Any]], str | No
         raise UsageError(f"deletion request ids are numbers, got '{bad[0]}'")
     if confirm:
         ctx.confirm(confirm.format(n=len(items), ids=", ".join(items[:10])), yes=yes, what=action)
-    known = _requests(ctx.api)
+    known = DELETIONS.rows_by_id(ctx.api)
 
     def one(item: str) -> Any:
         rec = known.get(item)

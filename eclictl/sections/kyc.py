@@ -41,11 +41,6 @@ KYC = Section(
 app = build(KYC)
 
 
-def _records(api: Any) -> dict[str, dict[str, Any]]:
-    body = api.get(PATH)
-    return {str(r.get("id")): r for r in (body if isinstance(body, list) else []) if isinstance(r, dict)}
-
-
 def _run(refs: list[str], action: str, skip: Callable[[dict[str, Any]], str | None],
          call: Callable[[Any, int], Any], *, confirm: str | None = None, yes: bool = False,
          note: str = "") -> None:
@@ -60,7 +55,7 @@ def _run(refs: list[str], action: str, skip: Callable[[dict[str, Any]], str | No
         raise UsageError(f"verification ids are numbers, got '{bad[0]}'")
     if confirm:
         ctx.confirm(confirm.format(n=len(items), ids=", ".join(items[:10])), yes=yes, what=action)
-    known = _records(ctx.api)
+    known = KYC.rows_by_id(ctx.api)
 
     def one(item: str) -> Any:
         rec = known.get(item)

@@ -43,11 +43,6 @@ STUDENTS = Section(
 app = build(STUDENTS)
 
 
-def _records(api: Any) -> dict[str, dict[str, Any]]:
-    body = api.get(PATH)
-    return {str(r.get("id")): r for r in (body if isinstance(body, list) else []) if isinstance(r, dict)}
-
-
 def _flagged(api: Any, user_id: Any) -> bool:
     profile = api.get(f"/api/admin/users/{user_id}/profile")
     return bool(isinstance(profile, dict) and profile.get("studentVerified"))
@@ -74,7 +69,7 @@ def _run(refs: list[str], action: str, call: Callable[[Any, dict[str, Any]], Any
         raise UsageError(f"student verification ids are numbers, got '{bad[0]}'")
     if confirm:
         ctx.confirm(confirm.format(n=len(items), ids=", ".join(items[:10])), yes=yes, what=action)
-    known = _records(ctx.api)
+    known = STUDENTS.rows_by_id(ctx.api)
     flagged: set[Any] = set()
     if revokes:
         users = {known[i]["userId"] for i in items if i in known}
