@@ -22,7 +22,7 @@ from eclictl.api.errors import (
     ApiTimeoutError,
     error_for_status,
 )
-from eclictl.api.pagination import PageSpec, iterate_pages
+from eclictl.api.pagination import PageSpec, iterate_pages, rows_of
 from eclictl.output.redact import refuse_masked
 from eclictl.api.secrets import ALWAYS_STRIP, SECRET_FIELDS, scrub_text, strip_secrets
 
@@ -395,6 +395,11 @@ class ApiClient:
 
     def delete(self, path: str, params: Mapping[str, Any] | None = None, **kw: Any) -> Any:
         return self.request("DELETE", path, params=params, **kw).data
+
+    def rows(self, path: str, params: Mapping[str, Any] | None = None, *, key: str | None = None,
+             **kw: Any) -> list[dict[str, Any]]:
+        """The records of an unpaged list GET; an answer that is not a list is ApiBadResponseError."""
+        return rows_of(self.get(path, params, **kw), key, f"GET {path}")
 
     def pages(self, path: str, spec: PageSpec, params: Mapping[str, Any] | None = None, *,
               start_page: int | None = None, single_page: bool = False) -> Iterator[list[Any]]:

@@ -27,8 +27,14 @@ class PageSpec:
 ALL_AT_ONCE = PageSpec()
 
 
-def extract_items(body: Any, items_key: str | None) -> list[Any]:
-    """Tolerates both `{key: [...]}` and a bare array, so a changed panel does not crash us."""
+def extract_items(body: Any, items_key: str | None, where: str = "the list") -> list[Any]:
+    """The rows of a list answer: `{key: [...]}` or a bare array (either is accepted, so a panel that
+    changes its envelope does not break us).
+
+    Anything else (an object with no list in it, a number, text, nothing) cannot be read as a list:
+    ApiBadResponseError (exit 1) instead of an empty list, so a script never takes "unreadable" for
+    "none".
+    """
     if isinstance(body, list):
         return body
     if isinstance(body, dict):
@@ -37,7 +43,25 @@ def extract_items(body: Any, items_key: str | None) -> list[Any]:
         for value in body.values():
             if isinstance(value, list) and (not value or isinstance(value[0], dict)):
                 return value
-    return []
+    from eclictl.api.errors import ApiBadResponseError
+
+    expected = f"a list (or an object with '{items_key}')" if items_key else "a list"
+    raise ApiBadResponseError(f"{where}: the panel answered {_shape(body)} where {expected} was expected",
+                              hint="nothing was read as an empty list; run `eclictl doctor` if the panel was upgraded")
+
+
+def _shape(body: Any) -> str:
+    if body is None:
+        return "nothing"
+    if isinstance(body, dict):
+        keys = ", ".join(list(body)[:6])
+        return f"an object without a list ({{{keys}}})" if keys else "an empty object"
+    return f"a {type(body).__name__}"
+
+
+def rows_of(body: Any, items_key: str | None = None, where: str = "the list") -> list[dict[str, Any]]:
+    """`extract_items` keeping the object rows (what every table of records wants)."""
+    return [r for r in extract_items(body, items_key, where) if isinstance(r, dict)]
 
 
 def iterate_pages(fetch: Any, path: str, spec: PageSpec, params: dict[str, Any] | None = None,
@@ -74,7 +98,7 @@ def _iterate(fetch: Any, path: str, spec: PageSpec, params: dict[str, Any] | Non
              single_page: bool, reporter: Any) -> Iterator[list[Any]]:
     params = dict(params or {})
     if spec.page_param is None:
-        yield extract_items(_fetch_page(fetch, path, params, reporter, 1, 0, None), spec.items_key)
+        yield extract_items(_fetch_page(fetch, path, params, reporter, 1, 0, None), spec.items_key, f"GET {path}")
         return
     page = start_page if start_page is not None else spec.first_page
     check = not single_page and page == spec.first_page
@@ -90,7 +114,7 @@ def _iterate(fetch: Any, path: str, spec: PageSpec, params: dict[str, Any] | Non
         if isinstance(body, dict):
             stated = (_int(body, spec.total_key) if stated[0] is None else stated[0],
                       _int(body, spec.total_pages_key) if stated[1] is None else stated[1])
-        items = extract_items(body, spec.items_key)
+        items = extract_items(body, spec.items_key, f"GET {path}")
         if not items:
             break
         first = items[0].get("id") if isinstance(items[0], dict) else items[0]

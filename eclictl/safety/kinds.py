@@ -286,8 +286,7 @@ class UserRoles(Kind):
     shared_fetch = False
 
     def fetch(self, api: Any, key: str) -> Any:
-        body = api.get(f"/api/users/{key}/roles") or []
-        return [r for r in body if isinstance(r, dict)] if isinstance(body, list) else []
+        return api.rows(f"/api/users/{key}/roles")
 
     def extract(self, rows: Any, key: str) -> dict[str, Any]:
         state: dict[str, Any] = {}

@@ -57,9 +57,10 @@ def check_password(row: dict[str, Any], password: str) -> bool:
 class State:
     """All tables of one sandbox panel; `clock` is injectable so tests never sleep."""
 
-    def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, seed: int = 0, clock: Callable[[], float] | None = None) -> None:
         self.seed = seed
-        self.clock: Callable[[], float] = clock
+        # looked up per State (not bound at import), so a test that holds time.time still holds the seed too
+        self.clock: Callable[[], float] = clock or time.time
         self.offset = 0.0
         self.lock = threading.RLock()
         self.token_ttl = 3600

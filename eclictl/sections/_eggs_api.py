@@ -57,8 +57,9 @@ def call(ctx: Any, method: str, path: str, **kw: Any) -> Any:
 
 def fetch_rows(ctx: Any) -> list[dict[str, Any]]:
     """Every egg as GET /api/admin/eggs returns it (the only JSON source of egg details)."""
-    data = call(ctx, "GET", PATH).data
-    return [r for r in data if isinstance(r, dict)] if isinstance(data, list) else []
+    from eclictl.api.pagination import rows_of
+
+    return rows_of(call(ctx, "GET", PATH).data, None, f"GET {PATH}")
 
 
 def display(row: dict[str, Any]) -> dict[str, Any]:

@@ -48,10 +48,8 @@ def iso(when: datetime) -> str:
 
 def fetch_alerts(api: Any) -> list[dict[str, Any]]:
     """Every alert (the panel has no filters or paging); non-object entries are ignored."""
-    body = api.get(PATH)
-    if isinstance(body, dict):  # tolerate a future `{alerts: [...]}` envelope
-        body = next((v for v in body.values() if isinstance(v, list)), [])
-    return [row for row in body or [] if isinstance(row, dict) and row.get("id") is not None]
+    # api.rows also reads a future `{alerts: [...]}` envelope, and refuses an answer with no list at all
+    return [row for row in api.rows(PATH) if row.get("id") is not None]
 
 
 def _user_id(value: Any) -> int | None:

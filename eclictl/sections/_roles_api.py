@@ -23,8 +23,7 @@ KNOWN_UNCATALOGUED = frozenset({
 # -- reading ----------------------------------------------------------------------------------
 def fetch_roles(api: Any) -> list[dict[str, Any]]:
     """Every role with its permission rows and parent (GET /api/roles; no paging)."""
-    body = api.get(PATH)
-    return [r for r in (body if isinstance(body, list) else []) if isinstance(r, dict)]
+    return api.rows(PATH)
 
 
 def find_role(roles: list[dict[str, Any]], ref: str) -> dict[str, Any]:
@@ -49,13 +48,11 @@ def find_role(roles: list[dict[str, Any]], ref: str) -> dict[str, Any]:
 
 def _role_perms(api: Any, role_id: int) -> list[dict[str, Any]]:
     """The permission rows of exactly this role (the only rows revoke may delete)."""
-    body = api.get(f"{PATH}/{role_id}/permissions")
-    return [p for p in (body if isinstance(body, list) else []) if isinstance(p, dict)]
+    return api.rows(f"{PATH}/{role_id}/permissions")
 
 
 def fetch_catalogue(api: Any) -> list[dict[str, Any]]:
-    body = api.get("/api/permissions")
-    return [p for p in (body if isinstance(body, list) else []) if isinstance(p, dict)]
+    return api.rows("/api/permissions")
 
 
 def _values(perms: Any) -> list[str]:

@@ -11,5 +11,4 @@ PATH = "/api/admin/rollouts"
 
 def fetch_rollouts(api: Any) -> list[dict[str, Any]]:
     """Every rollout (GET /api/admin/rollouts; no paging)."""
-    body = api.get(PATH)
-    return [r for r in body if isinstance(r, dict)] if isinstance(body, list) else []
+    return api.rows(PATH)

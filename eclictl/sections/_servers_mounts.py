@@ -25,8 +25,7 @@ mounts = typer.Typer(help="Host mounts: list, create, edit, delete, attach to / 
 
 
 def _mount_list(api: Any) -> list[dict[str, Any]]:
-    body = api.get(PATH)
-    return body if isinstance(body, list) else []
+    return api.rows(PATH)
 
 
 def _mount(api: Any, mount_id: int) -> dict[str, Any]:

@@ -302,9 +302,11 @@ def cooldowns() -> Any:
     from eclictl.context import current
     from eclictl.output.render import View
 
-    rows = _ai_call(current(), "GET", f"{BASE}/cooldowns")
+    from eclictl.api.pagination import extract_items
+
+    rows = extract_items(_ai_call(current(), "GET", f"{BASE}/cooldowns"), None, f"GET {BASE}/cooldowns")
     # Redis entries {timestamp, modelId, modelName, endpoint, waitMs}; one that is not JSON comes back as a string.
-    rows = [scrub(r) if isinstance(r, dict) else {"raw": r} for r in rows] if isinstance(rows, list) else []
+    rows = [scrub(r) if isinstance(r, dict) else {"raw": r} for r in rows]
     return View(rows, columns=(Col("timestamp", "WHEN"), Col("modelId", "MODEL"), Col("modelName", "NAME"),
                                Col("endpoint"), Col("waitMs", "WAIT MS")), empty="no AI endpoint cooldowns")
 
@@ -317,8 +319,10 @@ def plan_models(plan: Annotated[str, typer.Argument(metavar="PLAN", help="Plan i
     from eclictl.output.render import View
 
     plan_id = _int(plan, "plan")
-    rows = _ai_call(current(), "GET", f"{BASE}/plans/{plan_id}/models")
-    rows = [scrub(r) for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+    from eclictl.api.pagination import rows_of
+
+    path = f"{BASE}/plans/{plan_id}/models"
+    rows = [scrub(r) for r in rows_of(_ai_call(current(), "GET", path), None, f"GET {path}")]
     return View(rows, columns=(Col("id", "LINK"), Col("model.id", "MODEL"), Col("model.name", "NAME"),
                                Col("limits")), empty=f"no AI models linked to plan {plan_id}")
 

@@ -83,9 +83,9 @@ def _keep() -> frozenset[str]:
 
 
 def _rows(ctx: Any) -> list[dict[str, Any]]:
-    body = ctx.api.request("GET", PATH, keep=_keep()).data
-    items = body.get("data") if isinstance(body, dict) else body
-    return [r for r in (items if isinstance(items, list) else []) if isinstance(r, dict)]
+    from eclictl.api.pagination import rows_of
+
+    return rows_of(ctx.api.request("GET", PATH, keep=_keep()).data, "data", f"GET {PATH}")
 
 
 def resolve(ctx: Any, ref: str) -> str:

@@ -97,10 +97,9 @@ def channels_list(
 
         return open_tab(ctx, "chat")
     if include_unlisted:
-        body = ctx.api.get(CHANNELS_PATH, {"type": kind} if kind else None)
+        rows = ctx.api.rows(CHANNELS_PATH, {"type": kind} if kind else None)
     else:
-        body = ctx.api.get(CHANNELS_PATH + "/all")
-    rows = [r for r in (body if isinstance(body, list) else []) if isinstance(r, dict)]
+        rows = ctx.api.rows(CHANNELS_PATH + "/all")
     return list_view(CHANNELS, [r for r in rows if kind is None or r.get("type") == kind])
 
 
@@ -179,8 +178,7 @@ MESSAGE_COLUMNS = (Col("id"), Col("channelId", "CHANNEL"), Col("posterId", "POST
 
 
 def _lookup(ctx: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
-    body = ctx.api.get("/api/chat/messages/lookup", params)
-    return [r for r in (body if isinstance(body, list) else []) if isinstance(r, dict)]
+    return ctx.api.rows("/api/chat/messages/lookup", params)
 
 
 @messages_app.command("lookup", epilog="Examples:\n\n  eclictl chat messages lookup --id 4\n\n"
@@ -271,8 +269,7 @@ def messages_purge(
 
 # -- bans and IP logs ----------------------------------------------------------------------------
 def _bans(ctx: Any) -> list[dict[str, Any]]:
-    body = ctx.api.get(BANS_PATH)
-    return [r for r in (body if isinstance(body, list) else []) if isinstance(r, dict)]
+    return ctx.api.rows(BANS_PATH)
 
 
 @bans_app.command("list", epilog="Examples:\n\n  eclictl chat bans list --active\n\n  eclictl chat bans list -o json")
@@ -353,7 +350,6 @@ def ip_logs(message: Annotated[Optional[int], typer.Option("--message", help="On
     from eclictl.context import current
     from eclictl.output.render import View
 
-    body = current().api.get("/api/admin/chat/ip-logs", {"messageId": message} if message else None)
-    rows = [r for r in (body if isinstance(body, list) else []) if isinstance(r, dict)]
+    rows = current().api.rows("/api/admin/chat/ip-logs", {"messageId": message} if message else None)
     return View(rows, columns=(Col("id"), Col("messageId", "MESSAGE"), Col("channelId", "CHANNEL"),
                                Col("ipHash", "IP HASH"), Col("createdAt", "CREATED")), sensitive=PRIVATE)

@@ -101,9 +101,9 @@ def _clean(row: Any) -> Any:
 
 
 def _hosts(ctx: Any) -> list[dict[str, Any]]:
-    body = _call(ctx, "GET", HOSTS_PATH)
-    rows = body if isinstance(body, list) else []
-    return [_clean(r) for r in rows if isinstance(r, dict)]
+    from eclictl.api.pagination import rows_of
+
+    return [_clean(r) for r in rows_of(_call(ctx, "GET", HOSTS_PATH), None, f"GET {HOSTS_PATH}")]
 
 
 def _find_host(ctx: Any, ref: str) -> dict[str, Any]:

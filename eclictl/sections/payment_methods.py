@@ -64,8 +64,9 @@ def _session_hint(ctx: Any) -> Iterator[None]:
 def read_methods(ctx: Any) -> list[dict[str, Any]]:
     with _session_hint(ctx):
         body = ctx.api.get(PATH)
-    rows = body.get("methods") if isinstance(body, dict) else None
-    return [dict(r) for r in (rows if isinstance(rows, list) else []) if isinstance(r, dict)]
+    from eclictl.api.pagination import rows_of
+
+    return [dict(r) for r in rows_of(body, "methods", f"GET {PATH}")]
 
 
 def cleaned(m: dict[str, Any]) -> dict[str, Any]:

@@ -92,12 +92,11 @@ def _rows(ctx: Any) -> list[dict[str, Any]]:
     from eclictl.api.errors import ApiValidationError
 
     try:
-        body = ctx.api.get(PATH)
+        return ctx.api.rows(PATH)
     except ApiValidationError as exc:
         if exc.status == 422:
             raise RejectedError(f"{exc.message} (HTTP 422)", hint=NULL_OWNER_HINT) from None
         raise
-    return [r for r in (body if isinstance(body, list) else []) if isinstance(r, dict)]
 
 
 def _write(ctx: Any, method: str, path: str, body: dict[str, Any]) -> Any:

@@ -57,8 +57,7 @@ def overview(
     if server is not None and not wanted:
         raise UsageError("--server needs a server UUID")
     ctx = current()
-    body = ctx.api.get(OVERVIEW_PATH)
-    rows = [r for r in body if isinstance(r, dict)] if isinstance(body, list) else []
+    rows = ctx.api.rows(OVERVIEW_PATH)
     if wanted:
         rows = [r for r in rows if _norm(r.get("serverId")) == wanted]
     if by_server:

@@ -44,9 +44,7 @@ app = typer.Typer(name="transfers", help=TRANSFERS.help, no_args_is_help=True, a
 
 def _nodes(api: Any) -> dict[int, str]:
     """Node ids and names only (the node list also carries tokens and credentials)."""
-    body = api.get(NODES_PATH)
-    return {n["id"]: str(n.get("name") or n["id"]) for n in (body if isinstance(body, list) else [])
-            if isinstance(n, dict) and isinstance(n.get("id"), int)}
+    return {n["id"]: str(n.get("name") or n["id"]) for n in api.rows(NODES_PATH) if isinstance(n.get("id"), int)}
 
 
 def _node_ref(api: Any, ref: str, names: dict[int, str] | None = None) -> int:
