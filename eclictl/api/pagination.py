@@ -19,7 +19,7 @@ class PageSpec:
     first_page: int = 1
     size_param: str | None = None
     page_size: int | None = None
-    total_key: str | None = None
+    total_key: str | None = None  # "meta.total" reads a nested envelope
     total_pages_key: str | None = None
     max_pages: int = 100_000
 
@@ -144,7 +144,10 @@ def _iterate(fetch: Any, path: str, spec: PageSpec, params: dict[str, Any] | Non
 
 
 def _int(body: dict[str, Any], key: str | None) -> int | None:
-    value = body.get(key) if key else None
+    """`body[key]` as a whole number; a dotted key reads a nested envelope (`meta.total`)."""
+    value: Any = body
+    for part in key.split(".") if key else [None]:
+        value = value.get(part) if part and isinstance(value, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 

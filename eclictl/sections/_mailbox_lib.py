@@ -5,23 +5,29 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
+from eclictl.api.pagination import PageSpec
+
 PATH = "/api/admin/company-mailboxes"
 FOLDERS = ("INBOX", "SENT", "TRASH", "JUNK")
 _ADDRESS = re.compile(r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 
 
 def _page(api: Any, box: str, params: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    body = api.get(f"{PATH}/{box}/messages", params)
-    body = body if isinstance(body, dict) else {}
-    rows = [m for m in body.get("messages") or [] if isinstance(m, dict)]
-    return body.get("meta") if isinstance(body.get("meta"), dict) else {}, rows
+    """One page of a folder: `{messages: [...], meta: {total, ...}}`; anything else is an error."""
+    from eclictl.api.pagination import rows_of
+
+    path = f"{PATH}/{box}/messages"
+    body = api.get(path, params)
+    rows = rows_of(body, "messages", f"GET {path}")
+    return body.get("meta") if isinstance(body, dict) and isinstance(body.get("meta"), dict) else {}, rows
+
+
+#: A folder's pages: 100 messages each, the total under `meta.total`.
+FOLDER_PAGES = PageSpec(items_key="messages", page_param="page", size_param="limit", page_size=100,
+                        total_key="meta.total")
 
 
 def _iter_folder(api: Any, box: str, folder: str, extra: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-    page = 1
-    while True:
-        meta, rows = _page(api, box, {"folder": folder, "page": page, "limit": 100, **(extra or {})})
-        yield from rows
-        if not rows or page * 100 >= int(meta.get("total") or 0):
-            return
-        page += 1
+    for row in api.iterate(f"{PATH}/{box}/messages", FOLDER_PAGES, {"folder": folder, **(extra or {})}):
+        if isinstance(row, dict):
+            yield row

@@ -240,3 +240,27 @@ def test_verbose_log_never_contains_the_key() -> None:
     c.get("/api/x", params={"token": "s3cr3t-key-value"})
     assert lines and not any("s3cr3t-key-value" in line for line in lines)
     assert json.dumps(lines).count("****") >= 1
+
+
+def test_a_nested_total_pages_and_checks_like_a_flat_one() -> None:
+    """Mailbox folders state their total at `meta.total`: paging stops there, and a short run is an error."""
+    from eclictl.api.errors import ApiBadResponseError
+    from eclictl.api.pagination import PageSpec, iterate_pages
+
+    spec = PageSpec(items_key="messages", page_param="page", size_param="limit", page_size=2, total_key="meta.total")
+    store = [{"id": i} for i in range(5)]
+    asked: list[int] = []
+
+    def fetch(path: str, params: dict) -> dict:
+        asked.append(params["page"])
+        start = (params["page"] - 1) * 2
+        return {"messages": store[start:start + 2], "meta": {"total": len(store)}}
+
+    assert [r["id"] for page in iterate_pages(fetch, "/m", spec) for r in page] == [0, 1, 2, 3, 4]
+    assert asked == [1, 2, 3]  # stopped at the stated total, no extra empty page
+
+    def short(path: str, params: dict) -> dict:
+        return {"messages": store[:2] if params["page"] == 1 else [], "meta": {"total": 5}}
+
+    with pytest.raises(ApiBadResponseError, match="stated 5 rows but only"):
+        list(iterate_pages(short, "/m", spec))
