@@ -327,14 +327,19 @@ def parse_assignments(pairs: list[str], *, what: str = "--set") -> dict[str, Any
     """`field=value` pairs with typed values: true/false, null, ints, floats, JSON, else string."""
     out: dict[str, Any] = {}
     for pair in pairs:
-        if "=" not in pair:
-            from eclictl.errors import UsageError
-
-            raise UsageError(f"{what} expects field=value, got '{pair}'")
-        key, raw = pair.split("=", 1)
-        key = key.strip()
+        key, raw = split_pair(pair, what)
         out[key] = typed_value(raw)
     return out
+
+
+def split_pair(pair: str, what: str = "--set", form: str = "field=value") -> tuple[str, str]:
+    """One `key=value` argument -> (stripped key, raw value); the one message for a missing '='."""
+    if "=" not in pair:
+        from eclictl.errors import UsageError
+
+        raise UsageError(f"{what} expects {form}, got '{pair}'")
+    key, raw = pair.split("=", 1)
+    return key.strip(), raw
 
 
 def typed_value(raw: str) -> Any:

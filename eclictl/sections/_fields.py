@@ -170,15 +170,12 @@ def body_of(section: Any, spec: Write, values: dict[str, Any]) -> dict[str, Any]
 def parse_set(section: Any, spec: Write, pairs: list[str] | None) -> dict[str, Any]:
     """`--set key=value` pairs, typed and checked by the declared fields of the verb; a null value
     is passed on unchecked (the section's `prepare` decides whether a clear is possible)."""
-    from eclictl.options import typed_value
+    from eclictl.options import split_pair, typed_value
 
     known = {f.name: f for f in section.fields if (f.offered(spec.verb) or f.option is None) and not f.secret}
     out: dict[str, Any] = {}
     for pair in pairs or ():
-        if "=" not in pair:
-            raise UsageError(f"--set expects field=value, got '{pair}'")
-        key, raw = pair.split("=", 1)
-        key = key.strip()
+        key, raw = split_pair(pair)
         f = known.get(key)
         if f is None and not spec.set_any:
             raise UsageError(f"unknown {section.singular} field '{key}'", hint="fields: " + ", ".join(sorted(known)))

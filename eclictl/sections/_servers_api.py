@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import EclictlError, ExitCode, NotFoundError, UsageError
+from eclictl.options import split_pair
 from eclictl.output.columns import Col
 from eclictl.sections._spec import Filter, Section
 
@@ -161,10 +162,8 @@ def _allocations(values: list[str]) -> list[dict[str, Any]]:
 def _env_pairs(values: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in values:
-        if "=" not in pair:
-            raise UsageError(f"--env expects KEY=VALUE, got '{pair}'")
-        key, value = pair.split("=", 1)
-        out[key.strip()] = value
+        key, value = split_pair(pair, "--env", "KEY=VALUE")
+        out[key] = value
     return out
 
 

@@ -79,15 +79,9 @@ def _read_secret(ctx: Any, key: Optional[str], key_file: Optional[Path]) -> Opti
     if key is not None and key != "-":
         raise UsageError("refusing an API key on the command line (visible in ps and shell history)",
                          hint="use --api-key - (reads stdin) or --api-key-file FILE")
-    if key == "-":
-        text = ctx.io.stdin.readline()
-    elif key_file is not None:
-        try:
-            text = key_file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot read {key_file}: {exc.strerror or exc}") from None
-    else:
+    if key is None and key_file is None:
         return None
+    text = ctx.io.stdin.readline() if key == "-" else ctx.read_text(key_file, dash=False)
     secret = text.strip()
     if not secret:
         raise UsageError("the API key is empty")

@@ -158,10 +158,7 @@ def read_password(ctx: Any, password: Optional[str], password_file: Optional[Pat
     if password == "-":
         text = ctx.io.stdin.read()
     elif password_file is not None:
-        try:
-            text = password_file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot read --password-file: {exc.strerror or exc}") from None
+        text = ctx.read_text(password_file, label="--password-file", dash=False)
     elif required:
         raise UsageError("a password is required: --password - (stdin) or --password-file FILE")
     else:

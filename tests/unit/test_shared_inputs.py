@@ -1,0 +1,60 @@
+"""The shared readers of user input: `ctx.read_text` (a file or '-' for stdin) and
+`options.split_pair` (one `key=value` argument), with the exact message each caller gives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from eclictl.errors import UsageError
+from eclictl.options import parse_assignments, split_pair
+
+MISSING = "/nonexistent/eclictl-input"
+
+
+def test_split_pair_strips_the_key_only_and_names_the_flag() -> None:
+    assert split_pair(" memory = 4G ") == ("memory", " 4G ")
+    assert split_pair("a=b=c") == ("a", "b=c")
+    with pytest.raises(UsageError, match=r"^--env expects KEY=VALUE, got 'MOTD'$"):
+        split_pair("MOTD", "--env", "KEY=VALUE")
+    with pytest.raises(UsageError, match=r"^--tag expects field=value, got 'x'$"):
+        parse_assignments(["x"], what="--tag")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("users", "edit", "42", "--set", "email"), "--set expects field=value, got 'email'"),
+    (("nodes", "edit", "1", "--set", "name"), "--set expects field=value, got 'name'"),
+    (("servers", "edit", "paper-test", "--env", "MOTD"), "--env expects KEY=VALUE, got 'MOTD'"),
+])
+def test_a_pair_without_equals_is_one_line_exit_2(cli: Any, sandbox: Any, args: tuple[str, ...],
+                                                  message: str) -> None:
+    r = cli(*args)
+    assert r.exit_code == 2, r
+    assert message in r.stderr
+    assert not [q for q in sandbox.requests if q[0] != "GET"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("payment-methods", "import", MISSING), f"cannot read {MISSING}: No such file or directory"),
+    (("backup-configs", "create", "--name", "x", "--disk", "s3", "--config-file", MISSING),
+     f"cannot read --config-file {MISSING}: No such file or directory"),
+    (("databases", "hosts", "create", "--name", "x", "--username", "root", "--host", "db9.test.example.com",
+      "--password-file", MISSING), "cannot read --password-file: No such file or directory"),
+    (("ai", "models", "create", "--name", "x", "--api-key-file", MISSING),
+     f"cannot read {MISSING}: No such file or directory"),
+])
+def test_an_unreadable_file_is_one_line_exit_2(cli: Any, sandbox: Any, args: tuple[str, ...], message: str) -> None:
+    r = cli(*args)
+    assert r.exit_code == 2, r
+    assert message in r.stderr and "Traceback" not in r.stderr
+    assert not [q for q in sandbox.requests if q[0] != "GET"]
+
+
+def test_dash_reads_stdin_only_where_the_option_says_so(cli: Any, sandbox: Any) -> None:
+    """`--api-key-file -` is a file named '-', not stdin (stdin is `--api-key -`)."""
+    r = cli("ai", "models", "create", "--name", "x", "--api-key-file", "-", stdin="sk-from-stdin\n")
+    assert r.exit_code == 2, r
+    assert "cannot read -:" in r.stderr
+    r = cli("payment-methods", "import", "-", "--dry-run", stdin="not json")
+    assert r.exit_code == 2 and "- is not valid JSON" in r.stderr, r
