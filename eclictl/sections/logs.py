@@ -152,35 +152,32 @@ def _follow(ctx: Any, params: dict[str, Any], log_type: LogType, limit: int | No
         raise UsageError("--follow streams rows: use -o jsonl (or tsv/table/csv) instead of -o json")
     query = {**params, "page": 1, "per": per, "nocount": 1}
     last_id: Any = None
-    polls = 0
-    try:
-        while True:
-            try:
-                body = ctx.api.get(PATH, query)
-            except Exception as exc:  # noqa: BLE001 - re-raised with a hint
-                raise _server_error_hint(exc) from None
-            rows = [r for r in (body.get("logs") if isinstance(body, dict) else None) or [] if isinstance(r, dict)]
-            if last_id is None:
-                fresh = rows[: (limit or 20)]
-            else:
-                fresh = [r for r in rows if isinstance(r.get("id"), int) and r["id"] > last_id]
-                if len(fresh) == len(rows) and rows:
-                    ctx.warn(f"more than {per} new entries since the last poll; some were skipped (raise --per)")
-            ids = [r["id"] for r in rows if isinstance(r.get("id"), int)]
-            if ids:
-                last_id = max(ids + ([last_id] if last_id is not None else []))
-            elif last_id is None:
-                last_id = 0
-            if fresh:
-                ctx.emit(_rows_view(list(reversed(fresh)), log_type))
-                ctx.no_headers = True  # one header for the whole stream
-                ctx.io.stdout.flush()
-            polls += 1
-            if iterations is not None and polls >= iterations:
-                return None
-            ctx.factory.sleep(interval)
-    except KeyboardInterrupt:
-        return None
+
+    def poll() -> None:
+        nonlocal last_id
+        try:
+            body = ctx.api.get(PATH, query)
+        except Exception as exc:  # noqa: BLE001 - re-raised with a hint
+            raise _server_error_hint(exc) from None
+        rows = [r for r in (body.get("logs") if isinstance(body, dict) else None) or [] if isinstance(r, dict)]
+        if last_id is None:
+            fresh = rows[: (limit or 20)]
+        else:
+            fresh = [r for r in rows if isinstance(r.get("id"), int) and r["id"] > last_id]
+            if len(fresh) == len(rows) and rows:
+                ctx.warn(f"more than {per} new entries since the last poll; some were skipped (raise --per)")
+        ids = [r["id"] for r in rows if isinstance(r.get("id"), int)]
+        if ids:
+            last_id = max(ids + ([last_id] if last_id is not None else []))
+        elif last_id is None:
+            last_id = 0
+        if fresh:
+            ctx.emit(_rows_view(list(reversed(fresh)), log_type))
+            ctx.no_headers = True  # one header for the whole stream
+            ctx.io.stdout.flush()
+
+    ctx.every(interval, poll, iterations=iterations)
+    return None
 
 
 @app.command("export", epilog="Examples:\n\n  eclictl logs export\n\n"

@@ -232,17 +232,9 @@ def health(
     from rich.live import Live
 
     console = Console(file=ctx.io.stdout, force_terminal=True, no_color=ctx.no_color)
-    count = 0
-    try:
-        with Live(console=console, auto_refresh=False) as live:
-            while True:
-                live.update(_health_table(ctx, _health_rows(ctx, node)), refresh=True)
-                count += 1
-                if iterations is not None and count >= iterations:
-                    break
-                ctx.factory.sleep(watch)
-    except KeyboardInterrupt:
-        pass
+    with Live(console=console, auto_refresh=False) as live:
+        ctx.every(watch, lambda: live.update(_health_table(ctx, _health_rows(ctx, node)), refresh=True),
+                  iterations=iterations)
     return None
 
 

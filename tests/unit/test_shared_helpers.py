@@ -1,5 +1,5 @@
-"""The shared readers of user input: `ctx.read_text` (a file or '-' for stdin) and
-`options.split_pair` (one `key=value` argument), with the exact message each caller gives."""
+"""The shared helpers of the verbs: `ctx.read_text` (a file or '-' for stdin), `options.split_pair`
+(one `key=value` argument) and `ctx.every` (the watch/follow loop), with what each caller shows."""
 
 from __future__ import annotations
 
@@ -58,3 +58,30 @@ def test_dash_reads_stdin_only_where_the_option_says_so(cli: Any, sandbox: Any) 
     assert "cannot read -:" in r.stderr
     r = cli("payment-methods", "import", "-", "--dry-run", stdin="not json")
     assert r.exit_code == 2 and "- is not valid JSON" in r.stderr, r
+
+
+@pytest.mark.parametrize("args", [
+    ("metrics", "show", "--watch", "10", "-o", "jsonl"),
+    ("logs", "list", "--follow", "--limit", "2", "-o", "jsonl"),
+])
+def test_ctrl_c_during_the_wait_ends_a_watch_quietly_with_exit_0(sandbox: Any, isolated_config: Any,
+                                                                  args: tuple[str, ...]) -> None:
+    import io
+
+    from eclictl.context import Factory, IOStreams
+    from eclictl.main import run
+
+    waits: list[float] = []
+
+    def interrupted(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 2:
+            raise KeyboardInterrupt
+
+    streams = IOStreams(io.StringIO(), io.StringIO(), io.StringIO(), False, False, False)
+    env = {"ECLICTL_URL": "http://sandbox.localhost", "ECLICTL_API_KEY": sandbox.keys["admin"],
+           "ECLICTL_CONFIG_DIR": str(isolated_config)}
+    code = run(list(args), Factory(io=streams, env=env, transport=sandbox.transport(), sleep=interrupted))
+    assert code == 0, streams.stderr.getvalue()
+    assert len(waits) == 2  # polled twice, interrupted in the second wait
+    assert streams.stdout.getvalue().strip() and streams.stderr.getvalue() == ""
