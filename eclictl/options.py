@@ -79,6 +79,9 @@ ResumeOpt = Annotated[Optional[str], typer.Option(
          "new outcomes are appended to it.",
     rich_help_panel=BULK_PANEL, show_default=False)]
 
+#: `--force` of the download verbs: without it an existing file is kept (exports hold personal data).
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.", rich_help_panel=SAFETY_PANEL)]
+
 #: `-O FILE`: the old spelling of `--file/-f` on download verbs, still accepted but not shown.
 LegacyFileOpt = Annotated[Optional[str], typer.Option("-O", hidden=True, show_default=False)]
 

@@ -15,7 +15,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
-from eclictl.options import SAFETY_PANEL, LegacyFileOpt, command
+from eclictl.options import ForceOpt, LegacyFileOpt, command
 from eclictl.output.columns import Col
 
 FILTER_PANEL = "Filters"
@@ -183,8 +183,7 @@ def export(
     full: Annotated[bool, typer.Option("--full", help="Also match logs whose metadata contains the value.")] = False,
     file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Write here, 0600 (default: the panel's name, "
                                                  "audit-<value>-<date>.csv).", show_default=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.",
-                                        rich_help_panel=SAFETY_PANEL)] = False,
+    force: ForceOpt = False,
     legacy_file: LegacyFileOpt = None,
 ) -> Any:
     """Download a server's audit log (up to 10 000 rows per source) as CSV or JSON."""
@@ -198,9 +197,8 @@ def export(
     params = {"format": fmt if fmt == "json" else None, "full": "1" if full else None}
     if ctx.redact_categories():
         ctx.warn("the exported file is the panel's raw export: --redact does not mask it")
-    saved = download_to_file(ctx, f"/api/admin/audit/{target}/export", dest=file or (Path(legacy_file) if legacy_file else None), force=force,
-                             default_name=f"audit-{target}.{fmt}",
-                             params={k: v for k, v in params.items() if v is not None},
+    saved = download_to_file(ctx, f"/api/admin/audit/{target}/export", dest=file, legacy=legacy_file,
+                             force=force, default_name=f"audit-{target}.{fmt}", params=params,
                              on_headers=lambda h: _truncated(ctx, h))
     if _UUID_RE.match(target) and _no_entries(Path(saved["file"]), fmt):
         from eclictl.errors import NotFoundError

@@ -16,7 +16,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
-from eclictl.options import SAFETY_PANEL, LegacyFileOpt, YesOpt, command
+from eclictl.options import ForceOpt, LegacyFileOpt, YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build
 
@@ -194,8 +194,7 @@ def export(
                                           "IPs in the file (on by itself with --redact).")] = False,
     file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Write here, 0600 (default: the panel's name, "
                                                  "admin-logs-<type>-<date>.csv).", show_default=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.",
-                                        rich_help_panel=SAFETY_PANEL)] = False,
+    force: ForceOpt = False,
     legacy_file: LegacyFileOpt = None,
 ) -> Any:
     """Export up to 10 000 newest log entries to a CSV or JSON file."""
@@ -210,7 +209,7 @@ def export(
               "privateMode": 1 if private else None}
     seen: dict[str, str] = {}
     saved = download_to_file(
-        ctx, f"{PATH}/export", dest=file or (Path(legacy_file) if legacy_file else None), force=force, params={k: v for k, v in params.items() if v is not None},
+        ctx, f"{PATH}/export", dest=file, legacy=legacy_file, force=force, params=params,
         default_name=f"admin-logs-{log_type.value}-{date.today().isoformat()}.{fmt.value}",
         on_headers=lambda h: seen.update({"truncated": h.get("x-truncated", "")}))
     truncated = seen.get("truncated", "").lower() == "true"

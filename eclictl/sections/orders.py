@@ -19,7 +19,7 @@ import typer
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
 from eclictl.inputs import loads_json
-from eclictl.options import SAFETY_PANEL, YesOpt, command
+from eclictl.options import SAFETY_PANEL, ForceOpt, YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Filter, Section, build, detail_view, user_ref
 
@@ -388,8 +388,7 @@ def invoice(
     file: Annotated[Optional[str], typer.Option("--file", "-f", help="Write the PDF here; '-' = stdout (only when "
                                                 "piped). Default: the panel's name, invoice-<id>.pdf.",
                                                 show_default=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.",
-                                        rich_help_panel=SAFETY_PANEL)] = False,
+    force: ForceOpt = False,
 ) -> Any:
     """Download an order's invoice PDF (holds billing name and address: kept 0600)."""
     from eclictl.context import current
