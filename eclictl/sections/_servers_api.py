@@ -11,6 +11,7 @@ from eclictl.errors import EclictlError, ExitCode, NotFoundError, UsageError
 from eclictl.options import split_pair
 from eclictl.output.columns import Col
 from eclictl.sections._spec import Filter, Section
+from eclictl.writes import given as _pick  # noqa: F401 - servers.py's name for it
 
 
 _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
@@ -137,10 +138,6 @@ def _owner(ctx: Any, ref: str | None) -> int | None:
     from eclictl.sections.users import resolve_user_id
 
     return resolve_user_id(ctx.api, ref)
-
-
-def _pick(**fields: Any) -> dict[str, Any]:
-    return {k: v for k, v in fields.items() if v is not None}
 
 
 def _allocations(values: list[str]) -> list[dict[str, Any]]:

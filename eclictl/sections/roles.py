@@ -201,6 +201,14 @@ def delete(
 
 
 # -- grant / revoke -------------------------------------------------------------------------
+def _perms_and_role(ctx: Any, ref: str, perms: list[str]) -> tuple[list[str], list[dict[str, Any]], dict[str, Any]]:
+    """grant/revoke: the permissions (arguments or stdin), every role (the state `remember` keeps)
+    and the role named by `ref`."""
+    items = ctx.read_ids(perms)
+    roles = fetch_roles(ctx.api)
+    return items, roles, find_role(roles, ref)
+
+
 @app.command("grant", epilog="Examples:\n\n  eclictl roles grant support users:read admin:kyc:view\n\n"
              "  eclictl roles grant students admin:student:verify\n\n"
              "  eclictl roles grant support users:suspend --revert-after 1h --reason 'weekend cover'")
@@ -215,9 +223,7 @@ def grant(
     from eclictl.bulk import BulkRunner, finish
 
     ctx = _ctx()
-    items = ctx.read_ids(perms)
-    roles = fetch_roles(ctx.api)
-    role = find_role(roles, ref)
+    items, roles, role = _perms_and_role(ctx, ref, perms)
     role_id = int(role["id"])
     check_permissions(ctx, items, allow_wildcard=allow_wildcard)
     held = set(_values(_role_perms(ctx.api, role_id)))
@@ -246,9 +252,7 @@ def revoke(
     from eclictl.bulk import BulkRunner, finish
 
     ctx = _ctx()
-    items = ctx.read_ids(perms)
-    roles = fetch_roles(ctx.api)
-    role = find_role(roles, ref)
+    items, roles, role = _perms_and_role(ctx, ref, perms)
     role_id = int(role["id"])
     inherited = set(_values(role_detail(roles, role)["inheritedPermissions"]))
     from eclictl.safety.undo import remember

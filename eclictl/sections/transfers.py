@@ -17,6 +17,7 @@ from eclictl.errors import EclictlError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, register
+from eclictl.writes import given
 
 NODES_PATH = "/api/admin/nodes"
 TRANSFER_PANEL = "Transfer"
@@ -135,15 +136,11 @@ def start(
     names = _nodes(ctx.api)
     target = _node_ref(ctx.api, to, names)
     before = _server(ctx.api, uuid)
-    body: dict[str, Any] = {"node_uuid": target}
-    if archive_format:
-        body["archive_format"] = archive_format
-    if compression:
-        body["compression_level"] = compression
+    body: dict[str, Any] = {"node_uuid": target, **given(archive_format=archive_format or None,
+                                                         compression_level=compression or None)}
     if backups:
         body.update(backups=list(backups), delete_source_backups=delete_source_backups)
-    if streams is not None:
-        body["multiplex_streams"] = streams
+    body.update(given(multiplex_streams=streams))
     ctx.confirm(f"Move server {uuid} from {_where(before, names)} to node {target} ({names[target]})?", yes=yes,
                 what="start a transfer")
     try:

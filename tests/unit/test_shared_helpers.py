@@ -85,3 +85,45 @@ def test_ctrl_c_during_the_wait_ends_a_watch_quietly_with_exit_0(sandbox: Any, i
     assert code == 0, streams.stderr.getvalue()
     assert len(waits) == 2  # polled twice, interrupted in the second wait
     assert streams.stdout.getvalue().strip() and streams.stderr.getvalue() == ""
+
+
+def _sent_bodies(sandbox: Any, method: str, suffix: str) -> tuple[Any, list[dict[str, Any]]]:
+    """A transport that passes requests to the sandbox and keeps the JSON bodies of `method *suffix`."""
+    import json
+
+    import httpx
+
+    base = sandbox.transport()
+    bodies: list[dict[str, Any]] = []
+
+    def recording(request: httpx.Request) -> httpx.Response:
+        if request.method == method and request.url.path.endswith(suffix):
+            bodies.append(json.loads(request.content))
+        return base.handle_request(request)
+
+    return httpx.MockTransport(recording), bodies
+
+
+def test_given_keeps_the_named_order_and_drops_only_none() -> None:
+    from eclictl.writes import given
+
+    assert given(b=0, a=None, c="", d=False) == {"b": 0, "c": "", "d": False}
+    assert list(given(z=1, y=2)) == ["z", "y"]
+
+
+def test_transfer_start_sends_only_the_options_given_in_wings_order(cli: Any, sandbox: Any) -> None:
+    cfg = next(c for c in sandbox.state.servers.values() if c.get("destinationNodeId") is None and c.get("nodeId") == 1)
+    transport, bodies = _sent_bodies(sandbox, "POST", "/transfer")
+    r = cli("transfers", "start", cfg["uuid"], "--to", "node-ams-2", "--compression", "good_compression",
+            "--streams", "0", "--yes", transport=transport)
+    assert r.exit_code == 0, r
+    assert bodies == [{"node_uuid": 2, "compression_level": "good_compression", "multiplex_streams": 0}]
+    assert list(bodies[0]) == ["node_uuid", "compression_level", "multiplex_streams"]
+
+
+def test_apply_plan_sends_only_the_options_given(cli: Any, sandbox: Any) -> None:
+    user = next(u for u in sandbox.state.users.values() if u.get("role") != "rootAdmin" and not u.get("suspended"))
+    transport, bodies = _sent_bodies(sandbox, "POST", "/apply-plan")
+    r = cli("users", "apply-plan", str(user["id"]), "3", "--lifetime", "--org", "0", "--yes", transport=transport)
+    assert r.exit_code == 0, r
+    assert bodies == [{"planId": 3, "billingType": "lifetime", "orgId": 0}]
