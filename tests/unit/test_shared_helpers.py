@@ -127,3 +127,20 @@ def test_apply_plan_sends_only_the_options_given(cli: Any, sandbox: Any) -> None
     r = cli("users", "apply-plan", str(user["id"]), "3", "--lifetime", "--org", "0", "--yes", transport=transport)
     assert r.exit_code == 0, r
     assert bodies == [{"planId": 3, "billingType": "lifetime", "orgId": 0}]
+
+
+def test_orders_issue_and_edit_send_only_the_options_given(cli: Any, sandbox: Any) -> None:
+    transport, bodies = _sent_bodies(sandbox, "POST", "/api/admin/orders")
+    r = cli("orders", "issue", "7", "--amount", "0", "--tax-rate", "0", "--notes", "x", "--lifetime",
+            transport=transport)
+    assert r.exit_code == 0, r
+    assert bodies == [{"userId": 7, "amount": 0.0, "taxRate": 0.0, "notes": "x", "billingType": "lifetime"}]
+    order = next(iter(sandbox.state.orders))
+    transport, bodies = _sent_bodies(sandbox, "PUT", f"/api/admin/orders/{order}")
+    r = cli("orders", "edit", str(order), "--clear-plan", "--notes", "y", "--user", "7", transport=transport)
+    assert r.exit_code == 0, r
+    assert bodies == [{"notes": "y", "planId": None, "userId": 7}]
+    r = cli("orders", "issue", "jane", "--plan", "0")
+    assert r.exit_code == 2 and "--plan must be a plan id" in r.stderr
+    r = cli("orders", "edit", str(order), "--user", "jane")
+    assert r.exit_code == 2 and "expected a user id or e-mail, got 'jane'" in r.stderr
