@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Annotated, Any, Callable
+
+import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import EclictlError, ExitCode, NotFoundError, UsageError
@@ -12,6 +14,9 @@ from eclictl.options import split_pair
 from eclictl.output.columns import Col
 from eclictl.sections._spec import Filter, Section
 from eclictl.writes import given as _pick  # noqa: F401 - servers.py's name for it
+
+#: The SERVER argument of the one-server verbs.
+ServerArg = Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")]
 
 
 _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
