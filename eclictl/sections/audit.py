@@ -142,14 +142,17 @@ def _target(ref: str, full: bool) -> str:
     return quote(value, safe="@")
 
 
+AuditRefArg = Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or name, a mailbox address, or "
+                                            "any value with --full.")]
+
+
 @app.command("server", epilog="Examples:\n\n  eclictl audit server 0b6c8a52-6f0e-4d8e-9a51-2f1d6a0c1e01\n\n"
              "  eclictl audit server lobby-1 --all -o jsonl\n\n"
              "  eclictl audit server support@example.com      # a company mailbox\n\n"
              "  eclictl audit server 203.0.113.7 --full      # any log mentioning the value")
 @command()
 def server(
-    ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or name, a mailbox address, or "
-                                       "any value with --full.")],
+    ref: AuditRefArg,
     full: Annotated[bool, typer.Option("--full", help="Also match logs whose metadata contains the value.",
                                        rich_help_panel=FILTER_PANEL)] = False,
     limit: LimitOpt = None,
@@ -177,8 +180,7 @@ def server(
              "  eclictl audit export 0b6c8a52-6f0e-4d8e-9a51-2f1d6a0c1e01 --format json --file audit.json")
 @command()
 def export(
-    ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or name, a mailbox address, or "
-                                       "any value with --full.")],
+    ref: AuditRefArg,
     fmt: Annotated[str, typer.Option("--format", help="csv or json.", show_default=True)] = "csv",
     full: Annotated[bool, typer.Option("--full", help="Also match logs whose metadata contains the value.")] = False,
     file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Write here, 0600 (default: the panel's name, "

@@ -111,12 +111,15 @@ def list_cmd(
                 empty="no server is flagged as transferring")
 
 
+ToOpt = Annotated[str, typer.Option("--to", help="Destination node (id or name).", rich_help_panel=TRANSFER_PANEL)]
+
+
 @app.command("start", epilog="Examples:\n\n  eclictl transfers start 5f0c8a1e-... --to node-ams-2\n\n"
              "  eclictl transfers start 5f0c8a1e-... --to 2 --streams 4 --yes")
 @command()
 def start(
     uuid: Annotated[str, typer.Argument(metavar="UUID", help="The server to move.")],
-    to: Annotated[str, typer.Option("--to", help="Destination node (id or name).", rich_help_panel=TRANSFER_PANEL)],
+    to: ToOpt,
     archive_format: Annotated[Optional[str], typer.Option("--archive-format", help="Passed to Wings (e.g. tar_zstd).",
                                                           rich_help_panel=TRANSFER_PANEL, show_default=False)] = None,
     compression: Annotated[Optional[str], typer.Option("--compression", help="Passed to Wings (e.g. good_compression).",
@@ -159,7 +162,7 @@ def start(
 @command()
 def start_node(
     node: Annotated[str, typer.Argument(metavar="NODE", help="Source node (id or name).")],
-    to: Annotated[str, typer.Option("--to", help="Destination node (id or name).", rich_help_panel=TRANSFER_PANEL)],
+    to: ToOpt,
     servers: Annotated[Optional[list[str]], typer.Option("--server", help="Only this server UUID (repeatable; "
                                                          "default: every server on the node).",
                                                          rich_help_panel=TRANSFER_PANEL, show_default=False)] = None,
