@@ -225,8 +225,9 @@ def list_rollouts(
     return View([_decorated(r) for r in rows], columns=ROLLOUTS.columns, json_data=rows, empty="no rollouts found")
 
 
-#: The ROLLOUT argument of the one-rollout verbs.
+#: The arguments of the one-rollout verbs.
 RolloutArg = Annotated[str, typer.Argument(metavar="ROLLOUT", help="Rollout id, key or exact name.")]
+OverrideUserArg = Annotated[str, typer.Argument(metavar="USER", help="The user's id or exact e-mail.")]
 
 
 @app.command("show", epilog="Examples:\n\n  eclictl rollouts show new_dashboard\n\n  eclictl rollouts show 2 -o json")
@@ -369,16 +370,10 @@ def delete(
             "orphanedOverrides": len(users) - purged}
 
 
-OverrideUserArg = Annotated[str, typer.Argument(metavar="USER", help="The user's id or exact e-mail.")]
-
-
 @app.command("check", epilog="Examples:\n\n  eclictl rollouts check new_dashboard 42\n\n"
              "  eclictl rollouts check 2 42 -o json")
 @command()
-def check(
-    ref: RolloutArg,
-    user: OverrideUserArg,
-) -> Any:
+def check(ref: RolloutArg, user: OverrideUserArg) -> Any:
     """Work out locally whether a user is in a rollout: override, else murmur3("<key>:<id>") mod 10000 in range."""
     from eclictl.context import current
 
