@@ -373,6 +373,32 @@ class AppContext:
             raise UsageError("no ids given (pass them as arguments or '-' to read stdin)")
         return unique
 
+    def every(self, interval: float, step: Callable[[], None], *, iterations: int | None = None) -> None:
+        """Run `step` now and then every `interval` seconds until Ctrl-C, which ends it quietly
+        (`iterations` stops it sooner: the hidden --iterations of the watch/follow verbs, for tests)."""
+        count = 0
+        try:
+            while True:
+                step()
+                count += 1
+                if iterations is not None and count >= iterations:
+                    return
+                self.factory.sleep(interval)
+        except KeyboardInterrupt:
+            return
+
+    def read_text(self, source: Any, *, label: str | None = None, dash: bool = True, line: bool = False) -> str:
+        """A file the user names, or stdin for `-` when `dash` (one line with `line`); an unreadable
+        file is bad input (exit 2) named by `label` (default: the path)."""
+        if dash and str(source) == "-":
+            return self.io.stdin.readline() if line else self.io.stdin.read()
+        from pathlib import Path
+
+        try:
+            return Path(source).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read {label or source}: {exc.strerror or exc}") from None
+
     # -- the API --------------------------------------------------------------------------
     @property
     def api(self) -> "ApiClient":

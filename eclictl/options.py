@@ -79,6 +79,9 @@ ResumeOpt = Annotated[Optional[str], typer.Option(
          "new outcomes are appended to it.",
     rich_help_panel=BULK_PANEL, show_default=False)]
 
+#: `--force` of the download verbs: without it an existing file is kept (exports hold personal data).
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.", rich_help_panel=SAFETY_PANEL)]
+
 #: `-O FILE`: the old spelling of `--file/-f` on download verbs, still accepted but not shown.
 LegacyFileOpt = Annotated[Optional[str], typer.Option("-O", hidden=True, show_default=False)]
 
@@ -327,14 +330,19 @@ def parse_assignments(pairs: list[str], *, what: str = "--set") -> dict[str, Any
     """`field=value` pairs with typed values: true/false, null, ints, floats, JSON, else string."""
     out: dict[str, Any] = {}
     for pair in pairs:
-        if "=" not in pair:
-            from eclictl.errors import UsageError
-
-            raise UsageError(f"{what} expects field=value, got '{pair}'")
-        key, raw = pair.split("=", 1)
-        key = key.strip()
+        key, raw = split_pair(pair, what)
         out[key] = typed_value(raw)
     return out
+
+
+def split_pair(pair: str, what: str = "--set", form: str = "field=value") -> tuple[str, str]:
+    """One `key=value` argument -> (stripped key, raw value); the one message for a missing '='."""
+    if "=" not in pair:
+        from eclictl.errors import UsageError
+
+        raise UsageError(f"{what} expects {form}, got '{pair}'")
+    key, raw = pair.split("=", 1)
+    return key.strip(), raw
 
 
 def typed_value(raw: str) -> Any:

@@ -25,6 +25,11 @@ class NotAppliedError(RejectedError):
     """The panel answered success, but re-reading shows fields it did not apply (exit 7)."""
 
 
+def given(**fields: Any) -> dict[str, Any]:
+    """The body keys whose option was given (None = not given), in the order named."""
+    return {k: v for k, v in fields.items() if v is not None}
+
+
 def is_clear(value: Any) -> bool:
     """A value that asks to clear a field: null, or an empty/blank string."""
     return value is None or (isinstance(value, str) and not value.strip())

@@ -40,22 +40,18 @@ def shape(value: Any, depth: int = 0) -> Any:
     return type_name(value)
 
 
+# bool before int: True is an int in Python, but a bool in JSON.
+_JSON_TYPES: tuple[tuple[type, str], ...] = ((bool, "bool"), (int, "int"), (float, "float"), (str, "string"),
+                                             (list, "array"), (dict, "object"))
+
+
 def type_name(value: Any) -> str:
     """The JSON type of a value: null, bool, int, float, string, array, object."""
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
+    for kind, name in _JSON_TYPES:
+        if isinstance(value, kind):
+            return name
     return type(value).__name__
 
 

@@ -43,7 +43,8 @@ class Field:
     type: Any = str  # the value's Python type: str, int, float, bool, list[str], an Enum, pathlib.Path
     help: str = ""
     verbs: tuple[str, ...] = ("create", "edit")  # which generated verbs offer it
-    required: bool = False  # required on create
+    required: bool = False  # required on create (or on the verbs in `required_on`)
+    required_on: tuple[str, ...] = ("create",)
     default: Any = None  # create's default (sent when the option is not given)
     choices: tuple[str, ...] = ()  # accepted values (an Enum type carries its own)
     check: Callable[[Any], Any] | None = None  # validates/converts a given value; raises UsageError
@@ -117,7 +118,7 @@ class Write:
 
 def _option_ann(f: Field, verb: str) -> tuple[Any, Any]:
     """(annotation, default) of a field's parameter on `verb`."""
-    required = (f.required or f.argument) and verb == "create"
+    required = (f.required and verb in f.required_on) or (f.argument and verb == "create")
     flag = f.type is bool and f.option is not None and "/" not in f.option
     kwargs: dict[str, Any] = {"help": f.help}
     if f.panel:
@@ -170,15 +171,12 @@ def body_of(section: Any, spec: Write, values: dict[str, Any]) -> dict[str, Any]
 def parse_set(section: Any, spec: Write, pairs: list[str] | None) -> dict[str, Any]:
     """`--set key=value` pairs, typed and checked by the declared fields of the verb; a null value
     is passed on unchecked (the section's `prepare` decides whether a clear is possible)."""
-    from eclictl.options import typed_value
+    from eclictl.options import split_pair, typed_value
 
     known = {f.name: f for f in section.fields if (f.offered(spec.verb) or f.option is None) and not f.secret}
     out: dict[str, Any] = {}
     for pair in pairs or ():
-        if "=" not in pair:
-            raise UsageError(f"--set expects field=value, got '{pair}'")
-        key, raw = pair.split("=", 1)
-        key = key.strip()
+        key, raw = split_pair(pair)
         f = known.get(key)
         if f is None and not spec.set_any:
             raise UsageError(f"unknown {section.singular} field '{key}'", hint="fields: " + ", ".join(sorted(known)))

@@ -6,6 +6,7 @@ import re
 from typing import Any, Callable
 
 from eclictl.errors import UsageError
+from eclictl.options import split_pair
 
 NODE_TYPES = ("free", "paid", "free_and_paid", "enterprise")
 
@@ -116,9 +117,8 @@ CLEARABLE = frozenset({"ipv6ExcludedPorts"})
 def _assignments(pairs: list[str], *, creating: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for pair in pairs:
-        if "=" not in pair:
-            raise UsageError(f"--set expects field=value, got '{pair}'")
-        key, raw = (s.strip() for s in pair.split("=", 1))
+        key, raw = split_pair(pair)
+        raw = raw.strip()
         if key in NODE_SECRETS:
             raise UsageError(f"'{key}' is a secret and cannot be set with --set",
                              hint="the token cannot be changed through the API; create uses --token")

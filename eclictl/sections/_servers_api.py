@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Annotated, Any, Callable
+
+import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import EclictlError, ExitCode, NotFoundError, UsageError
+from eclictl.options import split_pair
 from eclictl.output.columns import Col
 from eclictl.sections._spec import Filter, Section
+from eclictl.writes import given as _pick  # noqa: F401 - servers.py's name for it
+
+#: The SERVER argument of the one-server verbs.
+ServerArg = Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")]
 
 
 _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
@@ -138,10 +145,6 @@ def _owner(ctx: Any, ref: str | None) -> int | None:
     return resolve_user_id(ctx.api, ref)
 
 
-def _pick(**fields: Any) -> dict[str, Any]:
-    return {k: v for k, v in fields.items() if v is not None}
-
-
 def _allocations(values: list[str]) -> list[dict[str, Any]]:
     """IP:PORT[=FQDN] values; the first is the default allocation."""
     out: list[dict[str, Any]] = []
@@ -161,10 +164,8 @@ def _allocations(values: list[str]) -> list[dict[str, Any]]:
 def _env_pairs(values: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in values:
-        if "=" not in pair:
-            raise UsageError(f"--env expects KEY=VALUE, got '{pair}'")
-        key, value = pair.split("=", 1)
-        out[key.strip()] = value
+        key, value = split_pair(pair, "--env", "KEY=VALUE")
+        out[key] = value
     return out
 
 

@@ -13,7 +13,7 @@ from eclictl.errors import EclictlError, NotFoundError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Field, Write, add_writes
-from eclictl.sections._servers_api import _server_path, server_id
+from eclictl.sections._servers_api import ServerArg, _server_path, server_id
 from eclictl.sections._spec import Section, register
 
 PATH = "/api/admin/mounts"
@@ -111,11 +111,14 @@ def mounts_delete(
     return None
 
 
+MountArg = Annotated[int, typer.Argument(metavar="MOUNT", help="Mount id.")]
+
+
 @mounts.command("attach", epilog="Examples:\n\n  eclictl servers mounts attach lobby-1 2")
 @command(writes=True)
 def mounts_attach(
-    ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")],
-    mount_id: Annotated[int, typer.Argument(metavar="MOUNT", help="Mount id.")],
+    ref: ServerArg,
+    mount_id: MountArg,
 ) -> Any:
     """Attach a mount to a server (applies at the server's next sync, e.g. an edit)."""
     from eclictl.context import current
@@ -130,8 +133,8 @@ def mounts_attach(
 @mounts.command("detach", epilog="Examples:\n\n  eclictl servers mounts detach lobby-1 2")
 @command(writes=True)
 def mounts_detach(
-    ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")],
-    mount_id: Annotated[int, typer.Argument(metavar="MOUNT", help="Mount id.")],
+    ref: ServerArg,
+    mount_id: MountArg,
 ) -> Any:
     """Detach a mount from a server."""
     from eclictl.context import current

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from eclictl.errors import UsageError
-from eclictl.options import typed_value
+from eclictl.options import split_pair, typed_value
 from eclictl.units import SIZE_HELP, parse_cpu_percent, parse_size_mib
 from eclictl.writes import refuse_clears, verify_applied
 
@@ -129,10 +129,7 @@ def parse_edit(pairs: list[str]) -> dict[str, Any]:
 
     body: dict[str, Any] = {}
     for pair in pairs:
-        if "=" not in pair:
-            raise UsageError(f"--set expects field=value, got '{pair}'")
-        field, raw = pair.split("=", 1)
-        field = field.strip()
+        field, raw = split_pair(pair)
         if field.startswith("limits."):
             sub = field.split(".", 1)[1]
             limits = body.get("limits")

@@ -79,15 +79,9 @@ def _read_secret(ctx: Any, key: Optional[str], key_file: Optional[Path]) -> Opti
     if key is not None and key != "-":
         raise UsageError("refusing an API key on the command line (visible in ps and shell history)",
                          hint="use --api-key - (reads stdin) or --api-key-file FILE")
-    if key == "-":
-        text = ctx.io.stdin.readline()
-    elif key_file is not None:
-        try:
-            text = key_file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot read {key_file}: {exc.strerror or exc}") from None
-    else:
+    if key is None and key_file is None:
         return None
+    text = ctx.io.stdin.readline() if key == "-" else ctx.read_text(key_file, dash=False)
     secret = text.strip()
     if not secret:
         raise UsageError("the API key is empty")
@@ -160,6 +154,12 @@ def _link_row(body: Any, **extra: Any) -> dict[str, Any]:
 LimitsOpt = Annotated[Optional[str], typer.Option(
     "--limits", help="Limits as a JSON object, e.g. '{\"requestsPerDay\": 100}'.", rich_help_panel=MODEL_PANEL,
     show_default=False)]
+#: The arguments the link verbs share.
+ModelArg = Annotated[str, typer.Argument(metavar="MODEL", help="Model id or exact name.")]
+PlanArg = Annotated[str, typer.Argument(metavar="PLAN", help="Plan id.")]
+LinkUserArg = Annotated[str, typer.Argument(metavar="USER", help="User id or exact e-mail (the panel finds the link "
+                                            "by LINK alone).")]
+LinkArg = Annotated[str, typer.Argument(metavar="LINK", help="Link id (see the user's profile, aiModels[].id).")]
 
 
 def _nonempty(value: str) -> str:
@@ -313,7 +313,7 @@ def cooldowns() -> Any:
 
 @app.command("plan-models", epilog="Examples:\n\n  eclictl ai plan-models 3\n\n  eclictl ai plan-models 3 -o json")
 @command()
-def plan_models(plan: Annotated[str, typer.Argument(metavar="PLAN", help="Plan id.")]) -> Any:
+def plan_models(plan: PlanArg) -> Any:
     """List the AI models a plan gives access to, with the per-plan limits."""
     from eclictl.context import current
     from eclictl.output.render import View
@@ -341,8 +341,8 @@ def _link(ctx: Any, model: str, target_key: str, target_id: int, limits: str | N
              "  eclictl ai link-plan 2 3 --limits '{\"requestsPerDay\": 300}'")
 @command(writes=True)
 def link_plan(
-    model: Annotated[str, typer.Argument(metavar="MODEL", help="Model id or exact name.")],
-    plan: Annotated[str, typer.Argument(metavar="PLAN", help="Plan id.")],
+    model: ModelArg,
+    plan: PlanArg,
     limits: LimitsOpt = None,
 ) -> Any:
     """Give a plan's users access to a model (an existing link gets its limits updated)."""
@@ -354,8 +354,8 @@ def link_plan(
 @app.command("unlink-plan", epilog="Examples:\n\n  eclictl ai unlink-plan eclipse-chat-small 3 --yes")
 @command()
 def unlink_plan(
-    model: Annotated[str, typer.Argument(metavar="MODEL", help="Model id or exact name.")],
-    plan: Annotated[str, typer.Argument(metavar="PLAN", help="Plan id.")],
+    model: ModelArg,
+    plan: PlanArg,
     yes: YesOpt = False,
 ) -> Any:
     """Remove a model from a plan (its users lose access unless linked otherwise)."""
@@ -381,25 +381,22 @@ def _user(ctx: Any, ref: str) -> int:
              "  eclictl ai link-user 2 42 --limits '{\"requestsPerDay\": 50}'")
 @command(writes=True)
 def link_user(
-    model: Annotated[str, typer.Argument(metavar="MODEL", help="Model id or exact name.")],
+    model: ModelArg,
     user: Annotated[str, typer.Argument(metavar="USER", help="User id or exact e-mail.")],
     limits: LimitsOpt = None,
 ) -> Any:
     """Give one user access to a model (feature 'ai'; an existing link gets its limits updated)."""
     from eclictl.context import current
 
-    from eclictl.sections._spec import user_ref
-
     ctx = current()
-    return _link(ctx, model, "userId", user_ref(ctx.api, user), limits, "/api/ai/models/{model}/link-user")
+    return _link(ctx, model, "userId", _user(ctx, user), limits, "/api/ai/models/{model}/link-user")
 
 
 @app.command("user-limits", epilog="Examples:\n\n  eclictl ai user-limits 42 7 --limits '{\"requestsPerDay\": 20}'")
 @command(writes=True)
 def user_limits(
-    user: Annotated[str, typer.Argument(metavar="USER", help="User id or exact e-mail (the panel finds the link "
-                                        "by LINK alone).")],
-    link: Annotated[str, typer.Argument(metavar="LINK", help="Link id (see the user's profile, aiModels[].id).")],
+    user: LinkUserArg,
+    link: LinkArg,
     limits: Annotated[str, typer.Option("--limits", help="Limits as a JSON object (or null).")],
 ) -> Any:
     """Change the limits of one user's model link (needs admin:access and ai:read)."""
@@ -416,9 +413,8 @@ def user_limits(
 @app.command("unlink-user", epilog="Examples:\n\n  eclictl ai unlink-user 42 7 --yes")
 @command()
 def unlink_user(
-    user: Annotated[str, typer.Argument(metavar="USER", help="User id or exact e-mail (the panel finds the link "
-                                        "by LINK alone).")],
-    link: Annotated[str, typer.Argument(metavar="LINK", help="Link id (see the user's profile, aiModels[].id).")],
+    user: LinkUserArg,
+    link: LinkArg,
     yes: YesOpt = False,
 ) -> Any:
     """Remove one user's model link (needs admin:access and ai:read; the panel serves it at /admin/..., no /api)."""

@@ -49,12 +49,7 @@ def _message_text(ctx: Any, message: str | None, message_file: Path | None) -> s
         raise UsageError("give exactly one of --message TEXT or --message-file FILE ('-' = stdin)")
     if message is not None:
         return message
-    if str(message_file) == "-":
-        return ctx.io.stdin.read()
-    try:
-        return Path(message_file).read_text(encoding="utf-8")  # type: ignore[arg-type]
-    except OSError as exc:
-        raise UsageError(f"cannot read {message_file}: {exc.strerror or exc}") from None
+    return ctx.read_text(message_file)
 
 
 @app.command("send", epilog="Examples:\n\n"

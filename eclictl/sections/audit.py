@@ -15,7 +15,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
-from eclictl.options import SAFETY_PANEL, LegacyFileOpt, command
+from eclictl.options import ForceOpt, LegacyFileOpt, command
 from eclictl.output.columns import Col
 
 FILTER_PANEL = "Filters"
@@ -142,14 +142,17 @@ def _target(ref: str, full: bool) -> str:
     return quote(value, safe="@")
 
 
+AuditRefArg = Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or name, a mailbox address, or "
+                                            "any value with --full.")]
+
+
 @app.command("server", epilog="Examples:\n\n  eclictl audit server 0b6c8a52-6f0e-4d8e-9a51-2f1d6a0c1e01\n\n"
              "  eclictl audit server lobby-1 --all -o jsonl\n\n"
              "  eclictl audit server support@example.com      # a company mailbox\n\n"
              "  eclictl audit server 203.0.113.7 --full      # any log mentioning the value")
 @command()
 def server(
-    ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or name, a mailbox address, or "
-                                       "any value with --full.")],
+    ref: AuditRefArg,
     full: Annotated[bool, typer.Option("--full", help="Also match logs whose metadata contains the value.",
                                        rich_help_panel=FILTER_PANEL)] = False,
     limit: LimitOpt = None,
@@ -177,14 +180,12 @@ def server(
              "  eclictl audit export 0b6c8a52-6f0e-4d8e-9a51-2f1d6a0c1e01 --format json --file audit.json")
 @command()
 def export(
-    ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or name, a mailbox address, or "
-                                       "any value with --full.")],
+    ref: AuditRefArg,
     fmt: Annotated[str, typer.Option("--format", help="csv or json.", show_default=True)] = "csv",
     full: Annotated[bool, typer.Option("--full", help="Also match logs whose metadata contains the value.")] = False,
     file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Write here, 0600 (default: the panel's name, "
                                                  "audit-<value>-<date>.csv).", show_default=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.",
-                                        rich_help_panel=SAFETY_PANEL)] = False,
+    force: ForceOpt = False,
     legacy_file: LegacyFileOpt = None,
 ) -> Any:
     """Download a server's audit log (up to 10 000 rows per source) as CSV or JSON."""
@@ -198,9 +199,8 @@ def export(
     params = {"format": fmt if fmt == "json" else None, "full": "1" if full else None}
     if ctx.redact_categories():
         ctx.warn("the exported file is the panel's raw export: --redact does not mask it")
-    saved = download_to_file(ctx, f"/api/admin/audit/{target}/export", dest=file or (Path(legacy_file) if legacy_file else None), force=force,
-                             default_name=f"audit-{target}.{fmt}",
-                             params={k: v for k, v in params.items() if v is not None},
+    saved = download_to_file(ctx, f"/api/admin/audit/{target}/export", dest=file, legacy=legacy_file,
+                             force=force, default_name=f"audit-{target}.{fmt}", params=params,
                              on_headers=lambda h: _truncated(ctx, h))
     if _UUID_RE.match(target) and _no_entries(Path(saved["file"]), fmt):
         from eclictl.errors import NotFoundError

@@ -119,10 +119,7 @@ def _view(rows: Any, *, detail: bool = False) -> Any:
 def _config_file(ctx: Any, path: str) -> dict[str, Any]:
     from eclictl.inputs import loads_json
 
-    try:
-        text = ctx.io.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
-    except OSError as exc:
-        raise UsageError(f"cannot read --config-file {path}: {exc.strerror}") from None
+    text = ctx.read_text(path, label=f"--config-file {path}")
     try:
         value = loads_json(text)
     except ValueError as exc:

@@ -241,12 +241,15 @@ def messages_delete(refs: IdsArg, yes: YesOpt = False) -> Any:
     return _moderate("delete messages", refs, "", "DELETE", yes=yes)
 
 
+ChatUserOpt = Annotated[Optional[int], typer.Option("--user", help="User id.", show_default=False)]
+
+
 @messages_app.command("purge", epilog="Examples:\n\n  eclictl chat messages purge --poster ABCD2345 --hours 6\n\n"
                       "  eclictl chat messages purge --user 42 --yes")
 @command()
 def messages_purge(
     poster: Annotated[Optional[str], typer.Option("--poster", help="Poster id.", show_default=False)] = None,
-    user: Annotated[Optional[int], typer.Option("--user", help="User id.", show_default=False)] = None,
+    user: ChatUserOpt = None,
     ip_hash: Annotated[Optional[str], typer.Option("--ip-hash", help="Instead match the IP hash (the panel then "
                                                    "ignores --poster/--user, yet needs one).", show_default=False)] = None,
     hours: Annotated[float, typer.Option("--hours", min=0.01, help="Only posts of the last N hours.")] = 24,
@@ -297,7 +300,7 @@ def bans_list(active: Annotated[bool, typer.Option("--active", help="Leave out e
 @command(writes=True)
 def bans_add(
     ip_hash: Annotated[Optional[str], typer.Option("--ip-hash", show_default=False)] = None,
-    user: Annotated[Optional[int], typer.Option("--user", help="User id.", show_default=False)] = None,
+    user: ChatUserOpt = None,
     hours: Annotated[Optional[float], typer.Option("--hours", min=0.01, help="Ban length (default: permanent).",
                                                    show_default=False)] = None,
     reason: Annotated[Optional[str], typer.Option("--reason", show_default=False)] = None,

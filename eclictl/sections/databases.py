@@ -158,10 +158,7 @@ def read_password(ctx: Any, password: Optional[str], password_file: Optional[Pat
     if password == "-":
         text = ctx.io.stdin.read()
     elif password_file is not None:
-        try:
-            text = password_file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot read --password-file: {exc.strerror or exc}") from None
+        text = ctx.read_text(password_file, label="--password-file", dash=False)
     elif required:
         raise UsageError("a password is required: --password - (stdin) or --password-file FILE")
     else:
@@ -241,10 +238,13 @@ def hosts_list(
     return list_view(HOSTS, rows[:limit] if limit else rows)
 
 
+HostArg = Annotated[str, typer.Argument(metavar="ID|NAME", help="Host id or exact name.")]
+
+
 @hosts_app.command("show", epilog="Examples:\n\n  eclictl databases hosts show 1\n\n"
                    "  eclictl databases hosts show fra-mariadb -o json")
 @command()
-def hosts_show(ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="Host id or exact name.")]) -> Any:
+def hosts_show(ref: HostArg) -> Any:
     """Show one database host (picked from the host list; there is no show route)."""
     from eclictl.context import current
 
@@ -354,7 +354,7 @@ add_writes(hosts_app, HOSTS)
 @hosts_app.command("test", epilog="Examples:\n\n  eclictl databases hosts test fra-mariadb\n\n"
                    "  eclictl databases hosts list -o ids | xargs -n1 eclictl databases hosts test")
 @command(writes=True)
-def hosts_test(ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="Host id or exact name.")]) -> Any:
+def hosts_test(ref: HostArg) -> Any:
     """Check that the panel can log in to the host and run SELECT 1 (exit 7 when it cannot)."""
     from eclictl.api.errors import ApiValidationError
     from eclictl.context import current

@@ -72,9 +72,13 @@ def list_eggs(
     return _view(rows[:limit] if limit else rows, columns=EGGS.columns, empty="no eggs found")
 
 
+#: The EGG argument of the one-egg verbs.
+EggArg = Annotated[str, typer.Argument(metavar="EGG", help="Egg id or exact name.")]
+
+
 @app.command("show", epilog="Examples:\n\n  eclictl eggs show 4\n\n  eclictl eggs show Paper -o json")
 @command()
-def show(ref: Annotated[str, typer.Argument(metavar="EGG", help="Egg id or exact name.")]) -> Any:
+def show(ref: EggArg) -> Any:
     """Show one egg with its variables, process config and install script."""
     ctx = _ctx()
     return _view(display(find(fetch_rows(ctx), ref)), detail=True)
@@ -204,11 +208,14 @@ PruneOpt = Annotated[bool, typer.Option("--prune", help="Also delete panel eggs 
                                         rich_help_panel=SAFETY_PANEL)]
 
 
+EggPathsArg = Annotated[list[str], typer.Argument(metavar="PATH...", help="Egg files or directories.")]
+
+
 @app.command("diff", epilog="Examples:\n\n  eclictl eggs diff eggs/\n\n  eclictl eggs diff paper.json -o json\n\n"
              "  eclictl eggs diff eggs/ >/dev/null || echo 'eggs drifted'")
 @command()
 def diff(
-    paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Egg files or directories.")],
+    paths: EggPathsArg,
     prune: PruneOpt = False,
 ) -> Any:
     """Show what `eggs apply` would change, field by field; exit 0 none, 1 changes pending."""
@@ -240,7 +247,7 @@ def diff(
              "  eclictl eggs apply eggs/ --prune --yes --max-affected 5")
 @command()
 def apply(
-    paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Egg files or directories.")],
+    paths: EggPathsArg,
     dry_run: DryRunOpt = False,
     prune: PruneOpt = False,
     yes: YesOpt = False,
@@ -316,7 +323,7 @@ def check_edit(field: str, value: Any) -> Any:
              "  eclictl eggs edit 4 --set startup='./run.sh' --dry-run")
 @command()
 def edit(
-    ref: Annotated[str, typer.Argument(metavar="EGG", help="Egg id or exact name.")],
+    ref: EggArg,
     sets: Annotated[list[str], typer.Option("--set", metavar="FIELD=VALUE", help="A field to change (JSON values "
                                             "for arrays/objects); repeatable.", rich_help_panel="Fields")],
     dry_run: DryRunOpt = False,
@@ -379,7 +386,7 @@ SYNC_COLUMNS = (Col("uuid"), Col("status"), Col("error"))
              "(its node is gone) or error.\n\nExamples:\n\n  eclictl eggs sync Paper\n\n  eclictl eggs sync 4 --respect-opt-out -o json")
 @command(writes=True)
 def sync(
-    ref: Annotated[str, typer.Argument(metavar="EGG", help="Egg id or exact name.")],
+    ref: EggArg,
     respect_opt_out: Annotated[bool, typer.Option("--respect-opt-out", help="Skip servers that opted out of egg "
                                                   "auto-sync (by default the panel syncs them too).")] = False,
     wait: Annotated[float, typer.Option("--wait", min=1, metavar="SECONDS", help="How long to wait: the panel "

@@ -13,7 +13,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
-from eclictl.options import SAFETY_PANEL, LegacyFileOpt, DryRunOpt, command
+from eclictl.options import ForceOpt, LegacyFileOpt, DryRunOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build, list_view
 
@@ -133,31 +133,34 @@ def download(
     file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Write here, 0600 (default: the panel's "
                                                  "file name, export-<userId>.tar.gz).", rich_help_panel=FILE_PANEL,
                                                  show_default=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.",
-                                        rich_help_panel=SAFETY_PANEL)] = False,
+    force: ForceOpt = False,
     legacy_file: LegacyFileOpt = None,
 ) -> Any:
     """Download a completed job's archive (.tar.gz) to a file, with a progress bar on a terminal."""
     from eclictl.context import current
 
     ctx = current()
-    saved = download_to_file(ctx, _job_path(job_id, "/download"), dest=file or (Path(legacy_file) if legacy_file else None), force=force,
-                             default_name=f"export-{job_id}.tar.gz")
+    saved = download_to_file(ctx, _job_path(job_id, "/download"), dest=file, legacy=legacy_file,
+                             force=force, default_name=f"export-{job_id}.tar.gz")
     return {"id": job_id, **saved}
 
 
 # -- the streaming download helper (also used by `logs export`) ------------------------------
 
 def download_to_file(ctx: Any, path: str, *, dest: Path | None, force: bool, default_name: str,
-                     params: Mapping[str, Any] | None = None,
+                     legacy: str | None = None, params: Mapping[str, Any] | None = None,
                      on_headers: Callable[[Mapping[str, str]], None] | None = None) -> dict[str, Any]:
     """Stream `path` into a 0600 temporary file beside the target, then move it into place.
 
-    The file name comes from `dest`, else the panel's Content-Disposition, else `default_name`.
+    The file name comes from `dest` (or `legacy`, the hidden `-O FILE`), else the panel's
+    Content-Disposition, else `default_name`; `params` left None are not sent.
     A partial file never survives an error; an existing file is kept unless `force`
     (eclictl/files.py: exports hold personal data).
     """
     from eclictl.files import PrivateFile
+
+    dest = dest or (Path(legacy) if legacy else None)
+    params = {k: v for k, v in params.items() if v is not None} if params else None
 
     directory = dest.parent if dest is not None else Path.cwd()
     if dest is not None and dest.is_dir():

@@ -16,7 +16,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
-from eclictl.options import SAFETY_PANEL, LegacyFileOpt, YesOpt, command
+from eclictl.options import ForceOpt, LegacyFileOpt, YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build
 
@@ -152,35 +152,32 @@ def _follow(ctx: Any, params: dict[str, Any], log_type: LogType, limit: int | No
         raise UsageError("--follow streams rows: use -o jsonl (or tsv/table/csv) instead of -o json")
     query = {**params, "page": 1, "per": per, "nocount": 1}
     last_id: Any = None
-    polls = 0
-    try:
-        while True:
-            try:
-                body = ctx.api.get(PATH, query)
-            except Exception as exc:  # noqa: BLE001 - re-raised with a hint
-                raise _server_error_hint(exc) from None
-            rows = [r for r in (body.get("logs") if isinstance(body, dict) else None) or [] if isinstance(r, dict)]
-            if last_id is None:
-                fresh = rows[: (limit or 20)]
-            else:
-                fresh = [r for r in rows if isinstance(r.get("id"), int) and r["id"] > last_id]
-                if len(fresh) == len(rows) and rows:
-                    ctx.warn(f"more than {per} new entries since the last poll; some were skipped (raise --per)")
-            ids = [r["id"] for r in rows if isinstance(r.get("id"), int)]
-            if ids:
-                last_id = max(ids + ([last_id] if last_id is not None else []))
-            elif last_id is None:
-                last_id = 0
-            if fresh:
-                ctx.emit(_rows_view(list(reversed(fresh)), log_type))
-                ctx.no_headers = True  # one header for the whole stream
-                ctx.io.stdout.flush()
-            polls += 1
-            if iterations is not None and polls >= iterations:
-                return None
-            ctx.factory.sleep(interval)
-    except KeyboardInterrupt:
-        return None
+
+    def poll() -> None:
+        nonlocal last_id
+        try:
+            body = ctx.api.get(PATH, query)
+        except Exception as exc:  # noqa: BLE001 - re-raised with a hint
+            raise _server_error_hint(exc) from None
+        rows = [r for r in (body.get("logs") if isinstance(body, dict) else None) or [] if isinstance(r, dict)]
+        if last_id is None:
+            fresh = rows[: (limit or 20)]
+        else:
+            fresh = [r for r in rows if isinstance(r.get("id"), int) and r["id"] > last_id]
+            if len(fresh) == len(rows) and rows:
+                ctx.warn(f"more than {per} new entries since the last poll; some were skipped (raise --per)")
+        ids = [r["id"] for r in rows if isinstance(r.get("id"), int)]
+        if ids:
+            last_id = max(ids + ([last_id] if last_id is not None else []))
+        elif last_id is None:
+            last_id = 0
+        if fresh:
+            ctx.emit(_rows_view(list(reversed(fresh)), log_type))
+            ctx.no_headers = True  # one header for the whole stream
+            ctx.io.stdout.flush()
+
+    ctx.every(interval, poll, iterations=iterations)
+    return None
 
 
 @app.command("export", epilog="Examples:\n\n  eclictl logs export\n\n"
@@ -197,8 +194,7 @@ def export(
                                           "IPs in the file (on by itself with --redact).")] = False,
     file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Write here, 0600 (default: the panel's name, "
                                                  "admin-logs-<type>-<date>.csv).", show_default=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.",
-                                        rich_help_panel=SAFETY_PANEL)] = False,
+    force: ForceOpt = False,
     legacy_file: LegacyFileOpt = None,
 ) -> Any:
     """Export up to 10 000 newest log entries to a CSV or JSON file."""
@@ -213,7 +209,7 @@ def export(
               "privateMode": 1 if private else None}
     seen: dict[str, str] = {}
     saved = download_to_file(
-        ctx, f"{PATH}/export", dest=file or (Path(legacy_file) if legacy_file else None), force=force, params={k: v for k, v in params.items() if v is not None},
+        ctx, f"{PATH}/export", dest=file, legacy=legacy_file, force=force, params=params,
         default_name=f"admin-logs-{log_type.value}-{date.today().isoformat()}.{fmt.value}",
         on_headers=lambda h: seen.update({"truncated": h.get("x-truncated", "")}))
     truncated = seen.get("truncated", "").lower() == "true"

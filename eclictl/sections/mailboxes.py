@@ -204,12 +204,7 @@ def _text(body: str | None, body_file: str | None) -> str | None:
         raise UsageError("give --body or --body-file, not both")
     if body_file is None:
         return body
-    try:
-        from pathlib import Path
-
-        return Path(body_file).read_text(encoding="utf-8") if body_file != "-" else _ctx().io.stdin.read()
-    except OSError as exc:
-        raise UsageError(f"cannot read {body_file}: {exc.strerror or exc}") from None
+    return _ctx().read_text(body_file)
 
 
 def _mail(box: str, original: str | None, to: str | None, subject: str | None, body: str | None,

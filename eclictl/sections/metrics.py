@@ -80,20 +80,16 @@ def show(
     if watch < MIN_WATCH:
         raise UsageError(f"--watch must be at least {MIN_WATCH:g} seconds (each poll queries every node)")
     clear = ctx.io.stdout_tty and ctx.output_format == "table"
-    count = 0
-    try:
-        while True:
-            body = _fetch(ctx, days)
-            if clear:
-                ctx.io.stdout.write("\x1b[2J\x1b[H")
-            ctx.emit(_view(body, series))
-            ctx.io.stdout.flush()
-            count += 1
-            if iterations is not None and count >= iterations:
-                return None
-            ctx.factory.sleep(watch)
-    except KeyboardInterrupt:
-        return None
+
+    def refresh() -> None:
+        body = _fetch(ctx, days)
+        if clear:
+            ctx.io.stdout.write("\x1b[2J\x1b[H")
+        ctx.emit(_view(body, series))
+        ctx.io.stdout.flush()
+
+    ctx.every(watch, refresh, iterations=iterations)
+    return None
 
 
 @app.command("clear", epilog="Examples:\n\n  eclictl metrics clear --yes")

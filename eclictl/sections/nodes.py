@@ -154,9 +154,13 @@ def list_nodes(
     return View(rows, columns=COLUMNS, id_field="id", empty="no nodes found")
 
 
+#: The node argument of the one-node verbs.
+NodeArg = Annotated[str, typer.Argument(metavar="ID|NAME", help="Node id, name, Wings UUID or FQDN.")]
+
+
 @app.command("show", epilog="Examples:\n\n  eclictl nodes show 3\n\n  eclictl nodes show node-fra-1 -o json")
 @command()
-def show(node: Annotated[str, typer.Argument(metavar="ID|NAME", help="Node id, name, Wings UUID or FQDN.")]) -> Any:
+def show(node: NodeArg) -> Any:
     """Show one node with its 24 h ping summary (secrets are never shown)."""
     from eclictl.context import current
 
@@ -232,17 +236,9 @@ def health(
     from rich.live import Live
 
     console = Console(file=ctx.io.stdout, force_terminal=True, no_color=ctx.no_color)
-    count = 0
-    try:
-        with Live(console=console, auto_refresh=False) as live:
-            while True:
-                live.update(_health_table(ctx, _health_rows(ctx, node)), refresh=True)
-                count += 1
-                if iterations is not None and count >= iterations:
-                    break
-                ctx.factory.sleep(watch)
-    except KeyboardInterrupt:
-        pass
+    with Live(console=console, auto_refresh=False) as live:
+        ctx.every(watch, lambda: live.update(_health_table(ctx, _health_rows(ctx, node)), refresh=True),
+                  iterations=iterations)
     return None
 
 
@@ -253,7 +249,7 @@ def health(
              "  eclictl nodes heartbeats node-ams-2 --since 30m\n\n  eclictl nodes heartbeats 2 --since 7d -o json")
 @command()
 def heartbeats(
-    node: Annotated[str, typer.Argument(metavar="ID|NAME", help="Node id, name, Wings UUID or FQDN.")],
+    node: NodeArg,
     since: Annotated[str, typer.Option("--since", help="How far back: 30m, 6h, 2d (max 7d) or an ISO time.",
                                        rich_help_panel=FILTER_PANEL)] = "24h",
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Only the newest N pings.",
@@ -377,7 +373,7 @@ def create(
              "--set deploymentNotice='Maintenance until 18:00'\n\n  eclictl nodes edit 3 --set serverLimit=80 --set cost=49.5")
 @command(writes=True)
 def edit(
-    node: Annotated[str, typer.Argument(metavar="ID|NAME", help="Node id, name, Wings UUID or FQDN.")],
+    node: NodeArg,
     name: NameOpt = None,
     url: UrlOpt = None,
     fqdn: FqdnOpt = None,
@@ -442,7 +438,7 @@ add_writes(app, NODES, "delete")
 @app.command("token", epilog="Examples:\n\n  eclictl nodes token 3\n\n  eclictl nodes token node-fra-1 --no-redact "
              "| wl-copy")
 @command()
-def token(node: Annotated[str, typer.Argument(metavar="ID|NAME", help="Node id, name, Wings UUID or FQDN.")]) -> Any:
+def token(node: NodeArg) -> Any:
     """Print the node's Wings token (a secret: only this command shows it; refused under --redact)."""
     from eclictl.context import current
     from eclictl.output.render import View

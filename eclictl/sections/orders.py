@@ -19,9 +19,10 @@ import typer
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
 from eclictl.inputs import loads_json
-from eclictl.options import SAFETY_PANEL, YesOpt, command
+from eclictl.options import SAFETY_PANEL, ForceOpt, YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Filter, Section, build, detail_view, user_ref
+from eclictl.writes import given
 
 PATH = "/api/admin/orders"
 METHODS_PATH = "/api/admin/payment-methods"
@@ -191,27 +192,24 @@ def issue(
     _check_money(tax_rate, "--tax-rate")
     if tax_rate is not None and tax_rate > 100:
         raise UsageError("--tax-rate is a percentage from 0 to 100")
-    if plan is not None and plan < 1:
-        raise UsageError("--plan must be a plan id")
+    _check_plan_id(plan)
     _check_iso(expires, "--expires")
     parsed_items = _items(items)
-    if not user.strip().isdigit() and "@" not in user:
-        raise UsageError(f"expected a user id or e-mail, got '{user}'")
     user_id = resolve_user_id(ctx.api, user)
     if plan is not None:
         _check_plan_exists(ctx, plan)
-    body: dict[str, Any] = {"userId": user_id}
-    for key, value in (("planId", plan), ("amount", amount), ("taxAmount", tax_amount), ("taxRate", tax_rate),
-                       ("description", description), ("items", parsed_items), ("expiresAt", expires),
-                       ("notes", notes)):
-        if value is not None:
-            body[key] = value
-    if lifetime:
-        body["billingType"] = "lifetime"
+    body = {"userId": user_id, **given(planId=plan, amount=amount, taxAmount=tax_amount, taxRate=tax_rate,
+                                       description=description, items=parsed_items, expiresAt=expires, notes=notes,
+                                       billingType="lifetime" if lifetime else None)}
     if plan is not None:
         ctx.warn(f"plan {plan} is applied to user {user_id} now, before payment")
     answer = ctx.api.post(PATH, body)
     return _order_view(ctx, answer, None)
+
+
+def _check_plan_id(plan: int | None) -> None:
+    if plan is not None and plan < 1:
+        raise UsageError("--plan must be a plan id")
 
 
 def _check_plan_exists(ctx: Any, plan_id: int) -> None:
@@ -266,15 +264,11 @@ def edit(
     _check_iso(expires, "--expires")
     if plan is not None and clear_plan:
         raise UsageError("--plan and --clear-plan exclude each other")
-    if plan is not None and plan < 1:
-        raise UsageError("--plan must be a plan id")
+    _check_plan_id(plan)
     if status is not None and not status.strip():
         raise UsageError("--status must not be empty")
-    body: dict[str, Any] = {}
-    for key, value in (("status", status), ("notes", notes), ("expiresAt", expires), ("description", description),
-                       ("amount", amount), ("planId", plan), ("items", _items(items))):
-        if value is not None:
-            body[key] = value
+    body = given(status=status, notes=notes, expiresAt=expires, description=description, amount=amount, planId=plan,
+                 items=_items(items))
     if clear_plan:
         body["planId"] = None
     if not body and user is None:
@@ -284,8 +278,6 @@ def edit(
     if user is not None:
         from eclictl.sections.users import resolve_user_id
 
-        if not user.strip().isdigit() and "@" not in user:
-            raise UsageError(f"expected a user id or e-mail, got '{user}'")
         body["userId"] = resolve_user_id(ctx.api, user)
     answer = ctx.api.put(f"{PATH}/{order_id}", body)
     return _order_view(ctx, answer, order_id)
@@ -388,8 +380,7 @@ def invoice(
     file: Annotated[Optional[str], typer.Option("--file", "-f", help="Write the PDF here; '-' = stdout (only when "
                                                 "piped). Default: the panel's name, invoice-<id>.pdf.",
                                                 show_default=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.",
-                                        rich_help_panel=SAFETY_PANEL)] = False,
+    force: ForceOpt = False,
 ) -> Any:
     """Download an order's invoice PDF (holds billing name and address: kept 0600)."""
     from eclictl.context import current

@@ -361,10 +361,7 @@ def import_cmd(file: Annotated[str, typer.Argument(metavar="FILE", help="JSON fi
     from eclictl.inputs import loads_json
 
     ctx = current()
-    try:
-        text = ctx.io.stdin.read() if file == "-" else open(file, encoding="utf-8").read()
-    except OSError as exc:
-        raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
+    text = ctx.read_text(file)
     try:
         data = loads_json(text)
     except ValueError:

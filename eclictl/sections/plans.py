@@ -242,11 +242,15 @@ def delete(
 
 # -- boost / reapply -----------------------------------------------------------------------------
 
+#: The plan argument of the one-plan verbs.
+PlanArg = Annotated[str, typer.Argument(metavar="ID|NAME", help="The plan's id or exact name.")]
+
+
 @app.command("boost", epilog="Examples:\n\n  eclictl plans boost Pro --percent 25 --reason 'Winter sale'\n\n"
              "  eclictl plans boost 3 --percent 50 --expires 2027-01-31T23:59:59Z\n\n  eclictl plans boost 3 --remove")
 @command(writes=True)
 def boost(
-    ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="The plan's id or exact name.")],
+    ref: PlanArg,
     percent: Annotated[Optional[float], typer.Option("--percent", help="Boost in percent, 0-1000.",
                                                      show_default=False)] = None,
     expires: Annotated[Optional[str], typer.Option("--expires", help="ISO 8601 end (default: 30 days from now).",
@@ -295,7 +299,7 @@ def _check_iso(value: str, flag: str) -> None:
              "  eclictl plans reapply-limits 3 --force --yes")
 @command()
 def reapply_limits(
-    ref: Annotated[str, typer.Argument(metavar="ID|NAME", help="The plan's id or exact name.")],
+    ref: PlanArg,
     force: Annotated[bool, typer.Option("--force", help="Also overwrite users with custom limits.")] = False,
     yes: YesOpt = False,
 ) -> Any:

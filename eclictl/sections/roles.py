@@ -74,9 +74,13 @@ def role_detail(roles: list[dict[str, Any]], role: dict[str, Any]) -> dict[str, 
     }
 
 
+#: The ROLE argument of the one-role verbs.
+RoleArg = Annotated[str, typer.Argument(metavar="ROLE", help="Role id or name.")]
+
+
 @app.command("show", epilog="Examples:\n\n  eclictl roles show support\n\n  eclictl roles show 3 -o json")
 @command()
-def show(ref: Annotated[str, typer.Argument(metavar="ROLE", help="Role id or name.")]) -> Any:
+def show(ref: RoleArg) -> Any:
     """Show a role's permissions, marking those inherited from its parent role."""
     from eclictl.output.render import View
 
@@ -96,6 +100,10 @@ def show(ref: Annotated[str, typer.Argument(metavar="ROLE", help="Role id or nam
                 empty=f"role {detail['name']} has no permissions")
 
 
+WildcardOpt = Annotated[bool, typer.Option("--allow-wildcard", help="Allow granting '*'.",
+                                           rich_help_panel=SAFETY_PANEL)]
+
+
 @app.command("create", epilog="Examples:\n\n  eclictl roles create support --description 'Support staff' "
              "-p admin:access -p users:read\n\n  eclictl roles create senior-support --parent support "
              "-p users:suspend")
@@ -109,8 +117,7 @@ def create(
                                                   show_default=False)] = None,
     permissions: Annotated[Optional[list[str]], typer.Option("--permission", "-p", help="Grant this "
                                                              "permission (repeatable).", show_default=False)] = None,
-    allow_wildcard: Annotated[bool, typer.Option("--allow-wildcard", help="Allow granting '*'.",
-                                                 rich_help_panel=SAFETY_PANEL)] = False,
+    allow_wildcard: WildcardOpt = False,
 ) -> Any:
     """Create a role, optionally with a parent and permissions."""
     ctx = _ctx()
@@ -160,7 +167,7 @@ def _remove_assignments(ctx: Any, role_id: int) -> int:
              "  eclictl roles delete old-support --force --yes   # revoke permissions and assignments first")
 @command(undoable=True)
 def delete(
-    ref: Annotated[str, typer.Argument(metavar="ROLE", help="Role id or name.")],
+    ref: RoleArg,
     force: Annotated[bool, typer.Option("--force", help="Revoke its permissions and remove it from every user "
                                         "first (the panel refuses otherwise).", rich_help_panel=SAFETY_PANEL)] = False,
     yes: YesOpt = False,
@@ -201,23 +208,31 @@ def delete(
 
 
 # -- grant / revoke -------------------------------------------------------------------------
+def _perms_and_role(ctx: Any, ref: str, perms: list[str]) -> tuple[list[str], list[dict[str, Any]], dict[str, Any]]:
+    """grant/revoke: the permissions (arguments or stdin), every role (the state `remember` keeps)
+    and the role named by `ref`."""
+    items = ctx.read_ids(perms)
+    roles = fetch_roles(ctx.api)
+    return items, roles, find_role(roles, ref)
+
+
+PermsArg = Annotated[list[str], typer.Argument(metavar="PERM...", help="Permission strings; '-' reads stdin.")]
+
+
 @app.command("grant", epilog="Examples:\n\n  eclictl roles grant support users:read admin:kyc:view\n\n"
              "  eclictl roles grant students admin:student:verify\n\n"
              "  eclictl roles grant support users:suspend --revert-after 1h --reason 'weekend cover'")
 @command(undoable=True)
 def grant(
-    ref: Annotated[str, typer.Argument(metavar="ROLE", help="Role id or name.")],
-    perms: Annotated[list[str], typer.Argument(metavar="PERM...", help="Permission strings; '-' reads stdin.")],
-    allow_wildcard: Annotated[bool, typer.Option("--allow-wildcard", help="Allow granting '*'.",
-                                                 rich_help_panel=SAFETY_PANEL)] = False,
+    ref: RoleArg,
+    perms: PermsArg,
+    allow_wildcard: WildcardOpt = False,
 ) -> Any:
     """Grant permissions to a role (one already granted is skipped, never duplicated)."""
     from eclictl.bulk import BulkRunner, finish
 
     ctx = _ctx()
-    items = ctx.read_ids(perms)
-    roles = fetch_roles(ctx.api)
-    role = find_role(roles, ref)
+    items, roles, role = _perms_and_role(ctx, ref, perms)
     role_id = int(role["id"])
     check_permissions(ctx, items, allow_wildcard=allow_wildcard)
     held = set(_values(_role_perms(ctx.api, role_id)))
@@ -239,16 +254,14 @@ def grant(
              "  eclictl roles revoke support tickets:ban tickets:delete")
 @command(undoable=True)
 def revoke(
-    ref: Annotated[str, typer.Argument(metavar="ROLE", help="Role id or name.")],
-    perms: Annotated[list[str], typer.Argument(metavar="PERM...", help="Permission strings; '-' reads stdin.")],
+    ref: RoleArg,
+    perms: PermsArg,
 ) -> Any:
     """Revoke permissions from a role (only that role's rows; never another role's)."""
     from eclictl.bulk import BulkRunner, finish
 
     ctx = _ctx()
-    items = ctx.read_ids(perms)
-    roles = fetch_roles(ctx.api)
-    role = find_role(roles, ref)
+    items, roles, role = _perms_and_role(ctx, ref, perms)
     role_id = int(role["id"])
     inherited = set(_values(role_detail(roles, role)["inheritedPermissions"]))
     from eclictl.safety.undo import remember

@@ -225,9 +225,14 @@ def list_rollouts(
     return View([_decorated(r) for r in rows], columns=ROLLOUTS.columns, json_data=rows, empty="no rollouts found")
 
 
+#: The arguments of the one-rollout verbs.
+RolloutArg = Annotated[str, typer.Argument(metavar="ROLLOUT", help="Rollout id, key or exact name.")]
+OverrideUserArg = Annotated[str, typer.Argument(metavar="USER", help="The user's id or exact e-mail.")]
+
+
 @app.command("show", epilog="Examples:\n\n  eclictl rollouts show new_dashboard\n\n  eclictl rollouts show 2 -o json")
 @command()
-def show(ref: Annotated[str, typer.Argument(metavar="ROLLOUT", help="Rollout id, key or exact name.")]) -> Any:
+def show(ref: RolloutArg) -> Any:
     """Show one rollout with its overrides (from the rollout list)."""
     from eclictl.context import current
 
@@ -291,7 +296,7 @@ def create(
              "  eclictl rollouts edit new_dashboard --percent 50 --revert-after 30m")
 @command(undoable=True)
 def edit(
-    ref: Annotated[str, typer.Argument(metavar="ROLLOUT", help="Rollout id, key or exact name.")],
+    ref: RolloutArg,
     name: NameOpt = None,
     key: KeyOpt = None,
     description: DescOpt = None,
@@ -333,7 +338,7 @@ def edit(
              "  eclictl rollouts delete 3 --purge-overrides --yes")
 @command(undoable=True)
 def delete(
-    ref: Annotated[str, typer.Argument(metavar="ROLLOUT", help="Rollout id, key or exact name.")],
+    ref: RolloutArg,
     purge_overrides: Annotated[bool, typer.Option("--purge-overrides", help="Delete the rollout's overrides first "
                                                   "(the panel leaves them behind as orphans).")] = False,
     yes: YesOpt = False,
@@ -368,10 +373,7 @@ def delete(
 @app.command("check", epilog="Examples:\n\n  eclictl rollouts check new_dashboard 42\n\n"
              "  eclictl rollouts check 2 42 -o json")
 @command()
-def check(
-    ref: Annotated[str, typer.Argument(metavar="ROLLOUT", help="Rollout id, key or exact name.")],
-    user: Annotated[str, typer.Argument(metavar="USER", help="The user's id or exact e-mail.")],
-) -> Any:
+def check(ref: RolloutArg, user: OverrideUserArg) -> Any:
     """Work out locally whether a user is in a rollout: override, else murmur3("<key>:<id>") mod 10000 in range."""
     from eclictl.context import current
 
@@ -443,7 +445,7 @@ def _exists(api: Any, rid: Any) -> bool:
                        "  eclictl rollouts overrides add new_dashboard 42 --treatment ''   # use the rollout's")
 @command(undoable=True)
 def overrides_add(
-    ref: Annotated[str, typer.Argument(metavar="ROLLOUT", help="Rollout id, key or exact name.")],
+    ref: RolloutArg,
     user: Annotated[str, typer.Argument(metavar="USER", help="The user's id (not checked by the panel) or exact "
                                         "e-mail.")],
     treatment: Annotated[Optional[str], typer.Option("--treatment", help="This user's treatment (max 32); '' = the "
@@ -477,7 +479,7 @@ def overrides_add(
 def overrides_remove(
     ref: Annotated[str, typer.Argument(metavar="ROLLOUT", help="Rollout id, key or exact name (a bare id is used "
                                        "as is, to clean up orphans).")],
-    user: Annotated[str, typer.Argument(metavar="USER", help="The user's id or exact e-mail.")],
+    user: OverrideUserArg,
     yes: YesOpt = False,
 ) -> Any:
     """Remove a user's override: the user falls back to bucketing (effective immediately)."""

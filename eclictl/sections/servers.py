@@ -15,8 +15,9 @@ import typer
 from eclictl.errors import RejectedError, UsageError
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, parse_assignments
 from eclictl.output.columns import Col
-from eclictl.sections._servers_api import (SENSITIVE, SERVERS, _allocations, _cpu, _duration, _env_pairs, _ip_type,  # noqa: F401
-                                           _owner, _pick, _server_path, _size, act, server_id, warn_if_offline)
+from eclictl.sections._servers_api import (SENSITIVE, SERVERS, ServerArg, _allocations, _cpu, _duration,  # noqa: F401
+                                           _env_pairs, _ip_type, _owner, _pick, _server_path, _size, act, server_id,
+                                           warn_if_offline)
 from eclictl.sections._fields import Field, Write, add_writes
 from eclictl.sections._spec import build, detail_view, register
 
@@ -78,7 +79,7 @@ add_writes(app, SERVERS)
              "  eclictl servers edit lobby-1 --set oomDisabled=true --dry-run")
 @command()
 def edit(
-    ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")],
+    ref: ServerArg,
     name: Annotated[Optional[str], typer.Option("--name", rich_help_panel=EDIT_PANEL, show_default=False,
                                                 help="New name.")] = None,
     description: Annotated[Optional[str], typer.Option("--description", rich_help_panel=EDIT_PANEL,
@@ -271,7 +272,7 @@ def power(
 
 @app.command("mark-started", epilog="Examples:\n\n  eclictl servers mark-started lobby-1")
 @command(writes=True)
-def mark_started(ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")]) -> Any:
+def mark_started(ref: ServerArg) -> Any:
     """Treat any console output as 'started' (for eggs whose startup line never matches)."""
     from eclictl.context import current
 
@@ -286,7 +287,7 @@ def mark_started(ref: Annotated[str, typer.Argument(metavar="SERVER", help="Serv
              "  eclictl servers throttle lobby-1 --cpu 10 --duration 2h --reason 'mining suspected'")
 @command(writes=True)
 def throttle(
-    ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")],
+    ref: ServerArg,
     cpu: Annotated[Optional[int], typer.Option("--cpu", help="CPU cap in percent, 5-100 [panel default 20].",
                                                show_default=False)] = None,
     duration: Annotated[Optional[str], typer.Option("--duration", help="30s-1d, e.g. 900, 15m, 2h [panel "
@@ -326,7 +327,7 @@ app.add_typer(dedicated_ip, name="dedicated-ip")
                       "  eclictl servers dedicated-ip add vm-1 2001:db8::50 --fqdn vm1.example.net")
 @command(writes=True)
 def ip_add(
-    ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")],
+    ref: ServerArg,
     ip: Annotated[str, typer.Argument(help="The IPv4 or IPv6 address.")],
     type_: Annotated[Optional[str], typer.Option("--type", help="ipv4 or ipv6 (detected).",
                                                  show_default=False)] = None,
@@ -347,7 +348,7 @@ def ip_add(
 @dedicated_ip.command("remove", epilog="Examples:\n\n  eclictl servers dedicated-ip remove vm-1 203.0.113.50")
 @command(writes=True)
 def ip_remove(
-    ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")],
+    ref: ServerArg,
     ip: Annotated[str, typer.Argument(help="The address to remove.")],
 ) -> Any:
     """Remove a dedicated IP (and its port mappings) from a server."""
@@ -366,7 +367,7 @@ def ip_remove(
 @app.command("abuse-reports", epilog="Examples:\n\n  eclictl servers abuse-reports lobby-1\n\n"
              "  eclictl servers abuse-reports lobby-1 -o json --redact")
 @command()
-def abuse_reports(ref: Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")]) -> Any:
+def abuse_reports(ref: ServerArg) -> Any:
     """Anti-abuse incidents about a server (only the panel's 200 most recent are searched)."""
     from eclictl.context import current
     from eclictl.output.render import View

@@ -17,6 +17,7 @@ from eclictl.errors import EclictlError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, register
+from eclictl.writes import given
 
 NODES_PATH = "/api/admin/nodes"
 TRANSFER_PANEL = "Transfer"
@@ -108,12 +109,15 @@ def list_cmd(
                 empty="no server is flagged as transferring")
 
 
+ToOpt = Annotated[str, typer.Option("--to", help="Destination node (id or name).", rich_help_panel=TRANSFER_PANEL)]
+
+
 @app.command("start", epilog="Examples:\n\n  eclictl transfers start 5f0c8a1e-... --to node-ams-2\n\n"
              "  eclictl transfers start 5f0c8a1e-... --to 2 --streams 4 --yes")
 @command()
 def start(
     uuid: Annotated[str, typer.Argument(metavar="UUID", help="The server to move.")],
-    to: Annotated[str, typer.Option("--to", help="Destination node (id or name).", rich_help_panel=TRANSFER_PANEL)],
+    to: ToOpt,
     archive_format: Annotated[Optional[str], typer.Option("--archive-format", help="Passed to Wings (e.g. tar_zstd).",
                                                           rich_help_panel=TRANSFER_PANEL, show_default=False)] = None,
     compression: Annotated[Optional[str], typer.Option("--compression", help="Passed to Wings (e.g. good_compression).",
@@ -133,15 +137,11 @@ def start(
     names = _nodes(ctx.api)
     target = _node_ref(ctx.api, to, names)
     before = _server(ctx.api, uuid)
-    body: dict[str, Any] = {"node_uuid": target}
-    if archive_format:
-        body["archive_format"] = archive_format
-    if compression:
-        body["compression_level"] = compression
+    body: dict[str, Any] = {"node_uuid": target, **given(archive_format=archive_format or None,
+                                                         compression_level=compression or None)}
     if backups:
         body.update(backups=list(backups), delete_source_backups=delete_source_backups)
-    if streams is not None:
-        body["multiplex_streams"] = streams
+    body.update(given(multiplex_streams=streams))
     ctx.confirm(f"Move server {uuid} from {_where(before, names)} to node {target} ({names[target]})?", yes=yes,
                 what="start a transfer")
     try:
@@ -160,7 +160,7 @@ def start(
 @command()
 def start_node(
     node: Annotated[str, typer.Argument(metavar="NODE", help="Source node (id or name).")],
-    to: Annotated[str, typer.Option("--to", help="Destination node (id or name).", rich_help_panel=TRANSFER_PANEL)],
+    to: ToOpt,
     servers: Annotated[Optional[list[str]], typer.Option("--server", help="Only this server UUID (repeatable; "
                                                          "default: every server on the node).",
                                                          rich_help_panel=TRANSFER_PANEL, show_default=False)] = None,

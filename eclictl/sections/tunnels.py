@@ -17,7 +17,7 @@ from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._fields import Bulk, add_writes, listed
+from eclictl.sections._fields import Bulk, Field, Write, add_writes, listed
 from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, list_view
 
 DEVICES_PATH = "/api/tunnel/devices"
@@ -272,23 +272,24 @@ def allocations_show(ref: Annotated[str, typer.Argument(metavar="ID", help="Allo
     return detail_view(ALLOCATIONS, ALLOCATIONS.resolve(current().api, ref))
 
 
-@allocations_app.command("edit", epilog="Examples:\n\n  eclictl tunnels allocations edit 7 --local-port 8080")
-@command(writes=True)
-def allocations_edit(
-    ref: Annotated[str, typer.Argument(metavar="ID", help="Allocation id.")],
-    local_port: Annotated[int, typer.Option("--local-port", help="The port on the client side (1-65535).",
-                                            min=1, max=65535)],
-) -> Any:
-    """Change the local port an allocation forwards to."""
-    from eclictl.context import current
+def _allocation_id(ctx: Any, ref: str, body: dict[str, Any], extras: dict[str, Any]) -> str:
+    return _numbers("allocation")(ctx, [ref])[0]
 
-    ctx = current()
-    if not ref.isdigit():
-        raise UsageError(f"allocation ids are numbers, got '{ref}'")
-    answer = ctx.api.post(f"{ALLOC_PATH}/{ref}/edit", {"local_port": local_port}) or {}
+
+def _edited_allocation(ctx: Any, ident: str, body: dict[str, Any], answer: Any) -> dict[str, Any]:
+    """The answer's allocation; the panel's answer may lack it: then what was sent."""
     allocation = answer.get("allocation") if isinstance(answer, dict) else None
-    return detail_view(ALLOCATIONS, allocation if isinstance(allocation, dict) else {"id": int(ref),
-                                                                                      "localPort": local_port})
+    return allocation if isinstance(allocation, dict) else {"id": int(ident), "localPort": body["local_port"]}
+
+
+add_writes(allocations_app, replace(ALLOCATIONS, fields=(
+    Field("local_port", "--local-port", int, "The port on the client side (1-65535).", verbs=("edit",),
+          required=True, required_on=("edit",), min=1, max=65535),
+), writes=(
+    Write("edit", "Change the local port an allocation forwards to.",
+          "Examples:\n\n  eclictl tunnels allocations edit 7 --local-port 8080", "POST", ALLOC_PATH + "/{id}/edit",
+          ref="ID", ref_help="Allocation id.", resolve=_allocation_id, reread=_edited_allocation),
+)))
 
 
 add_writes(allocations_app, replace(ALLOCATIONS, writes=(

@@ -21,6 +21,7 @@ from eclictl.sections._users_lib import PAGES, PATH, resolve_user_id
 from eclictl.sections._users_fields import _check_date, _edited_view, parse_edit, verify_edit
 from eclictl.sections._users_rows import (CHILD_COLUMNS, PLAN_COLUMNS, ROLE_LINK_COLUMNS, _clean_export, _link_row,
                                          _links, _optional, _plan_rows, _strip_ai_endpoints)
+from eclictl.writes import given
 
 EDIT_PANEL = "Fields"
 PLAN_PANEL = "Plan options"
@@ -291,17 +292,9 @@ def apply_plan(
     if expires_at:
         _check_date("--expires-at", expires_at[:10])
     user_id = resolve_user_id(ctx.api, ref)
-    body: dict[str, Any] = {"planId": plan_id}
-    if temporary:
-        body["temporary"] = True
-    if expires_at:
-        body["expiresAt"] = expires_at
-    if lifetime:
-        body["billingType"] = "lifetime"
-    if notes:
-        body["notes"] = notes
-    if org is not None:
-        body["orgId"] = org
+    body = {"planId": plan_id, **given(temporary=True if temporary else None, expiresAt=expires_at or None,
+                                       billingType="lifetime" if lifetime else None, notes=notes or None,
+                                       orgId=org)}
     ctx.confirm(f"Apply plan {plan_id} to user {user_id}? Their other active orders are cancelled.", yes=yes,
                 what="apply a plan")
     answer = ctx.api.post(f"{PATH}/{user_id}/apply-plan", body)
