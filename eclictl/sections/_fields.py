@@ -293,10 +293,17 @@ class Bulk:
     question: Hook | None = None  # (items) -> the confirmation question; None: no confirmation
     items: Hook | None = None  # (ctx, items) -> items, checked (UsageError) before anything is sent
     dry_action: str = "delete"
+    yes: bool = True  # offer --yes (False: a verb that never asks)
+    dry_run: bool = True  # offer --dry-run
+    dry_help: str = ""  # the --dry-run help, when not the common one
+    #: (ctx, items) -> what every item needs, read once before the confirmation (the list the refs
+    #: resolve against); `one` then gets (ctx, item, that)
+    lookup: Hook | None = None
+    direct: bool = False  # one item runs directly: its own result and exit code (eclictl.bulk.run_items)
 
 
 def _make_bulk(section: Any, spec: Bulk) -> Callable[..., Any]:
-    from eclictl.options import DryRunOpt, YesOpt, command
+    from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
 
     def verb(refs: list[str], yes: bool = False, dry_run: bool = False) -> Any:
         from eclictl.bulk import confirm_and_run
@@ -306,12 +313,26 @@ def _make_bulk(section: Any, spec: Bulk) -> Callable[..., Any]:
         items = ctx.read_ids(refs)
         if spec.items is not None:
             items = spec.items(ctx, items)
-        return confirm_and_run(ctx, spec.action, items, lambda item: spec.one(ctx, item), yes=yes, dry_run=dry_run,
+        if spec.lookup is not None:
+            found = spec.lookup(ctx, items)
+            one = lambda item: spec.one(ctx, item, found)  # noqa: E731
+        else:
+            one = lambda item: spec.one(ctx, item)  # noqa: E731
+        return confirm_and_run(ctx, spec.action, items, one, yes=yes, dry_run=dry_run,
                                question=spec.question(items) if spec.question else None, what=spec.action,
-                               dry_action=spec.dry_action)
+                               dry_action=spec.dry_action, direct=spec.direct)
 
-    verb.__annotations__ = {"refs": Annotated[list[str], typer.Argument(metavar=spec.metavar, help=spec.arg_help)],
-                            "yes": YesOpt, "dry_run": DryRunOpt, "return": Any}
+    notes: dict[str, Any] = {"refs": Annotated[list[str], typer.Argument(metavar=spec.metavar, help=spec.arg_help)]}
+    if spec.yes:
+        notes["yes"] = YesOpt
+    if spec.dry_run:
+        notes["dry_run"] = DryRunOpt if not spec.dry_help else Annotated[bool, typer.Option(
+            "--dry-run", help=spec.dry_help, rich_help_panel=SAFETY_PANEL)]
+    params = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=note,
+                                default=inspect.Parameter.empty if name == "refs" else False)
+              for name, note in notes.items()]
+    verb.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    verb.__annotations__ = {**notes, "return": Any}
     verb.__name__ = f"{section.name.replace(' ', '_')}_{spec.verb.replace('-', '_')}"
     verb.__doc__ = spec.summary
     return command(bulk=True)(verb)
