@@ -338,6 +338,18 @@ def _make_bulk(section: Any, spec: Bulk) -> Callable[..., Any]:
     return command(bulk=True)(verb)
 
 
+def numbers(what: str) -> Hook:
+    """A Bulk `items` check: every id is a number, else one usage error naming the first bad one."""
+
+    def check(ctx: Any, items: list[str]) -> list[str]:
+        bad = [i for i in items if not i.isdigit()]
+        if bad:
+            raise UsageError(f"{what} ids are numbers, got '{bad[0]}'")
+        return items
+
+    return check
+
+
 def listed(items: list[str]) -> str:
     """The first ten items for a confirmation question."""
     return ", ".join(items[:10]) + (" …" if len(items) > 10 else "")
