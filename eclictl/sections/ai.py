@@ -282,7 +282,8 @@ add_writes(models_app, replace(MODELS, writes=(
          "delete AI models", "ID|NAME...", "Model ids or names; '-' reads stdin.",
          lambda ctx, item, targets: _ai_call(ctx, "DELETE", f"{MODELS_PATH}/{targets[item].get('id')}"),
          lookup=_targets,
-         dry_run=False, question=lambda items: f"Delete AI models {', '.join(items[:10])}? Users and plans lose access."),
+         dry_run=False,
+         question=lambda items: f"Delete AI models {', '.join(items[:10])}? Users and plans lose access."),
 )))
 
 

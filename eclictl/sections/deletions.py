@@ -44,8 +44,8 @@ app = build(DELETIONS)
 def _verb(verb: str, summary: str, epilog: str, skip: Any, call: Any, question: str | None = None) -> Bulk:
     """A deletions verb: ids checked as numbers, each request's status checked first (skipped when done)."""
     return Bulk(verb, summary, epilog, f"{verb} deletions", "ID...", IDS_HELP, on_record(skip, call),
-                items=numbers("deletion request"), lookup=records(DELETIONS), question=ask(question) if question else None,
-                yes=question is not None, dry_run=False)
+                items=numbers("deletion request"), lookup=records(DELETIONS),
+                question=ask(question) if question else None, yes=question is not None, dry_run=False)
 
 
 add_writes(app, replace(DELETIONS, writes=(
