@@ -279,15 +279,18 @@ class _Progress:
 
 def confirm_and_run(ctx: Any, action: str, items: Sequence[str], one: Callable[[str], Any], *,
                     question: str | None, what: str = "", yes: bool = False, dry_run: bool = False,
-                    dry_action: str = "delete") -> Any:
+                    dry_action: str = "delete", direct: bool = False) -> Any:
     """The shape of a multi-item verb: `--dry-run` lists the items (returned as a View), else confirm
-    (when `question` is given; refused without a TTY unless --yes), run every item, print the report."""
+    (when `question` is given; refused without a TTY unless --yes), run every item, print the report.
+    `direct`: a single item runs without the report (run_items: its own result and exit code)."""
     if dry_run:
         from eclictl.output.render import View
 
         return View([{"item": i, "action": dry_action} for i in items], id_field="item")
     if question is not None:
         ctx.confirm(question, yes=yes, what=what)
+    if direct:
+        return run_items(ctx, action, list(items), one)
     finish(ctx, BulkRunner(ctx).run(action, items, one))
     return None
 

@@ -27,7 +27,7 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from eclictl.errors import UsageError
+from eclictl.errors import NotFoundError, UsageError
 
 #: Hooks. `prepare(ctx, body, extras)` may change `body`; `send(ctx, method, path, body)` -> answer;
 #: `reread(ctx, ident, body, answer)` -> record; `view(record)` -> what to print.
@@ -291,28 +291,94 @@ class Bulk:
     question: Hook | None = None  # (items) -> the confirmation question; None: no confirmation
     items: Hook | None = None  # (ctx, items) -> items, checked (UsageError) before anything is sent
     dry_action: str = "delete"
+    yes: bool = True  # offer --yes (False: a verb that never asks)
+    dry_run: bool = True  # offer --dry-run
+    dry_help: str = ""  # the --dry-run help, when not the common one
+    #: (ctx, items) -> what every item needs, read once before the confirmation (the list the refs
+    #: resolve against); `one` then gets (ctx, item, that)
+    lookup: Hook | None = None
+    direct: bool = False  # one item runs directly: its own result and exit code (eclictl.bulk.run_items)
+
+
+def run_bulk(spec: Bulk, refs: list[str], *, yes: bool = False, dry_run: bool = False) -> Any:
+    """What a Bulk verb does. A hand-written verb with options of its own builds its Bulk per run
+    (the options closed into its hooks) and calls this."""
+    from eclictl.bulk import confirm_and_run
+    from eclictl.context import current
+
+    ctx = current()
+    items = ctx.read_ids(refs)
+    if spec.items is not None:
+        items = spec.items(ctx, items)
+    if spec.lookup is not None:
+        found = spec.lookup(ctx, items)
+        one = lambda item: spec.one(ctx, item, found)  # noqa: E731
+    else:
+        one = lambda item: spec.one(ctx, item)  # noqa: E731
+    return confirm_and_run(ctx, spec.action, items, one, yes=yes, dry_run=dry_run,
+                           question=spec.question(items) if spec.question else None, what=spec.action,
+                           dry_action=spec.dry_action, direct=spec.direct)
 
 
 def _make_bulk(section: Any, spec: Bulk) -> Callable[..., Any]:
-    from eclictl.options import DryRunOpt, YesOpt, command
+    from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
 
     def verb(refs: list[str], yes: bool = False, dry_run: bool = False) -> Any:
-        from eclictl.bulk import confirm_and_run
-        from eclictl.context import current
+        return run_bulk(spec, refs, yes=yes, dry_run=dry_run)
 
-        ctx = current()
-        items = ctx.read_ids(refs)
-        if spec.items is not None:
-            items = spec.items(ctx, items)
-        return confirm_and_run(ctx, spec.action, items, lambda item: spec.one(ctx, item), yes=yes, dry_run=dry_run,
-                               question=spec.question(items) if spec.question else None, what=spec.action,
-                               dry_action=spec.dry_action)
-
-    verb.__annotations__ = {"refs": Annotated[list[str], typer.Argument(metavar=spec.metavar, help=spec.arg_help)],
-                            "yes": YesOpt, "dry_run": DryRunOpt, "return": Any}
+    notes: dict[str, Any] = {"refs": Annotated[list[str], typer.Argument(metavar=spec.metavar, help=spec.arg_help)]}
+    if spec.yes:
+        notes["yes"] = YesOpt
+    if spec.dry_run:
+        notes["dry_run"] = DryRunOpt if not spec.dry_help else Annotated[bool, typer.Option(
+            "--dry-run", help=spec.dry_help, rich_help_panel=SAFETY_PANEL)]
+    params = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=note,
+                                default=inspect.Parameter.empty if name == "refs" else False)
+              for name, note in notes.items()]
+    verb.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    verb.__annotations__ = {**notes, "return": Any}
     verb.__name__ = f"{section.name.replace(' ', '_')}_{spec.verb.replace('-', '_')}"
     verb.__doc__ = spec.summary
     return command(bulk=True)(verb)
+
+
+def numbers(what: str) -> Hook:
+    """A Bulk `items` check: every id is a number, else one usage error naming the first bad one."""
+
+    def check(ctx: Any, items: list[str]) -> list[str]:
+        bad = [i for i in items if not i.isdigit()]
+        if bad:
+            raise UsageError(f"{what} ids are numbers, got '{bad[0]}'")
+        return items
+
+    return check
+
+
+def records(section: Any) -> Hook:
+    """A Bulk `lookup`: the section's records by id, read once (for `on_record`)."""
+    return lambda ctx, items: section.rows_by_id(ctx.api)
+
+
+def on_record(skip: Hook, call: Hook, note: str = "") -> Hook:
+    """A Bulk `one` for verbs on listed records (with `lookup=records(section)`): an id the listing
+    lacks fails "Not found", `skip(record)` -> why to leave it alone (skipped), else `call(api, id)`."""
+
+    def one(ctx: Any, item: str, known: dict[str, dict[str, Any]]) -> Any:
+        rec = known.get(item)
+        if rec is None:
+            raise NotFoundError("Not found")
+        reason = skip(rec)
+        if reason:
+            return ("skipped", reason)
+        call(ctx.api, int(item))
+        return ("done", note) if note else None
+
+    return one
+
+
+def ask(template: str) -> Hook:
+    """A Bulk `question` from a template with {n} (how many) and {ids} (the first ten)."""
+    return lambda items: template.format(n=len(items), ids=", ".join(items[:10]))
 
 
 def listed(items: list[str]) -> str:

@@ -5,14 +5,15 @@ The panel answers a new mount without its record, so create re-reads the list; e
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
 
 from eclictl.errors import EclictlError, NotFoundError, UsageError
-from eclictl.options import YesOpt, command
+from eclictl.options import command
 from eclictl.output.columns import Col
-from eclictl.sections._fields import Field, Write, add_writes
+from eclictl.sections._fields import Bulk, Field, Write, add_writes
 from eclictl.sections._servers_api import ServerArg, _server_path, server_id
 from eclictl.sections._spec import Section, register
 
@@ -90,25 +91,19 @@ MOUNTS = register(Section(
 add_writes(mounts, MOUNTS)
 
 
-@mounts.command("delete", epilog="Examples:\n\n  eclictl servers mounts delete 2 --yes")
-@command(bulk=True)
-def mounts_delete(
-    ids: Annotated[list[str], typer.Argument(metavar="MOUNT...", help="Mount ids; '-' reads stdin.")],
-    yes: YesOpt = False,
-) -> Any:
-    """Delete mounts and detach them from every server."""
-    from eclictl.bulk import BulkRunner, finish
-    from eclictl.context import current
-
-    ctx = current()
-    items = ctx.read_ids(ids)
+def _mount_ids(ctx: Any, items: list[str]) -> list[str]:
     bad = [i for i in items if not i.isdigit()]
     if bad:
         raise UsageError(f"mount ids are numbers: {', '.join(bad)}")
-    ctx.confirm(f"Delete {len(items)} mount(s) and detach them from all servers?", yes=yes, what="delete mounts")
-    report = BulkRunner(ctx).run("delete mounts", items, lambda i: ctx.api.delete(f"{PATH}/{i}"))
-    finish(ctx, report)
-    return None
+    return items
+
+
+add_writes(mounts, replace(MOUNTS, writes=(
+    Bulk("delete", "Delete mounts and detach them from every server.",
+         "Examples:\n\n  eclictl servers mounts delete 2 --yes", "delete mounts", "MOUNT...",
+         "Mount ids; '-' reads stdin.", lambda ctx, i: ctx.api.delete(f"{PATH}/{i}"), items=_mount_ids,
+         dry_run=False, question=lambda items: f"Delete {len(items)} mount(s) and detach them from all servers?"),
+)))
 
 
 MountArg = Annotated[int, typer.Argument(metavar="MOUNT", help="Mount id.")]

@@ -19,7 +19,7 @@ from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.inputs import loads_json
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._fields import Field, Write, add_writes
+from eclictl.sections._fields import Bulk, Field, Write, add_writes
 from eclictl.sections._scrub import AI_DENIED_HINT, ScrubbedSection, safe_url, scrub, with_hint  # noqa: F401
 from eclictl.sections._spec import build, detail_view, register
 
@@ -270,27 +270,21 @@ MODELS = register(replace(MODELS, fields=MODEL_FIELDS, writes=MODEL_WRITES))
 add_writes(models_app, MODELS)
 
 
-@models_app.command("delete", epilog="Examples:\n\n  eclictl ai models delete 3 --yes\n\n"
-                    "  eclictl ai models delete local-llama eclipse-code --yes")
-@command(bulk=True)
-def models_delete(
-    refs: Annotated[list[str], typer.Argument(metavar="ID|NAME...", help="Model ids or names; '-' reads stdin.")],
-    yes: YesOpt = False,
-) -> Any:
-    """Delete AI models (all names/ids are checked against the list before anything is deleted)."""
-    from eclictl.bulk import confirm_and_run
-    from eclictl.context import current
-
-    ctx = current()
-    items = ctx.read_ids(refs)
+def _targets(ctx: Any, items: list[str]) -> dict[str, dict[str, Any]]:
+    """Every ref resolved against one listing, before anything is deleted."""
     rows = _models(ctx)
-    targets = {item: _resolve(rows, item) for item in items}
+    return {item: _resolve(rows, item) for item in items}
 
-    def one(item: str) -> Any:
-        return _ai_call(ctx, "DELETE", f"{MODELS_PATH}/{targets[item].get('id')}")
 
-    return confirm_and_run(ctx, "delete AI models", items, one, yes=yes, what="delete AI models",
-                           question=f"Delete AI models {', '.join(items[:10])}? Users and plans lose access.")
+add_writes(models_app, replace(MODELS, writes=(
+    Bulk("delete", "Delete AI models (all names/ids are checked against the list before anything is deleted).",
+         "Examples:\n\n  eclictl ai models delete 3 --yes\n\n  eclictl ai models delete local-llama eclipse-code --yes",
+         "delete AI models", "ID|NAME...", "Model ids or names; '-' reads stdin.",
+         lambda ctx, item, targets: _ai_call(ctx, "DELETE", f"{MODELS_PATH}/{targets[item].get('id')}"),
+         lookup=_targets,
+         dry_run=False,
+         question=lambda items: f"Delete AI models {', '.join(items[:10])}? Users and plans lose access."),
+)))
 
 
 # -- cooldowns and plan links -----------------------------------------------------------------

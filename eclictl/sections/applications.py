@@ -7,6 +7,7 @@ and on the `applications` feature flag (503 → exit 9).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -17,6 +18,7 @@ from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.inputs import loads_json
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._fields import Bulk, add_writes
 from eclictl.sections._spec import Filter, Section, build, detail_view
 
 BASE = "/api/admin/applications"
@@ -286,23 +288,13 @@ def invites_create(
     return {**invite, "link": res.get("link")}
 
 
-@invites.command("revoke", epilog="Examples:\n\n  eclictl applications invites revoke 8 --yes")
-@command(bulk=True)
-def invites_revoke(
-    ids: Annotated[list[str], typer.Argument(metavar="INVITE...", help="Invite ids; '-' reads stdin.")],
-    yes: YesOpt = False,
-) -> Any:
-    """Revoke invite links (soft: they stay listed as revoked)."""
-    from eclictl.bulk import BulkRunner, finish
-    from eclictl.context import current
-
-    ctx = current()
-    items = _int_ids(ctx.read_ids(ids), "invite")
-    ctx.confirm(f"Revoke {len(items)} invite link(s)?", yes=yes, what="revoke invites")
-    report = BulkRunner(ctx).run("revoke invites", items,
-                                 lambda i: ctx.api.delete(f"{BASE}/invites/{i}"))
-    finish(ctx, report)
-    return None
+add_writes(invites, replace(FORMS, name="applications invites", writes=(
+    Bulk("revoke", "Revoke invite links (soft: they stay listed as revoked).",
+         "Examples:\n\n  eclictl applications invites revoke 8 --yes", "revoke invites", "INVITE...",
+         "Invite ids; '-' reads stdin.", lambda ctx, i: ctx.api.delete(f"{BASE}/invites/{i}"),
+         items=lambda ctx, items: _int_ids(items, "invite"), dry_run=False,
+         question=lambda items: f"Revoke {len(items)} invite link(s)?"),
+)))
 
 
 def _int_ids(items: list[str], what: str) -> list[str]:

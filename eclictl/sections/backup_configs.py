@@ -16,9 +16,9 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, RejectedError, UsageError
-from eclictl.options import YesOpt, command
+from eclictl.options import command
 from eclictl.output.columns import Col
-from eclictl.sections._fields import Field, Write, add_writes
+from eclictl.sections._fields import Bulk, Field, Write, add_writes
 from eclictl.sections._spec import Section, build, register
 
 PATH = "/api/admin/backup-configurations"
@@ -256,25 +256,12 @@ BACKUP_CONFIGS = register(replace(BACKUP_CONFIGS, fields=FIELDS, writes=WRITES))
 add_writes(app, BACKUP_CONFIGS)
 
 
-@app.command("delete", epilog="Examples:\n\n  eclictl backup-configs delete Offsite\n\n"
-             "  eclictl backup-configs list --disk kopia -o ids | eclictl backup-configs delete - --yes")
-@command(bulk=True)
-def backup_configs_delete(
-    refs: Annotated[list[str], typer.Argument(metavar="UUID|NAME...", help="Uuids or names; '-' reads stdin.")],
-    yes: YesOpt = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be deleted.")] = False,
-) -> Any:
-    """Delete backup configurations (hard delete; asks first, --yes in scripts)."""
-    from eclictl.bulk import confirm_and_run
-    from eclictl.context import current
-
-    ctx = current()
-    items = ctx.read_ids(refs)
-
-    def delete_one(ref: str) -> Any:
-        ctx.api.delete(f"{PATH}/{resolve(ctx, ref)}")
-        return None
-
-    return confirm_and_run(ctx, "delete backup configurations", items, delete_one, yes=yes, dry_run=dry_run,
-                           question=f"Delete {len(items)} backup configuration(s): {', '.join(items[:10])}?",
-                           what="delete backup configurations")
+add_writes(app, replace(BACKUP_CONFIGS, writes=(
+    Bulk("delete", "Delete backup configurations (hard delete; asks first, --yes in scripts).",
+         "Examples:\n\n  eclictl backup-configs delete Offsite\n\n"
+         "  eclictl backup-configs list --disk kopia -o ids | eclictl backup-configs delete - --yes",
+         "delete backup configurations", "UUID|NAME...", "Uuids or names; '-' reads stdin.",
+         lambda ctx, ref: ctx.api.delete(f"{PATH}/{resolve(ctx, ref)}"),
+         question=lambda items: f"Delete {len(items)} backup configuration(s): {', '.join(items[:10])}?",
+         dry_help="List what would be deleted."),
+)))

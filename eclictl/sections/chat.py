@@ -17,6 +17,7 @@ import typer
 from eclictl.errors import EclictlError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._fields import Bulk, add_writes
 from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, list_view, register
 
 CHANNELS_PATH = "/api/chat/channels"
@@ -60,7 +61,8 @@ app.add_typer(messages_app, name="messages")
 app.add_typer(bans_app, name="bans")
 
 WebOpt = Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")]
-IdsArg = Annotated[list[str], typer.Argument(metavar="ID...", help="Ids; '-' reads stdin.")]
+IDS_HELP = "Ids; '-' reads stdin."
+IdsArg = Annotated[list[str], typer.Argument(metavar="ID...", help=IDS_HELP)]
 
 
 def slugify(value: str) -> str:
@@ -199,46 +201,31 @@ def messages_lookup(
     return View(_lookup(current(), params), columns=MESSAGE_COLUMNS, sensitive=PRIVATE)
 
 
-def _moderate(action: str, refs: list[str], path_tail: str, method: str, yes: bool | None = None) -> Any:
-    from eclictl.bulk import BulkRunner, finish
-    from eclictl.context import current
+def _moderate(path_tail: str, method: str) -> Any:
+    """One message of hide/unhide/delete: its channel is looked up by id first."""
 
-    ctx = current()
-    items = ctx.read_ids(refs)
-    if yes is not None:
-        ctx.confirm(f"Delete {len(items)} message(s) for good ({', '.join(items[:10])})? Replies to a thread opener "
-                    "stay behind, unreachable.", yes=yes, what="delete messages")
-
-    def one(ref: str) -> Any:
+    def one(ctx: Any, ref: str) -> Any:
         if not ref.isdigit():
             raise UsageError(f"'{ref}' is not a message id")
         found = _lookup(ctx, {"id": ref})  # the channel id in the path is not checked, but use the real one
         ctx.api.request(method, f"{CHANNELS_PATH}/{found[0].get('channelId', 0)}/messages/{ref}{path_tail}")
         return None
 
-    finish(ctx, BulkRunner(ctx).run(action, items, one))
-    return None
+    return one
 
 
-@messages_app.command("hide", epilog="Examples:\n\n  eclictl chat messages hide 4 5")
-@command(writes=True, bulk=True)
-def messages_hide(refs: IdsArg) -> Any:
-    """Hide messages: others see "[removed by moderator]"; moderators still see them."""
-    return _moderate("hide messages", refs, "/hide", "POST")
-
-
-@messages_app.command("unhide", epilog="Examples:\n\n  eclictl chat messages unhide 4")
-@command(writes=True, bulk=True)
-def messages_unhide(refs: IdsArg) -> Any:
-    """Show hidden messages again."""
-    return _moderate("unhide messages", refs, "/unhide", "POST")
-
-
-@messages_app.command("delete", epilog="Examples:\n\n  eclictl chat messages delete 4 --yes")
-@command(bulk=True)
-def messages_delete(refs: IdsArg, yes: YesOpt = False) -> Any:
-    """Delete messages for good (asks first; their IP-log rows stay)."""
-    return _moderate("delete messages", refs, "", "DELETE", yes=yes)
+add_writes(messages_app, replace(CHAT, name="chat messages", writes=(
+    Bulk("hide", 'Hide messages: others see "[removed by moderator]"; moderators still see them.',
+         "Examples:\n\n  eclictl chat messages hide 4 5", "hide messages", "ID...", IDS_HELP,
+         _moderate("/hide", "POST"), yes=False, dry_run=False),
+    Bulk("unhide", "Show hidden messages again.", "Examples:\n\n  eclictl chat messages unhide 4", "unhide messages",
+         "ID...", IDS_HELP, _moderate("/unhide", "POST"), yes=False, dry_run=False),
+    Bulk("delete", "Delete messages for good (asks first; their IP-log rows stay).",
+         "Examples:\n\n  eclictl chat messages delete 4 --yes", "delete messages", "ID...", IDS_HELP,
+         _moderate("", "DELETE"), dry_run=False,
+         question=lambda items: f"Delete {len(items)} message(s) for good ({', '.join(items[:10])})? Replies to a "
+                                "thread opener stay behind, unreachable."),
+)))
 
 
 ChatUserOpt = Annotated[Optional[int], typer.Option("--user", help="User id.", show_default=False)]
@@ -325,24 +312,17 @@ def bans_add(
     return View(new[0], detail=True, sensitive=PRIVATE)
 
 
-@bans_app.command("remove", epilog="Examples:\n\n  eclictl chat bans remove 3 4")
-@command(writes=True, bulk=True)
-def bans_remove(refs: IdsArg) -> Any:
-    """Lift bans (deletes the ban rows)."""
-    from eclictl.bulk import BulkRunner, finish
-    from eclictl.context import current
-
-    ctx = current()
-    items = ctx.read_ids(refs)
-
-    def one(ref: str) -> Any:
-        if not ref.isdigit():
-            raise UsageError(f"'{ref}' is not a ban id")
-        ctx.api.post(f"{BANS_PATH}/{ref}/unban")
-        return None
-
-    finish(ctx, BulkRunner(ctx).run("remove chat bans", items, one))
+def _unban(ctx: Any, ref: str) -> Any:
+    if not ref.isdigit():
+        raise UsageError(f"'{ref}' is not a ban id")
+    ctx.api.post(f"{BANS_PATH}/{ref}/unban")
     return None
+
+
+add_writes(bans_app, replace(BANS, writes=(
+    Bulk("remove", "Lift bans (deletes the ban rows).", "Examples:\n\n  eclictl chat bans remove 3 4",
+         "remove chat bans", "ID...", IDS_HELP, _unban, yes=False, dry_run=False),
+)))
 
 
 @app.command("ip-logs", epilog="Examples:\n\n  eclictl chat ip-logs\n\n  eclictl chat ip-logs --message 4 -o json")

@@ -15,9 +15,9 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
-from eclictl.options import YesOpt, command
+from eclictl.options import command
 from eclictl.output.columns import Col
-from eclictl.sections._fields import Field, Write, add_writes
+from eclictl.sections._fields import Bulk, Field, Write, add_writes
 from eclictl.sections._spec import FILTER_PANEL, Section, build, register
 
 PATH = "/api/admin/coupons"
@@ -286,14 +286,10 @@ COUPONS = register(replace(COUPONS, fields=FIELDS, writes=WRITES))
 add_writes(app, COUPONS)
 
 
-def _toggle(refs: list[str], on: bool, yes: bool) -> Any:
-    from eclictl.bulk import BulkRunner, finish
-    from eclictl.context import current
+def _toggle(on: bool) -> Any:
+    """One coupon of `enable`/`disable`: skipped when already so, read back after the write."""
 
-    ctx = current()
-    items = ctx.read_ids(refs)
-
-    def one(ref: str) -> Any:
+    def one(ctx: Any, ref: str) -> Any:
         ident = _resolve(ctx, ref)
         if bool(fetch(ctx, ident).get("coupon", {}).get("isActive")) is on:
             return ("skipped", f"already {'enabled' if on else 'disabled'}")
@@ -302,48 +298,22 @@ def _toggle(refs: list[str], on: bool, yes: bool) -> Any:
             raise RuntimeError("the panel did not store isActive")
         return None
 
-    if not on:
-        ctx.confirm(f"Disable {len(items)} coupon(s): {', '.join(items[:10])}?", yes=yes, what="disable coupons")
-    finish(ctx, BulkRunner(ctx).run(f"{'enable' if on else 'disable'} coupons", items, one))
-    return None
+    return one
 
 
-@app.command("enable", epilog="Examples:\n\n  eclictl coupons enable SPRING25 FIVEOFF")
-@command(bulk=True)
-def coupons_enable(refs: Annotated[list[str], typer.Argument(metavar="ID|CODE...", help="'-' reads stdin.")],
-                   yes: YesOpt = False) -> Any:
-    """Enable coupons (read back after each write)."""
-    return _toggle(refs, True, yes)
-
-
-@app.command("disable", epilog="Examples:\n\n  eclictl coupons disable SPRING25\n\n"
-             "  eclictl coupons list --expired -o ids | eclictl coupons disable - --yes")
-@command(bulk=True)
-def coupons_disable(refs: Annotated[list[str], typer.Argument(metavar="ID|CODE...", help="'-' reads stdin.")],
-                    yes: YesOpt = False) -> Any:
-    """Disable coupons: the way to stop one and keep its usage history (asks first)."""
-    return _toggle(refs, False, yes)
-
-
-@app.command("delete", epilog="Examples:\n\n  eclictl coupons delete EXPIRED15\n\n  eclictl coupons delete 4 5 --yes")
-@command(bulk=True)
-def coupons_delete(
-    refs: Annotated[list[str], typer.Argument(metavar="ID|CODE...", help="Ids or codes; '-' reads stdin.")],
-    yes: YesOpt = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be deleted.")] = False,
-) -> Any:
-    """Delete coupons and their whole usage history (asks first; `disable` keeps the history)."""
-    from eclictl.bulk import confirm_and_run
-    from eclictl.context import current
-
-    ctx = current()
-    items = ctx.read_ids(refs)
-
-    def delete_one(ref: str) -> Any:
-        ctx.api.delete(f"{PATH}/{_resolve(ctx, ref)}")
-        return None
-
-    return confirm_and_run(ctx, "delete coupons", items, delete_one, yes=yes, dry_run=dry_run,
-                           question=f"Delete {len(items)} coupon(s) and every use record of them "
-                                    f"({', '.join(items[:10])})? Orders keep a code that points to nothing.",
-                           what="delete coupons")
+add_writes(app, replace(COUPONS, writes=(
+    Bulk("enable", "Enable coupons (read back after each write).",
+         "Examples:\n\n  eclictl coupons enable SPRING25 FIVEOFF",
+         "enable coupons", "ID|CODE...", "'-' reads stdin.", _toggle(True), dry_run=False),
+    Bulk("disable", "Disable coupons: the way to stop one and keep its usage history (asks first).",
+         "Examples:\n\n  eclictl coupons disable SPRING25\n\n"
+         "  eclictl coupons list --expired -o ids | eclictl coupons disable - --yes",
+         "disable coupons", "ID|CODE...", "'-' reads stdin.", _toggle(False), dry_run=False,
+         question=lambda items: f"Disable {len(items)} coupon(s): {', '.join(items[:10])}?"),
+    Bulk("delete", "Delete coupons and their whole usage history (asks first; `disable` keeps the history).",
+         "Examples:\n\n  eclictl coupons delete EXPIRED15\n\n  eclictl coupons delete 4 5 --yes",
+         "delete coupons", "ID|CODE...", "Ids or codes; '-' reads stdin.",
+         lambda ctx, ref: ctx.api.delete(f"{PATH}/{_resolve(ctx, ref)}"), dry_help="List what would be deleted.",
+         question=lambda items: f"Delete {len(items)} coupon(s) and every use record of them "
+                                f"({', '.join(items[:10])})? Orders keep a code that points to nothing."),
+)))

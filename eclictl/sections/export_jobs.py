@@ -6,6 +6,7 @@ from every answer; only `share-link` shows a share URL, because that is what it 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Callable, Mapping, Optional
 
@@ -13,8 +14,9 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
-from eclictl.options import ForceOpt, LegacyFileOpt, DryRunOpt, command
+from eclictl.options import SAFETY_PANEL, DryRunOpt, ForceOpt, LegacyFileOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._fields import Bulk, add_writes
 from eclictl.sections._spec import FILTER_PANEL, Section, build, list_view
 
 PATH = "/api/admin/export-jobs"
@@ -86,25 +88,13 @@ def list_jobs(
     return list_view(EXPORT_JOBS, jobs if isinstance(jobs, list) else [])
 
 
-@app.command("approve", epilog="Examples:\n\n  eclictl export-jobs approve 6f1c2d3e-0000-4000-8000-000000000001\n\n"
-             "  eclictl export-jobs list --status requested -o ids | eclictl export-jobs approve -")
-@command(bulk=True)
-def approve(
-    refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Job ids; '-' reads stdin.")],
-    dry_run: DryRunOpt = False,
-) -> Any:
-    """Approve user-requested export jobs (status `requested` -> `queued`)."""
-    from eclictl.bulk import confirm_and_run
-    from eclictl.context import current
-
-    ctx = current()
-    items = ctx.read_ids(refs)
-
-    def approve_one(job_id: str) -> Any:
-        return ctx.api.post(_job_path(job_id, "/approve"))
-
-    return confirm_and_run(ctx, "approve export jobs", items, approve_one, question=None, dry_run=dry_run,
-                           dry_action="approve")
+add_writes(app, replace(EXPORT_JOBS, writes=(
+    Bulk("approve", "Approve user-requested export jobs (status `requested` -> `queued`).",
+         "Examples:\n\n  eclictl export-jobs approve 6f1c2d3e-0000-4000-8000-000000000001\n\n"
+         "  eclictl export-jobs list --status requested -o ids | eclictl export-jobs approve -",
+         "approve export jobs", "ID...", "Job ids; '-' reads stdin.",
+         lambda ctx, job_id: ctx.api.post(_job_path(job_id, "/approve")), yes=False, dry_action="approve"),
+)))
 
 
 @app.command("share-link", epilog="Examples:\n\n  eclictl export-jobs share-link 6f1c2d3e-0000-4000-8000-000000000001\n\n"

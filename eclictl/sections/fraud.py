@@ -23,6 +23,7 @@ from eclictl.sections._fraud_alerts import (PATH, _filter, _user_id, fetch_alert
                                             parse_since, parse_time, resolve_user_id, utcnow)
 from eclictl.sections._fraud_dismiss import (_explicit_targets, _next_cursor, _read_cursor, _send_batches,
                                              _state_path, _unflagged, _verify, write_state)
+from eclictl.sections._fields import Bulk, add_writes
 from eclictl.sections._spec import FILTER_PANEL, Section, build
 from eclictl.sections._verified import (MaxAffectedOpt, Outcome, QuietOpt, SinceOpt, VerifiedReport,
                                         check_max_affected, finish_verified)
@@ -309,30 +310,27 @@ def suspend(
     return None
 
 
-@app.command("clear", epilog="Examples:\n\n  eclictl fraud clear 42\n\n  eclictl fraud clear 42 43 jane@example.com\n\n"
-             "  (clearing never un-suspends: use `eclictl users unsuspend`)\n\n"
-             "  (the user keeps the old reason and detection date; `eclictl fraud dismiss` clears them too)")
-@command(bulk=True)
-def clear(refs: Annotated[list[str], typer.Argument(metavar="USER...", help=USER_REFS)]) -> Any:
-    """Clear users' fraud flags one by one (the alert's dismiss action; never un-suspends)."""
-    ctx = _ctx()
-    items = ctx.read_ids(refs)
-    alerts = fetch_alerts(ctx.api)
+def _clear(ctx: Any, ref: str, alerts: Any) -> Any:
+    from eclictl.sections.users import user_row
 
-    def one(ref: str) -> Any:
-        from eclictl.sections.users import user_row
-
-        user_id = resolve_user_id(ctx.api, ref)
-        if find_alert(ctx.api, user_id, alerts) is None:
-            outcome = _unflagged(ctx, ref, user_id, user_row)
-            if outcome.status == "not_found":
-                raise NotFoundError(f"no user {user_id}")
-            return ("skipped", outcome.message)
-        ctx.api.put(f"{PATH}/{user_id}", {"action": "dismiss"})
-        return None
-
-    _run_bulk(ctx, "clear fraud flags", items, one)
+    user_id = resolve_user_id(ctx.api, ref)
+    if find_alert(ctx.api, user_id, alerts) is None:
+        outcome = _unflagged(ctx, ref, user_id, user_row)
+        if outcome.status == "not_found":
+            raise NotFoundError(f"no user {user_id}")
+        return ("skipped", outcome.message)
+    ctx.api.put(f"{PATH}/{user_id}", {"action": "dismiss"})
     return None
+
+
+add_writes(app, replace(FRAUD, writes=(
+    Bulk("clear", "Clear users' fraud flags one by one (the alert's dismiss action; never un-suspends).",
+         "Examples:\n\n  eclictl fraud clear 42\n\n  eclictl fraud clear 42 43 jane@example.com\n\n"
+         "  (clearing never un-suspends: use `eclictl users unsuspend`)\n\n"
+         "  (the user keeps the old reason and detection date; `eclictl fraud dismiss` clears them too)",
+         "clear fraud flags", "USER...", USER_REFS, _clear, lookup=lambda ctx, items: fetch_alerts(ctx.api),
+         yes=False, dry_run=False),
+)))
 
 
 def _run_bulk(ctx: "AppContext", action: str, items: list[str], fn: Callable[[str], Any]) -> None:

@@ -8,13 +8,14 @@ caller may see them (S(admin:kyc:view:id): admin keys of non-root owners never c
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Callable, Optional
+from dataclasses import replace
+from typing import Annotated, Any, Optional
 
 import typer
 
-from eclictl.errors import UsageError
-from eclictl.options import YesOpt, command
+from eclictl.options import command
 from eclictl.output.columns import Col
+from eclictl.sections._fields import Bulk, add_writes, ask, numbers, on_record, records, run_bulk
 from eclictl.sections._spec import Filter, Section, build
 
 PATH = "/api/admin/verifications"
@@ -41,70 +42,52 @@ KYC = Section(
 app = build(KYC)
 
 
-def _run(refs: list[str], action: str, skip: Callable[[dict[str, Any]], str | None],
-         call: Callable[[Any, int], Any], *, confirm: str | None = None, yes: bool = False,
-         note: str = "") -> None:
-    from eclictl.bulk import BulkRunner, finish
-    from eclictl.context import current
-    from eclictl.errors import NotFoundError
-
-    ctx = current()
-    items = ctx.read_ids(refs)
-    bad = [i for i in items if not i.isdigit()]
-    if bad:
-        raise UsageError(f"verification ids are numbers, got '{bad[0]}'")
-    if confirm:
-        ctx.confirm(confirm.format(n=len(items), ids=", ".join(items[:10])), yes=yes, what=action)
-    known = KYC.rows_by_id(ctx.api)
-
-    def one(item: str) -> Any:
-        rec = known.get(item)
-        if rec is None:
-            raise NotFoundError("Not found")
-        reason = skip(rec)
-        if reason:
-            return ("skipped", reason)
-        call(ctx.api, int(item))
-        return ("done", note) if note else None
-
-    finish(ctx, BulkRunner(ctx).run(action, items, one))
+def _verb(verb: str, summary: str, epilog: str, action: str, skip: Any, call: Any, *, note: str = "",
+          question: str | None = None) -> Bulk:
+    """A KYC verb: ids checked as numbers, each record's status checked first (skipped when done)."""
+    return Bulk(verb, summary, epilog, action, "ID...", IDS_HELP, on_record(skip, call, note),
+                items=numbers("verification"), lookup=records(KYC), question=ask(question) if question else None,
+                yes=question is not None, dry_run=False)
 
 
-@app.command("approve", epilog="Examples:\n\n  eclictl kyc approve 7\n\n"
-             "  eclictl kyc list --status pending -o ids | eclictl kyc approve -")
-@command(bulk=True)
-def approve(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=IDS_HELP)]) -> Any:
-    """Mark records verified (sets the user's idVerified; no e-mail is sent)."""
-    _run(refs, "approve KYC", lambda r: "already verified" if r.get("status") == "verified" else None,
-         lambda api, i: api.put(f"{PATH}/{i}", {"status": "verified"}))
-    return None
+def _reject(note: str = "") -> Bulk:
+    """`reject`, its --reason (when given) shown as each item's message."""
+    return _verb("reject", "Mark records failed (clears the user's idVerified; no e-mail is sent).",
+                 "Examples:\n\n  eclictl kyc reject 7\n\n  eclictl kyc reject 7 --reason 'document expired'",
+                 "reject KYC", lambda r: "already failed" if r.get("status") == "failed" else None,
+                 lambda api, i: api.put(f"{PATH}/{i}", {"status": "failed"}), note=note)
 
 
-@app.command("reject", epilog="Examples:\n\n  eclictl kyc reject 7\n\n"
-             "  eclictl kyc reject 7 --reason 'document expired'")
+add_writes(app, replace(KYC, writes=(
+    _verb("approve", "Mark records verified (sets the user's idVerified; no e-mail is sent).",
+          "Examples:\n\n  eclictl kyc approve 7\n\n  eclictl kyc list --status pending -o ids | eclictl kyc approve -",
+          "approve KYC", lambda r: "already verified" if r.get("status") == "verified" else None,
+          lambda api, i: api.put(f"{PATH}/{i}", {"status": "verified"})),
+)))
+
+
+REJECT = _reject()
+
+
+@app.command("reject", help=REJECT.summary, epilog=REJECT.epilog)
 @command(bulk=True)
 def reject(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help=IDS_HELP)],
     reason: Annotated[Optional[str], typer.Option("--reason", help="Shown in this report only: the panel has no "
                                                   "reason field and e-mails nobody.", show_default=False)] = None,
 ) -> Any:
-    """Mark records failed (clears the user's idVerified; no e-mail is sent)."""
     from eclictl.context import current
 
     if reason:
         current().warn("the panel stores no reason for KYC decisions and sends no e-mail; "
                        "tell the user yourself (e.g. in a ticket)")
-    _run(refs, "reject KYC", lambda r: "already failed" if r.get("status") == "failed" else None,
-         lambda api, i: api.put(f"{PATH}/{i}", {"status": "failed"}), note=reason or "")
-    return None
+    return run_bulk(_reject(reason or ""), refs)
 
 
-@app.command("delete-files", epilog="Examples:\n\n  eclictl kyc delete-files 7 --yes\n\n"
-             "  eclictl kyc list --status failed -o ids | eclictl kyc delete-files - --yes")
-@command(bulk=True)
-def delete_files(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=IDS_HELP)],
-                 yes: YesOpt = False) -> Any:
-    """Delete the ID document and selfie files (the record and its status remain)."""
-    _run(refs, "delete KYC files", lambda r: None, lambda api, i: api.delete(f"{PATH}/{i}"),
-         confirm="Delete the attached ID files of {n} record(s) ({ids})? This cannot be undone.", yes=yes)
-    return None
+add_writes(app, replace(KYC, writes=(
+    _verb("delete-files", "Delete the ID document and selfie files (the record and its status remain).",
+          "Examples:\n\n  eclictl kyc delete-files 7 --yes\n\n"
+          "  eclictl kyc list --status failed -o ids | eclictl kyc delete-files - --yes",
+          "delete KYC files", lambda r: None, lambda api, i: api.delete(f"{PATH}/{i}"),
+          question="Delete the attached ID files of {n} record(s) ({ids})? This cannot be undone."),
+)))

@@ -11,6 +11,7 @@ user's other orders), so `issue` checks it first. Deleting an order does not und
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -21,6 +22,7 @@ from eclictl.errors import NotFoundError, UsageError
 from eclictl.inputs import loads_json
 from eclictl.options import SAFETY_PANEL, ForceOpt, YesOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._fields import Bulk, add_writes, numbers
 from eclictl.sections._spec import FILTER_PANEL, Filter, Section, build, detail_view, user_ref
 from eclictl.writes import given
 
@@ -68,11 +70,7 @@ METHOD_COLUMNS = (Col("id"), Col("type"), Col("label"), Col("enabled"), Col("cur
 # -- helpers ---------------------------------------------------------------------------------------
 
 def _order_ids(ctx: Any, refs: list[str]) -> list[str]:
-    items = ctx.read_ids(refs)
-    bad = [i for i in items if not i.isdigit()]
-    if bad:
-        raise UsageError(f"order ids are numbers, got '{bad[0]}'")
-    return items
+    return numbers("order")(ctx, ctx.read_ids(refs))
 
 
 def _one_id(ref: str) -> int:
@@ -283,31 +281,19 @@ def edit(
     return _order_view(ctx, answer, order_id)
 
 
-@app.command("delete", epilog="Examples:\n\n  eclictl orders delete 1042 --yes\n\n"
-             "  eclictl orders list --status cancelled -o ids | eclictl orders delete - --yes")
-@command(bulk=True)
-def delete(
-    refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Order ids; '-' reads stdin.")],
-    yes: YesOpt = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be deleted.",
-                                          rich_help_panel=SAFETY_PANEL)] = False,
-) -> Any:
-    """Delete orders (plan limits they granted stay); unknown ids fail with 'Order not found' (exit 6)."""
-    from eclictl.bulk import run_items
-    from eclictl.context import current
-    from eclictl.output.render import View
+def _delete_order(ctx: Any, item: str) -> Any:
+    ctx.api.delete(f"{PATH}/{item}")  # unknown ids: 404 `Order not found` -> exit 6
+    return {"id": int(item), "deleted": True}
 
-    ctx = current()
-    items = _order_ids(ctx, refs)
-    if dry_run:
-        return View([{"item": i, "action": "delete"} for i in items], id_field="item")
-    ctx.confirm(f"Delete {len(items)} orders: {', '.join(items[:10])}?", yes=yes, what="delete orders")
 
-    def delete_one(item: str) -> Any:
-        ctx.api.delete(f"{PATH}/{item}")  # unknown ids: 404 `Order not found` -> exit 6
-        return {"id": int(item), "deleted": True}
-
-    return run_items(ctx, "delete orders", items, delete_one)
+add_writes(app, replace(ORDERS, writes=(
+    Bulk("delete", "Delete orders (plan limits they granted stay); unknown ids fail with 'Order not found' (exit 6).",
+         "Examples:\n\n  eclictl orders delete 1042 --yes\n\n"
+         "  eclictl orders list --status cancelled -o ids | eclictl orders delete - --yes",
+         "delete orders", "ID...", "Order ids; '-' reads stdin.", _delete_order, items=numbers("order"),
+         dry_help="List what would be deleted.", direct=True,
+         question=lambda items: f"Delete {len(items)} orders: {', '.join(items[:10])}?"),
+)))
 
 
 # -- payments --------------------------------------------------------------------------------------

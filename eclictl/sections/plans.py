@@ -22,7 +22,7 @@ from eclictl.errors import UsageError
 from eclictl.inputs import loads_json
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._fields import Field, Write, add_writes
+from eclictl.sections._fields import Bulk, Field, Write, add_writes
 from eclictl.sections._spec import Filter, Section, build, detail_view, register
 from eclictl.units import SIZE_HELP, parse_cpu_percent, size_option
 
@@ -217,27 +217,20 @@ PLANS = register(replace(PLANS, fields=FIELDS, writes=(
 add_writes(app, PLANS)
 
 
-@app.command("delete", epilog="Examples:\n\n  eclictl plans delete 6 --yes\n\n  eclictl plans delete 'Legacy Pro' --yes")
-@command(bulk=True)
-def delete(
-    refs: Annotated[list[str], typer.Argument(metavar="ID|NAME...", help="Plan ids or exact names; '-' reads stdin.")],
-    yes: YesOpt = False,
-) -> Any:
-    """Delete plans (admin:plans:delete); the panel does not check for users or orders still on them."""
-    from eclictl.bulk import run_items
-    from eclictl.context import current
+def _delete_plan(ctx: Any, ref: str) -> Any:
+    plan_id = _plan_ref_id(ctx, ref)
+    ctx.api.delete(f"{PATH}/{plan_id}")
+    return {"id": plan_id, "deleted": True}
 
-    ctx = current()
-    items = ctx.read_ids(refs)
-    ctx.confirm(f"Delete {len(items)} plans: {', '.join(items[:10])}? Users and orders on them are not checked.",
-                yes=yes, what="delete plans")
 
-    def delete_one(ref: str) -> Any:
-        plan_id = _plan_ref_id(ctx, ref)
-        ctx.api.delete(f"{PATH}/{plan_id}")
-        return {"id": plan_id, "deleted": True}
-
-    return run_items(ctx, "delete plans", items, delete_one)
+add_writes(app, replace(PLANS, writes=(
+    Bulk("delete", "Delete plans (admin:plans:delete); the panel does not check for users or orders still on them.",
+         "Examples:\n\n  eclictl plans delete 6 --yes\n\n  eclictl plans delete 'Legacy Pro' --yes",
+         "delete plans", "ID|NAME...", "Plan ids or exact names; '-' reads stdin.", _delete_plan,
+         dry_run=False, direct=True,
+         question=lambda items: f"Delete {len(items)} plans: {', '.join(items[:10])}? Users and orders on them "
+                                "are not checked."),
+)))
 
 
 # -- boost / reapply -----------------------------------------------------------------------------

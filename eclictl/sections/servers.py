@@ -18,7 +18,7 @@ from eclictl.output.columns import Col
 from eclictl.sections._servers_api import (SENSITIVE, SERVERS, ServerArg, _allocations, _cpu, _duration,  # noqa: F401
                                            _env_pairs, _ip_type, _owner, _pick, _server_path, _size, act, server_id,
                                            warn_if_offline)
-from eclictl.sections._fields import Field, Write, add_writes
+from eclictl.sections._fields import Bulk, Field, Write, add_writes
 from eclictl.sections._spec import build, detail_view, register
 
 EDIT_PANEL = "Changes"
@@ -159,9 +159,18 @@ def _bulk(ctx: Any, refs: list[str], action: str, yes: bool, dry_run: bool, fn: 
     from eclictl.bulk import confirm_and_run
 
     items = ctx.read_ids(refs)
-    question = f"{action.capitalize()} {len(items)} server(s): {', '.join(items[:10])}?" if confirm else None
-    return confirm_and_run(ctx, f"{action} servers", items, fn, question=question, what=f"{action} servers",
-                           yes=yes, dry_run=dry_run, dry_action=action)
+    return confirm_and_run(ctx, f"{action} servers", items, fn, question=_ask(action)(items) if confirm else None,
+                           what=f"{action} servers", yes=yes, dry_run=dry_run, dry_action=action)
+
+
+def _ask(action: str) -> Callable[[list[str]], str]:
+    return lambda items: f"{action.capitalize()} {len(items)} server(s): {', '.join(items[:10])}?"
+
+
+def _servers_verb(action: str, summary: str, epilog: str, one: Callable[..., Any]) -> Bulk:
+    """A multi-server verb without options of its own (`_bulk` serves those with options)."""
+    return Bulk(action, summary, epilog, f"{action} servers", "SERVER...", "UUIDs or exact names; '-' reads stdin.",
+                one, question=_ask(action), dry_action=action, dry_help="List what would be done; do nothing.")
 
 
 RefsArg = Annotated[list[str], typer.Argument(metavar="SERVER...", help="UUIDs or exact names; '-' reads stdin.")]
@@ -169,20 +178,16 @@ BulkDryRun = Annotated[bool, typer.Option("--dry-run", help="List what would be 
                                           rich_help_panel=SAFETY_PANEL)]
 
 
-@app.command("delete", epilog="Examples:\n\n  eclictl servers delete 0b6c8a52-6f0e-4d8e-9a51-2f1d6a0c1e01 --yes\n\n"
-             "  eclictl servers list -q old- -o ids | eclictl servers delete - --dry-run")
-@command(bulk=True)
-def delete(refs: RefsArg, yes: YesOpt = False, dry_run: BulkDryRun = False) -> Any:
-    """Delete servers on Wings and in the panel (a server whose node is gone cannot be deleted)."""
-    from eclictl.context import current
+def _delete(ctx: Any, ref: str) -> Any:
+    uuid = server_id(ref)
+    return act(ctx.api, uuid, "delete", lambda: ctx.api.delete(_server_path(uuid)))
 
-    ctx = current()
 
-    def one(ref: str) -> Any:
-        uuid = server_id(ref)
-        return act(ctx.api, uuid, "delete", lambda: ctx.api.delete(_server_path(uuid)))
-
-    return _bulk(ctx, refs, "delete", yes, dry_run, one)
+add_writes(app, replace(SERVERS, writes=(
+    _servers_verb("delete", "Delete servers on Wings and in the panel (a server whose node is gone cannot be deleted).",
+                  "Examples:\n\n  eclictl servers delete 0b6c8a52-6f0e-4d8e-9a51-2f1d6a0c1e01 --yes\n\n"
+                  "  eclictl servers list -q old- -o ids | eclictl servers delete - --dry-run", _delete),
+)))
 
 
 @app.command("suspend", epilog="Examples:\n\n  eclictl servers suspend lobby-1 --reason 'crypto mining'\n\n"
@@ -213,24 +218,20 @@ def suspend(
     return _bulk(ctx, refs, "suspend", yes, dry_run, one)
 
 
-@app.command("unsuspend", epilog="Examples:\n\n  eclictl servers unsuspend lobby-1 --yes\n\n"
-             "  eclictl servers list --suspended -o ids | eclictl servers unsuspend - --dry-run")
-@command(bulk=True)
-def unsuspend(refs: RefsArg, yes: YesOpt = False, dry_run: BulkDryRun = False) -> Any:
-    """Lift suspensions (DMCA flags stay: such servers remain suspended on Wings)."""
-    from eclictl.context import current
+def _unsuspend(ctx: Any, ref: str) -> Any:
+    uuid = server_id(ref)
+    server = SERVERS.fetch(ctx.api, uuid)
+    act(ctx.api, uuid, "unsuspend", lambda: ctx.api.post(_server_path(uuid, "/unsuspend")))
+    if server.get("dmca"):
+        return ("done", "DMCA flags remain set: Wings keeps the server suspended")
+    return ("done", "")
 
-    ctx = current()
 
-    def one(ref: str) -> Any:
-        uuid = server_id(ref)
-        server = SERVERS.fetch(ctx.api, uuid)
-        act(ctx.api, uuid, "unsuspend", lambda: ctx.api.post(_server_path(uuid, "/unsuspend")))
-        if server.get("dmca"):
-            return ("done", "DMCA flags remain set: Wings keeps the server suspended")
-        return ("done", "")
-
-    return _bulk(ctx, refs, "unsuspend", yes, dry_run, one)
+add_writes(app, replace(SERVERS, writes=(
+    _servers_verb("unsuspend", "Lift suspensions (DMCA flags stay: such servers remain suspended on Wings).",
+                  "Examples:\n\n  eclictl servers unsuspend lobby-1 --yes\n\n"
+                  "  eclictl servers list --suspended -o ids | eclictl servers unsuspend - --dry-run", _unsuspend),
+)))
 
 
 class PowerAction(str, Enum):

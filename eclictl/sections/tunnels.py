@@ -17,7 +17,7 @@ from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._fields import Bulk, Field, Write, add_writes, listed
+from eclictl.sections._fields import Bulk, Field, Write, add_writes, listed, numbers
 from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, list_view
 
 DEVICES_PATH = "/api/tunnel/devices"
@@ -79,15 +79,6 @@ allocations_app = _group("allocations", "Tunnel port allocations: list, show, ed
 
 def _ok_or_none(body: Any) -> Any:
     return body if isinstance(body, dict) else None
-
-
-def _numbers(what: str) -> Any:
-    def check(ctx: Any, items: list[str]) -> list[str]:
-        bad = [i for i in items if not i.isdigit()]
-        if bad:
-            raise UsageError(f"{what} ids are numbers, got '{bad[0]}'")
-        return items
-    return check
 
 
 def _post(path_for: Any, *, skip_conflict: str | None = None) -> Any:
@@ -234,7 +225,7 @@ add_writes(devices_app, replace(DEVICES, writes=(
          "  eclictl tunnels devices list --pending -o ids | eclictl tunnels devices delete - --yes",
          "delete tunnel devices", "ID...", "Device ids; '-' reads stdin.",
          _post(lambda i: f"{DEVICES_PATH}/{i}/delete"), question=_ask("delete tunnel devices"),
-         items=_numbers("device"), dry_action="delete tunnel devices"),
+         items=numbers("device"), dry_action="delete tunnel devices"),
 )))
 
 
@@ -298,10 +289,10 @@ add_writes(allocations_app, replace(ALLOCATIONS, writes=(
          "  eclictl tunnels allocations list --status active -o ids | eclictl tunnels allocations close - --yes",
          "close tunnel allocations", "ID...", "Allocation ids; '-' reads stdin.",
          _post(lambda i: f"{ALLOC_PATH}/{i}/close", skip_conflict="already closed"),
-         question=_ask("close tunnel allocations", always=False), items=_numbers("allocation"),
+         question=_ask("close tunnel allocations", always=False), items=numbers("allocation"),
          dry_action="close tunnel allocations"),
     Bulk("delete", "Delete allocations.", "Examples:\n\n  eclictl tunnels allocations delete 7 --yes",
          "delete tunnel allocations", "ID...", "Allocation ids; '-' reads stdin.",
          _post(lambda i: f"{ALLOC_PATH}/{i}/delete"), question=_ask("delete tunnel allocations"),
-         items=_numbers("allocation"), dry_action="delete tunnel allocations"),
+         items=numbers("allocation"), dry_action="delete tunnel allocations"),
 )))

@@ -9,6 +9,7 @@ the role links and the current plan; `PUT` answers only `{success}`, so `edit` r
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Optional
 
 import typer
@@ -16,6 +17,7 @@ import typer
 from eclictl.errors import NotFoundError, UsageError
 from eclictl.options import DryRunOpt, YesOpt, command
 from eclictl.output.columns import Col, Group
+from eclictl.sections._fields import Bulk, add_writes
 from eclictl.sections._spec import Filter, Section, build, detail_view
 from eclictl.sections._users_lib import PAGES, PATH, resolve_user_id
 from eclictl.sections._users_fields import _check_date, _edited_view, parse_edit, verify_edit
@@ -116,13 +118,6 @@ def _ctx() -> Any:
     return current()
 
 
-def _bulk(ctx: Any, action: str, refs: list[str], fn: Any) -> None:
-    from eclictl.bulk import BulkRunner, finish
-
-    items = ctx.read_ids(refs)
-    finish(ctx, BulkRunner(ctx).run(action, items, fn))
-
-
 # -- show -----------------------------------------------------------------------------------
 
 
@@ -182,14 +177,6 @@ def edit(
 
 
 # -- suspend / unsuspend / delete -----------------------------------------------------------
-def _dry_run(items: list[str], action: str) -> Any:
-    """What a bulk verb would do; nothing is sent."""
-    from eclictl.output.render import View
-
-    return View([{"item": i, "action": action} for i in items], columns=[Col("item"), Col("action")],
-                id_field="item")
-
-
 def _set_suspended(ctx: Any, ref: str, value: bool) -> Any:
     user_id = resolve_user_id(ctx.api, ref)
     row = user_row(ctx.api, user_id)
@@ -199,56 +186,23 @@ def _set_suspended(ctx: Any, ref: str, value: bool) -> Any:
     return None
 
 
-@app.command("suspend", epilog="Examples:\n\n  eclictl users suspend 42 43 --yes\n\n"
-             "  eclictl users list --query spam -o ids | eclictl users suspend - --yes")
-@command(bulk=True)
-def suspend(
-    refs: Annotated[list[str], typer.Argument(metavar="ID...", help=USER_REFS)],
-    yes: YesOpt = False,
-    dry_run: DryRunOpt = False,
-) -> Any:
-    """Suspend users (needs users:suspend; e-mails each user; root users cannot be suspended)."""
-    ctx = _ctx()
-    items = ctx.read_ids(refs)
-    if dry_run:
-        return _dry_run(items, "suspend")
-    ctx.confirm(f"Suspend {len(items)} user(s): {', '.join(items[:10])}?", yes=yes, what="suspend users")
-    _bulk(ctx, "suspend users", items, lambda ref: _set_suspended(ctx, ref, True))
-    return None
-
-
-@app.command("unsuspend", epilog="Examples:\n\n  eclictl users unsuspend 42\n\n"
-             "  eclictl users list --suspended -o ids | eclictl users unsuspend -")
-@command(bulk=True)
-def unsuspend(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=USER_REFS)]) -> Any:
-    """Lift the suspension of users (needs users:suspend)."""
-    ctx = _ctx()
-    _bulk(ctx, "unsuspend users", refs, lambda ref: _set_suspended(ctx, ref, False))
-    return None
-
-
-@app.command("delete", epilog="Examples:\n\n  eclictl users delete 42 --yes\n\n"
-             "  eclictl users list --query @spam.test -o ids | eclictl users delete - --yes")
-@command(bulk=True)
-def delete(
-    refs: Annotated[list[str], typer.Argument(metavar="ID...", help=USER_REFS)],
-    yes: YesOpt = False,
-    dry_run: DryRunOpt = False,
-) -> Any:
-    """Hard-delete users (not the GDPR flow: prefer `eclictl deletions`; root users are refused)."""
-    ctx = _ctx()
-    items = ctx.read_ids(refs)
-    if dry_run:
-        return _dry_run(items, "delete")
-    ctx.confirm(f"Permanently delete {len(items)} user(s): {', '.join(items[:10])}?", yes=yes,
-                what="delete users")
-
-    def one(ref: str) -> Any:
-        ctx.api.delete(f"{PATH}/{resolve_user_id(ctx.api, ref)}")
-        return None
-
-    _bulk(ctx, "delete users", items, one)
-    return None
+add_writes(app, replace(USERS, writes=(
+    Bulk("suspend", "Suspend users (needs users:suspend; e-mails each user; root users cannot be suspended).",
+         "Examples:\n\n  eclictl users suspend 42 43 --yes\n\n"
+         "  eclictl users list --query spam -o ids | eclictl users suspend - --yes",
+         "suspend users", "ID...", USER_REFS, lambda ctx, ref: _set_suspended(ctx, ref, True), dry_action="suspend",
+         question=lambda items: f"Suspend {len(items)} user(s): {', '.join(items[:10])}?"),
+    Bulk("unsuspend", "Lift the suspension of users (needs users:suspend).",
+         "Examples:\n\n  eclictl users unsuspend 42\n\n"
+         "  eclictl users list --suspended -o ids | eclictl users unsuspend -",
+         "unsuspend users", "ID...", USER_REFS, lambda ctx, ref: _set_suspended(ctx, ref, False), yes=False,
+         dry_run=False),
+    Bulk("delete", "Hard-delete users (not the GDPR flow: prefer `eclictl deletions`; root users are refused).",
+         "Examples:\n\n  eclictl users delete 42 --yes\n\n"
+         "  eclictl users list --query @spam.test -o ids | eclictl users delete - --yes",
+         "delete users", "ID...", USER_REFS, lambda ctx, ref: ctx.api.delete(f"{PATH}/{resolve_user_id(ctx.api, ref)}"),
+         question=lambda items: f"Permanently delete {len(items)} user(s): {', '.join(items[:10])}?"),
+)))
 
 
 # -- plans ----------------------------------------------------------------------------------
@@ -318,19 +272,13 @@ def cancel_plan(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER
 
 
 # -- KYC request, exports, children -------------------------------------------------------
-@app.command("request-kyc", epilog="Examples:\n\n  eclictl users request-kyc 42\n\n"
-             "  eclictl users request-kyc 42 43 44")
-@command(bulk=True)
-def request_kyc(refs: Annotated[list[str], typer.Argument(metavar="ID...", help=USER_REFS)]) -> Any:
-    """Ask users to (re-)verify their identity (mailbox message; needs admin:kyc:manage)."""
-    ctx = _ctx()
-
-    def one(ref: str) -> Any:
-        ctx.api.post(f"{PATH}/{resolve_user_id(ctx.api, ref)}/request-kyc")
-        return None
-
-    _bulk(ctx, "request KYC", refs, one)
-    return None
+add_writes(app, replace(USERS, writes=(
+    Bulk("request-kyc", "Ask users to (re-)verify their identity (mailbox message; needs admin:kyc:manage).",
+         "Examples:\n\n  eclictl users request-kyc 42\n\n  eclictl users request-kyc 42 43 44",
+         "request KYC", "ID...", USER_REFS,
+         lambda ctx, ref: ctx.api.post(f"{PATH}/{resolve_user_id(ctx.api, ref)}/request-kyc"),
+         yes=False, dry_run=False),
+)))
 
 
 @app.command("export", epilog="Examples:\n\n  eclictl users export 42 --file user-42.json --yes\n\n"
