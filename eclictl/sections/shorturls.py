@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 import typer
 
 from eclictl.errors import RejectedError, UsageError
-from eclictl.options import command
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Field, Write, add_writes
 from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build, register, user_ref
