@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Callable, Iterator, Mapping, Optional
+from enum import Enum
+from typing import Annotated, Any, Callable, Iterable, Iterator, Mapping, Optional
 
 import typer
 
@@ -36,6 +37,24 @@ class Filter:
     #: Checks/translates the value before use: (api, value) -> value; raises UsageError for bad input.
     #: E.g. `user_ref` (an e-mail becomes the user's id), or a section's alias table.
     convert: Callable[[Any, str], Any] | None = None
+    type: Any = str  # the option's type: str, int, float or an Enum (its choices; the value's .value is used)
+    metavar: str | None = None
+    #: Client-side test of one row, (row, value) -> bool, where a plain field comparison does not say it
+    #: (several fields, a computed state); with is_flag it runs only when the flag is given.
+    match: Callable[[dict[str, Any], Any], bool] | None = None
+
+
+@dataclass(frozen=True)
+class ListOpts:
+    """The standard options of a `list` verb and their help; None leaves an option out. The list's own
+    help and examples go to `add_list`."""
+
+    limit: str | None = "Show at most N rows."
+    limit_min: bool = False  # True: typer checks --limit >= 1 (help shows [x>=1]); False: "--limit must be at least 1"
+    all: str | None = "Fetch every page."
+    page: str | None = "Start at this page."  # only on a paged list (PageSpec.page_param)
+    page_min: bool = True  # as limit_min, for --page
+    web: str | None = "Open this tab of the web portal instead."  # only where the section has a tab
 
 
 def user_ref(api: Any, value: str) -> int:
@@ -74,6 +93,12 @@ class Section:
     #: Writable keys (eclictl.sections._fields.Field) and the create/edit verbs generated from them (Write).
     fields: tuple[Any, ...] = ()
     writes: tuple[Any, ...] = ()
+    #: The generated `list`: its standard options; the section's own fetch, (ctx, params) -> rows, where
+    #: `params` holds the query-param filters (then filters, --limit and sorting run here); and its own
+    #: View built from the final rows (computed columns, json_data), instead of `list_view`.
+    list_opts: ListOpts = ListOpts()
+    list_rows: Callable[[Any, dict[str, Any]], Iterable[dict[str, Any]]] | None = None
+    list_render: Callable[[Iterable[dict[str, Any]]], Any] | None = None
 
     # -- data access used by generated and custom verbs -------------------------------------
     def path_for(self, template: str, ident: Any) -> str:
@@ -195,7 +220,16 @@ def detail_view(section: Section, record: Any) -> Any:
     return View(record, detail=True, id_field=section.id_field, sensitive=section.sensitive, groups=section.groups)
 
 
+def add_list(app: typer.Typer, section: Section, help: str, examples: tuple[str, ...]) -> None:
+    """The generated `list` verb with the section's own help and examples, registered on `app` at this
+    point (the group's help lists its verbs in that order)."""
+    epilog = "Examples:\n\n" + "\n\n".join(f"  {e}" for e in examples)
+    app.command("list", help=help, epilog=epilog)(_list_verb(section))
+
+
 def _list_verb(section: Section) -> Callable[..., Any]:
+    opts = section.list_opts
+
     def list_cmd(**kwargs: Any) -> Any:
         from eclictl.context import current
 
@@ -203,51 +237,74 @@ def _list_verb(section: Section) -> Callable[..., Any]:
         limit = kwargs.pop("limit", None)
         all_pages = kwargs.pop("all", False)
         page = kwargs.pop("page", None)
-        web = kwargs.pop("web", False)
-        if web:
+        if kwargs.pop("web", False):
             from eclictl.weblinks import open_tab
 
             return open_tab(ctx, section.tab or section.name)
         if limit is not None and limit < 1:
             raise UsageError("--limit must be at least 1")
+        if page is not None and page < 1:
+            raise UsageError("--page must be at least 1")
         params: dict[str, Any] = {}
         local: list[tuple[Filter, Any]] = []
         for flt in section.filters:
             value = kwargs.pop(flt.name, None)
             if value is None or (value is False and not flt.off):
                 continue
+            if isinstance(value, Enum):
+                value = value.value
             if flt.convert is not None:
                 value = flt.convert(ctx.api, value)
             if flt.param:
                 params[flt.param] = ("true" if value else "false") if flt.off else value
             else:
                 local.append((flt, value))
-        paginated = section.pages.page_param is not None
-        rows = section.iter_rows(ctx.api, params, limit=None if local else limit, page=page,
-                                 all_pages=(all_pages or limit is not None or bool(local) or not paginated))
-        if local:
-            rows = _limit(_filter_rows(rows, local), limit)
-        elif not paginated and limit is not None:
-            rows = _limit(rows, limit)
-        return list_view(section, rows)
+        rows = _list_rows(section, ctx, params, local, limit, page, all_pages)
+        return section.list_render(rows) if section.list_render else list_view(section, rows)
 
-    params = [
-        inspect.Parameter("limit", inspect.Parameter.KEYWORD_ONLY, default=None,
-                          annotation=Annotated[Optional[int], typer.Option(
-                              "--limit", "-n", help="Show at most N rows.", show_default=False)]),
-        inspect.Parameter("all", inspect.Parameter.KEYWORD_ONLY, default=False,
-                          annotation=Annotated[bool, typer.Option("--all", help="Fetch every page.")]),
-    ]
-    if section.pages.page_param:
-        params.append(inspect.Parameter("page", inspect.Parameter.KEYWORD_ONLY, default=None,
-                                        annotation=Annotated[Optional[int], typer.Option(
-                                            "--page", help="Start at this page.", min=1, show_default=False)]))
-    if section.tab:
-        params.append(inspect.Parameter("web", inspect.Parameter.KEYWORD_ONLY, default=False,
-                                        annotation=Annotated[bool, typer.Option(
-                                            "--web", help="Open this tab of the web portal instead.")]))
+    list_cmd.__signature__ = inspect.Signature(_list_params(section, opts))  # type: ignore[attr-defined]
+    list_cmd.__annotations__ = {p.name: p.annotation for p in list_cmd.__signature__.parameters.values()}
+    list_cmd.__name__ = f"{section.name}_list"
+    return command()(list_cmd)
+
+
+def _list_rows(section: Section, ctx: Any, params: dict[str, Any], local: list[tuple[Filter, Any]],
+               limit: int | None, page: int | None, all_pages: bool) -> Iterable[dict[str, Any]]:
+    if section.list_rows is not None:  # the section's own fetch: filters and --limit apply here
+        rows: Iterable[dict[str, Any]] = section.list_rows(ctx, params)
+        return _limit(_filter_rows(iter(rows), local), limit)
+    paginated = section.pages.page_param is not None
+    rows = section.iter_rows(ctx.api, params, limit=None if local else limit, page=page,
+                             all_pages=(all_pages or limit is not None or bool(local) or not paginated))
+    if local:
+        return _limit(_filter_rows(rows, local), limit)
+    if not paginated and limit is not None:
+        return _limit(rows, limit)
+    return rows
+
+
+def _option(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+def _list_params(section: Section, opts: ListOpts) -> list[inspect.Parameter]:
+    """The option block: --limit/-n, --all, --page, --web (as `opts` and the section say), then the filters."""
+    params = []
+    if opts.limit is not None:
+        lim: dict[str, Any] = {"min": 1} if opts.limit_min else {}
+        params.append(_option("limit", Annotated[Optional[int], typer.Option(
+            "--limit", "-n", help=opts.limit, show_default=False, **lim)], None))
+    if opts.all is not None:
+        params.append(_option("all", Annotated[bool, typer.Option("--all", help=opts.all)], False))
+    if section.pages.page_param and opts.page is not None:
+        pmin: dict[str, Any] = {"min": 1} if opts.page_min else {}
+        params.append(_option("page", Annotated[Optional[int], typer.Option(
+            "--page", help=opts.page, show_default=False, **pmin)], None))
+    if section.tab and opts.web is not None:
+        params.append(_option("web", Annotated[bool, typer.Option("--web", help=opts.web)], False))
     for flt in section.filters:
         names = [f"--{flt.name.replace('_', '-')}"] + ([flt.short] if flt.short else [])
+        extra: dict[str, Any] = {"metavar": flt.metavar} if flt.metavar else {}
         if flt.off:
             ann: Any = Annotated[Optional[bool], typer.Option(f"{names[0]}/--{flt.off}", help=flt.help,
                                                               rich_help_panel=FILTER_PANEL, show_default=False)]
@@ -256,30 +313,29 @@ def _list_verb(section: Section) -> Callable[..., Any]:
             ann = Annotated[bool, typer.Option(*names, help=flt.help, rich_help_panel=FILTER_PANEL)]
             default = False
         else:
-            ann = Annotated[Optional[str], typer.Option(*names, help=flt.help, rich_help_panel=FILTER_PANEL,
-                                                        show_default=False)]
+            ann = Annotated[Optional[flt.type], typer.Option(*names, help=flt.help, rich_help_panel=FILTER_PANEL,
+                                                             show_default=False, **extra)]
             default = None
-        params.append(inspect.Parameter(flt.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann))
-    list_cmd.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    list_cmd.__annotations__ = {p.name: p.annotation for p in params}
-    list_cmd.__name__ = f"{section.name}_list"
-    return command()(list_cmd)
+        params.append(_option(flt.name, ann, default))
+    return params
 
 
 def _filter_rows(rows: Iterator[dict[str, Any]], filters: list[tuple[Filter, Any]]) -> Iterator[dict[str, Any]]:
     for row in rows:
-        ok = True
-        for flt, value in filters:
-            actual = row.get(flt.field or flt.name)
-            if flt.off:
-                ok = ok and bool(actual) == bool(value)
-            elif flt.is_flag:
-                ok = ok and bool(actual)
-            else:
-                have = str(actual if actual is not None else "").lower()
-                ok = ok and (str(value).lower() in have if flt.contains else str(value).lower() == have)
-        if ok:
+        if all(_matches(row, flt, value) for flt, value in filters):
             yield row
+
+
+def _matches(row: dict[str, Any], flt: Filter, value: Any) -> bool:
+    if flt.match is not None:
+        return flt.match(row, value)
+    actual = row.get(flt.field or flt.name)
+    if flt.off:
+        return bool(actual) == bool(value)
+    if flt.is_flag:
+        return bool(actual)
+    have = str(actual if actual is not None else "").lower()
+    return str(value).lower() in have if flt.contains else str(value).lower() == have
 
 
 def _limit(rows: Iterator[Any], limit: int | None) -> Iterator[Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -18,7 +18,7 @@ from eclictl.errors import UsageError
 from eclictl.options import command
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, Field, Write, add_writes
-from eclictl.sections._spec import FILTER_PANEL, Section, build, register
+from eclictl.sections._spec import FILTER_PANEL, Filter, ListOpts, Section, add_list, build, register
 
 PATH = "/api/admin/coupons"
 FIELDS_PANEL = "Fields"
@@ -135,41 +135,23 @@ def _status(row: dict[str, Any], now: datetime) -> tuple[bool, bool]:
     return expired, exhausted
 
 
-@app.command("list", epilog="Examples:\n\n  eclictl coupons list --active\n\n  eclictl coupons list --expired -o ids\n\n"
-             "  eclictl coupons list --code-prefix SPRING -o json")
-@command()
-def coupons_list(
-    active: Annotated[Optional[bool], typer.Option("--active/--inactive", help="Only enabled (or disabled) coupons.",
-                                                   rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    expired: Annotated[bool, typer.Option("--expired", help="Only coupons past their expiry.",
-                                          rich_help_panel=FILTER_PANEL)] = False,
-    exhausted: Annotated[bool, typer.Option("--exhausted", help="Only coupons used up (uses >= max uses).",
-                                            rich_help_panel=FILTER_PANEL)] = False,
-    code_prefix: Annotated[Optional[str], typer.Option("--code-prefix", help="Codes starting with this (any case).",
-                                                       rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    web: Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")] = False,
-) -> Any:
-    """List coupons, newest first (filters apply here: the panel has none)."""
-    from eclictl.context import current
-    from eclictl.sections._spec import list_view
+def _expired(row: dict[str, Any], _: Any) -> bool:
+    return _status(row, datetime.now(timezone.utc))[0]
 
-    ctx = current()
-    if web:
-        from eclictl.weblinks import open_tab
 
-        return open_tab(ctx, "coupons")
-    now = datetime.now(timezone.utc)
-    rows = []
-    for row in COUPONS.iter_rows(ctx.api):
-        is_expired, is_exhausted = _status(row, now)
-        if active is not None and bool(row.get("isActive")) != active:
-            continue
-        if (expired and not is_expired) or (exhausted and not is_exhausted):
-            continue
-        if code_prefix and not str(row.get("code", "")).upper().startswith(code_prefix.strip().upper()):
-            continue
-        rows.append(row)
-    return list_view(COUPONS, rows)
+def _exhausted(row: dict[str, Any], _: Any) -> bool:
+    return _status(row, datetime.now(timezone.utc))[1]
+
+
+add_list(app, replace(COUPONS, list_opts=ListOpts(limit=None, all=None), filters=(
+    Filter("active", "Only enabled (or disabled) coupons.", field="isActive", off="inactive"),
+    Filter("expired", "Only coupons past their expiry.", is_flag=True, match=_expired),
+    Filter("exhausted", "Only coupons used up (uses >= max uses).", is_flag=True, match=_exhausted),
+    Filter("code_prefix", "Codes starting with this (any case).",
+           match=lambda row, prefix: str(row.get("code", "")).upper().startswith(prefix.strip().upper())),
+)), "List coupons, newest first (filters apply here: the panel has none).",
+    ("eclictl coupons list --active", "eclictl coupons list --expired -o ids",
+     "eclictl coupons list --code-prefix SPRING -o json"))
 
 
 @app.command("show", epilog="Examples:\n\n  eclictl coupons show SPRING25\n\n  eclictl coupons show 2 --uses -o json")

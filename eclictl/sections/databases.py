@@ -21,14 +21,13 @@ from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.options import command
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, Field, Write, add_writes
-from eclictl.sections._spec import FILTER_PANEL, Filter, Section, build, detail_view, list_view, register
+from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build, detail_view, register
 
 HOSTS_PATH = "/api/admin/database-hosts"
 DBS_PATH = "/api/admin/databases"
 HOST_PANEL = "Host"
 #: Credential fields never rendered, whatever the panel sends.
 CREDENTIALS = frozenset({"password", "rootPassword", "passwordHash"})
-WebOpt = Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")]
 
 HOSTS = Section(
     name="databases hosts",
@@ -175,67 +174,34 @@ def _host_detail(record: Any) -> Any:
 
 # -- databases list --------------------------------------------------------------------------
 
-@app.command("list", epilog="Examples:\n\n  eclictl databases list\n\n"
-             "  eclictl databases list --host fra-mariadb -o json\n\n"
-             "  eclictl databases list --server 1b7c2f0e-... --limit 5")
-@command()
-def databases_list(
-    server: Annotated[Optional[str], typer.Option("--server", help="Only databases of this server UUID.",
-                                                  rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    host: Annotated[Optional[str], typer.Option("--host", help="Only databases on this host id or name.",
-                                                rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Show at most N rows.",
-                                                 show_default=False)] = None,
-    all_rows: Annotated[bool, typer.Option("--all", help="Fetch everything (the panel never pages).")] = False,
-    web: WebOpt = False,
-) -> Any:
-    """List every server database, newest first (filters apply client-side: the route has none)."""
+NEVER_PAGES = ListOpts(all="Fetch everything (the panel never pages).")
+
+
+def _host_ref(api: Any, ref: str) -> int:
     from eclictl.context import current
 
-    ctx = current()
-    if web:
-        from eclictl.weblinks import open_tab
+    return _host_id(current(), ref)
 
-        return open_tab(ctx, "databases")
-    if limit is not None and limit < 1:
-        raise UsageError("--limit must be at least 1")
-    host_id = _host_id(ctx, host) if host else None
+
+def _databases(ctx: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
     body = _call(ctx, "GET", DBS_PATH)
-    rows = [_clean(r) for r in (body if isinstance(body, list) else []) if isinstance(r, dict)]
-    if server:
-        rows = [r for r in rows if str(r.get("serverUuid", "")).lower() == server.lower()]
-    if host_id is not None:
-        rows = [r for r in rows if str(r.get("hostId")) == str(host_id)]
-    return list_view(DATABASES, rows[:limit] if limit else rows)
+    return [_clean(r) for r in (body if isinstance(body, list) else []) if isinstance(r, dict)]
+
+
+add_list(app, replace(DATABASES, filters=(DATABASES.filters[0], replace(DATABASES.filters[1], convert=_host_ref)),
+                      list_opts=NEVER_PAGES, list_rows=_databases),
+         "List every server database, newest first (filters apply client-side: the route has none).",
+         ("eclictl databases list", "eclictl databases list --host fra-mariadb -o json",
+          "eclictl databases list --server 1b7c2f0e-... --limit 5"))
 
 
 # -- hosts -----------------------------------------------------------------------------------
 
-@hosts_app.command("list", epilog="Examples:\n\n  eclictl databases hosts list\n\n"
-                   "  eclictl databases hosts list --node 2 -o json")
-@command()
-def hosts_list(
-    node: Annotated[Optional[int], typer.Option("--node", help="Only hosts bound to this node id.",
-                                                rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Show at most N rows.",
-                                                 show_default=False)] = None,
-    all_rows: Annotated[bool, typer.Option("--all", help="Fetch everything (the panel never pages).")] = False,
-    web: WebOpt = False,
-) -> Any:
-    """List database hosts (passwords are never shown)."""
-    from eclictl.context import current
-
-    ctx = current()
-    if web:
-        from eclictl.weblinks import open_tab
-
-        return open_tab(ctx, "databases")
-    if limit is not None and limit < 1:
-        raise UsageError("--limit must be at least 1")
-    rows = _hosts(ctx)
-    if node is not None:
-        rows = [r for r in rows if r.get("nodeId") == node]
-    return list_view(HOSTS, rows[:limit] if limit else rows)
+add_list(hosts_app, replace(HOSTS, filters=(Filter("node", "Only hosts bound to this node id.", field="nodeId",
+                                                   type=int),),
+                            list_opts=NEVER_PAGES, list_rows=lambda ctx, params: _hosts(ctx)),
+         "List database hosts (passwords are never shown).",
+         ("eclictl databases hosts list", "eclictl databases hosts list --node 2 -o json"))
 
 
 HostArg = Annotated[str, typer.Argument(metavar="ID|NAME", help="Host id or exact name.")]

@@ -8,16 +8,13 @@ free text and each row embeds the author (name, e-mail): both are masked by --re
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any, Optional
-
-import typer
+from typing import Any
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
-from eclictl.options import command
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, add_writes
-from eclictl.sections._spec import FILTER_PANEL, Filter, Section, build, list_view, register
+from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build, register
 
 PATH = "/api/admin/feedback"
 
@@ -39,40 +36,20 @@ FEEDBACK = Section(
               "eclictl feedback show 12", "eclictl feedback show 12 -o json"),
 )
 app = build(replace(FEEDBACK, verbs=("show",)))
-register(FEEDBACK)  # `list` (validated --rating) and `delete` (numeric ids) are hand-written below
+register(FEEDBACK)  # `list` (validated --rating) and `delete` (numeric ids) are added below
 
 
-@app.command("list", epilog="Examples:\n\n  eclictl feedback list\n\n"
-             "  eclictl feedback list --rating 1 --all -o json\n\n  eclictl feedback list --page 2 --redact")
-@command()
-def feedback_list(
-    rating: Annotated[Optional[int], typer.Option("--rating", help="Only this rating (0-5, server-side).",
-                                                  rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Show at most N rows.",
-                                                 show_default=False)] = None,
-    all_pages: Annotated[bool, typer.Option("--all", help="Fetch every page.")] = False,
-    page: Annotated[Optional[int], typer.Option("--page", help="Start at this page (100 per page).",
-                                                show_default=False)] = None,
-    web: Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")] = False,
-) -> Any:
-    """List feedback, newest first (one page of 100 unless --all or --limit)."""
-    from eclictl.context import current
+def _rating(api: Any, value: int) -> int:
+    if not 0 <= value <= 5:
+        raise UsageError(f"--rating must be 0-5, got {value}")
+    return value
 
-    ctx = current()
-    if web:
-        from eclictl.weblinks import open_tab
 
-        return open_tab(ctx, "feedback")
-    if rating is not None and not 0 <= rating <= 5:
-        raise UsageError(f"--rating must be 0-5, got {rating}")
-    if limit is not None and limit < 1:
-        raise UsageError("--limit must be at least 1")
-    if page is not None and page < 1:
-        raise UsageError("--page must be at least 1")
-    params = {"rating": rating} if rating is not None else None
-    rows = FEEDBACK.iter_rows(ctx.api, params, limit=limit, page=page,
-                              all_pages=all_pages or limit is not None)
-    return list_view(FEEDBACK, rows)
+add_list(app, replace(FEEDBACK, filters=(replace(FEEDBACK.filters[0], type=int, convert=_rating),),
+                      list_opts=ListOpts(page="Start at this page (100 per page).", page_min=False)),
+         "List feedback, newest first (one page of 100 unless --all or --limit).",
+         ("eclictl feedback list", "eclictl feedback list --rating 1 --all -o json",
+          "eclictl feedback list --page 2 --redact"))
 
 
 def _positive(ctx: Any, items: list[str]) -> list[str]:

@@ -17,10 +17,9 @@ from urllib.parse import urlsplit
 import typer
 
 from eclictl.errors import RejectedError, UsageError
-from eclictl.options import command
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Field, Write, add_writes
-from eclictl.sections._spec import FILTER_PANEL, Section, build, list_view, register
+from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build, register, user_ref
 
 PATH = "/api/admin/shorturls"
 CODE_RE = re.compile(r"^[a-z0-9_-]{1,64}$")
@@ -56,7 +55,7 @@ SHORTURLS = Section(
               "eclictl shorturls delete discord --yes", "eclictl shorturls list --owner 3 -o ids | "
               "eclictl shorturls delete - --yes"),
 )
-app = build(replace(SHORTURLS, verbs=("show", "delete")))  # `list` is hand-written below, then create/edit
+app = build(replace(SHORTURLS, verbs=("show", "delete")))  # `list` (own fetch) is added below, then create/edit
 
 PrefixOpt = Annotated[Optional[Prefix], typer.Option("--prefix", help="'a' serves /a/<code>, 'root' serves /<code>.",
                                                      show_default=False)]
@@ -111,45 +110,24 @@ def _write(ctx: Any, method: str, path: str, body: dict[str, Any]) -> Any:
         raise
 
 
-@app.command("list", epilog="Examples:\n\n  eclictl shorturls list\n\n  eclictl shorturls list --prefix root -o json"
-             "\n\n  eclictl shorturls list --owner 3 --search promo")
-@command()
-def shorturls_list(
-    prefix: Annotated[Optional[Prefix], typer.Option("--prefix", help="Only this prefix.", rich_help_panel=FILTER_PANEL,
-                                                     show_default=False)] = None,
-    owner: Annotated[Optional[str], typer.Option("--owner", metavar="USER", help="Only short URLs of this user: "
-                                                 "id or exact e-mail.", rich_help_panel=FILTER_PANEL,
-                                                 show_default=False)] = None,
-    search: Annotated[Optional[str], typer.Option("--search", "-q", help="Code or target contains this text.",
-                                                  rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Show at most N rows.",
-                                                 show_default=False)] = None,
-    all_rows: Annotated[bool, typer.Option("--all", help="Fetch everything (the panel never pages).")] = False,
-    web: Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")] = False,
-) -> Any:
-    """List short URLs: all of them with admin.shorturl.edit.any, otherwise only your own."""
-    from eclictl.context import current
+def _search(row: dict[str, Any], text: str) -> bool:
+    needle = text.lower()
+    return needle in str(row.get("code", "")).lower() or needle in str(row.get("targetUrl", "")).lower()
 
-    ctx = current()
-    if web:
-        from eclictl.weblinks import open_tab
 
-        return open_tab(ctx, "shorturls")
-    if limit is not None and limit < 1:
-        raise UsageError("--limit must be at least 1")
-    rows = _rows(ctx)
-    if prefix is not None:
-        rows = [r for r in rows if r.get("prefix") == prefix.value]
-    if owner is not None:
-        from eclictl.sections._spec import user_ref
-
-        owner_id = user_ref(ctx.api, owner)
-        rows = [r for r in rows if r.get("ownerId") == owner_id]
-    if search:
-        needle = search.lower()
-        rows = [r for r in rows if needle in str(r.get("code", "")).lower()
-                or needle in str(r.get("targetUrl", "")).lower()]
-    return list_view(SHORTURLS, rows[:limit] if limit else rows)
+add_list(app, replace(
+    SHORTURLS,
+    filters=(
+        Filter("prefix", "Only this prefix.", type=Prefix),
+        Filter("owner", "Only short URLs of this user: id or exact e-mail.", field="ownerId", metavar="USER",
+               convert=user_ref),
+        Filter("search", "Code or target contains this text.", short="-q", match=_search),
+    ),
+    list_opts=ListOpts(all="Fetch everything (the panel never pages)."),
+    list_rows=lambda ctx, params: _rows(ctx),
+), "List short URLs: all of them with admin.shorturl.edit.any, otherwise only your own.",
+    ("eclictl shorturls list", "eclictl shorturls list --prefix root -o json",
+     "eclictl shorturls list --owner 3 --search promo"))
 
 
 def _prepare(ctx: Any, body: dict[str, Any], extras: dict[str, Any]) -> None:
