@@ -1,163 +1,27 @@
 """The permission catalogue served by `GET /api/permissions` (docs/panel/roles.md#the-catalogue), in source order.
 
-Kept as data so route modules and tests can look entries up; the `admin` flag is a UI hint only.
+The entries are data (catalogue.json beside this file: `{value, category, description?, admin}`, in the
+panel's order); route modules and tests look them up here. The `admin` flag is a UI hint only.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
-#: (value, category, description or None, admin flag)
-CATALOGUE: tuple[tuple[str, str, str | None, bool], ...] = (
-    ('*', 'Global', 'Full platform access', True),
-    ('servers:read', 'Servers', None, False),
-    ('servers:write', 'Servers', None, False),
-    ('servers:delete', 'Servers', None, False),
-    ('servers:list', 'Servers', None, True),
-    ('nodes:read', 'Nodes', None, True),
-    ('nodes:create', 'Nodes', 'Register new Wings nodes', True),
-    ('nodes:update-creds', 'Nodes', None, True),
-    ('nodes:read-creds', 'Nodes', None, True),
-    ('nodes:map', 'Nodes', None, True),
-    ('nodes:*', 'Nodes', None, True),
-    ('billing:read', 'Billing', None, True),
-    ('billing:write', 'Billing', None, True),
-    ('plans:read', 'Plans', None, False),
-    ('admin:plans:view', 'Plans', 'View plan administration pages', True),
-    ('admin:plans:manage', 'Plans', 'Create and edit plans', True),
-    ('admin:plans:delete', 'Plans', 'Delete plans', True),
-    ('admin:plans:reapply', 'Plans', 'Reapply plan changes', True),
-    ('admin:plans:forcereapply', 'Plans', 'Force reapply plan changes', True),
-    ('plans:write', 'Plans', None, True),
-    ('orders:read', 'Orders', None, False),
-    ('orders:view', 'Orders', 'View order records', True),
-    ('orders:issue', 'Orders', 'Issue orders', True),
-    ('orders:update', 'Orders', 'Update orders', True),
-    ('orders:delete', 'Orders', 'Delete orders', True),
-    ('orders:create', 'Orders', None, False),
-    ('orders:write', 'Orders', None, True),
-    ('orders:*', 'Orders', 'Full order management', True),
-    ('apikeys:read', 'API Keys', 'List all API keys across all users', True),
-    ('apikeys:create', 'API Keys', None, False),
-    ('apikeys:delete', 'API Keys', 'Delete any API key', True),
-    ('servers:create', 'Servers', None, False),
-    ('servers:power', 'Servers', None, False),
-    ('servers:kvm', 'Servers', 'Toggle KVM virtualization on servers', False),
-    ('servers:files', 'Servers', 'Access server file management', False),
-    ('org:read', 'Organisations', None, False),
-    ('org:create', 'Organisations', None, True),
-    ('org:write', 'Organisations', None, False),
-    ('org:invite', 'Organisations', None, False),
-    ('org:*', 'Organisations', 'Full organisation access including creation', True),
-    ('roles:read', 'Roles', None, True),
-    ('roles:create', 'Roles', None, True),
-    ('roles:assign', 'Roles', 'Assign roles to users', True),
-    ('roles:delete', 'Roles', 'Delete roles', True),
-    ('roles:*', 'Roles', None, True),
-    ('permissions:assign', 'Permissions', None, True),
-    ('users:read', 'Users', None, True),
-    ('users:write', 'Users', None, True),
-    ('admin:user:edit', 'Users', 'Modify user records via admin routes', True),
-    ('admin:student:assign', 'Users', 'Assign student/educational status to a user', True),
-    ('admin:student:deassign', 'Users', 'Remove student/educational status from a user', True),
-    ('admin:users:documents', 'Users', 'Upload and manage PDF documents for specific user accounts', True),
-    ('users:delete', 'Users', 'Delete user accounts', True),
-    ('users:suspend', 'Users', 'Suspend or unsuspend user accounts', True),
-    ('logs:read', 'Logs', None, True),
-    ('admin:audit', 'Logs', 'Read sensitive audit logs (server audit trails, anti-abuse incidents, mailbox activity)', True),
-    ('idverification:read', 'KYC', None, True),
-    ('idverification:write', 'KYC', None, True),
-    ('admin:kyc:view', 'KYC', 'View KYC verification entries', True),
-    ('admin:kyc:view:id', 'KYC', 'View ID document and selfie attachments', True),
-    ('admin:kyc:manage', 'KYC', 'Approve, reject or delete KYC verification records', True),
-    ('oauth:manage', 'OAuth', None, True),
-    ('admin:oauth', 'OAuth', 'Access OAuth admin pages', True),
-    ('admin:access', 'Global', None, True),
-    ('admin:geoblock:view', 'Configuration', 'View geoblock administration settings', True),
-    ('admin:servers:read', 'Admin', 'View server list and details in admin portal', True),
-    ('admin:servers:write', 'Admin', 'Create and manage server ownership or basic properties', True),
-    ('admin:servers:manage', 'Admin', 'Change server resources, config, KVM state, and mount attachments', True),
-    ('admin.mounts.add/remove', 'Admin', 'Attach or detach mounts to a server', True),
-    ('admin:servers:delete', 'Admin', 'Delete servers from Wings and local config', True),
-    ('admin:servers:suspend', 'Admin', 'Suspend and unsuspend servers', True),
-    ('admin:metrics', 'Global', 'View platform metrics dashboard', True),
-    ('admin:export-jobs', 'Global', 'Access admin export jobs', True),
-    ('admin:announcements', 'Global', 'Manage admin announcements and product updates', True),
-    ('admin:outbound-emails', 'Global', 'Access outbound email administration', True),
-    ('admin:mailbox:hi', 'Global', 'Access the hi@ company mailbox (alias of contact@)', True),
-    ('admin:mailbox:support', 'Global', 'Access the support@ company mailbox (alias of contact@)', True),
-    ('admin:mailbox:hello', 'Global', 'Access the hello@ company mailbox (alias of contact@)', True),
-    ('admin:mailbox:contact', 'Global', 'Access the contact@ company mailbox', True),
-    ('admin:mailbox:security', 'Global', 'Access the security@ company mailbox', True),
-    ('admin:mailbox:abuse', 'Global', 'Access the abuse@ company mailbox (alias of legal@)', True),
-    ('admin:mailbox:legal', 'Global', 'Access the legal@ company mailbox', True),
-    ('admin:mailbox:hq', 'Global', 'Access the hq@ company mailbox', True),
-    ('admin:antiabuse', 'Global', 'Manage anti-abuse incidents', True),
-    ('admin:fraud', 'Global', 'Review fraud alerts', True),
-    ('admin:settings', 'Global', 'View admin settings and reports', True),
-    ('applications:manage', 'Applications', None, True),
-    ('eggs:read', 'Eggs', None, True),
-    ('tunnels:read', 'Tunnels', None, True),
-    ('admin:tunnels:read', 'Tunnels', 'View tunnel administration pages', True),
-    ('deletions:write', 'Deletions', None, True),
-    ('tickets:read', 'Tickets', None, True),
-    ('tickets:write', 'Tickets', None, True),
-    ('admin:ticket:staff', 'Tickets', 'Reply as staff and access staff ticket views', True),
-    ('tickets:delete', 'Tickets', None, True),
-    ('tickets:ban', 'Tickets', 'Ban or unban a user from support tickets', True),
-    ('databases:read', 'Databases', None, False),
-    ('databases:write', 'Databases', 'Create/delete databases on any server', True),
-    ('ai:read', 'AI', None, False),
-    ('ai:manage', 'AI', None, True),
-    ('ai:*', 'AI', None, True),
-    ('soc:read', 'SOC', 'Access Security Operations Center', True),
-    ('soc:write', 'SOC', 'Run scans, submit findings, manage SOC settings', True),
-    ('soc:*', 'SOC', 'Full SOC access', True),
-    ('configuration:read', 'Configuration', None, False),
-    ('configuration:write', 'Configuration', None, False),
-    ('files:read', 'Files', None, False),
-    ('files:write', 'Files', None, False),
-    ('backups:read', 'Backups', None, False),
-    ('backups:create', 'Backups', None, False),
-    ('backups:write', 'Backups', None, False),
-    ('commands:execute', 'Commands', None, False),
-    ('servers:console', 'Servers', None, False),
-    ('reinstall:execute', 'Reinstall', None, False),
-    ('schedules:read', 'Schedules', None, False),
-    ('schedules:create', 'Schedules', None, False),
-    ('schedules:write', 'Schedules', None, False),
-    ('sync:execute', 'Sync', None, False),
-    ('transfer:execute', 'Transfer', None, False),
-    ('nodes:transfers', 'Transfer', None, True),
-    ('admin:websocket:transfer', 'Transfer', None, True),
-    ('version:read', 'Version', None, False),
-    ('wings:system', 'Wings', None, True),
-    ('wings:transfers', 'Wings', None, True),
-    ('wings:backups', 'Wings', None, True),
-    ('wings:deauthorize', 'Wings', None, True),
-    ('wings:*', 'Wings', None, True),
-    ('chat:manage', 'Chat', None, True),
-    ('blog:read', 'Blog', None, False),
-    ('blog:write', 'Blog', None, False),
-    ('blog:delete', 'Blog', None, False),
-    ('blog:manage', 'Blog', 'Manage all blogs', True),
-)
+_ROWS: tuple[dict[str, Any], ...] = tuple(json.loads(Path(__file__).with_name("catalogue.json").read_text("utf-8")))
 
 #: Stand-in for ADMIN_PAGE_PERMISSIONS (about 55 entries in the panel, list not published):
 #: every catalogue entry flagged admin that starts with `admin:`, plus a few staff families.
+_STAFF_FAMILIES = ("users", "roles", "orders", "nodes", "tickets", "soc", "logs", "apikeys", "deletions",
+                   "idverification")
 ADMIN_PAGE_PERMISSIONS: tuple[str, ...] = tuple(
-    v for v, _, _, admin in CATALOGUE if admin and (v.startswith("admin:") or v.split(":")[0] in
-    ("users", "roles", "orders", "nodes", "tickets", "soc", "logs", "apikeys", "deletions", "idverification"))
+    row["value"] for row in _ROWS
+    if row["admin"] and (row["value"].startswith("admin:") or row["value"].split(":")[0] in _STAFF_FAMILIES)
 )
 
 
 def entries() -> list[dict[str, Any]]:
     """`{value, category, description?, admin}`; description is absent when the catalogue has none."""
-    out: list[dict[str, Any]] = []
-    for value, category, description, admin in CATALOGUE:
-        row: dict[str, Any] = {"value": value, "category": category}
-        if description is not None:
-            row["description"] = description
-        row["admin"] = admin
-        out.append(row)
-    return out
+    return [dict(row) for row in _ROWS]
