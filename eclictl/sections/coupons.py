@@ -18,7 +18,7 @@ from eclictl.errors import UsageError
 from eclictl.options import command
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, Field, Write, add_writes
-from eclictl.sections._spec import FILTER_PANEL, Filter, ListOpts, Section, add_list, build, register
+from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build, register
 
 PATH = "/api/admin/coupons"
 FIELDS_PANEL = "Fields"

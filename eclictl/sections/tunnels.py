@@ -264,7 +264,7 @@ def allocations_show(ref: Annotated[str, typer.Argument(metavar="ID", help="Allo
 
 
 def _allocation_id(ctx: Any, ref: str, body: dict[str, Any], extras: dict[str, Any]) -> str:
-    return _numbers("allocation")(ctx, [ref])[0]
+    return numbers("allocation")(ctx, [ref])[0]
 
 
 def _edited_allocation(ctx: Any, ident: str, body: dict[str, Any], answer: Any) -> dict[str, Any]:
