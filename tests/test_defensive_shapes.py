@@ -70,7 +70,6 @@ def test_show_verbs_survive_odd_bodies(cli: Any, sandbox: Any, section: Any, kin
 
 
 # Lists whose panel answer is one object, not a list of records: `{}` is a readable (empty) answer there.
-STILL_LENIENT = {("databases", "list"), ("export-jobs", "list"), ("logs", "slow-queries", "list"), ("mailboxes", "list")}
 OBJECT_ANSWERS = {("flags", "list"), ("geoblock", "list"), ("profile", "list")}
 
 
@@ -79,8 +78,6 @@ def test_list_verbs_never_read_an_object_without_rows_as_empty(cli: Any, sandbox
     """`{"error": ...}` with HTTP 200 is not "no rows": a cron script must not take it for an empty list."""
     if words in SESSION_ONLY or words in OBJECT_ANSWERS:
         pytest.skip("session-only or object answer")
-    if words in STILL_LENIENT:
-        pytest.xfail("hand-written list verb still reads a non-list as empty")
     transport = _odd_transport(sandbox, (200, {"content-type": "application/json"}, b'{"error": "busy"}'))
     r = cli(*words, "-o", "json", transport=transport)
     assert r.exit_code == 1, (r.exit_code, r.stdout[:200])

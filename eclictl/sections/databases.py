@@ -184,8 +184,9 @@ def _host_ref(api: Any, ref: str) -> int:
 
 
 def _databases(ctx: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
-    body = _call(ctx, "GET", DBS_PATH)
-    return [_clean(r) for r in (body if isinstance(body, list) else []) if isinstance(r, dict)]
+    from eclictl.api.pagination import rows_of
+
+    return [_clean(r) for r in rows_of(_call(ctx, "GET", DBS_PATH), None, f"GET {DBS_PATH}")]
 
 
 add_list(app, replace(DATABASES, filters=(DATABASES.filters[0], replace(DATABASES.filters[1], convert=_host_ref)),

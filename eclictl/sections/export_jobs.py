@@ -80,12 +80,14 @@ def list_jobs(
 
         return open_tab(ctx, "export-jobs")
     body = ctx.api.get(PATH, {"limit": limit, "status": status})
-    jobs = body.get("jobs") if isinstance(body, dict) else body
+    from eclictl.api.pagination import extract_items
+
+    jobs = extract_items(body, "jobs", f"GET {PATH}")
     meta = body.get("meta") if isinstance(body, dict) else None
     if isinstance(meta, dict) and ctx.io.stderr_tty:
         ctx.info(f"runner: every minute ({meta.get('runnerCron', '?')}), one queued job per run; "
                  f"next run {meta.get('nextRunAt') or '?'}, last run {meta.get('lastRunAt') or 'never'}")
-    return list_view(EXPORT_JOBS, jobs if isinstance(jobs, list) else [])
+    return list_view(EXPORT_JOBS, jobs)
 
 
 add_writes(app, replace(EXPORT_JOBS, writes=(

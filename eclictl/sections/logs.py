@@ -232,8 +232,7 @@ def slow_list(
     from eclictl.output.render import View
 
     ctx = current()
-    body = ctx.api.get(SLOW_PATH)
-    rows = [r for r in body if isinstance(r, dict)] if isinstance(body, list) else []
+    rows = ctx.api.rows(SLOW_PATH)
     if min_ms is not None:
         rows = [r for r in rows if isinstance(r.get("durationMs"), (int, float)) and r["durationMs"] >= min_ms]
     return View(rows[:limit] if limit else rows, columns=SLOW_COLUMNS, id_field="timestamp",

@@ -81,11 +81,13 @@ def list_cmd(web: Annotated[bool, typer.Option("--web", help="Open this tab of t
         from eclictl.weblinks import open_tab
 
         return open_tab(ctx, MAILBOXES.tab)
-    body = ctx.api.get(PATH)
+    from eclictl.api.pagination import extract_items
+
+    boxes = extract_items(ctx.api.get(PATH), "mailboxes", f"GET {PATH}")
     rows = [dict(m, aliases=", ".join(a.get("localPart", "") for a in m.get("aliases") or [] if isinstance(a, dict)))
-            for m in (body.get("mailboxes") if isinstance(body, dict) else None) or [] if isinstance(m, dict)]
+            for m in boxes if isinstance(m, dict)]
     return View(rows, columns=MAILBOXES.columns, id_field="localPart", empty="no mailbox you may open",
-                json_data=body.get("mailboxes") if isinstance(body, dict) else [])
+                json_data=boxes)
 
 
 @app.command("messages", epilog="Examples:\n\n  eclictl mailboxes messages support --unread\n\n"
