@@ -134,6 +134,31 @@ class State:
         return self._passkey_counts.get(user_id, 0)
 
 
+def table(state: Any, name: str, factory: Callable[[], Any] = dict) -> Any:
+    """`state.<name>`, created empty by whichever route module touches it first (modules seed in name
+    order, and some read a table another module owns)."""
+    value = getattr(state, name, None)
+    if value is None:
+        value = factory()
+        setattr(state, name, value)
+    return value
+
+
+def next_key(rows: dict[Any, Any]) -> int:
+    """One above the highest integer key of `rows` (1 for none): the next auto-increment id."""
+    return max((k for k in rows if isinstance(k, int)), default=0) + 1
+
+
+def now(state: Any) -> datetime:
+    """The sandbox clock as an aware UTC datetime (with its milliseconds, unlike `State.iso()`)."""
+    return datetime.fromtimestamp(state.now(), timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    """`2026-11-24T06:15:11.123Z`: a datetime in the panel's JSON date format, milliseconds kept."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
 def parse_iso(value: Any) -> datetime | None:
     """An ISO-8601 string (with `Z` or an offset, or naive = UTC) as an aware datetime; else None."""
     if not isinstance(value, str) or not value:

@@ -17,25 +17,14 @@ from urllib.parse import urlparse
 
 from eclictl.sandbox.auth import allowed, require
 from eclictl.sandbox.router import HttpError, Raw, Request, route
+from eclictl.sandbox.state import next_key, table
 
 OBJECT_OBJECT = Raw(200, "text/plain;charset=utf-8", b"[object Object]")
 MODEL_KEYS = ("name", "config", "limits", "tags", "endpoint", "apiKey", "endpoints")
 
 
-def _table(state: Any, name: str) -> dict[Any, Any]:
-    table = getattr(state, name, None)
-    if not isinstance(table, dict):
-        table = {}
-        setattr(state, name, table)
-    return table
-
-
-def _next(table: dict[Any, Any]) -> int:
-    return max((k for k in table if isinstance(k, int)), default=0) + 1
-
-
 def seed(state: Any, rng: Any) -> None:
-    models = _table(state, "ai_models")
+    models = table(state, "ai_models")
     if models:
         return
     rows = [
@@ -49,15 +38,15 @@ def seed(state: Any, rng: Any) -> None:
         ("local-llama", {"modelId": "llama-3.1-8b-instruct"}, None, None, None, None, ["local"]),
     ]
     for name, config, limits, endpoint, key, endpoints, tags in rows:
-        mid = _next(models)
+        mid = next_key(models)
         models[mid] = {"id": mid, "name": name, "config": config, "limits": limits, "endpoint": endpoint,
                        "apiKey": key, "endpoints": endpoints, "tags": tags}
-    links = _table(state, "ai_plan_links")
+    links = table(state, "ai_plan_links")
     for model_id, plan_id, limits in ((1, 2, {"requestsPerDay": 100}), (1, 3, {"requestsPerDay": 1000}),
                                       (2, 3, {"requestsPerDay": 300})):
-        lid = _next(links)
+        lid = next_key(links)
         links[lid] = {"id": lid, "modelId": model_id, "planId": plan_id, "limits": limits}
-    cooldowns = _table(state, "ai_cooldowns")  # the Redis list entries logEndpointCooldown pushes
+    cooldowns = table(state, "ai_cooldowns")  # the Redis list entries logEndpointCooldown pushes
     cooldowns[1] = {"timestamp": state.iso(state.now() - 60), "modelId": 1, "modelName": "eclipse-chat-small",
                     "endpoint": "https://llm-backup.internal/v1", "waitMs": 120000}
 
@@ -71,7 +60,7 @@ def _gate(req: Request) -> None:
 
 
 def _model(req: Request, name: str = "id") -> dict[str, Any]:
-    model = _table(req.state, "ai_models").get(req.param_int(name))
+    model = table(req.state, "ai_models").get(req.param_int(name))
     if model is None:
         raise HttpError(404, "Model not found")
     return model
@@ -100,13 +89,13 @@ def _body(req: Request) -> dict[str, Any]:
 @route("GET", "/api/admin/ai/models")
 def list_models(req: Request) -> Any:
     _gate(req)
-    return [dict(m) for _, m in sorted(_table(req.state, "ai_models").items())]
+    return [dict(m) for _, m in sorted(table(req.state, "ai_models").items())]
 
 
 @route("GET", "/api/admin/ai/cooldowns")
 def list_cooldowns(req: Request) -> Any:
     _gate(req)
-    return list(_table(req.state, "ai_cooldowns").values())[:100]
+    return list(table(req.state, "ai_cooldowns").values())[:100]
 
 
 @route("POST", "/api/admin/ai/models")
@@ -114,8 +103,8 @@ def create_model(req: Request) -> Any:
     _gate(req)
     body = _body(req)
     _check_urls(body)
-    models = _table(req.state, "ai_models")
-    mid = _next(models)
+    models = table(req.state, "ai_models")
+    mid = next_key(models)
 
     def obj(key: str) -> Any:
         return body.get(key) if isinstance(body.get(key), dict) and body.get(key) else None
@@ -150,7 +139,7 @@ def update_model(req: Request) -> Any:
 def delete_model(req: Request) -> Any:
     _gate(req)
     _model(req)  # aiHandler.ts: 404 `Model not found` for an unknown id
-    _table(req.state, "ai_models").pop(req.param_int("id"), None)
+    table(req.state, "ai_models").pop(req.param_int("id"), None)
     return {"success": True}
 
 
@@ -162,11 +151,11 @@ def _public_model(model: dict[str, Any]) -> dict[str, Any]:
 def plan_models(req: Request) -> Any:
     _gate(req)
     plan_id = req.param_int("planId")
-    if plan_id not in _table(req.state, "plans"):
+    if plan_id not in table(req.state, "plans"):
         raise HttpError(404, "Plan not found")
-    models = _table(req.state, "ai_models")
+    models = table(req.state, "ai_models")
     return [{"id": link["id"], "model": _public_model(models[link["modelId"]]), "limits": link.get("limits")}
-            for _, link in sorted(_table(req.state, "ai_plan_links").items())
+            for _, link in sorted(table(req.state, "ai_plan_links").items())
             if link.get("planId") == plan_id and link.get("modelId") in models]
 
 
@@ -176,19 +165,19 @@ def link_plan(req: Request) -> Any:
     model = _model(req)
     body = _body(req)
     try:
-        plan = _table(req.state, "plans").get(int(body.get("planId")))
+        plan = table(req.state, "plans").get(int(body.get("planId")))
     except (TypeError, ValueError):
         plan = None
     if plan is None:
         raise HttpError(404, "Plan not found")
-    links = _table(req.state, "ai_plan_links")
+    links = table(req.state, "ai_plan_links")
     existing = next((l for l in links.values() if l["modelId"] == model["id"] and l["planId"] == plan["id"]), None)
     if existing is not None:
         if "limits" in body:
             existing["limits"] = body.get("limits")
         # loaded without relations: the answer is just {id, limits}
         return {"success": True, "link": {"id": existing["id"], "limits": existing.get("limits")}, "updated": True}
-    lid = _next(links)
+    lid = next_key(links)
     links[lid] = {"id": lid, "modelId": model["id"], "planId": plan["id"], "limits": body.get("limits")}
     return {"success": True, "link": _plan_link(links[lid], model, plan)}
 
@@ -200,7 +189,7 @@ def _plan_link(link: dict[str, Any], model: dict[str, Any], plan: dict[str, Any]
 @route("DELETE", "/api/admin/ai/models/:id/unlink-plan/:planId")
 def unlink_plan(req: Request) -> Any:
     _gate(req)
-    links = _table(req.state, "ai_plan_links")
+    links = table(req.state, "ai_plan_links")
     mid, pid = req.param_int("id"), req.param_int("planId")
     link = next((l for l in links.values() if l["modelId"] == mid and l["planId"] == pid), None)
     if link is None:
@@ -220,14 +209,14 @@ def link_user(req: Request) -> Any:
         user = None
     if user is None:
         raise HttpError(404, "User not found")
-    links = _table(req.state, "user_ai_links")
+    links = table(req.state, "user_ai_links")
     existing = next((l for l in links.values() if l.get("userId") == user["id"]
                      and (l.get("modelId") or (l.get("model") or {}).get("id")) == model["id"]), None)
     if existing is not None:
         existing["limits"] = body.get("limits", existing.get("limits"))
         # loaded without relations: the answer is just {id, limits}
         return {"success": True, "link": {"id": existing["id"], "limits": existing.get("limits")}, "updated": True}
-    lid = _next(links)
+    lid = next_key(links)
     links[lid] = {"id": lid, "userId": user["id"], "modelId": model["id"], "limits": body.get("limits"),
                   "model": dict(model)}
     return {"success": True, "link": _user_link(links[lid], user)}
@@ -241,7 +230,7 @@ def _user_link(link: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
 def _user_link_or_404(req: Request) -> dict[str, Any]:
     require(req, "A", "admin:access")
     require(req, "H", "ai:read")
-    link = _table(req.state, "user_ai_links").get(req.param_int("linkId"))  # :id is ignored
+    link = table(req.state, "user_ai_links").get(req.param_int("linkId"))  # :id is ignored
     if link is None:
         raise HttpError(404, "Link not found")
     return link

@@ -11,18 +11,15 @@ from datetime import timedelta
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Request, admin, route
-from eclictl.sandbox.routes.export_jobs import iso, now, parse_iso
+from eclictl.sandbox.routes.export_jobs import parse_iso
 from eclictl.sandbox.routes.user_log import add_log
+from eclictl.sandbox.state import iso, now, table
 
 USER_CAP = 1000
 
 
 def jobs(state: Any) -> dict[int, dict[str, Any]]:
-    table = getattr(state, "broadcast_jobs", None)
-    if table is None:
-        table = {}
-        state.broadcast_jobs = table
-    return table
+    return table(state, "broadcast_jobs")
 
 
 def seed(state: Any, rng: Any) -> None:
@@ -88,9 +85,9 @@ def send(req: Request) -> Any:
         add_log(req.state, user.get("id"), "admin-send-product-update-test", target_type="broadcast",
                 metadata={"subject": subject})
         return {"success": True, "recipients": 1}
-    table = jobs(req.state)
-    job_id = max(table, default=0) + 1
-    table[job_id] = {"id": job_id, "adminId": user.get("id"), "subject": subject, "message": message,
+    queue = jobs(req.state)
+    job_id = max(queue, default=0) + 1
+    queue[job_id] = {"id": job_id, "adminId": user.get("id"), "subject": subject, "message": message,
                      "force": bool(body.get("force")), "excludeSuspended": bool(body.get("excludeSuspended")),
                      "status": "queued", "recipients": 0, "createdAt": iso(now(req.state))}
     return {"success": True, "status": "queued",

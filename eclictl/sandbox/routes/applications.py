@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Request, route
+from eclictl.sandbox.state import next_key, table
 
 BASE = "/api/admin/applications"
 ADMIN_ROLES = ("*", "admin", "rootAdmin")
@@ -33,29 +34,10 @@ _APPLICANT_TEXT = (
 )
 
 
-def _table(state: Any, name: str) -> dict[Any, Any]:
-    value = getattr(state, name, None)
-    if value is None:
-        value = {}
-        setattr(state, name, value)
-    return value
-
-
-def _now(state: Any) -> str:
-    try:
-        return str(state.iso())
-    except Exception:  # noqa: BLE001
-        return "2025-06-01T12:00:00.000Z"
-
-
-def _new_id(rows: dict[Any, Any]) -> int:
-    return max([k for k in rows if isinstance(k, int)], default=0) + 1
-
-
 def seed(state: Any, rng: Any) -> None:
-    forms = _table(state, "app_forms")
-    _table(state, "app_invites")
-    subs = _table(state, "app_submissions")
+    forms = table(state, "app_forms")
+    table(state, "app_invites")
+    subs = table(state, "app_submissions")
     _form(forms, "Staff application 2025", "staff-2025", "staff_application", "public_users", _STAFF_QUESTIONS,
           "2025-01-10T10:00:00.000Z")
     beta = _form(forms, "Closed beta testers", "beta-testers", "staff_application", "private_invite",
@@ -65,7 +47,7 @@ def seed(state: Any, rng: Any) -> None:
     _form(forms, "Report abuse", "report-abuse", "abuse_report", "public_anonymous",
           [{"id": "q1", "label": "What happened?", "type": "long_text", "required": True}],
           "2025-03-01T08:00:00.000Z", cooldown=3600)
-    invites = _table(state, "app_invites")
+    invites = table(state, "app_invites")
     invites[1] = {"id": 1, "formId": beta["id"], "token": "inv_4f9c2a77d1e84b0c9a", "label": "Discord mods",
                   "email": "mods@bluelantern.example", "uses": 2, "maxUses": 10,
                   "expiresAt": "2025-12-31T00:00:00.000Z", "revoked": False, "createdBy": 1,
@@ -73,7 +55,7 @@ def seed(state: Any, rng: Any) -> None:
     users = getattr(state, "users", None) or {}
     user_ids = sorted(k for k in users if isinstance(k, int))[:30] or [None]
     for n in range(12):
-        sid = _new_id(subs)
+        sid = next_key(subs)
         uid = user_ids[rng.randrange(len(user_ids))]
         subs[sid] = {"id": sid, "formId": 1 if n % 3 else 2, "userId": uid,
                      "ipAddress": f"198.51.100.{rng.randint(2, 254)}", "status": STATUSES[n % 4] if n > 3 else "pending",
@@ -85,7 +67,7 @@ def seed(state: Any, rng: Any) -> None:
 
 def _form(forms: dict[int, dict[str, Any]], title: str, slug: str, kind: str, visibility: str,
           questions: list[dict[str, Any]], created: str, cooldown: int = 0) -> dict[str, Any]:
-    fid = _new_id(forms)
+    fid = next_key(forms)
     forms[fid] = {"id": fid, "title": title, "description": None, "kind": kind, "slug": slug,
                   "visibility": visibility, "status": "active", "schema": {"questions": questions},
                   "active": True, "requiresAccount": visibility != "public_anonymous",
@@ -97,12 +79,12 @@ def _form(forms: dict[int, dict[str, Any]], title: str, slug: str, kind: str, vi
 def add_incident(state: Any, server_uuid: str, *, reason: str, detection: str, action: str, node_name: str,
                  source_ip: str, target_ip: str, created: str, suspended: bool) -> None:
     """An anti-abuse incident (a submission of the antiabuse-incidents form) about a server."""
-    forms = _table(state, "app_forms")
+    forms = table(state, "app_forms")
     form = next((f for f in forms.values() if f.get("slug") == ANTIABUSE_SLUG), None)
     if form is None:
         return
-    subs = _table(state, "app_submissions")
-    sid = _new_id(subs)
+    subs = table(state, "app_submissions")
+    sid = next_key(subs)
     subs[sid] = {"id": sid, "formId": form["id"], "userId": None, "ipAddress": source_ip, "status": "pending",
                  "content": f"[{detection}] {reason} on server {server_uuid} ({source_ip} -> {target_ip})",
                  "meta": {"serverId": server_uuid, "reason": reason, "detectionType": detection,
@@ -197,7 +179,7 @@ def _apply(form: dict[str, Any], body: dict[str, Any], forms: dict[int, dict[str
 @route("GET", f"{BASE}/forms")
 def list_forms(req: Request) -> Any:
     _gate(req)
-    forms = _table(req.state, "app_forms").values()
+    forms = table(req.state, "app_forms").values()
     return sorted(forms, key=lambda f: (f.get("createdAt") or "", f["id"]), reverse=True)
 
 
@@ -208,9 +190,9 @@ def create_form(req: Request) -> Any:
     title = body.get("title")
     if not isinstance(title, str) or not title.strip():
         raise HttpError(400, "title is required")
-    forms = _table(req.state, "app_forms")
-    now = _now(req.state)
-    form: dict[str, Any] = {"id": _new_id(forms), "title": title[:200], "description": None,
+    forms = table(req.state, "app_forms")
+    now = req.state.iso()
+    form: dict[str, Any] = {"id": next_key(forms), "title": title[:200], "description": None,
                             "kind": "staff_application", "visibility": "public_users", "status": "active",
                             "schema": {"questions": []}, "active": True, "requiresAccount": True,
                             "maxSubmissionsPerUser": 1, "ipCooldownSeconds": 0,
@@ -222,7 +204,7 @@ def create_form(req: Request) -> Any:
 
 
 def _form_or_404(req: Request) -> dict[str, Any]:
-    form = _table(req.state, "app_forms").get(req.param_int("id"))
+    form = table(req.state, "app_forms").get(req.param_int("id"))
     if form is None:
         raise HttpError(404, "Form not found")
     return form
@@ -233,8 +215,8 @@ def update_form(req: Request) -> Any:
     _gate(req)
     form = _form_or_404(req)
     body = _body(req)
-    _apply(form, body, _table(req.state, "app_forms"))
-    form["updatedAt"] = _now(req.state)
+    _apply(form, body, table(req.state, "app_forms"))
+    form["updatedAt"] = req.state.iso()
     return {"success": True, "form": form}
 
 
@@ -243,9 +225,9 @@ def delete_form(req: Request) -> Any:
     _gate(req)
     fid = req.param_int("id")
     state = req.state
-    _table(state, "app_forms").pop(fid, None)
+    table(state, "app_forms").pop(fid, None)
     for name in ("app_invites", "app_submissions"):
-        rows = _table(state, name)
+        rows = table(state, name)
         for k in [k for k, v in rows.items() if v.get("formId") == fid]:
             del rows[k]
     return {"success": True}  # always, even for unknown ids
@@ -262,7 +244,7 @@ def _invite_view(invite: dict[str, Any], form: dict[str, Any] | None) -> dict[st
 def list_invites(req: Request) -> Any:
     _gate(req)
     form = _form_or_404(req)
-    rows = [i for i in _table(req.state, "app_invites").values() if i["formId"] == form["id"]]
+    rows = [i for i in table(req.state, "app_invites").values() if i["formId"] == form["id"]]
     return [_invite_view(i, form) for i in sorted(rows, key=lambda i: i["id"], reverse=True)]
 
 
@@ -273,21 +255,21 @@ def create_invite(req: Request) -> Any:
     if form.get("visibility") != "private_invite":
         raise HttpError(400, "Invite links are only available for private_invite forms")
     body = _body(req)
-    invites = _table(req.state, "app_invites")
-    iid = _new_id(invites)
+    invites = table(req.state, "app_invites")
+    iid = next_key(invites)
     expires = None
     if body.get("expiresHours"):
         from datetime import datetime, timedelta
 
         try:
-            base = datetime.fromisoformat(_now(req.state).replace("Z", "+00:00"))
+            base = datetime.fromisoformat(req.state.iso().replace("Z", "+00:00"))
             expires = (base + timedelta(hours=float(body["expiresHours"]))).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         except (TypeError, ValueError):
             expires = None
     invite = {"id": iid, "formId": form["id"], "token": f"inv_{iid:04d}{abs(hash((form['id'], iid))) % 10**12:012d}",
               "label": body.get("label"), "email": body.get("email"), "uses": 0,
               "maxUses": body.get("maxUses"), "expiresAt": expires, "revoked": False,
-              "createdBy": (getattr(req.principal, "user", None) or {}).get("id"), "createdAt": _now(req.state)}
+              "createdBy": (getattr(req.principal, "user", None) or {}).get("id"), "createdAt": req.state.iso()}
     invites[iid] = invite
     view = _invite_view(invite, form)
     return {"success": True, "invite": invite, "link": view["link"]}
@@ -296,7 +278,7 @@ def create_invite(req: Request) -> Any:
 @route("DELETE", f"{BASE}/invites/:inviteId")
 def revoke_invite(req: Request) -> Any:
     _gate(req)
-    invite = _table(req.state, "app_invites").get(req.param_int("inviteId"))
+    invite = table(req.state, "app_invites").get(req.param_int("inviteId"))
     if invite is None:
         raise HttpError(404, "Invite not found")
     invite["revoked"] = True
@@ -306,7 +288,7 @@ def revoke_invite(req: Request) -> Any:
 # -- submissions ------------------------------------------------------------------------------
 
 def _submission_view(state: Any, sub: dict[str, Any]) -> dict[str, Any]:
-    form = _table(state, "app_forms").get(sub.get("formId"))
+    form = table(state, "app_forms").get(sub.get("formId"))
     user = (getattr(state, "users", None) or {}).get(sub.get("userId"))
     user_view = ({"id": user.get("id"), "email": user.get("email"), "firstName": user.get("firstName"),
                   "lastName": user.get("lastName"), "suspended": bool(user.get("suspended"))} if user else None)
@@ -316,7 +298,7 @@ def _submission_view(state: Any, sub: dict[str, Any]) -> dict[str, Any]:
 @route("GET", f"{BASE}/submissions")
 def list_submissions(req: Request) -> Any:
     _gate(req)
-    rows = list(_table(req.state, "app_submissions").values())
+    rows = list(table(req.state, "app_submissions").values())
     status = req.arg("status")
     if status:
         rows = [s for s in rows if s.get("status") == status]
@@ -334,7 +316,7 @@ def bulk_delete(req: Request) -> Any:
     ids = _body(req).get("ids")
     if not isinstance(ids, list) or not ids:
         raise HttpError(400, "ids array is required")
-    subs = _table(req.state, "app_submissions")
+    subs = table(req.state, "app_submissions")
     deleted = 0
     for raw in ids:
         try:
@@ -352,17 +334,17 @@ def decide(req: Request) -> Any:
     status = _body(req).get("status")
     if status not in STATUSES:
         raise HttpError(400, "Invalid status")
-    sub = _table(req.state, "app_submissions").get(req.param_int("id"))
+    sub = table(req.state, "app_submissions").get(req.param_int("id"))
     if sub is None:
         raise HttpError(404, "Submission not found")
     sub["status"] = status
     sub["reviewedBy"] = (getattr(req.principal, "user", None) or {}).get("id")
-    sub["reviewedAt"] = sub["updatedAt"] = _now(req.state)
+    sub["reviewedAt"] = sub["updatedAt"] = req.state.iso()
     return {"success": True, "submission": _submission_view(req.state, sub)}
 
 
 @route("DELETE", f"{BASE}/submissions/:id")
 def delete_submission(req: Request) -> Any:
     _gate(req)
-    _table(req.state, "app_submissions").pop(req.param_int("id"), None)
+    table(req.state, "app_submissions").pop(req.param_int("id"), None)
     return {"success": True}  # always

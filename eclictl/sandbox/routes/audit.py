@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Raw, Request, route
+from eclictl.sandbox.state import iso, now, parse_iso, table
 
 AUDIT_GATE = (("A", "admin:audit"), ("H", "admin:audit"))
 EXPORT_CAP = 10_000
@@ -24,44 +25,12 @@ _ACTIONS = ("admin:get:/api/admin/users", "admin:get:/api/admin/servers", "admin
             "admin:get:/api/soc/overview", "admin:delete:/api/admin/users/:id")
 
 
-def _table(state: Any, name: str) -> dict[Any, Any]:
-    value = getattr(state, name, None)
-    if value is None:
-        value = {}
-        setattr(state, name, value)
-    return value
-
-
-def _now(state: Any) -> datetime:
-    try:
-        value = state.now()
-    except Exception:  # noqa: BLE001
-        value = datetime(2025, 6, 1, 12, tzinfo=timezone.utc)
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, timezone.utc)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _parse(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def seed(state: Any, rng: Any) -> None:
-    entries = _table(state, "admin_audit")
+    entries = table(state, "admin_audit")
     users = getattr(state, "users", None) or {}
     admins = [k for k, u in sorted(users.items()) if isinstance(u, dict) and u.get("role") in ("*", "rootAdmin", "admin")]
     admins = (admins or sorted(users)[:3] or [1])[:4]
-    base = _now(state)
+    base = now(state)
     for n in range(1, 121):
         admin_id = admins[n % len(admins)]
         action = _ACTIONS[rng.randrange(len(_ACTIONS))]
@@ -72,7 +41,7 @@ def seed(state: Any, rng: Any) -> None:
                       if path else {"scan": "wings"},
                       "sessionId": f"sess-{admin_id}-{n // 20}", "durationMs": rng.randint(2_000, 300_000),
                       "ipAddress": f"198.51.100.{10 + admin_id % 200}",
-                      "timestamp": _iso(base - timedelta(minutes=(121 - n) * 45))}
+                      "timestamp": iso(base - timedelta(minutes=(121 - n) * 45))}
 
 
 # -- the SOC admin audit trail ----------------------------------------------------------------
@@ -94,18 +63,18 @@ def _with_admin(state: Any, entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _filtered(req: Request) -> list[dict[str, Any]]:
-    rows = list(_table(req.state, "admin_audit").values())
+    rows = list(table(req.state, "admin_audit").values())
     admin_id = req.arg("adminUserId")
     if admin_id:
         rows = [r for r in rows if str(r.get("adminUserId")) == admin_id]
     action = req.arg("action")
     if action:
         rows = [r for r in rows if r.get("action") == action]
-    since, until = _parse(req.arg("since")), _parse(req.arg("until"))
+    since, until = parse_iso(req.arg("since")), parse_iso(req.arg("until"))
     if since:
-        rows = [r for r in rows if (_parse(r.get("timestamp")) or since) >= since]
+        rows = [r for r in rows if (parse_iso(r.get("timestamp")) or since) >= since]
     if until:
-        rows = [r for r in rows if (_parse(r.get("timestamp")) or until) <= until]
+        rows = [r for r in rows if (parse_iso(r.get("timestamp")) or until) <= until]
     return sorted(rows, key=lambda r: (r.get("timestamp") or "", r["id"]), reverse=True)
 
 
@@ -153,7 +122,7 @@ def _userlog_rows(state: Any, value: str, full: bool) -> list[dict[str, Any]]:
     users = getattr(state, "users", None) or {}
     quoted = json.dumps(value)
     out = []
-    for row in _table(state, "user_logs").values():
+    for row in table(state, "user_logs").values():
         hit = row.get("targetType") in ("server", "mailbox") and str(row.get("targetId")) == value
         if not hit and full:
             hit = quoted in json.dumps(row.get("metadata"), ensure_ascii=False)
@@ -209,7 +178,7 @@ def server_audit_export(req: Request) -> Any:
     value = req.params["uuid"]
     full = _truthy(req.arg("full"))
     rows = _userlog_rows(req.state, value, full)[:EXPORT_CAP] + _incident_rows(req.state, value)[:EXPORT_CAP]
-    stamp = _now(req.state).strftime("%Y-%m-%d")
+    stamp = now(req.state).strftime("%Y-%m-%d")
     fmt = "json" if req.arg("format") == "json" else "csv"
     headers = {"Content-Disposition": f'attachment; filename="audit-{value}-{stamp}.{fmt}"'}
     if len(rows) == EXPORT_CAP:

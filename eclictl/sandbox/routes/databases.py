@@ -18,7 +18,7 @@ from typing import Any
 
 from eclictl.sandbox.auth import allowed
 from eclictl.sandbox.router import HttpError, Request, route
-from eclictl.sandbox.routes.export_jobs import iso, now
+from eclictl.sandbox.state import iso, now
 
 NOT_FOUND = "Database host not found"
 REQUIRED = "name, host, username and password are required"

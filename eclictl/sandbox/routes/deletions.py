@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Request, admin, route
-from eclictl.sandbox.routes.export_jobs import iso, now
+from eclictl.sandbox.state import iso, now
 
 GATE = admin("deletions:write")
 GRACE = timedelta(days=14)

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from eclictl.sandbox.router import Request, admin, route
-from eclictl.sandbox.routes.export_jobs import iso, now
+from eclictl.sandbox.state import iso, now
 
 SUBJECTS = ["Invoice #{n}", "Re: your server quote", "Meeting notes", "Welcome to our Discord",
             "Password reset for the game panel", "Weekly backup report"]

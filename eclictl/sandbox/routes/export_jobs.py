@@ -11,20 +11,18 @@ import hashlib
 import io
 import tarfile
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Raw, Request, admin, route
+from eclictl.sandbox.state import iso, now, table
 
 GATE = admin("admin:export-jobs")
 RUNNER_CRON = "*/1 * * * *"
 
 
-def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
 def parse_iso(text: Any) -> datetime | None:
+    """Unlike state.parse_iso, a naive time stays naive (the jobs' own rows always carry `Z`)."""
     if not isinstance(text, str):
         return None
     try:
@@ -33,28 +31,13 @@ def parse_iso(text: Any) -> datetime | None:
         return None
 
 
-def now(state: Any) -> datetime:
-    value = state.now()
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, timezone.utc)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def jobs(state: Any) -> dict[str, dict[str, Any]]:
     """The one export-job table, whichever route module touches it first."""
-    table = getattr(state, "export_jobs", None)
-    if table is None:
-        table = {}
-        state.export_jobs = table
-    return table
+    return table(state, "export_jobs")
 
 
 def archives(state: Any) -> dict[str, bytes]:
-    table = getattr(state, "export_archives", None)
-    if table is None:
-        table = {}
-        state.export_archives = table
-    return table
+    return table(state, "export_archives")
 
 
 def _archive_bytes(job: dict[str, Any], user: dict[str, Any] | None) -> bytes:
@@ -125,7 +108,7 @@ def new_job(state: Any, user_id: int, admin_id: int | None, status: str, when: d
 
 
 def seed(state: Any, rng: Any) -> None:
-    table = jobs(state)
+    rows = jobs(state)
     base = now(state)
     user_ids = sorted(state.users)[:12] or [1]
     plan = [("requested", 2), ("requested", 5), ("queued", 1), ("completed", 30), ("completed", 60),
@@ -140,7 +123,7 @@ def seed(state: Any, rng: Any) -> None:
             job.update(message="User not found", updatedAt=iso(when + timedelta(minutes=1)))
         elif status == "completed":
             _complete(state, job, when + timedelta(minutes=1))
-    if len(table) and getattr(state, "export_runner_last", None) is None:
+    if len(rows) and getattr(state, "export_runner_last", None) is None:
         state.export_runner_last = base
 
 

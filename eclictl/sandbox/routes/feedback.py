@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Request, route
-from eclictl.sandbox.routes.export_jobs import iso, now
+from eclictl.sandbox.state import iso, now
 
 ADMIN = (("A", "admin:access"),)
 MESSAGES = (

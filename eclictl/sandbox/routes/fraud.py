@@ -17,7 +17,7 @@ import math
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Request, admin, route
-from eclictl.sandbox.state import SEED_EPOCH
+from eclictl.sandbox.state import SEED_EPOCH, table
 
 GATE = admin("admin:fraud")
 ALERT_FIELDS = ("id", "firstName", "lastName", "address", "address2", "phone", "billingCompany", "billingCity",
@@ -32,11 +32,7 @@ DAY = 86400.0
 
 def ai_models(state: Any) -> dict[int, dict[str, Any]]:
     """The AI model table (shared with any module that needs it)."""
-    table = getattr(state, "ai_models", None)
-    if table is None:
-        table = {}
-        state.ai_models = table
-    return table
+    return table(state, "ai_models")
 
 
 def seed(state: Any, rng: Any) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Request, admin, route
-from eclictl.sandbox.routes.export_jobs import iso, now
+from eclictl.sandbox.state import iso, now
 
 SEED_STATUSES = ("pending", "pending", "pending", "verified", "verified", "failed", "pending", "failed",
                  "verified", "pending")

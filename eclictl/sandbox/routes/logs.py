@@ -14,7 +14,7 @@ from typing import Any
 
 from eclictl.sandbox.router import HttpError, Raw, Request, admin, route
 from eclictl.sandbox.routes.announcements import tick
-from eclictl.sandbox.routes.export_jobs import iso, now
+from eclictl.sandbox.state import iso, now
 from eclictl.sandbox.routes.user_log import add_log, user_logs
 
 EXPORT_CAP = 10_000

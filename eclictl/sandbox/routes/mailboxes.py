@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Raw, Request, route
-from eclictl.sandbox.routes.export_jobs import iso, now
+from eclictl.sandbox.state import iso, now
 
 DOMAIN = "eclipanel.test"
 SOGO_URL = f"https://mail.{DOMAIN}/SOGo"

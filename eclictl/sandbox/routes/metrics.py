@@ -10,7 +10,8 @@ from datetime import timedelta
 from typing import Any
 
 from eclictl.sandbox.router import Request, admin, route
-from eclictl.sandbox.routes.export_jobs import iso, now, parse_iso
+from eclictl.sandbox.routes.export_jobs import parse_iso
+from eclictl.sandbox.state import iso, now
 
 GATE = admin("admin:metrics")
 ONLINE = {"running", "online", "up", "healthy", "available"}

@@ -19,6 +19,7 @@ import re
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Raw, Request, admin, route
+from eclictl.sandbox.state import table
 
 NODE_TYPES = ("free", "paid", "free_and_paid", "enterprise")
 PROVIDERS = ("wings", "proxmox")
@@ -51,14 +52,6 @@ _SEED = (
 )
 
 
-def _table(state: Any, name: str, factory: Any = dict) -> Any:
-    value = getattr(state, name, None)
-    if value is None:
-        value = factory()
-        setattr(state, name, value)
-    return value
-
-
 def _hex(seed: str, n: int = 64) -> str:
     out = ""
     i = 0
@@ -77,10 +70,10 @@ def new_node(**values: Any) -> dict[str, Any]:
 # -- seed -------------------------------------------------------------------------------------
 
 def seed(state: Any, rng: Any) -> None:
-    nodes = _table(state, "nodes")
-    beats = _table(state, "node_heartbeats")
-    _table(state, "node_orgs")
-    _table(state, "offline_nodes", set)
+    nodes = table(state, "nodes")
+    beats = table(state, "node_heartbeats")
+    table(state, "node_orgs")
+    table(state, "offline_nodes", set)
     if nodes:
         return
     now = state.now()
@@ -168,7 +161,7 @@ def _epoch(iso: str) -> float:
 def unhealthy_ids(state: Any) -> list[int]:
     """docs/panel/nodes.md#heartbeats-and-health: newest ping not ok, or older than 120 s; no pings at all = healthy."""
     out = []
-    for node_id in _table(state, "nodes"):
+    for node_id in table(state, "nodes"):
         pts = points(state, node_id)
         if pts and (pts[-1]["status"] != "ok" or state.now() - _epoch(pts[-1]["timestamp"]) > STALE_S):
             out.append(node_id)
@@ -176,7 +169,7 @@ def unhealthy_ids(state: Any) -> list[int]:
 
 
 def _node_or_404(state: Any, node_id: Any) -> dict[str, Any]:
-    node = _table(state, "nodes").get(node_id)
+    node = table(state, "nodes").get(node_id)
     if node is None:
         raise HttpError(404, "Node not found")
     return node
@@ -192,7 +185,7 @@ def _numeric(req: Request, name: str = "id") -> int | None:
 
 def _resolve(state: Any, raw: str) -> dict[str, Any] | None:
     """Resolvable id (docs/panel/nodes.md#routes): canonical integer -> id, else nodeId as given, else without dashes."""
-    nodes = _table(state, "nodes")
+    nodes = table(state, "nodes")
     if re.fullmatch(r"-?(0|[1-9]\d*)", raw) and int(raw) in nodes:
         return nodes[int(raw)]
     for wanted in (raw, raw.replace("-", "")):
@@ -203,7 +196,7 @@ def _resolve(state: Any, raw: str) -> dict[str, Any] | None:
 
 
 def _org(state: Any, node_id: int) -> Any:
-    org_id = _table(state, "node_orgs").get(node_id)
+    org_id = table(state, "node_orgs").get(node_id)
     if org_id is None:
         return None
     org = (getattr(state, "organisations", None) or {}).get(org_id)
@@ -343,20 +336,20 @@ def _check_node_id(value: Any) -> None:
 @route("GET", "/api/admin/nodes", gates=admin("nodes:read"))
 def admin_list(req: Request) -> Any:
     """Every node with ALL columns, secrets included, no relations (docs/panel/nodes.md#read)."""
-    return [dict(n) for n in _table(req.state, "nodes").values()]
+    return [dict(n) for n in table(req.state, "nodes").values()]
 
 
 @route("GET", "/api/nodes")
 def list_nodes(req: Request) -> Any:
     require_admin_ctx(req)
-    return [_with_org(req.state, _safe(n)) for n in _table(req.state, "nodes").values()]
+    return [_with_org(req.state, _safe(n)) for n in table(req.state, "nodes").values()]
 
 
 @route("GET", "/api/nodes/heartbeats")
 def all_heartbeats(req: Request) -> Any:
     require_admin_ctx(req)
     return _dated(req.state, {str(node_id): points(req.state, node_id)[-200:]
-                              for node_id in _table(req.state, "nodes")})
+                              for node_id in table(req.state, "nodes")})
 
 
 @route("GET", "/api/nodes/generate-token", gates=(("A", "nodes:read-creds"),))
@@ -392,7 +385,7 @@ def create_node(req: Request) -> Any:
                                       and body.get("proxmoxSecret")):
         raise HttpError(400, "Proxmox host, token ID, and secret are required for Proxmox nodes")
     state = req.state
-    nodes = _table(state, "nodes")
+    nodes = table(state, "nodes")
     if any(n.get("name") == body["name"] for n in nodes.values()):
         raise HttpError(500, "Internal server error")  # unique index violation
     node_id = state.next_id("nodes")
@@ -401,7 +394,7 @@ def create_node(req: Request) -> Any:
     node = new_node(id=node_id, nodeId=body.get("nodeId"), name=str(body["name"]), url=str(body["url"]),
                     token=str(body["token"]), provider=provider, backendWingsUrl=body.get("backendWingsUrl"))
     nodes[node_id] = node
-    _table(state, "node_heartbeats").setdefault(node_id, [])
+    table(state, "node_heartbeats").setdefault(node_id, [])
     full = dict(node)
     if provider == "proxmox":
         full.update(proxmoxHost=body["proxmoxHost"], proxmoxTokenId=body["proxmoxTokenId"],
@@ -461,10 +454,10 @@ def update_node(req: Request) -> Any:
         work["provider"] = body["provider"]
     node.update(work)
     if org_id is not None:
-        _table(state, "node_orgs")[node["id"]] = org_id
+        table(state, "node_orgs")[node["id"]] = org_id
     raw = req.params["id"]
     numeric = _number(raw) if re.fullmatch(r"-?\d+(\.\d+)?", raw) else None
-    again = _table(state, "nodes").get(numeric) if isinstance(numeric, int) else None
+    again = table(state, "nodes").get(numeric) if isinstance(numeric, int) else None
     return {"success": True, "node": _with_org(state, dict(again)) if again else None}
 
 
@@ -477,8 +470,8 @@ def delete_node(req: Request) -> Any:
     if any(cfg.get("nodeId") == node["id"] for cfg in (getattr(state, "servers", None) or {}).values()):
         raise HttpError(500, "Internal server error")  # server mappings still reference the node (docs/panel/nodes.md#create-edit-delete)
     del state.nodes[node["id"]]
-    _table(state, "node_heartbeats").pop(node["id"], None)
-    _table(state, "node_orgs").pop(node["id"], None)
+    table(state, "node_heartbeats").pop(node["id"], None)
+    table(state, "node_orgs").pop(node["id"], None)
     return {"success": True}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Request, admin, route
+from eclictl.sandbox.state import table
 
 PER_PAGE = 50
 _ORGS = (("Northwind Hosting", "northwind"), ("Blue Lantern Games", "bluelantern"), ("Kestrel Labs", "kestrel"),
@@ -18,24 +19,9 @@ _ORGS = (("Northwind Hosting", "northwind"), ("Blue Lantern Games", "bluelantern
 _TIERS = ("none", "pro", "enterprise", "educational")
 
 
-def _table(state: Any, name: str) -> dict[Any, Any]:
-    value = getattr(state, name, None)
-    if value is None:
-        value = {}
-        setattr(state, name, value)
-    return value
-
-
-def _now(state: Any) -> str:
-    try:
-        return str(state.iso())
-    except Exception:  # noqa: BLE001
-        return "2025-06-01T12:00:00.000Z"
-
-
 def seed(state: Any, rng: Any) -> None:
-    orgs = _table(state, "organisations")
-    members = _table(state, "org_members")
+    orgs = table(state, "organisations")
+    members = table(state, "org_members")
     state.org_delete_blocked = set()
     users = sorted(k for k in (getattr(state, "users", None) or {}) if isinstance(k, int)) or [1]
     for i, (name, handle) in enumerate(_ORGS, start=1):
@@ -61,7 +47,7 @@ def _add_member(members: dict[int, dict[str, Any]], org_id: int, user_id: int, r
 
 
 def _member_rows(state: Any, org_id: int) -> list[dict[str, Any]]:
-    return [m for m in _table(state, "org_members").values() if m["orgId"] == org_id]
+    return [m for m in table(state, "org_members").values() if m["orgId"] == org_id]
 
 
 def _view(state: Any, org: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +59,7 @@ def _view(state: Any, org: dict[str, Any]) -> dict[str, Any]:
 
 
 def _org(req: Request) -> dict[str, Any]:
-    org = _table(req.state, "organisations").get(req.param_int("id"))
+    org = table(req.state, "organisations").get(req.param_int("id"))
     if org is None:
         raise HttpError(404, "Organisation not found")
     return org
@@ -82,7 +68,7 @@ def _org(req: Request) -> dict[str, Any]:
 @route("GET", "/api/admin/organisations", gates=admin("org:read"))
 def list_orgs(req: Request) -> Any:
     state = req.state
-    rows = sorted(_table(state, "organisations").values(), key=lambda o: o["id"])
+    rows = sorted(table(state, "organisations").values(), key=lambda o: o["id"])
     q = (req.arg("q") or "").strip().lower()
     if q:
         users = getattr(state, "users", None) or {}
@@ -104,7 +90,7 @@ def update_org(req: Request) -> Any:
     body = req.json({}) or {}
     body = body if isinstance(body, dict) else {}
     if "handle" in body and any(o is not org and o.get("handle") == body["handle"]
-                                for o in _table(state, "organisations").values()):
+                                for o in table(state, "organisations").values()):
         raise HttpError(500, "Internal server error")  # unique index violation
     for key in ("name", "handle", "portalTier"):
         if key in body:
@@ -118,7 +104,7 @@ def update_org(req: Request) -> Any:
 
 def _set_owner(state: Any, org: dict[str, Any], user_id: Any) -> None:
     """New owner gets the owner membership (if the user exists); the previous owner becomes admin."""
-    members = _table(state, "org_members")
+    members = table(state, "org_members")
     previous = org.get("ownerId")
     org["ownerId"] = user_id  # stored even when the user does not exist
     if user_id in (getattr(state, "users", None) or {}):
@@ -147,7 +133,7 @@ def add_member(req: Request) -> Any:
     if role == "owner":
         _set_owner(state, org, user_id)
     else:
-        _add_member(_table(state, "org_members"), org["id"], user_id, role)
+        _add_member(table(state, "org_members"), org["id"], user_id, role)
     return 201, {"success": True}
 
 
@@ -156,7 +142,7 @@ def remove_member(req: Request) -> Any:
     state = req.state
     org = _org(req)
     user_id = req.param_int("userId")
-    members = _table(state, "org_members")
+    members = table(state, "org_members")
     found = [k for k, m in members.items() if m["orgId"] == org["id"] and m["userId"] == user_id]
     if not found:
         raise HttpError(404, "User not found in organisation")
@@ -171,12 +157,12 @@ def remove_member(req: Request) -> Any:
 def delete_org(req: Request) -> Any:
     state = req.state
     org_id = req.param_int("id")
-    orgs = _table(state, "organisations")
+    orgs = table(state, "organisations")
     if org_id not in orgs:
         raise HttpError(404, "Organisation not found")  # looked up first (adminHandler.ts)
     if org_id in getattr(state, "org_delete_blocked", set()):
         raise HttpError(500, "Failed to delete organisation")
-    members = _table(state, "org_members")
+    members = table(state, "org_members")
     for k in [k for k, m in members.items() if m["orgId"] == org_id]:
         del members[k]
     del orgs[org_id]

@@ -12,11 +12,11 @@ may have created the table first, with an older row shape that is adapted on rea
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from eclictl.sandbox.router import Request, route
-from eclictl.sandbox.state import parse_iso
+from eclictl.sandbox.state import iso, now, parse_iso
 
 LIMIT = 20
 ADMIN_GATE = (("A", "admin:access"), ("PAGE", ""))
@@ -48,20 +48,6 @@ def _like(haystack: Any, needle: str) -> bool:
 _parse = parse_iso
 
 
-def _now(state: Any) -> datetime:
-    try:
-        value = state.now()
-        if isinstance(value, datetime):
-            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return datetime.fromtimestamp(float(value), tz=timezone.utc)
-    except Exception:  # noqa: BLE001 - a core without a clock
-        return datetime.now(timezone.utc)
-
-
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
 # -- seed -------------------------------------------------------------------------------------
 
 def seed(state: Any, rng: Any) -> None:
@@ -71,7 +57,7 @@ def seed(state: Any, rng: Any) -> None:
         table = {}
         state.soc_data = table
     servers = [s for s in _rows(state, "servers") if s.get("uuid")]
-    base = _now(state)
+    base = now(state)
     next_id = max((k for k in table if isinstance(k, int)), default=0) + 1
     for n, cfg in enumerate(servers[:6]):
         for m in range(3):
@@ -79,7 +65,7 @@ def seed(state: Any, rng: Any) -> None:
                               "metrics": {"cpu": rng.randint(0, 100), "memoryBytes": rng.randint(1, 8) * 2**28,
                                           "connections": rng.randint(0, 40),
                                           "topSources": [f"198.51.100.{rng.randint(2, 254)}"]},
-                              "timestamp": _iso(base - timedelta(minutes=7 * (n * 3 + m)))}
+                              "timestamp": iso(base - timedelta(minutes=7 * (n * 3 + m)))}
             next_id += 1
     if getattr(state, "api_request_log", None) is None:
         state.api_request_log = {}
@@ -220,7 +206,7 @@ def stats(req: Request) -> Any:
     users, tickets = _rows(state, "users"), _rows(state, "tickets")
     kyc, deletions = _rows(state, "verifications"), _rows(state, "deletions")
     abuse, others = _submissions(state)
-    cutoff = _now(state) - timedelta(days=30)
+    cutoff = now(state) - timedelta(days=30)
     recent = [t for t in tickets if not t.get("aiMarkedSpam")
               and any((d := _parse(t.get(k))) is not None and d >= cutoff for k in ("created", "updatedAt"))]
     avg30, n30 = _response_times(recent)

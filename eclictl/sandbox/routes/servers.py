@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Raw, Request, admin, route
+from eclictl.sandbox.state import table
 
 PER_PAGE = 50
 OBJECT_TEXT = b"[object Object]"
@@ -28,14 +29,6 @@ _IMAGES = ("ghcr.io/pterodactyl/yolks:java_17", "ghcr.io/pterodactyl/yolks:nodej
 
 
 # -- shared tables (whichever module touches them first creates them) -------------------------
-
-def table(state: Any, name: str, factory: Any = dict) -> Any:
-    value = getattr(state, name, None)
-    if value is None:
-        value = factory()
-        setattr(state, name, value)
-    return value
-
 
 def nodes(state: Any) -> dict[int, dict[str, Any]]:
     return table(state, "nodes")

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from eclictl.sandbox.auth import allowed
 from eclictl.sandbox.router import HttpError, Request, admin, route
-from eclictl.sandbox.routes.export_jobs import iso, now
+from eclictl.sandbox.state import iso, now
 
 RESERVED_ROOT_CODES = frozenset({
     "login", "register", "dashboard", "api", "favicon.ico", "_next", "static", "legal", "license",

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Request, admin, route
-from eclictl.sandbox.routes.export_jobs import iso, now
+from eclictl.sandbox.state import iso, now
 
 GATE = admin("admin:student:verify")
 # (status, proofType, has proof file, notes)

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Request, admin, route
-from eclictl.sandbox.routes.export_jobs import iso, now, parse_iso
+from eclictl.sandbox.routes.export_jobs import parse_iso
+from eclictl.sandbox.state import iso, now
 
 PER = 50
 ALIASES = {

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Request, route
-from eclictl.sandbox.routes.servers import node_online, nodes, table
+from eclictl.sandbox.routes.servers import node_online, nodes
 
 NODE_GATE = (("A", "nodes:transfers"),)
 SERVER_GATE = (("A", "transfer:execute"),)  # upstream also lets the owner and subusers with `settings` in

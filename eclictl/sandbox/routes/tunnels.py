@@ -13,7 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Request, route
-from eclictl.sandbox.routes.export_jobs import iso, now, parse_iso
+from eclictl.sandbox.routes.export_jobs import parse_iso
+from eclictl.sandbox.state import iso, now
 
 ADMIN_ROLES = {"*", "admin", "rootAdmin"}
 ROLLOUT_KEY = "tunnel_feature"

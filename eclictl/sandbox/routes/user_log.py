@@ -9,25 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from eclictl.sandbox.routes.export_jobs import iso, now
+from eclictl.sandbox.state import iso, now, table
 
 
 def user_logs(state: Any) -> dict[int, dict[str, Any]]:
-    table = getattr(state, "user_logs", None)
-    if table is None:
-        table = {}
-        state.user_logs = table
-    return table
+    return table(state, "user_logs")
 
 
 def add_log(state: Any, user_id: int | None, action: str, *, target_type: str | None = None,
             target_id: Any = None, metadata: dict[str, Any] | None = None, ip: str | None = None,
             when: Any = None) -> dict[str, Any]:
     """Append a UserLog row (the activity log that `GET /api/admin/logs` and the audit routes read)."""
-    table = user_logs(state)
-    log_id = max(table, default=0) + 1
+    rows = user_logs(state)
+    log_id = max(rows, default=0) + 1
     row = {"id": log_id, "userId": user_id, "action": action, "targetId": None if target_id is None else str(target_id),
            "targetType": target_type, "metadata": metadata, "isRead": False, "ipAddress": ip,
            "timestamp": iso(when or now(state))}
-    table[log_id] = row
+    rows[log_id] = row
     return row

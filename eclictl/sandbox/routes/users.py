@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from eclictl.sandbox.router import Request, admin, route
-from eclictl.sandbox.state import public_user
+from eclictl.sandbox.state import iso, next_key, now, public_user, table
 
 PER_PAGE = 50
 
@@ -44,7 +44,7 @@ def list_users(req: Request) -> Any:
 # `state.user_ai_links`; synchronous exports are recorded in `state.user_exports`.
 # ---------------------------------------------------------------------------------------------
 import re as _re
-from datetime import date as _date, datetime as _datetime, timedelta as _timedelta, timezone as _timezone
+from datetime import date as _date, datetime as _datetime, timedelta as _timedelta
 
 from eclictl.sandbox.router import HttpError as _HttpError, Request as _Request, admin as _admin, route as _route
 
@@ -61,31 +61,8 @@ _FREE_FALLBACK = {"memory": 1024, "disk": 10240, "cpu": 1, "serverLimit": 1, "da
                   "portsPerServer": 1, "tunnelPortCount": 1, "emailsPerDay": 3, "emailQueue": 3}
 
 
-def _u_now(state: Any) -> _datetime:
-    value = state.now()
-    if isinstance(value, (int, float)):
-        return _datetime.fromtimestamp(value, _timezone.utc)
-    return value if value.tzinfo else value.replace(tzinfo=_timezone.utc)
-
-
-def _u_iso(dt: _datetime) -> str:
-    return dt.astimezone(_timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
-def _u_table(state: Any, name: str) -> dict[Any, Any]:
-    table = getattr(state, name, None)
-    if table is None:
-        table = {}
-        setattr(state, name, table)
-    return table
-
-
-def _u_next(table: dict[Any, Any]) -> int:
-    return max((k for k in table if isinstance(k, int)), default=0) + 1
-
-
 def _seed_plans_and_orders(state: Any, rng: Any) -> None:
-    plans = _u_table(state, "plans")
+    plans = table(state, "plans")
     if not plans:
         for pid, name, ptype, price, limits in _PLANS:
             plans[pid] = {"id": pid, "name": name, "type": ptype, "price": price, "description": f"{name} plan",
@@ -93,10 +70,10 @@ def _seed_plans_and_orders(state: Any, rng: Any) -> None:
                           "serverLimit": limits["serverLimit"], "databases": limits["databases"],
                           "backups": limits["backups"], "portCount": 2, "tunnelPortCount": 1,
                           "isDefault": pid in (1, 4), "hidden": False}
-    orders = _u_table(state, "orders")
+    orders = table(state, "orders")
     if any(isinstance(o, dict) and o.get("planId") for o in orders.values()):
         return
-    base = _u_now(state)
+    base = now(state)
     users = [u for _, u in sorted(state.users.items()) if u.get("role") not in _ROOT_ROLES][:12]
     for n, user in enumerate(users):
         if n % 3:
@@ -118,20 +95,20 @@ def _new_order(state: Any, user: dict[str, Any], plan: dict[str, Any], when: _da
                expires: str | None = None, description: str | None = None, org_id: Any = None) -> dict[str, Any]:
     import json as _json
 
-    orders = _u_table(state, "orders")
-    oid = _u_next(orders)
+    orders = table(state, "orders")
+    oid = next_key(orders)
     order = {"id": oid, "userId": user["id"], "orgId": org_id, "planId": plan["id"],
              "description": description or f"{plan['name']} plan", "amount": plan.get("price", 0.0),
              "taxAmount": 0.0, "taxRate": 0.0, "status": "active", "notes": note,
              "items": _json.dumps([{"planId": plan["id"], "name": plan["name"], "price": plan.get("price", 0.0)}]),
-             "createdAt": _u_iso(when), "expiresAt": expires or _u_iso(when + _timedelta(days=30)),
+             "createdAt": iso(when), "expiresAt": expires or iso(when + _timedelta(days=30)),
              "paymentTxId": f"tx_{user['id']:05d}_{oid:04d}", "couponId": None}
     orders[oid] = order
     return order
 
 
 def _seed_ai_links(state: Any) -> None:
-    links = _u_table(state, "user_ai_links")
+    links = table(state, "user_ai_links")
     if links:
         return
     users = [k for k, u in sorted(state.users.items()) if u.get("role") not in _ROOT_ROLES][:3]
@@ -347,12 +324,12 @@ def edit_user(req: _Request) -> Any:
                 raise _HttpError(400, "invalid_date_of_birth",
                                  message="dateOfBirth must be a valid date string in YYYY-MM-DD format.") from None
             new["dateOfBirth"] = born.isoformat()
-            today = _u_now(req.state).date()
+            today = now(req.state).date()
             age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
             minimum = _min_age(new, req.state)
             if age < minimum and not _u_is_root(user):
                 new.update(suspended=True, fraudFlag=True, fraudReason=f"Underage account (<{minimum} years)",
-                           fraudDetectedAt=_u_iso(_u_now(req.state)))
+                           fraudDetectedAt=iso(now(req.state)))
     if "parentId" in body:
         value = body["parentId"]
         if value is None or value == "":
@@ -391,10 +368,10 @@ def edit_user(req: _Request) -> Any:
 def _blocking_rows(state: Any, uid: int) -> bool:
     """Tables whose foreign keys have no cascade (docs/panel/users.md#delete: delete likely 500s)."""
     for name in ("user_roles", "api_keys", "apikeys"):
-        table = getattr(state, name, None)
-        if not isinstance(table, dict):
+        rows = getattr(state, name, None)
+        if not isinstance(rows, dict):
             continue
-        for row in table.values():
+        for row in rows.values():
             if not isinstance(row, dict):
                 continue
             owner = row.get("userId", (row.get("user") or {}).get("id") if isinstance(row.get("user"), dict) else None)
@@ -454,12 +431,12 @@ def apply_plan(req: _Request) -> Any:
         plan = None
     if plan is None:
         raise _HttpError(404, "Plan not found")
-    when = _u_now(req.state)
+    when = now(req.state)
     for order in req.state.orders.values():
         if order.get("userId") == user["id"] and order.get("status") == "active" and not order.get("orgId"):
             order.update(status="cancelled", notes=f"Replaced by plan {plan['name']}")
     lifetime = body.get("billingType") == "lifetime"
-    expires = body.get("expiresAt") or _u_iso(when + _timedelta(days=36500 if lifetime else 30))
+    expires = body.get("expiresAt") or iso(when + _timedelta(days=36500 if lifetime else 30))
     description = f"{plan['name']} plan" + (" (temporary)" if body.get("temporary") else "")
     org_id = body.get("orgId")
     orgs = getattr(req.state, "organisations", None) or {}
@@ -492,7 +469,7 @@ def cancel_plan(req: _Request) -> Any:
 @_route("POST", "/api/admin/users/:id/request-kyc", gates=(("H", "admin:kyc:manage"),))
 def request_kyc(req: _Request) -> Any:
     user = _target(req)
-    when = _u_iso(_u_now(req.state))
+    when = iso(now(req.state))
     settings = dict(user.get("settings") or {})
     settings.update(kycRequestedByAdmin=True, kycRequestedAt=when, kycRequestedByAdminId=_caller(req).get("id"))
     verified = [r for r in (getattr(req.state, "verifications", None) or {}).values()
@@ -501,7 +478,7 @@ def request_kyc(req: _Request) -> Any:
         last = max(verified, key=lambda r: r["id"])
         settings["kycRequiresOverwrite"] = {"previousVerifiedId": last["id"], "previousVerifiedAt": last.get("verifiedAt")}
     user["settings"] = settings
-    _u_table(req.state, "user_mailbox").setdefault(user["id"], []).append(
+    table(req.state, "user_mailbox").setdefault(user["id"], []).append(
         {"subject": "KYC Verification Required", "at": when})
     return None
 
@@ -511,7 +488,7 @@ def sync_export(req: _Request) -> Any:
     user = _target(req)
     uid = user["id"]
     state = req.state
-    when = _u_now(state)
+    when = now(state)
     profile = user_profile(req)
     keys = []
     for name in ("api_keys", "apikeys"):
@@ -521,7 +498,7 @@ def sync_export(req: _Request) -> Any:
     server_ids = [s["uuid"] for s in profile["servers"]]
     recipient = (getattr(state, "env", None) or {}).get("ADMIN_EMAIL") or user.get("email")
     archive = f"export-{uid}-{int(when.timestamp())}.tar.gz"
-    state.user_exports.append({"userId": uid, "at": _u_iso(when), "emailSentTo": recipient,
+    state.user_exports.append({"userId": uid, "at": iso(when), "emailSentTo": recipient,
                                "backupsStarted": len(server_ids)})
     # The exported user carries its memberships and primary org; orgRole is that org's role or null.
     primary = next((o for o in profile["orgs"] if profile["org"] and o["id"] == profile["org"]["id"]), None)
@@ -538,7 +515,7 @@ def sync_export(req: _Request) -> Any:
         "serverLogs": {s: ["[00:00:01] Server started"] for s in server_ids},
         "serverBackups": {s: [] for s in server_ids},
         "serverFiles": {s: [{"path": "/server.properties", "size": 1204}] for s in server_ids},
-        "exportedAt": _u_iso(when), "exportArchive": archive, "emailSentTo": recipient,
+        "exportedAt": iso(when), "exportArchive": archive, "emailSentTo": recipient,
     }
 
 
@@ -549,7 +526,7 @@ def create_export_job(req: _Request) -> Any:
     uid = req.param_checked("id")
     if uid is None:
         raise _HttpError(400, "Invalid userId")
-    job = new_job(req.state, uid, _caller(req).get("id"), "queued", _u_now(req.state))
+    job = new_job(req.state, uid, _caller(req).get("id"), "queued", now(req.state))
     return {"success": True, "jobId": job["id"]}
 
 
