@@ -24,6 +24,24 @@ class SchemaError(ValueError):
     """A value that does not fit the schema; the CLI turns it into a UsageError (exit 2)."""
 
 
+#: The prefix-gated feature flags of the panel's request hook (backend/src/routes/index.ts): a disabled
+#: flag answers 503 with the raw key `common.featureDisabled` for every path under its prefixes.
+FEATURE_PREFIXES: dict[str, tuple[str, ...]] = {
+    "ai": ("/api/ai",),
+    "ticketing": ("/api/tickets", "/api/admin/tickets"),
+    "applications": ("/api/applications", "/api/admin/applications", "/api/public/applications"),
+    "billing": ("/api/orders", "/api/admin/orders", "/api/payments", "/api/plans", "/api/coupons",
+                "/api/admin/coupons"),
+    "oauth": ("/api/oauth", "/.well-known/oauth-authorization-server"),
+    "tunnels": ("/api/tunnel",),
+    "registration": ("/api/users/register",),
+    "elo": ("/api/elo", "/api/admin/elo"),
+    "calendar": ("/api/calendar",),
+    "chat": ("/api/chat", "/api/ws/chat"),
+    "blog": ("/api/blog", "/api/public/blog", "/api/admin/blog"),
+}
+
+
 # -- ISO 3166-1 alpha-2 -------------------------------------------------------------------------
 ISO_COUNTRIES: frozenset[str] = frozenset("""
 AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ

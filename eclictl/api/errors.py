@@ -113,27 +113,13 @@ class ApiFeatureDisabledError(ApiStatusError):
 
 def feature_for_path(path: str) -> str | None:
     """The panel's 503 body names no flag (`common.featureDisabled`); name it from the path instead."""
+    from eclictl.settings_schema import FEATURE_PREFIXES
+
     for flag, prefixes in FEATURE_PREFIXES.items():
         if any(path.startswith(p) for p in prefixes):
             return flag
     return None
 
-
-#: The prefix-gated feature flags of the panel's request hook (backend/src/routes/index.ts).
-FEATURE_PREFIXES: dict[str, tuple[str, ...]] = {
-    "ai": ("/api/ai",),
-    "ticketing": ("/api/tickets", "/api/admin/tickets"),
-    "applications": ("/api/applications", "/api/admin/applications", "/api/public/applications"),
-    "billing": ("/api/orders", "/api/admin/orders", "/api/payments", "/api/plans", "/api/coupons",
-                "/api/admin/coupons"),
-    "oauth": ("/api/oauth", "/.well-known/oauth-authorization-server"),
-    "tunnels": ("/api/tunnel",),
-    "registration": ("/api/users/register",),
-    "elo": ("/api/elo", "/api/admin/elo"),
-    "calendar": ("/api/calendar",),
-    "chat": ("/api/chat", "/api/ws/chat"),
-    "blog": ("/api/blog", "/api/public/blog", "/api/admin/blog"),
-}
 
 
 def _key_of(message: str, body: Any) -> str | None:

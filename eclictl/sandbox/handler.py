@@ -15,27 +15,13 @@ from eclictl.sandbox import router
 from eclictl.sandbox.faults import ConnectionFault, Fault, Stalled, html_page
 from eclictl.sandbox.router import HttpError, Raw, Request
 from eclictl.sandbox.state import State
+from eclictl.settings_schema import FEATURE_PREFIXES
 
 if TYPE_CHECKING:
     from eclictl.sandbox.server import ServerHandle
 
 JSON_TYPE = "application/json;charset=utf-8"
 
-#: Prefix-gated feature flags (backend/src/routes/index.ts); the 503 body is the raw key `common.featureDisabled`.
-FEATURE_PREFIXES: dict[str, tuple[str, ...]] = {
-    "ai": ("/api/ai",),
-    "ticketing": ("/api/tickets", "/api/admin/tickets"),
-    "applications": ("/api/applications", "/api/admin/applications", "/api/public/applications"),
-    "billing": ("/api/orders", "/api/admin/orders", "/api/payments", "/api/plans", "/api/coupons",
-                "/api/admin/coupons"),
-    "oauth": ("/api/oauth", "/.well-known/oauth-authorization-server"),
-    "tunnels": ("/api/tunnel",),
-    "registration": ("/api/users/register",),
-    "elo": ("/api/elo", "/api/admin/elo"),
-    "calendar": ("/api/calendar",),
-    "chat": ("/api/chat", "/api/ws/chat"),
-    "blog": ("/api/blog", "/api/public/blog", "/api/admin/blog"),
-}
 
 _loaded = False
 _load_lock = threading.Lock()
