@@ -167,7 +167,7 @@ class ApiClient:
 
         A success status must carry JSON (or the panel's known `[object Object]` text) unless
         `expect_json` is False: anything else raises ApiBadResponseError, never "no rows".
-        A write is sent again only when it never reached a handler, or when api/writes.py declares
+        A write is sent again only when it never reached a handler, or when api/writes.txt declares
         its route repeatable.
         """
         method = method.upper()

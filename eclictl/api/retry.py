@@ -3,7 +3,7 @@
 EcliPanel has no Idempotency-Key, so a write is re-sent only when the panel provably did not
 process it: a connect error (nothing was sent) or a 429 (the global rate limiter in app.ts
 answers before any handler runs, so the request had no effect). After a 5xx, a timeout or a
-reset, only reads and the routes api/writes.py declares repeatable are sent again.
+reset, only reads and the routes api/writes.txt declares repeatable are sent again.
 """
 
 from __future__ import annotations

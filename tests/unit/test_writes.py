@@ -1,4 +1,4 @@
-"""Every write eclictl can send has a retry declaration (eclictl/api/writes.py), and it is honoured.
+"""Every write eclictl can send has a retry declaration (eclictl/api/writes.txt), and it is honoured.
 
 Three sources of routes are checked against the table: the write call sites in the source (found
 by reading it), the generated `delete` verbs of the sections, and the sandbox's write routes (the
@@ -35,6 +35,17 @@ def test_the_table_lists_each_route_once_with_a_policy_and_a_reason() -> None:
     assert lookup("PUT", "/api/admin/users/5?x=1").path == "/api/admin/users/:id"
 
 
+def test_the_table_file_expands_gone_and_refuses_a_malformed_line(tmp_path: Path) -> None:
+    table = tmp_path / "writes.txt"
+    table.write_text("# comment\n\nDELETE  /api/x/:id  repeatable  =gone; and its rows\nPOST /api/y once acts\n")
+    rows = writes._load(table)
+    assert [(w.method, w.path, w.policy) for w in rows] == [("DELETE", "/api/x/:id", REPEATABLE), ("POST", "/api/y", ONCE)]
+    assert rows[0].reason == writes._GONE + "; and its rows" and rows[1].reason == "acts"
+    table.write_text("POST /api/y sometimes acts\n")
+    with pytest.raises(ValueError, match="writes.txt:1: expected METHOD PATH"):
+        writes._load(table)
+
+
 @pytest.mark.parametrize("method, path, allowed", [
     ("GET", "/api/admin/users", True),
     ("PUT", "/api/admin/users/5", True),
@@ -55,7 +66,7 @@ def test_every_sandbox_write_route_is_declared() -> None:
     load_routes()
     missing = sorted(f"{r.method} {r.pattern}" for r in router.ROUTES
                      if r.method in writes.WRITE_METHODS and lookup(r.method, r.pattern) is None)
-    assert not missing, f"declare these in eclictl/api/writes.py: {missing}"
+    assert not missing, f"declare these in eclictl/api/writes.txt: {missing}"
 
 
 def test_every_generated_delete_verb_is_declared() -> None:
@@ -244,7 +255,7 @@ def test_every_write_call_site_is_declared() -> None:
     # The only computed path: the generated `delete` verb (its routes are checked from the sections).
     assert {f for f, _, _, p in sites if p is None} == {"sections/_spec.py"}, [s for s in sites if s[3] is None]
     missing = sorted({f"{m} {p}  ({f}:{line})" for f, line, m, p in resolved if lookup(m, p) is None})
-    assert not missing, "undeclared writes (add them to eclictl/api/writes.py):\n" + "\n".join(missing)
+    assert not missing, "undeclared writes (add them to eclictl/api/writes.txt):\n" + "\n".join(missing)
 
 
 def test_declaration_table_printout(capsys: Any) -> None:
