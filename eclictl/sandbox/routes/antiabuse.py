@@ -211,11 +211,6 @@ def _status_for(body: dict[str, Any]) -> str:
     return status
 
 
-def _body(req: Request) -> dict[str, Any]:
-    body = req.json({}) or {}
-    return body if isinstance(body, dict) else {}
-
-
 def _ids(body: dict[str, Any]) -> list[int]:
     raw = body.get("ids")
     out: list[int] = []
@@ -244,7 +239,7 @@ def _review(req: Request, sub: dict[str, Any], status: str, note: Any) -> None:
 def set_status(req: Request) -> Any:
     incident_id = _incident_id(req)
     rows = _require_form(req.state)
-    body = _body(req)
+    body = req.json_object()
     status = _status_for(body)
     sub = rows.get(incident_id)
     if sub is None:
@@ -255,7 +250,7 @@ def set_status(req: Request) -> Any:
 
 @route("POST", f"{BASE}/incidents/bulk-status", gates=GATE)
 def bulk_status(req: Request) -> Any:
-    body = _body(req)
+    body = req.json_object()
     ids = _ids(body)
     rows = _require_form(req.state)
     status = _status_for(body)
@@ -277,7 +272,7 @@ def delete_incident(req: Request) -> Any:
 
 @route("POST", f"{BASE}/incidents/bulk-delete", gates=GATE)
 def bulk_delete(req: Request) -> Any:
-    body = _body(req)
+    body = req.json_object()
     ids = _ids(body)
     rows = _require_form(req.state)
     gone = [i for i in ids if i in rows]

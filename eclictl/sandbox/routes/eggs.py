@@ -291,10 +291,7 @@ def seed(state: Any, rng: Any) -> None:
 
 # -- routes -----------------------------------------------------------------------------------
 def _egg(req: Request) -> dict[str, Any]:
-    row = req.state.eggs.get(req.param_int("id"))
-    if row is None:
-        raise HttpError(404, "Egg not found")
-    return row
+    return req.row(req.state.eggs, "Egg not found")
 
 
 def _list_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -341,8 +338,7 @@ def delete_all(req: Request) -> Any:
 def create(req: Request) -> Any:
     if not _allowed(req):
         return _denied_empty()
-    body = req.json({})
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     if not (_truthy(body.get("name")) and _truthy(body.get("dockerImage")) and _truthy(body.get("startup"))):
         raise HttpError(400, "name, dockerImage and startup are required")
     fields = {k: body.get(k) for k in ("name", "dockerImage", "startup", "description", "envVars", "configFiles",
@@ -359,8 +355,7 @@ def update(req: Request) -> Any:
     if not _allowed(req):
         return _denied_empty()
     row = _egg(req)
-    body = req.json({})
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     for key in PUT_FIELDS:
         if key not in body:
             continue
@@ -387,9 +382,7 @@ def delete_one(req: Request) -> Any:
 def import_egg(req: Request) -> Any:
     if not _allowed(req):
         return _denied_empty()
-    body = req.json(None)
-    if not isinstance(body, dict):
-        body = {}
+    body = req.json_object()
     url, doc = body.get("url"), body.get("json")
     if not _truthy(url) and not _truthy(doc):
         raise HttpError(400, "Provide either json or url in the request body")

@@ -218,9 +218,7 @@ def _clamp(value: Any, low: int, high: int) -> int:
 @route("PUT", PATH + "/:id", gates=GATE)
 def update_project(req: Request) -> Any:
     p = _project(req)
-    body = req.json()
-    if not isinstance(body, dict):
-        raise RuntimeError("Cannot read properties of undefined (reading 'eloScore')")
+    body = req.json_object(reading="eloScore")
     if "eloScore" in body:
         p["eloScore"] = _clamp(body["eloScore"], 100, 99999)
     if "kFactor" in body:

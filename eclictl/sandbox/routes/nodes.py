@@ -374,9 +374,7 @@ def my_health(req: Request) -> Any:
 
 @route("POST", "/api/nodes", gates=(("A", "nodes:create"),))
 def create_node(req: Request) -> Any:
-    body = req.json({}) or {}
-    if not isinstance(body, dict):
-        body = {}
+    body = req.json_object()
     if not body.get("name") or not body.get("url") or not body.get("token"):
         raise HttpError(400, "name, url and token are required")
     _check_node_id(body.get("nodeId"))
@@ -426,9 +424,7 @@ def update_node(req: Request) -> Any:
     node = _resolve(state, req.params["id"])
     if node is None:
         raise HttpError(404, "Node not found")
-    body = req.json({}) or {}
-    if not isinstance(body, dict):
-        body = {}
+    body = req.json_object()
     work = dict(node)  # the handler saves only after every check passed: a 400 changes nothing
     if "nodeId" in body:
         _check_node_id(body["nodeId"])

@@ -172,8 +172,7 @@ def list_rollouts(req: Request) -> Any:
 
 @route("POST", "/api/admin/rollouts", gates=GATES)
 def create_rollout(req: Request) -> Any:
-    body = req.json(None)
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     if not _js_bool(body.get("name")) or not _js_bool(body.get("key")):
         raise HttpError(400, "name and key are required")
     stamp = req.state.iso()
@@ -246,8 +245,7 @@ def add_override(req: Request) -> Any:
     ident = _path_id(req)
     if not _valid(ident):
         raise HttpError(400, "Invalid rollout ID")
-    body = req.json(None)
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     user_id = _js_number(body.get("userId")) if "userId" in body else math.nan
     if not _valid(user_id):
         raise HttpError(400, "Valid userId is required")

@@ -155,8 +155,7 @@ def get_settings(req: Request) -> Any:
 @route("PUT", "/api/admin/settings", gates=admin("admin:settings"))
 def put_settings(req: Request) -> Any:
     """docs/panel/settings.md#writing-settings: only the keys present are written; unknown keys ignored; NO type checking."""
-    body = req.json({})
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     s = req.state.settings
     for key in ("registrationEnabled", "registrationNotice", "geoBlockCountries", "kycRequiredCountries",
                 "countryAgeRules", "billingTaxRules", "org_formation_fee", "org_dns_addon_price"):

@@ -130,10 +130,7 @@ def list_tickets(req: Request) -> Any:
     if not (_holds(req, "tickets:read") or _holds(req, "admin:ticket:staff")):
         raise HttpError(403, "Forbidden")
     state = req.state
-    try:
-        page = max(1, int(req.arg("page") or 1))
-    except ValueError:
-        page = 1
+    page = req.int_arg("page", 1)
     q = (req.arg("q") or "").strip()
     priority = req.arg("priority")
     status = (req.arg("status") or "").strip().lower()
@@ -164,12 +161,8 @@ def update_ticket(req: Request) -> Any:
     staff = full or _holds(req, "admin:ticket:staff")
     if not staff:
         raise HttpError(403, "Admin permission tickets:write required.")
-    ticket = req.state.tickets.get(req.param_int("id"))
-    if ticket is None:
-        raise HttpError(404, "Ticket not found")
-    body = req.json({}) or {}
-    if not isinstance(body, dict):
-        body = {}
+    ticket = req.row(req.state.tickets, "Ticket not found")
+    body = req.json_object()
     stamp = iso(now(req.state))
     messages = ticket.setdefault("messages", [])
     if full:
@@ -252,8 +245,8 @@ def _transliterate(text: str) -> str:
 
 @route("POST", "/api/admin/tickets/archive", gates=admin("tickets:write"))
 def archive(req: Request) -> Any:
-    body = req.json({}) or {}
-    ids = body.get("ids") if isinstance(body, dict) else None
+    body = req.json_object()
+    ids = body.get("ids")
     if not isinstance(ids, list) or not ids:
         raise HttpError(400, "ids array is required")
     numbers = [i for i in ids if isinstance(i, (int, float)) and not isinstance(i, bool)]

@@ -80,8 +80,7 @@ def list_transfers(req: Request) -> Any:
 def mass_transfer(req: Request) -> Any:
     state = req.state
     node_id = req.param_int("nodeId")
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     if node_id not in nodes(state):
         raise HttpError(404, "Node not found")
     dest = _number(body.get("node_uuid"))
@@ -127,8 +126,7 @@ def _move_allocations(state: Any, cfg: dict[str, Any], node_id: int) -> None:
 def start_transfer(req: Request) -> Any:
     state = req.state
     cfg = _cfg(req)
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     if cfg.get("destinationNodeId") is not None:
         raise HttpError(409, "Server is already being transferred")
     raw = body.get("node_uuid") if body.get("node_uuid") is not None else body.get("targetNodeId")

@@ -146,8 +146,7 @@ def _token(device: dict[str, Any]) -> str:
 
 @route("POST", "/api/tunnel/devices")
 def create_device(req: Request) -> Any:
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     kind = body.get("kind") if body.get("kind") in ("client", "server") else "client"
     owner = body.get("owner_user_id", body.get("ownerUserId"))
     if (kind == "server" or owner is not None) and not _is_admin_role(req):
@@ -170,8 +169,7 @@ def create_device(req: Request) -> Any:
 
 @route("POST", "/api/tunnel/device/approve")
 def approve_device(req: Request) -> Any:
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     user_code = body.get("user_code") or body.get("userCode") or req.arg("user_code") or req.arg("userCode")
     device_code = body.get("device_code") or body.get("deviceCode") or req.arg("device_code") or req.arg("deviceCode")
     if not user_code and not device_code:
@@ -270,8 +268,7 @@ def close_allocation(req: Request) -> Any:
 @route("POST", "/api/tunnel/allocations/:id/edit")
 def edit_allocation(req: Request) -> Any:
     alloc = _allocation_or_error(req)
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     port = body.get("local_port", body.get("localPort"))
     if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
         raise HttpError(400, "invalid_local_port")
