@@ -140,6 +140,14 @@ def found(rows: dict[Any, Any], key: Any, missing: str) -> Any:
     return row
 
 
+def keys_where(rows: dict[Any, Any], missing: str, **where: Any) -> list[Any]:
+    """The keys of the rows whose fields equal `where` (a link table's rows), or 404 `missing` for none."""
+    keys = [k for k, row in rows.items() if all(row[name] == value for name, value in where.items())]
+    if not keys:
+        raise HttpError(404, missing)
+    return keys
+
+
 def whole(value: Any) -> int | None:
     """Python's int(value) for an id sent in a body ("7" -> 7, 1.9 -> 1); None where int() refuses it
     ("abc", null, a list), so that no row matches."""

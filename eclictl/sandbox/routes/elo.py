@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from eclictl.sandbox import js
 from eclictl.sandbox.router import HttpError, Request, js_number, route
 
 PATH = "/api/admin/elo"
@@ -186,17 +187,7 @@ def get_project(req: Request) -> Any:
 
 def _text(value: Any) -> str:
     """`String(x).trim()`: null is "null", true is "true", arrays are joined."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join("" if v is None else _text(v) for v in value)
-    if isinstance(value, dict):
-        return "[object Object]"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    return js.string(value).strip()
 
 
 def _clamp(value: Any, low: int, high: int) -> int:

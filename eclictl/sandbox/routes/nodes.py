@@ -183,16 +183,17 @@ def _numeric(req: Request, name: str = "id") -> int | None:
         return None
 
 
-def _resolve(state: Any, raw: str) -> dict[str, Any] | None:
-    """Resolvable id (docs/panel/nodes.md#routes): canonical integer -> id, else nodeId as given, else without dashes."""
-    nodes = table(state, "nodes")
+def _node(req: Request) -> dict[str, Any]:
+    """The node the path names, or 404. Resolvable id (docs/panel/nodes.md#routes): canonical integer -> id,
+    else nodeId as given, else without dashes."""
+    nodes, raw = table(req.state, "nodes"), req.params["id"]
     if re.fullmatch(r"-?(0|[1-9]\d*)", raw) and int(raw) in nodes:
         return nodes[int(raw)]
     for wanted in (raw, raw.replace("-", "")):
         for node in nodes.values():
             if node.get("nodeId") == wanted:
                 return node
-    return None
+    raise HttpError(404, "Node not found")
 
 
 def _org(state: Any, node_id: int) -> Any:
@@ -412,18 +413,13 @@ def create_node(req: Request) -> Any:
 @route("GET", "/api/nodes/:id")
 def get_node(req: Request) -> Any:
     require_admin_ctx(req)
-    node = _resolve(req.state, req.params["id"])
-    if node is None:
-        raise HttpError(404, "Node not found")
-    return _safe(node)
+    return _safe(_node(req))
 
 
 @route("PUT", "/api/nodes/:id", gates=(("A", "nodes:*"),))
 def update_node(req: Request) -> Any:
     state = req.state
-    node = _resolve(state, req.params["id"])
-    if node is None:
-        raise HttpError(404, "Node not found")
+    node = _node(req)
     body = req.json_object()
     work = dict(node)  # the handler saves only after every check passed: a 400 changes nothing
     if "nodeId" in body:
@@ -460,9 +456,7 @@ def update_node(req: Request) -> Any:
 @route("DELETE", "/api/nodes/:id", gates=(("A", "nodes:*"),))
 def delete_node(req: Request) -> Any:
     state = req.state
-    node = _resolve(state, req.params["id"])
-    if node is None:
-        raise HttpError(404, "Node not found")
+    node = _node(req)
     if any(cfg.get("nodeId") == node["id"] for cfg in (getattr(state, "servers", None) or {}).values()):
         raise HttpError(500, "Internal server error")  # server mappings still reference the node (docs/panel/nodes.md#create-edit-delete)
     del state.nodes[node["id"]]

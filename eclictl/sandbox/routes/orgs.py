@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Request, admin, route, whole
+from eclictl.sandbox.router import HttpError, Request, admin, keys_where, route, whole
 from eclictl.sandbox.state import table
 
 PER_PAGE = 50
@@ -132,12 +132,10 @@ def remove_member(req: Request) -> Any:
     org = _org(req)
     user_id = req.param_int("userId")
     members = table(state, "org_members")
-    found = [k for k, m in members.items() if m["orgId"] == org["id"] and m["userId"] == user_id]
-    if not found:
-        raise HttpError(404, "User not found in organisation")
-    if org.get("ownerId") == user_id or any(members[k]["orgRole"] == "owner" for k in found):
+    keys = keys_where(members, "User not found in organisation", orgId=org["id"], userId=user_id)
+    if org.get("ownerId") == user_id or any(members[k]["orgRole"] == "owner" for k in keys):
         raise HttpError(403, "Cannot remove organisation owner")
-    for k in found:
+    for k in keys:
         del members[k]
     return {"success": True}
 

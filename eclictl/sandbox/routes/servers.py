@@ -14,7 +14,7 @@ import uuid as uuidlib
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Raw, Request, admin, found, route, whole
+from eclictl.sandbox.router import HttpError, Raw, Request, admin, found, keys_where, route, whole
 from eclictl.sandbox.state import table
 
 PER_PAGE = 50
@@ -734,10 +734,7 @@ def detach_mount(req: Request) -> Any:
     _mount_gate(req)
     links = table(req.state, "server_mounts")
     mount_id = req.param_int("mountId")
-    found = [k for k, v in links.items() if v["serverUuid"] == req.params["id"] and v["mountId"] == mount_id]
-    if not found:
-        raise HttpError(404, "Mount link not found")
-    for k in found:
+    for k in keys_where(links, "Mount link not found", serverUuid=req.params["id"], mountId=mount_id):
         del links[k]
     return {"success": True}
 
