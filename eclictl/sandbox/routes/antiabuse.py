@@ -18,7 +18,7 @@ import math
 from datetime import datetime, timezone
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Request, admin, route
+from eclictl.sandbox.router import HttpError, Request, admin, found, route
 from eclictl.sandbox.state import SEED_EPOCH
 
 GATE = admin("admin:antiabuse")
@@ -241,9 +241,7 @@ def set_status(req: Request) -> Any:
     rows = _require_form(req.state)
     body = req.json_object()
     status = _status_for(body)
-    sub = rows.get(incident_id)
-    if sub is None:
-        raise HttpError(404, "incident not found")
+    sub = found(rows, incident_id, "incident not found")
     _review(req, sub, status, body.get("note"))
     return {"success": True, "id": incident_id, "status": status, "reviewedAt": sub["reviewedAt"]}
 

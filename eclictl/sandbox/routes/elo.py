@@ -13,7 +13,7 @@ import math
 from typing import Any
 
 from eclictl.sandbox import js
-from eclictl.sandbox.router import HttpError, Request, js_number, route
+from eclictl.sandbox.router import HttpError, Request, found, js_number, route
 
 PATH = "/api/admin/elo"
 GATE = (("A", "admin:access"),)
@@ -120,9 +120,7 @@ def _id(req: Request) -> int:
 
 def _project(req: Request) -> dict[str, Any]:
     _link(req.state)
-    project = req.state.elo_projects.get(_id(req))
-    if project is None:
-        raise HttpError(404, "Project not found")
+    project = found(req.state.elo_projects, _id(req), "Project not found")
     return project
 
 

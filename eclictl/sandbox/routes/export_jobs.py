@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Raw, Request, admin, route
+from eclictl.sandbox.router import HttpError, Raw, Request, admin, found, route
 from eclictl.sandbox.state import iso, now, table
 
 GATE = admin("admin:export-jobs")
@@ -91,9 +91,7 @@ def tick(state: Any) -> None:
 
 def _job_or_404(req: Request) -> dict[str, Any]:
     tick(req.state)
-    job = jobs(req.state).get(req.params.get("id", ""))
-    if job is None:
-        raise HttpError(404, "Job not found")
+    job = found(jobs(req.state), req.params.get("id", ""), "Job not found")
     return job
 
 

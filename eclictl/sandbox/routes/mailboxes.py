@@ -14,7 +14,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Raw, Request, route
+from eclictl.sandbox.router import HttpError, Raw, Request, found, route
 from eclictl.sandbox.state import iso, now
 
 DOMAIN = "eclipanel.test"
@@ -83,9 +83,8 @@ def _load(req: Request) -> tuple[tuple[str, int, tuple[str, ...]], dict[str, Any
         raise HttpError(404, "Company mailbox not found")
     if not _may(req, entry):
         raise HttpError(403, "Forbidden")
-    account = req.state.mailbox_accounts.get(entry[1])
-    if account is None:
-        raise HttpError(404, "Company mailbox is not provisioned yet. Run the mailbox sync job or try again later.")
+    account = found(req.state.mailbox_accounts, entry[1],
+                    "Company mailbox is not provisioned yet. Run the mailbox sync job or try again later.")
     return entry, account
 
 

@@ -18,7 +18,7 @@ import ipaddress
 import re
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Raw, Request, admin, route
+from eclictl.sandbox.router import HttpError, Raw, Request, admin, found, route
 from eclictl.sandbox.state import table
 
 NODE_TYPES = ("free", "paid", "free_and_paid", "enterprise")
@@ -169,9 +169,7 @@ def unhealthy_ids(state: Any) -> list[int]:
 
 
 def _node_or_404(state: Any, node_id: Any) -> dict[str, Any]:
-    node = table(state, "nodes").get(node_id)
-    if node is None:
-        raise HttpError(404, "Node not found")
+    node = found(table(state, "nodes"), node_id, "Node not found")
     return node
 
 

@@ -281,9 +281,7 @@ def list_servers(req: Request) -> Any:
 
 
 def _cfg(req: Request, message: str = "Server not found") -> dict[str, Any]:
-    cfg = req.state.servers.get(req.params.get("id", ""))
-    if cfg is None:
-        raise HttpError(404, message)
+    cfg = found(req.state.servers, req.params.get("id", ""), message)
     return cfg
 
 
@@ -460,9 +458,7 @@ def power(req: Request) -> Any:
         raise HttpError(403, "Server is hibernated and cannot be started or restarted")
     if not node_online(state, cfg["nodeId"]):
         raise HttpError(502, "The operation was aborted.")
-    live = wings(state, cfg["nodeId"]).get(cfg["uuid"])
-    if live is None:
-        raise HttpError(404, "Server not found on node after sync attempt")
+    live = found(wings(state, cfg["nodeId"]), cfg["uuid"], "Server not found on node after sync attempt")
     live["state"] = "running" if action in ("start", "restart") else "offline"
     cfg["desiredPowerState"] = action in ("start", "restart")
     user_log(state, caller(req).get("id"), f"server:power:{action}", cfg["uuid"], "server")

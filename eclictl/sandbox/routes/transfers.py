@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Request, route
+from eclictl.sandbox.router import HttpError, Request, found, route
 from eclictl.sandbox.routes.servers import node_online, nodes
 
 NODE_GATE = (("A", "nodes:transfers"),)
@@ -45,9 +45,7 @@ def wings_finish(state: Any, uuid: str) -> None:
 
 def _cfg(req: Request) -> dict[str, Any]:
     """requireProvider('wings'): an unknown server is 404, a Proxmox one 400."""
-    cfg = req.state.servers.get(req.params["id"])
-    if cfg is None:
-        raise HttpError(404, "Server not found")
+    cfg = found(req.state.servers, req.params["id"], "Server not found")
     node = nodes(req.state).get(cfg.get("nodeId")) or {}
     if node.get("provider") == "proxmox":
         raise HttpError(400, "This endpoint is only available for Wings nodes")
