@@ -67,6 +67,38 @@ class Request:
         except ValueError:
             raise HttpError(400, "Request error") from None
 
+    def json_object(self, reading: str | None = None) -> dict[str, Any]:
+        """The body as a handler destructures it: the JSON object, or {} for anything else (no body, an
+        array, a number); a malformed body is the 400 `Request error`. With `reading`, a body that is no
+        object fails like `body.<reading>` on undefined does: the panel's global 500."""
+        body = self.json(None)
+        if isinstance(body, dict):
+            return body
+        if reading is not None:
+            raise RuntimeError(f"Cannot read properties of undefined (reading '{reading}')")
+        return {}
+
+    def int_arg(self, name: str, default: int, low: int = 1, high: int | None = None) -> int:
+        """A whole-number query argument (`page`, `per`, `limit`) as these handlers read it: `default` when
+        absent, empty or not an integer, then kept within low..high."""
+        raw = self.arg(name)
+        try:
+            number = int(raw) if raw else default
+        except ValueError:
+            number = default
+        number = max(low, number)
+        return number if high is None else min(high, number)
+
+    def row(self, rows: dict[Any, Any], missing: str, param: str = "id") -> Any:
+        """The row the path id names (`findOneBy({ id: Number(ctx.params.id) })`), or 404 `missing`."""
+        return found(rows, self.param_int(param), missing)
+
+    def remove(self, rows: dict[Any, Any], missing: str, param: str = "id") -> Any:
+        """Delete the row the path id names and return it, or 404 `missing`."""
+        key = self.param_int(param)
+        found(rows, key, missing)
+        return rows.pop(key)
+
     def query_id(self, name: str) -> Any:
         """A numeric query filter the panel passes through `Number(x)` into SQL (`o.userId = :uid`):
         None when absent or empty, the number otherwise; NaN ("user@example.com") makes the query
@@ -98,6 +130,31 @@ class Request:
             return self.param_int(name)
         except HttpError:
             return None
+
+
+def found(rows: dict[Any, Any], key: Any, missing: str) -> Any:
+    """rows[key], or the panel's 404 `{"error": missing}` when there is no such row."""
+    row = rows.get(key)
+    if row is None:
+        raise HttpError(404, missing)
+    return row
+
+
+def keys_where(rows: dict[Any, Any], missing: str, **where: Any) -> list[Any]:
+    """The keys of the rows whose fields equal `where` (a link table's rows), or 404 `missing` for none."""
+    keys = [k for k, row in rows.items() if all(row[name] == value for name, value in where.items())]
+    if not keys:
+        raise HttpError(404, missing)
+    return keys
+
+
+def whole(value: Any) -> int | None:
+    """Python's int(value) for an id sent in a body ("7" -> 7, 1.9 -> 1); None where int() refuses it
+    ("abc", null, a list), so that no row matches."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def js_number(text: str) -> float | None:

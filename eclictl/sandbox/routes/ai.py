@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from eclictl.sandbox.auth import allowed, require
-from eclictl.sandbox.router import HttpError, Raw, Request, route
+from eclictl.sandbox.router import HttpError, Raw, Request, found, route, whole
 from eclictl.sandbox.state import next_key, table
 
 OBJECT_OBJECT = Raw(200, "text/plain;charset=utf-8", b"[object Object]")
@@ -60,10 +60,7 @@ def _gate(req: Request) -> None:
 
 
 def _model(req: Request, name: str = "id") -> dict[str, Any]:
-    model = table(req.state, "ai_models").get(req.param_int(name))
-    if model is None:
-        raise HttpError(404, "Model not found")
-    return model
+    return req.row(table(req.state, "ai_models"), "Model not found", name)
 
 
 def _check_urls(body: dict[str, Any]) -> None:
@@ -81,11 +78,6 @@ def _check_urls(body: dict[str, Any]) -> None:
             raise HttpError(400, f"Invalid endpoint URL at index {i}")
 
 
-def _body(req: Request) -> dict[str, Any]:
-    body = req.json({}) or {}
-    return body if isinstance(body, dict) else {}
-
-
 @route("GET", "/api/admin/ai/models")
 def list_models(req: Request) -> Any:
     _gate(req)
@@ -101,7 +93,7 @@ def list_cooldowns(req: Request) -> Any:
 @route("POST", "/api/admin/ai/models")
 def create_model(req: Request) -> Any:
     _gate(req)
-    body = _body(req)
+    body = req.json_object()
     _check_urls(body)
     models = table(req.state, "ai_models")
     mid = next_key(models)
@@ -127,7 +119,7 @@ def create_model(req: Request) -> Any:
 def update_model(req: Request) -> Any:
     _gate(req)
     model = _model(req)
-    body = _body(req)
+    body = req.json_object()
     _check_urls(body)
     for key in MODEL_KEYS:
         if key in body:
@@ -163,13 +155,8 @@ def plan_models(req: Request) -> Any:
 def link_plan(req: Request) -> Any:
     _gate(req)
     model = _model(req)
-    body = _body(req)
-    try:
-        plan = table(req.state, "plans").get(int(body.get("planId")))
-    except (TypeError, ValueError):
-        plan = None
-    if plan is None:
-        raise HttpError(404, "Plan not found")
+    body = req.json_object()
+    plan = found(table(req.state, "plans"), whole(body.get("planId")), "Plan not found")
     links = table(req.state, "ai_plan_links")
     existing = next((l for l in links.values() if l["modelId"] == model["id"] and l["planId"] == plan["id"]), None)
     if existing is not None:
@@ -202,13 +189,8 @@ def unlink_plan(req: Request) -> Any:
 def link_user(req: Request) -> Any:
     _gate(req)
     model = _model(req)
-    body = _body(req)
-    try:
-        user = req.state.users.get(int(body.get("userId")))
-    except (TypeError, ValueError):
-        user = None
-    if user is None:
-        raise HttpError(404, "User not found")
+    body = req.json_object()
+    user = found(req.state.users, whole(body.get("userId")), "User not found")
     links = table(req.state, "user_ai_links")
     existing = next((l for l in links.values() if l.get("userId") == user["id"]
                      and (l.get("modelId") or (l.get("model") or {}).get("id")) == model["id"]), None)
@@ -230,16 +212,13 @@ def _user_link(link: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
 def _user_link_or_404(req: Request) -> dict[str, Any]:
     require(req, "A", "admin:access")
     require(req, "H", "ai:read")
-    link = table(req.state, "user_ai_links").get(req.param_int("linkId"))  # :id is ignored
-    if link is None:
-        raise HttpError(404, "Link not found")
-    return link
+    return req.row(table(req.state, "user_ai_links"), "Link not found", "linkId")  # :id is ignored
 
 
 @route("PUT", "/api/admin/users/:id/ai/:linkId")
 def update_user_link(req: Request) -> Any:
     link = _user_link_or_404(req)
-    body = _body(req)
+    body = req.json_object()
     if "limits" in body:  # `if (limits !== undefined)`
         link["limits"] = body.get("limits")
     return {"success": True, "link": {"id": link["id"], "limits": link.get("limits")}}  # no relations loaded

@@ -68,9 +68,7 @@ def tick(state: Any) -> None:
 @route("POST", "/api/admin/product-updates", gates=admin("admin:announcements"))
 def send(req: Request) -> Any:
     tick(req.state)
-    body = req.json({}) or {}
-    if not isinstance(body, dict):
-        body = {}
+    body = req.json_object()
     subject, message = body.get("subject"), body.get("message")
     if not subject or not message:
         raise HttpError(400, "subject and message required")

@@ -18,7 +18,7 @@ import math
 from datetime import datetime, timezone
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Request, admin, route
+from eclictl.sandbox.router import HttpError, Request, admin, found, route
 from eclictl.sandbox.state import SEED_EPOCH
 
 GATE = admin("admin:antiabuse")
@@ -211,11 +211,6 @@ def _status_for(body: dict[str, Any]) -> str:
     return status
 
 
-def _body(req: Request) -> dict[str, Any]:
-    body = req.json({}) or {}
-    return body if isinstance(body, dict) else {}
-
-
 def _ids(body: dict[str, Any]) -> list[int]:
     raw = body.get("ids")
     out: list[int] = []
@@ -244,18 +239,16 @@ def _review(req: Request, sub: dict[str, Any], status: str, note: Any) -> None:
 def set_status(req: Request) -> Any:
     incident_id = _incident_id(req)
     rows = _require_form(req.state)
-    body = _body(req)
+    body = req.json_object()
     status = _status_for(body)
-    sub = rows.get(incident_id)
-    if sub is None:
-        raise HttpError(404, "incident not found")
+    sub = found(rows, incident_id, "incident not found")
     _review(req, sub, status, body.get("note"))
     return {"success": True, "id": incident_id, "status": status, "reviewedAt": sub["reviewedAt"]}
 
 
 @route("POST", f"{BASE}/incidents/bulk-status", gates=GATE)
 def bulk_status(req: Request) -> Any:
-    body = _body(req)
+    body = req.json_object()
     ids = _ids(body)
     rows = _require_form(req.state)
     status = _status_for(body)
@@ -277,7 +270,7 @@ def delete_incident(req: Request) -> Any:
 
 @route("POST", f"{BASE}/incidents/bulk-delete", gates=GATE)
 def bulk_delete(req: Request) -> Any:
-    body = _body(req)
+    body = req.json_object()
     ids = _ids(body)
     rows = _require_form(req.state)
     gone = [i for i in ids if i in rows]

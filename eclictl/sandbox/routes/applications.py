@@ -103,11 +103,6 @@ def _gate(req: Request) -> None:
         raise HttpError(403, "Forbidden")
 
 
-def _body(req: Request) -> dict[str, Any]:
-    body = req.json({}) or {}
-    return body if isinstance(body, dict) else {}
-
-
 def _slugify(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug[:80] or "form"
@@ -186,7 +181,7 @@ def list_forms(req: Request) -> Any:
 @route("POST", f"{BASE}/forms")
 def create_form(req: Request) -> Any:
     _gate(req)
-    body = _body(req)
+    body = req.json_object()
     title = body.get("title")
     if not isinstance(title, str) or not title.strip():
         raise HttpError(400, "title is required")
@@ -204,17 +199,14 @@ def create_form(req: Request) -> Any:
 
 
 def _form_or_404(req: Request) -> dict[str, Any]:
-    form = table(req.state, "app_forms").get(req.param_int("id"))
-    if form is None:
-        raise HttpError(404, "Form not found")
-    return form
+    return req.row(table(req.state, "app_forms"), "Form not found")
 
 
 @route("PUT", f"{BASE}/forms/:id")
 def update_form(req: Request) -> Any:
     _gate(req)
     form = _form_or_404(req)
-    body = _body(req)
+    body = req.json_object()
     _apply(form, body, table(req.state, "app_forms"))
     form["updatedAt"] = req.state.iso()
     return {"success": True, "form": form}
@@ -254,7 +246,7 @@ def create_invite(req: Request) -> Any:
     form = _form_or_404(req)
     if form.get("visibility") != "private_invite":
         raise HttpError(400, "Invite links are only available for private_invite forms")
-    body = _body(req)
+    body = req.json_object()
     invites = table(req.state, "app_invites")
     iid = next_key(invites)
     expires = None
@@ -278,9 +270,7 @@ def create_invite(req: Request) -> Any:
 @route("DELETE", f"{BASE}/invites/:inviteId")
 def revoke_invite(req: Request) -> Any:
     _gate(req)
-    invite = table(req.state, "app_invites").get(req.param_int("inviteId"))
-    if invite is None:
-        raise HttpError(404, "Invite not found")
+    invite = req.row(table(req.state, "app_invites"), "Invite not found", "inviteId")
     invite["revoked"] = True
     return {"success": True}
 
@@ -313,7 +303,7 @@ def list_submissions(req: Request) -> Any:
 @route("POST", f"{BASE}/submissions/bulk-delete")
 def bulk_delete(req: Request) -> Any:
     _gate(req)
-    ids = _body(req).get("ids")
+    ids = req.json_object().get("ids")
     if not isinstance(ids, list) or not ids:
         raise HttpError(400, "ids array is required")
     subs = table(req.state, "app_submissions")
@@ -331,12 +321,10 @@ def bulk_delete(req: Request) -> Any:
 @route("PUT", f"{BASE}/submissions/:id")
 def decide(req: Request) -> Any:
     _gate(req)
-    status = _body(req).get("status")
+    status = req.json_object().get("status")
     if status not in STATUSES:
         raise HttpError(400, "Invalid status")
-    sub = table(req.state, "app_submissions").get(req.param_int("id"))
-    if sub is None:
-        raise HttpError(404, "Submission not found")
+    sub = req.row(table(req.state, "app_submissions"), "Submission not found")
     sub["status"] = status
     sub["reviewedBy"] = (getattr(req.principal, "user", None) or {}).get("id")
     sub["reviewedAt"] = sub["updatedAt"] = req.state.iso()

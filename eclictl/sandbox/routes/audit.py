@@ -78,20 +78,12 @@ def _filtered(req: Request) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r.get("timestamp") or "", r["id"]), reverse=True)
 
 
-def _int(value: str | None, default: int, low: int, high: int) -> int:
-    try:
-        number = int(value) if value is not None else default
-    except ValueError:
-        number = default
-    return max(low, min(high, number))
-
-
 @route("GET", "/api/soc/admin-audit")
 def admin_audit(req: Request) -> Any:
     _soc_gate(req)
     rows = _filtered(req)
-    page = _int(req.arg("page"), 1, 1, 10**6)
-    per = _int(req.arg("perPage"), 50, 1, 200)
+    page = req.int_arg("page", 1, high=10**6)
+    per = req.int_arg("perPage", 50, high=200)
     start = (page - 1) * per
     return {"entries": [_with_admin(req.state, r) for r in rows[start:start + per]], "total": len(rows)}
 
@@ -162,8 +154,8 @@ def _incident_rows(state: Any, value: str) -> list[dict[str, Any]]:
 def server_audit(req: Request) -> Any:
     value = req.params["uuid"]
     full = _truthy(req.arg("full"))
-    page = _int(req.arg("page"), 1, 1, 10**6)
-    per = _int(req.arg("per"), 100, 1, 500)
+    page = req.int_arg("page", 1, high=10**6)
+    per = req.int_arg("per", 100, high=500)
     logs = _userlog_rows(req.state, value, full)
     incidents = _incident_rows(req.state, value)
     start = (page - 1) * per

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Request, route
+from eclictl.sandbox.router import HttpError, Request, found, route
 
 PATH = "/api/admin/backup-configurations"
 FIELDS = ("uuid", "name", "description", "backupDisk", "config", "shared", "maintenanceEnabled", "createdAt",
@@ -41,9 +41,7 @@ def _view(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _find(req: Request) -> dict[str, Any]:
-    row = req.state.backup_configs.get(req.params["uuid"])
-    if row is None:
-        raise HttpError(404, "Not found")
+    row = found(req.state.backup_configs, req.params["uuid"], "Not found")
     return row
 
 

@@ -72,10 +72,7 @@ def _mod(req: Request) -> None:
 
 
 def _channel(req: Request) -> dict[str, Any]:
-    channel = req.state.chat_channels.get(req.param_int("id"))
-    if channel is None:
-        raise HttpError(404, NOT_FOUND)
-    return channel
+    return req.row(req.state.chat_channels, NOT_FOUND)
 
 
 def _counted(state: Any, channel: dict[str, Any]) -> dict[str, Any]:
@@ -122,9 +119,7 @@ def update_channel(req: Request) -> Any:
     channel = _channel(req)
     if not _can_manage(req, channel):
         raise HttpError(403, "Not authorized to manage this channel")
-    body = req.json(default={})
-    if not isinstance(body, dict):
-        body = {}
+    body = req.json_object()
     name, slug = body.get("name"), body.get("slug")
     changes: dict[str, Any] = {}
     if isinstance(name, str) and name.strip():
@@ -158,10 +153,7 @@ def archive_channel(req: Request) -> Any:
 
 
 def _message(req: Request) -> dict[str, Any]:
-    msg = req.state.chat_messages.get(req.param_int("messageId"))
-    if msg is None:
-        raise HttpError(404, "Message not found")
-    return msg
+    return req.row(req.state.chat_messages, "Message not found", "messageId")
 
 
 @route("DELETE", "/api/chat/channels/:id/messages/:messageId")

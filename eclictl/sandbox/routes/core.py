@@ -17,7 +17,7 @@ from typing import Any
 from eclictl.sandbox.auth import ROOT_ROLES, SUSPENDED, Principal, allowed, check_gate, holds, role_permissions
 from eclictl.sandbox.catalogue import entries
 from eclictl.sandbox.js import UNDEFINED, NotANumber, lookup_id
-from eclictl.sandbox.router import HttpError, Raw, Request, route
+from eclictl.sandbox.router import HttpError, Raw, Request, found, route
 from eclictl.sandbox.state import SANDBOX_TOTP, check_password
 
 HOUR, DAY = 3600.0, 86400.0
@@ -263,9 +263,7 @@ def apikeys_my(req: Request) -> Any:
 
 @route("GET", "/api/apikeys/:id")
 def apikeys_get(req: Request) -> Any:
-    row = req.state.apikeys.get(req.param_int("id"))
-    if row is None:
-        raise HttpError(404, "not found")
+    row = req.row(req.state.apikeys, "not found")
     p: Principal = req.principal
     if not (p.key_type == "admin" or (p.key is not None and p.key["id"] == row["id"])
             or allowed(p, "S", "apikeys:read") or row.get("userId") == p.user_id):
@@ -344,10 +342,7 @@ def role_view(state: Any, role: dict[str, Any], parent: bool = True) -> dict[str
 
 
 def _role(req: Request) -> dict[str, Any]:
-    role = req.state.roles.get(req.param_int("id"))
-    if role is None:
-        raise HttpError(404, "Role not found")
-    return role
+    return req.row(req.state.roles, "Role not found")
 
 
 @route("GET", "/api/roles", gates=(("A", "roles:read"),))
@@ -400,8 +395,7 @@ def roles_delete(req: Request) -> Any:
 @route("POST", "/api/roles/:id/permissions", gates=(("A", "permissions:assign"),))
 def roles_add_permission(req: Request) -> Any:
     state, role = req.state, _role(req)
-    body = req.json({}) or {}
-    value = body.get("value") if isinstance(body, dict) else None
+    value = req.json_object().get("value")
     if value is None or isinstance(value, (dict, list)):
         raise HttpError(500, "Internal server error")  # NOT NULL
     pid = state.next_id("permissions")
@@ -411,10 +405,7 @@ def roles_add_permission(req: Request) -> Any:
 
 @route("DELETE", "/api/roles/:id/permissions/:permId", gates=(("A", "permissions:assign"),))
 def roles_remove_permission(req: Request) -> Any:
-    pid = req.param_int("permId")  # :id is ignored, like the panel
-    if pid not in req.state.permissions:
-        raise HttpError(404, "Permission not found")
-    del req.state.permissions[pid]
+    req.remove(req.state.permissions, "Permission not found", "permId")  # :id is ignored, like the panel
     return {"success": True}
 
 
@@ -426,17 +417,12 @@ def permissions_catalogue(req: Request) -> Any:
 @route("POST", "/api/users/:id/roles", gates=(("A", "roles:assign"),))
 def user_roles_add(req: Request) -> Any:
     state = req.state
-    user = state.users.get(req.param_int("id"))
-    if user is None:
-        raise HttpError(404, "User not found")
-    body = req.json({}) or {}
+    user = req.row(state.users, "User not found")
     try:  # findOneBy({ id: Number(roleId) }): a missing roleId is NaN, a database error
-        role_id = lookup_id(body.get("roleId", UNDEFINED) if isinstance(body, dict) else UNDEFINED)
+        role_id = lookup_id(req.json_object().get("roleId", UNDEFINED))
     except NotANumber:
         raise HttpError(500, "Internal server error") from None
-    role = state.roles.get(role_id)
-    if role is None:
-        raise HttpError(404, "Role not found")
+    role = found(state.roles, role_id, "Role not found")
     urid = state.next_id("user_roles")
     state.user_roles[urid] = {"id": urid, "userId": user["id"], "roleId": role["id"]}  # duplicates allowed
     return {"success": True, "ur": {"id": urid, "user": dict(user), "role": role_brief(role)}}
@@ -452,10 +438,7 @@ def user_roles_list(req: Request) -> Any:
 
 @route("DELETE", "/api/users/:id/roles/:urId", gates=(("A", "roles:assign"),))
 def user_roles_remove(req: Request) -> Any:
-    urid = req.param_int("urId")  # :id is ignored, like the panel
-    if urid not in req.state.user_roles:
-        raise HttpError(404, "Not found")
-    del req.state.user_roles[urid]
+    req.remove(req.state.user_roles, "Not found", "urId")  # :id is ignored, like the panel
     return {"success": True}
 
 

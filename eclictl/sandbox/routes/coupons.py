@@ -49,10 +49,7 @@ def seed(state: Any, rng: Any) -> None:
 
 
 def _find(req: Request) -> dict[str, Any]:
-    coupon = req.state.coupons.get(req.param_int("id"))
-    if coupon is None:
-        raise HttpError(404, NOT_FOUND)
-    return coupon
+    return req.row(req.state.coupons, NOT_FOUND)
 
 
 def _js_lt(value: Any, limit: float) -> bool:
@@ -125,9 +122,7 @@ def get_coupon(req: Request) -> Any:
 
 @route("POST", PATH, gates=GATE)
 def create_coupon(req: Request) -> Any:
-    body = req.json()
-    if not isinstance(body, dict):
-        raise RuntimeError("Cannot read properties of undefined (reading 'code')")
+    body = req.json_object(reading="code")
     code = body.get("code") or _random_code(req.state)
     if _code_taken(req.state, str(code)):
         raise HttpError(400, EXISTS)
@@ -162,9 +157,7 @@ def _random_code(state: Any) -> str:
 @route("PUT", PATH + "/:id", gates=GATE)
 def update_coupon(req: Request) -> Any:
     coupon = _find(req)
-    body = req.json()
-    if not isinstance(body, dict):
-        raise RuntimeError("Cannot read properties of undefined (reading 'code')")
+    body = req.json_object(reading="code")
     if "code" in body:
         if body["code"] != coupon["code"] and _code_taken(req.state, str(body["code"]), but=coupon["id"]):
             raise HttpError(400, EXISTS)

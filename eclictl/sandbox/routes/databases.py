@@ -99,10 +99,7 @@ def _connect(state: Any, host: Any, port: Any, username: Any, password: Any) -> 
 
 
 def _host(req: Request) -> dict[str, Any]:
-    row = req.state.database_hosts.get(req.param_int("id"))
-    if row is None:
-        raise HttpError(404, NOT_FOUND)
-    return row
+    return req.row(req.state.database_hosts, NOT_FOUND)
 
 
 @route("GET", "/api/admin/database-hosts")

@@ -72,10 +72,7 @@ def _with_user(state: Any, rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _find(req: Request) -> dict[str, Any]:
-    rec = req.state.deletions.get(req.param_int("id"))
-    if rec is None:
-        raise HttpError(404, "Not found")
-    return rec
+    return req.row(req.state.deletions, "Not found")
 
 
 @route("GET", "/api/admin/deletions", gates=GATE)
@@ -87,8 +84,7 @@ def list_deletions(req: Request) -> Any:
 @route("PUT", "/api/admin/deletions/:id", gates=GATE)
 def decide(req: Request) -> Any:
     rec = _find(req)  # looked up before the body is read (adminHandler.ts)
-    body = req.json({}) or {}
-    status = body.get("status") if isinstance(body, dict) else None
+    status = req.json_object().get("status")
     if status not in ("approved", "rejected"):
         raise HttpError(400, "Invalid status")
     user = req.state.users.get(rec.get("userId"))

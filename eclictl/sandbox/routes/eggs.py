@@ -10,11 +10,13 @@ sync without a body is a 500.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from typing import Any
+from typing import Any, Callable
 
-from eclictl.sandbox.router import HttpError, Raw, Request, route
+from eclictl.sandbox.auth import allowed
+from eclictl.sandbox.router import Handler, HttpError, Raw, Request, route
 
 OBJECT_TEXT = b"[object Object]"
 INSTALLER = "ghcr.io/pterodactyl/installers:debian"
@@ -29,21 +31,26 @@ _JAVA = "ghcr.io/pterodactyl/yolks:java_"
 # -- access ---------------------------------------------------------------------------------
 def _allowed(req: Request) -> bool:
     """docs/panel/eggs.md#gate: an admin-type key passes; otherwise the user must hold eggs:read (H semantics)."""
-    from eclictl.sandbox.auth import require
-
-    try:
-        require(req, "H", "eggs:read")
-    except HttpError:
-        return False
-    return True
+    return allowed(req.principal, "H", "eggs:read", req.state)
 
 
-def _denied_list() -> HttpError:
-    return HttpError(422, "Request error")  # no body vs the declared response schema -> 422
+def _gated(method: str, pattern: str, *, listing: bool = False) -> Callable[[Handler], Handler]:
+    """A route behind the eggs gate. Denied, the list and the bulk delete answer 422 `Request error` (no body
+    vs the declared response schema), every other route an empty text/plain 403."""
 
+    def register(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        def gate(req: Request) -> Any:
+            if _allowed(req):
+                return handler(req)
+            if listing:
+                raise HttpError(422, "Request error")
+            return Raw(403, "text/plain;charset=utf-8", b"")
 
-def _denied_empty() -> Raw:
-    return Raw(403, "text/plain;charset=utf-8", b"")
+        route(method, pattern)(gate)
+        return handler
+
+    return register
 
 
 def _object_text(status: int = 200) -> Raw:
@@ -291,10 +298,7 @@ def seed(state: Any, rng: Any) -> None:
 
 # -- routes -----------------------------------------------------------------------------------
 def _egg(req: Request) -> dict[str, Any]:
-    row = req.state.eggs.get(req.param_int("id"))
-    if row is None:
-        raise HttpError(404, "Egg not found")
-    return row
+    return req.row(req.state.eggs, "Egg not found")
 
 
 def _list_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -322,27 +326,20 @@ def public_get(req: Request) -> Any:
     return _object_text()
 
 
-@route("GET", "/api/admin/eggs")
+@_gated("GET", "/api/admin/eggs", listing=True)
 def admin_list(req: Request) -> Any:
-    if not _allowed(req):
-        raise _denied_list()
     return [_list_row(r) for r in _sorted(req.state)]
 
 
-@route("DELETE", "/api/admin/eggs")
+@_gated("DELETE", "/api/admin/eggs", listing=True)
 def delete_all(req: Request) -> Any:
-    if not _allowed(req):
-        raise _denied_list()
     req.state.eggs.clear()
     return None
 
 
-@route("POST", "/api/admin/eggs")
+@_gated("POST", "/api/admin/eggs")
 def create(req: Request) -> Any:
-    if not _allowed(req):
-        return _denied_empty()
-    body = req.json({})
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     if not (_truthy(body.get("name")) and _truthy(body.get("dockerImage")) and _truthy(body.get("startup"))):
         raise HttpError(400, "name, dockerImage and startup are required")
     fields = {k: body.get(k) for k in ("name", "dockerImage", "startup", "description", "envVars", "configFiles",
@@ -354,13 +351,10 @@ def create(req: Request) -> Any:
     return _object_text(201)
 
 
-@route("PUT", "/api/admin/eggs/:id")
+@_gated("PUT", "/api/admin/eggs/:id")
 def update(req: Request) -> Any:
-    if not _allowed(req):
-        return _denied_empty()
     row = _egg(req)
-    body = req.json({})
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     for key in PUT_FIELDS:
         if key not in body:
             continue
@@ -374,22 +368,16 @@ def update(req: Request) -> Any:
     return _object_text()
 
 
-@route("DELETE", "/api/admin/eggs/:id")
+@_gated("DELETE", "/api/admin/eggs/:id")
 def delete_one(req: Request) -> Any:
-    if not _allowed(req):
-        return _denied_empty()
     row = _egg(req)
     del req.state.eggs[row["id"]]
     return None
 
 
-@route("POST", "/api/admin/eggs/import")
+@_gated("POST", "/api/admin/eggs/import")
 def import_egg(req: Request) -> Any:
-    if not _allowed(req):
-        return _denied_empty()
-    body = req.json(None)
-    if not isinstance(body, dict):
-        body = {}
+    body = req.json_object()
     url, doc = body.get("url"), body.get("json")
     if not _truthy(url) and not _truthy(doc):
         raise HttpError(400, "Provide either json or url in the request body")
@@ -422,20 +410,16 @@ def _fetch(req: Request, url: Any) -> Any:
         raise HttpError(400, f"Could not fetch or parse egg URL: {exc}") from None
 
 
-@route("GET", "/api/admin/eggs/:id/export")
+@_gated("GET", "/api/admin/eggs/:id/export")
 def export(req: Request) -> Any:
-    if not _allowed(req):
-        return _denied_empty()
     row = _egg(req)
     filename = re.sub(r"[^A-Za-z0-9_-]", "_", str(row.get("name") or "egg"))
     body = json.dumps(export_document(row), ensure_ascii=False).encode()
     return Raw(200, "application/json", body, {"Content-Disposition": f'attachment; filename="{filename}.json"'})
 
 
-@route("POST", "/api/admin/eggs/:id/sync")
+@_gated("POST", "/api/admin/eggs/:id/sync")
 def sync(req: Request) -> Any:
-    if not _allowed(req):
-        return _denied_empty()
     body = req.json(None)
     if not isinstance(body, dict):
         raise HttpError(500, "Internal server error")  # destructuring an absent body throws

@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Request, js_number, route
+from eclictl.sandbox import js
+from eclictl.sandbox.router import HttpError, Request, found, js_number, route
 
 PATH = "/api/admin/elo"
 GATE = (("A", "admin:access"),)
@@ -119,9 +120,7 @@ def _id(req: Request) -> int:
 
 def _project(req: Request) -> dict[str, Any]:
     _link(req.state)
-    project = req.state.elo_projects.get(_id(req))
-    if project is None:
-        raise HttpError(404, "Project not found")
+    project = found(req.state.elo_projects, _id(req), "Project not found")
     return project
 
 
@@ -186,17 +185,7 @@ def get_project(req: Request) -> Any:
 
 def _text(value: Any) -> str:
     """`String(x).trim()`: null is "null", true is "true", arrays are joined."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join("" if v is None else _text(v) for v in value)
-    if isinstance(value, dict):
-        return "[object Object]"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    return js.string(value).strip()
 
 
 def _clamp(value: Any, low: int, high: int) -> int:
@@ -218,9 +207,7 @@ def _clamp(value: Any, low: int, high: int) -> int:
 @route("PUT", PATH + "/:id", gates=GATE)
 def update_project(req: Request) -> Any:
     p = _project(req)
-    body = req.json()
-    if not isinstance(body, dict):
-        raise RuntimeError("Cannot read properties of undefined (reading 'eloScore')")
+    body = req.json_object(reading="eloScore")
     if "eloScore" in body:
         p["eloScore"] = _clamp(body["eloScore"], 100, 99999)
     if "kFactor" in body:

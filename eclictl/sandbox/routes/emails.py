@@ -41,17 +41,10 @@ def seed(state: Any, rng: Any) -> None:
         }
 
 
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value not in (None, "") else default
-    except ValueError:
-        return default
-
-
 @route("GET", "/api/admin/outbound-emails", gates=admin("admin:outbound-emails"))
 def list_emails(req: Request) -> Any:
-    page = max(1, _int(req.arg("page"), 1))
-    per = max(1, min(200, _int(req.arg("per"), 50)))
+    page = req.int_arg("page", 1)
+    per = req.int_arg("per", 50, high=200)
     q = (req.arg("q") or "").lower()
     user_id = req.query_id("userId")  # Number(userId) into SQL: an e-mail is a 500 on the panel
     status = req.arg("status")

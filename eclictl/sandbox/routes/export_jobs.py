@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Raw, Request, admin, route
+from eclictl.sandbox.router import HttpError, Raw, Request, admin, found, route
 from eclictl.sandbox.state import iso, now, table
 
 GATE = admin("admin:export-jobs")
@@ -91,9 +91,7 @@ def tick(state: Any) -> None:
 
 def _job_or_404(req: Request) -> dict[str, Any]:
     tick(req.state)
-    job = jobs(req.state).get(req.params.get("id", ""))
-    if job is None:
-        raise HttpError(404, "Job not found")
+    job = found(jobs(req.state), req.params.get("id", ""), "Job not found")
     return job
 
 
@@ -130,11 +128,7 @@ def seed(state: Any, rng: Any) -> None:
 @route("GET", "/api/admin/export-jobs", gates=GATE)
 def list_jobs(req: Request) -> Any:
     tick(req.state)
-    try:
-        limit = int(req.arg("limit") or 100)
-    except ValueError:
-        limit = 100
-    limit = max(1, min(500, limit))
+    limit = req.int_arg("limit", 100, high=500)
     status = req.arg("status")
     rows = [j for j in jobs(req.state).values() if not status or j.get("status") == status]
     rows.sort(key=lambda j: j.get("createdAt") or "", reverse=True)
@@ -180,9 +174,8 @@ def _origin(req: Request) -> str:
 @route("POST", "/api/admin/export-jobs/:id/share-link", gates=GATE)
 def share_link(req: Request) -> Any:
     job = _job_or_404(req)
-    body = req.json({}) or {}
     try:
-        hours = int(body.get("expiresHours", 24)) if isinstance(body, dict) else 24
+        hours = int(req.json_object().get("expiresHours", 24))
     except (TypeError, ValueError):
         hours = 24
     hours = max(1, min(720, hours))

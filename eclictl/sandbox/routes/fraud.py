@@ -57,10 +57,7 @@ def _alert(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _user(req: Request) -> dict[str, Any]:
-    user = req.state.users.get(req.param_int("id"))
-    if user is None:
-        raise HttpError(404, "User not found")
-    return user
+    return req.row(req.state.users, "User not found")
 
 
 def _clear(row: dict[str, Any]) -> None:
@@ -77,8 +74,7 @@ def list_alerts(req: Request) -> Any:
 
 @route("PUT", "/api/admin/fraud-alerts/:id", gates=GATE)
 def act_on_alert(req: Request) -> Any:
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     user = _user(req)
     action = body.get("action")
     if action == "dismiss":
@@ -121,8 +117,7 @@ def _number(value: Any) -> float:
 
 @route("POST", "/api/admin/fraud-alerts/dismiss", gates=GATE)
 def bulk_dismiss(req: Request) -> Any:
-    body = req.json({}) or {}
-    ids = body.get("ids") if isinstance(body, dict) else None
+    ids = req.json_object().get("ids")
     if not isinstance(ids, list) or not ids:
         raise HttpError(400, "ids array is required")
     wanted = {int(n) for n in map(_number, ids) if math.isfinite(n) and n == int(n)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eclictl.sandbox.auth import allowed
 from eclictl.sandbox.router import HttpError, Request, admin, route
 from eclictl.sandbox.state import iso, now
 
@@ -38,20 +39,11 @@ def seed(state: Any, rng: Any) -> None:
 
 
 def _may_see_files(req: Request) -> bool:
-    from eclictl.sandbox.auth import require
-
-    try:
-        require(req, "S", "admin:kyc:view:id")
-    except HttpError:
-        return False
-    return True
+    return allowed(req.principal, "S", "admin:kyc:view:id", req.state)
 
 
 def _find(req: Request) -> dict[str, Any]:
-    rec = req.state.verifications.get(req.param_int("id"))
-    if rec is None:
-        raise HttpError(404, "Not found")
-    return rec
+    return req.row(req.state.verifications, "Not found")
 
 
 @route("GET", "/api/admin/verifications", gates=admin("admin:kyc:view"))
@@ -69,8 +61,7 @@ def list_verifications(req: Request) -> Any:
 
 @route("PUT", "/api/admin/verifications/:id", gates=admin("admin:kyc:manage"))
 def decide(req: Request) -> Any:
-    body = req.json({}) or {}
-    status = body.get("status") if isinstance(body, dict) else None
+    status = req.json_object().get("status")
     if status not in ("verified", "failed"):
         raise HttpError(400, "status must be verified or failed")
     rec = _find(req)

@@ -14,7 +14,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Raw, Request, route
+from eclictl.sandbox.router import HttpError, Raw, Request, found, route
 from eclictl.sandbox.state import iso, now
 
 DOMAIN = "eclipanel.test"
@@ -83,9 +83,8 @@ def _load(req: Request) -> tuple[tuple[str, int, tuple[str, ...]], dict[str, Any
         raise HttpError(404, "Company mailbox not found")
     if not _may(req, entry):
         raise HttpError(403, "Forbidden")
-    account = req.state.mailbox_accounts.get(entry[1])
-    if account is None:
-        raise HttpError(404, "Company mailbox is not provisioned yet. Run the mailbox sync job or try again later.")
+    account = found(req.state.mailbox_accounts, entry[1],
+                    "Company mailbox is not provisioned yet. Run the mailbox sync job or try again later.")
     return entry, account
 
 
@@ -174,8 +173,7 @@ def message_html(req: Request) -> Any:
 def mark_read(req: Request) -> Any:
     _, account = _load(req)
     msg = _message(req, account)
-    body = req.json({}) or {}
-    msg["read"] = bool(body.get("read")) if isinstance(body, dict) else False  # missing `read` means unread
+    msg["read"] = bool(req.json_object().get("read"))  # missing `read` means unread
     _log(req, "admin:mailbox:read", account["email"], {"messageId": msg["id"], "read": msg["read"]})
     return {"success": True}
 
@@ -214,8 +212,7 @@ def delete_message(req: Request) -> Any:
 
 def _send(req: Request, entry: Any, account: dict[str, Any], original: dict[str, Any] | None) -> Any:
     state = req.state
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     to = str(body.get("to") or (original or {}).get("fromAddress") or "").strip()
     if not to:
         raise HttpError(400, "Recipient email address is required")
@@ -266,8 +263,7 @@ def reply(req: Request) -> Any:
 @route("POST", "/api/admin/company-mailboxes/:address/preview")
 def preview(req: Request) -> Any:
     entry, account = _load(req)
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     text = str(body.get("body") or "").strip()
     html = body.get("html") if isinstance(body.get("html"), str) else None
     name = f"EclipseSystems {DEPARTMENTS[entry[0]]}"

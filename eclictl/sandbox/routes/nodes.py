@@ -18,7 +18,7 @@ import ipaddress
 import re
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Raw, Request, admin, route
+from eclictl.sandbox.router import HttpError, Raw, Request, admin, found, route
 from eclictl.sandbox.state import table
 
 NODE_TYPES = ("free", "paid", "free_and_paid", "enterprise")
@@ -169,9 +169,7 @@ def unhealthy_ids(state: Any) -> list[int]:
 
 
 def _node_or_404(state: Any, node_id: Any) -> dict[str, Any]:
-    node = table(state, "nodes").get(node_id)
-    if node is None:
-        raise HttpError(404, "Node not found")
+    node = found(table(state, "nodes"), node_id, "Node not found")
     return node
 
 
@@ -183,16 +181,17 @@ def _numeric(req: Request, name: str = "id") -> int | None:
         return None
 
 
-def _resolve(state: Any, raw: str) -> dict[str, Any] | None:
-    """Resolvable id (docs/panel/nodes.md#routes): canonical integer -> id, else nodeId as given, else without dashes."""
-    nodes = table(state, "nodes")
+def _node(req: Request) -> dict[str, Any]:
+    """The node the path names, or 404. Resolvable id (docs/panel/nodes.md#routes): canonical integer -> id,
+    else nodeId as given, else without dashes."""
+    nodes, raw = table(req.state, "nodes"), req.params["id"]
     if re.fullmatch(r"-?(0|[1-9]\d*)", raw) and int(raw) in nodes:
         return nodes[int(raw)]
     for wanted in (raw, raw.replace("-", "")):
         for node in nodes.values():
             if node.get("nodeId") == wanted:
                 return node
-    return None
+    raise HttpError(404, "Node not found")
 
 
 def _org(state: Any, node_id: int) -> Any:
@@ -374,9 +373,7 @@ def my_health(req: Request) -> Any:
 
 @route("POST", "/api/nodes", gates=(("A", "nodes:create"),))
 def create_node(req: Request) -> Any:
-    body = req.json({}) or {}
-    if not isinstance(body, dict):
-        body = {}
+    body = req.json_object()
     if not body.get("name") or not body.get("url") or not body.get("token"):
         raise HttpError(400, "name, url and token are required")
     _check_node_id(body.get("nodeId"))
@@ -414,21 +411,14 @@ def create_node(req: Request) -> Any:
 @route("GET", "/api/nodes/:id")
 def get_node(req: Request) -> Any:
     require_admin_ctx(req)
-    node = _resolve(req.state, req.params["id"])
-    if node is None:
-        raise HttpError(404, "Node not found")
-    return _safe(node)
+    return _safe(_node(req))
 
 
 @route("PUT", "/api/nodes/:id", gates=(("A", "nodes:*"),))
 def update_node(req: Request) -> Any:
     state = req.state
-    node = _resolve(state, req.params["id"])
-    if node is None:
-        raise HttpError(404, "Node not found")
-    body = req.json({}) or {}
-    if not isinstance(body, dict):
-        body = {}
+    node = _node(req)
+    body = req.json_object()
     work = dict(node)  # the handler saves only after every check passed: a 400 changes nothing
     if "nodeId" in body:
         _check_node_id(body["nodeId"])
@@ -464,9 +454,7 @@ def update_node(req: Request) -> Any:
 @route("DELETE", "/api/nodes/:id", gates=(("A", "nodes:*"),))
 def delete_node(req: Request) -> Any:
     state = req.state
-    node = _resolve(state, req.params["id"])
-    if node is None:
-        raise HttpError(404, "Node not found")
+    node = _node(req)
     if any(cfg.get("nodeId") == node["id"] for cfg in (getattr(state, "servers", None) or {}).values()):
         raise HttpError(500, "Internal server error")  # server mappings still reference the node (docs/panel/nodes.md#create-edit-delete)
     del state.nodes[node["id"]]

@@ -65,9 +65,7 @@ def _public(app: dict[str, Any]) -> dict[str, Any]:
 
 
 def _app_or_error(req: Request) -> dict[str, Any]:
-    app = req.state.oauth_apps.get(req.param_int("id"))
-    if app is None:
-        raise HttpError(404, "App not found")
+    app = req.row(req.state.oauth_apps, "App not found")
     if not (app.get("ownerId") == _user(req).get("id") or _can(req, "oauth:manage") or _can(req, "admin:oauth")):
         raise HttpError(403, "Forbidden")
     return app
@@ -76,11 +74,6 @@ def _app_or_error(req: Request) -> dict[str, Any]:
 def _js_or(value: Any, default: Any) -> Any:
     """JS `value || default`: only null/false/0/'' fall back (an empty array does not)."""
     return default if value is None or value is False or value == 0 or value == "" else value
-
-
-def _body(req: Request) -> dict[str, Any]:
-    body = req.json({}) or {}
-    return body if isinstance(body, dict) else {}
 
 
 @route("GET", "/api/oauth/apps")
@@ -93,7 +86,7 @@ def list_apps(req: Request) -> Any:
 
 @route("POST", "/api/oauth/apps")
 def create_app(req: Request) -> Any:
-    body = _body(req)
+    body = req.json_object()
     if not body.get("name"):
         raise HttpError(400, "name is required")
     uris = body.get("redirectUris")
@@ -136,7 +129,7 @@ def public_app(req: Request) -> Any:
 @route("PUT", "/api/oauth/apps/:id")
 def update_app(req: Request) -> Any:
     app = _app_or_error(req)
-    body = _body(req)
+    body = req.json_object()
     for key in ("name", "description", "logoUrl", "redirectUris", "grantTypes", "active", "privacyPolicyUrl",
                 "termsOfServiceUrl"):
         if key in body:

@@ -15,7 +15,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Raw, Request, admin, route
+from eclictl.sandbox.router import HttpError, Raw, Request, admin, found, route, whole
 from eclictl.sandbox.state import parse_iso
 
 PER_PAGE = 50
@@ -126,16 +126,8 @@ def _limits(plan: dict[str, Any]) -> dict[str, Any]:
 
 # -- helpers ------------------------------------------------------------------------------------
 
-def _body(req: Request) -> dict[str, Any]:
-    body = req.json({})
-    return body if isinstance(body, dict) else {}
-
-
 def _order(req: Request) -> dict[str, Any]:
-    order = req.state.orders.get(req.param_int("id"))
-    if order is None:
-        raise HttpError(404, "Order not found")
-    return order
+    return req.row(req.state.orders, "Order not found")
 
 
 def _num(value: Any, default: float = 0.0) -> float:
@@ -226,10 +218,7 @@ def _strict_body(req: Request, fields: tuple[str, ...]) -> dict[str, Any]:
 def list_orders(req: Request) -> Any:
     state = req.state
     q = (req.arg("q") or "").strip()
-    try:
-        page = max(1, int(req.arg("page") or 1))
-    except ValueError:
-        page = 1
+    page = req.int_arg("page", 1)
     rows = list(state.orders.values())
     if q.isdigit():
         rows = [o for o in rows if o.get("userId") == int(q)]
@@ -252,21 +241,11 @@ def create_order(req: Request) -> Any:
     stored in taxAmount/taxRate; with a known plan `items` is replaced by a JSON line for it;
     `autoActivated: true` whenever a planId was given."""
     state = req.state
-    body = _body(req)
+    body = req.json_object()
     if not body.get("userId"):
         raise HttpError(400, "userId required")
-    try:
-        user = state.users.get(int(body["userId"]))
-    except (TypeError, ValueError):
-        user = None
-    if user is None:
-        raise HttpError(404, "User not found")
-    plan_id: int | None = None
-    if body.get("planId") not in (None, "", 0, False):
-        try:
-            plan_id = int(body["planId"])
-        except (TypeError, ValueError):
-            plan_id = None
+    user = found(state.users, whole(body["userId"]), "User not found")
+    plan_id = whole(body["planId"]) if body.get("planId") not in (None, "", 0, False) else None
     plan = state.plans.get(plan_id) if plan_id is not None else None
     now = _dt(state.now())
     lifetime = body.get("billingType") == "lifetime"
@@ -310,15 +289,9 @@ def create_order(req: Request) -> Any:
 def edit_order(req: Request) -> Any:
     state = req.state
     order = _order(req)
-    body = _body(req)
+    body = req.json_object()
     if body.get("userId") is not None:
-        try:
-            target = state.users.get(int(body["userId"]))
-        except (TypeError, ValueError):
-            target = None
-        if target is None:
-            raise HttpError(404, "User not found")
-        order["userId"] = target["id"]
+        order["userId"] = found(state.users, whole(body["userId"]), "User not found")["id"]
     if "status" in body:
         order["status"] = body["status"]  # no validation on the panel
     if "notes" in body:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Request, admin, route
+from eclictl.sandbox.router import HttpError, Request, admin, keys_where, route, whole
 from eclictl.sandbox.state import table
 
 PER_PAGE = 50
@@ -59,10 +59,7 @@ def _view(state: Any, org: dict[str, Any]) -> dict[str, Any]:
 
 
 def _org(req: Request) -> dict[str, Any]:
-    org = table(req.state, "organisations").get(req.param_int("id"))
-    if org is None:
-        raise HttpError(404, "Organisation not found")
-    return org
+    return req.row(table(req.state, "organisations"), "Organisation not found")
 
 
 @route("GET", "/api/admin/organisations", gates=admin("org:read"))
@@ -74,10 +71,7 @@ def list_orgs(req: Request) -> Any:
         users = getattr(state, "users", None) or {}
         rows = [o for o in rows if q in str(o.get("name", "")).lower() or q in str(o.get("handle", "")).lower()
                 or q in str((users.get(o.get("ownerId")) or {}).get("email", "")).lower()]
-    try:
-        page = max(1, int(req.arg("page") or 1))
-    except ValueError:
-        page = 1
+    page = req.int_arg("page", 1)
     start = (page - 1) * PER_PAGE
     return {"organisations": [_view(state, o) for o in rows[start:start + PER_PAGE]], "total": len(rows),
             "page": page, "per": PER_PAGE}
@@ -87,8 +81,7 @@ def list_orgs(req: Request) -> Any:
 def update_org(req: Request) -> Any:
     state = req.state
     org = _org(req)
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     if "handle" in body and any(o is not org and o.get("handle") == body["handle"]
                                 for o in table(state, "organisations").values()):
         raise HttpError(500, "Internal server error")  # unique index violation
@@ -119,14 +112,10 @@ def _set_owner(state: Any, org: dict[str, Any], user_id: Any) -> None:
 def add_member(req: Request) -> Any:
     state = req.state
     org = _org(req)
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     if body.get("userId") in (None, ""):
         raise HttpError(400, "userId required")
-    try:
-        user_id = int(body["userId"])
-    except (TypeError, ValueError):
-        raise HttpError(404, "User not found") from None
+    user_id = whole(body["userId"])
     if user_id not in (getattr(state, "users", None) or {}):
         raise HttpError(404, "User not found")
     role = body.get("orgRole") if body.get("orgRole") in ("member", "admin", "owner") else "member"
@@ -143,12 +132,10 @@ def remove_member(req: Request) -> Any:
     org = _org(req)
     user_id = req.param_int("userId")
     members = table(state, "org_members")
-    found = [k for k, m in members.items() if m["orgId"] == org["id"] and m["userId"] == user_id]
-    if not found:
-        raise HttpError(404, "User not found in organisation")
-    if org.get("ownerId") == user_id or any(members[k]["orgRole"] == "owner" for k in found):
+    keys = keys_where(members, "User not found in organisation", orgId=org["id"], userId=user_id)
+    if org.get("ownerId") == user_id or any(members[k]["orgRole"] == "owner" for k in keys):
         raise HttpError(403, "Cannot remove organisation owner")
-    for k in found:
+    for k in keys:
         del members[k]
     return {"success": True}
 

@@ -77,10 +77,7 @@ def _billing_enabled(state: Any) -> bool:
 
 
 def _plan(req: Request) -> dict[str, Any]:
-    plan = req.state.plans.get(req.param_int("id"))
-    if plan is None:
-        raise HttpError(404, "Plan not found")
-    return plan
+    return req.row(req.state.plans, "Plan not found")
 
 
 def _num(value: Any) -> Any:
@@ -129,11 +126,6 @@ def _apply(plan: dict[str, Any], body: dict[str, Any], creating: bool = False) -
             plan[key] = body[key] or None
 
 
-def _body(req: Request) -> dict[str, Any]:
-    body = req.json({})
-    return body if isinstance(body, dict) else {}
-
-
 @route("GET", "/api/admin/plans", gates=(("A", "admin:plans:view"),))
 def list_plans(req: Request) -> Any:
     if not _billing_enabled(req.state):
@@ -143,7 +135,7 @@ def list_plans(req: Request) -> Any:
 
 @route("POST", "/api/admin/plans", gates=(("A", "admin:plans:manage"),))
 def create_plan(req: Request) -> Any:
-    body = _body(req)
+    body = req.json_object()
     if not body.get("name") or not body.get("type"):
         raise HttpError(400, "name and type are required")
     plan = new_plan(0)
@@ -165,7 +157,7 @@ _UNDEFINED_WHEN_FALSY = ("description", "boostStartsAt", "boostExpiresAt", "boos
 def edit_plan(req: Request) -> Any:
     """planHandler.ts: a null limit/features or an empty description/boost field cannot clear anything."""
     plan = _plan(req)
-    body = {k: v for k, v in _body(req).items() if k in PLAN_FIELDS}
+    body = {k: v for k, v in req.json_object().items() if k in PLAN_FIELDS}
     skipped = {k for k in _UNDEFINED_WHEN_NULL if k in body and body[k] is None}
     skipped |= {k for k in _UNDEFINED_WHEN_FALSY if k in body and not body[k]}
     _apply(plan, {k: v for k, v in body.items() if k not in skipped})
@@ -195,7 +187,7 @@ def _custom(user_limits: Any, plan_limits: dict[str, Any]) -> bool:
 def reapply_limits(req: Request) -> Any:
     """The panel does this in the background; `updated` counts matching users, not changed ones."""
     plan = _plan(req)
-    body = _body(req)
+    body = req.json_object()
     force = req.arg("force") == "true" or body.get("force") is True
     limits = _plan_limits(plan)
     users = [u for u in req.state.users.values() if u.get("portalType") == plan.get("type")]
@@ -219,7 +211,7 @@ def reapply_limits(req: Request) -> Any:
 @route("PUT", "/api/admin/plans/:id/boost", gates=(("A", "admin:plans:manage"),))
 def boost_plan(req: Request) -> Any:
     plan = _plan(req)
-    body = _body(req)
+    body = req.json_object()
     percent = body.get("percent")
     number = _num(percent) if percent is not None else None
     if number is None or number < 0 or number > 1000:
@@ -264,7 +256,7 @@ def set_regional(req: Request) -> Any:
     pid = req.param_int("planId")
     if pid not in req.state.plans:
         raise HttpError(404, "Plan not found")
-    body = _body(req)
+    body = req.json_object()
     code = body.get("countryCode")
     if not isinstance(code, str) or len(code) != 2:
         raise HttpError(400, "Invalid country code")

@@ -18,7 +18,7 @@ import math
 from typing import Any
 
 from eclictl.sandbox import js
-from eclictl.sandbox.router import HttpError, Raw, Request, route
+from eclictl.sandbox.router import HttpError, Raw, Request, keys_where, route
 from eclictl.sandbox.state import SEED_EPOCH
 
 GATES = (("A", "admin:access"),)
@@ -113,6 +113,14 @@ def _valid(value: float) -> bool:
     return not (math.isnan(value) or value == 0)
 
 
+def _rollout_id(req: Request) -> float:
+    """`Number(ctx.params.id)`, or the handler's 400 for 0 and NaN."""
+    ident = _path_id(req)
+    if not _valid(ident):
+        raise HttpError(400, "Invalid rollout ID")
+    return ident
+
+
 # -- seed ---------------------------------------------------------------------------------------
 def seed(state: Any, rng: Any) -> None:
     state.rollouts = getattr(state, "rollouts", None) or {}
@@ -172,8 +180,7 @@ def list_rollouts(req: Request) -> Any:
 
 @route("POST", "/api/admin/rollouts", gates=GATES)
 def create_rollout(req: Request) -> Any:
-    body = req.json(None)
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     if not _js_bool(body.get("name")) or not _js_bool(body.get("key")):
         raise HttpError(400, "name and key are required")
     stamp = req.state.iso()
@@ -196,9 +203,7 @@ def create_rollout(req: Request) -> Any:
 
 @route("PUT", "/api/admin/rollouts/:id", gates=GATES)
 def update_rollout(req: Request) -> Any:
-    ident = _path_id(req)
-    if not _valid(ident):
-        raise HttpError(400, "Invalid rollout ID")
+    ident = _rollout_id(req)
     body = req.json(None)
     if body is None:
         raise HttpError(500, "Internal server error")  # `body.name` on undefined
@@ -225,9 +230,7 @@ def update_rollout(req: Request) -> Any:
 
 @route("DELETE", "/api/admin/rollouts/:id", gates=GATES)
 def delete_rollout(req: Request) -> Any:
-    ident = _path_id(req)
-    if not _valid(ident):
-        raise HttpError(400, "Invalid rollout ID")
+    ident = _rollout_id(req)
     if not float(ident).is_integer() or req.state.rollouts.pop(int(ident), None) is None:
         raise HttpError(404, "Rollout not found")
     return {"success": True}  # overrides stay behind: rolloutId is not a foreign key
@@ -235,19 +238,14 @@ def delete_rollout(req: Request) -> Any:
 
 @route("GET", "/api/admin/rollouts/:id/overrides", gates=GATES)
 def list_overrides(req: Request) -> Any:
-    ident = _path_id(req)
-    if not _valid(ident):
-        raise HttpError(400, "Invalid rollout ID")
+    ident = _rollout_id(req)
     return _overrides(req.state, int(ident)) if float(ident).is_integer() else []
 
 
 @route("POST", "/api/admin/rollouts/:id/overrides", gates=GATES)
 def add_override(req: Request) -> Any:
-    ident = _path_id(req)
-    if not _valid(ident):
-        raise HttpError(400, "Invalid rollout ID")
-    body = req.json(None)
-    body = body if isinstance(body, dict) else {}
+    ident = _rollout_id(req)
+    body = req.json_object()
     user_id = _js_number(body.get("userId")) if "userId" in body else math.nan
     if not _valid(user_id):
         raise HttpError(400, "Valid userId is required")
@@ -271,16 +269,11 @@ def add_override(req: Request) -> Any:
 
 @route("DELETE", "/api/admin/rollouts/:id/overrides/:userId", gates=GATES)
 def remove_override(req: Request) -> Any:
-    ident, user_id = _path_id(req), _path_id(req, "userId")
-    if not _valid(ident):
-        raise HttpError(400, "Invalid rollout ID")
+    ident, user_id = _rollout_id(req), _path_id(req, "userId")
     if not _valid(user_id):
         raise HttpError(400, "Invalid userId")
     table = req.state.rollout_overrides
-    found = [k for k, o in table.items() if o.get("rolloutId") == ident and o.get("userId") == user_id]
-    if not found:
-        raise HttpError(404, "Override not found")
-    for k in found:
+    for k in keys_where(table, "Override not found", rolloutId=ident, userId=user_id):
         del table[k]
     return {"success": True}
 

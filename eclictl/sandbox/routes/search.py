@@ -73,26 +73,23 @@ def seed(state: Any, rng: Any) -> None:
 
 # -- search (docs/panel/search.md#search) -----------------------------------------------------
 
+def _id_or_like(state: Any, name: str, q: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The first LIMIT rows of a table by id: all for no q, the one id for digits, else a LIKE on `columns`."""
+    rows = sorted(_rows(state, name), key=lambda r: r.get("id") or 0)
+    if q and _DIGITS.match(q):
+        rows = [r for r in rows if r.get("id") == int(q)]
+    elif q:
+        rows = [r for r in rows if any(_like(r.get(column), q) for column in columns)]
+    return rows[:LIMIT]
+
+
 def _search_users(state: Any, q: str) -> list[dict[str, Any]]:
-    users = sorted(_rows(state, "users"), key=lambda u: u.get("id") or 0)
-    if not q:
-        hits = users
-    elif _DIGITS.match(q):
-        hits = [u for u in users if u.get("id") == int(q)]
-    else:  # names are compared too, but they are encrypted at rest: they never match
-        hits = [u for u in users if _like(u.get("email"), q)]
-    return [dict(u) for u in hits[:LIMIT]]
+    # names are compared too, but they are encrypted at rest: they never match
+    return [dict(u) for u in _id_or_like(state, "users", q, ("email",))]
 
 
 def _search_orgs(state: Any, q: str) -> list[dict[str, Any]]:
-    orgs = sorted(_rows(state, "organisations"), key=lambda o: o.get("id") or 0)
-    if not q:
-        hits = orgs
-    elif _DIGITS.match(q):
-        hits = [o for o in orgs if o.get("id") == int(q)]
-    else:
-        hits = [o for o in orgs if _like(o.get("name"), q) or _like(o.get("handle"), q)]
-    return [{k: o.get(k) for k in ORG_FIELDS} for o in hits[:LIMIT]]
+    return [{k: o.get(k) for k in ORG_FIELDS} for o in _id_or_like(state, "organisations", q, ("name", "handle"))]
 
 
 def _all_servers(state: Any) -> list[dict[str, Any]]:

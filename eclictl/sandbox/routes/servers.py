@@ -14,7 +14,7 @@ import uuid as uuidlib
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Raw, Request, admin, route
+from eclictl.sandbox.router import HttpError, Raw, Request, admin, found, keys_where, route, whole
 from eclictl.sandbox.state import table
 
 PER_PAGE = 50
@@ -275,18 +275,13 @@ def list_servers(req: Request) -> Any:
     if q:
         items = [i for i in items if q in str(i.get("name") or "").lower() or q in i["uuid"].lower()
                  or q in str(i.get("nodeName") or "").lower()]
-    try:
-        page = max(1, int(req.arg("page") or 1))
-    except ValueError:
-        page = 1
+    page = req.int_arg("page", 1)
     start = (page - 1) * PER_PAGE
     return {"servers": items[start:start + PER_PAGE], "total": len(items), "page": page, "per": PER_PAGE}
 
 
 def _cfg(req: Request, message: str = "Server not found") -> dict[str, Any]:
-    cfg = req.state.servers.get(req.params.get("id", ""))
-    if cfg is None:
-        raise HttpError(404, message)
+    cfg = found(req.state.servers, req.params.get("id", ""), message)
     return cfg
 
 
@@ -336,13 +331,8 @@ def create_server(req: Request) -> Any:
     body = req.json({}) or {}
     if body.get("nodeId") in (None, ""):
         raise HttpError(400, "nodeId is required")
-    try:
-        node_id = int(body["nodeId"])
-    except (TypeError, ValueError):
-        raise HttpError(404, "Node not found") from None
-    node = nodes(state).get(node_id)
-    if node is None:
-        raise HttpError(404, "Node not found")
+    node_id = whole(body["nodeId"])
+    node = found(nodes(state), node_id, "Node not found")
     if node.get("deploymentsDisabled"):
         raise HttpError(403, node.get("deploymentNotice") or "This node is temporarily unavailable for deployments")
     memory = parse_size(body["memory"], "memory") if body.get("memory") is not None else 1024
@@ -371,9 +361,7 @@ _THREADS = re.compile(r"^([0-9][0-9,\- ]*)?$")  # the panel: /^[0-9][0-9,\- ]*$/
 @route("PUT", "/api/admin/servers/:id", gates=admin("admin:servers:manage"))
 def update_server(req: Request) -> Any:
     cfg = _cfg(req)
-    body = req.json({}) or {}
-    if not isinstance(body, dict):
-        body = {}
+    body = req.json_object()
     for key in ("name", "description", "dockerImage", "startup"):
         if key in body:
             cfg[key] = body[key]
@@ -460,8 +448,7 @@ def delete_server(req: Request) -> Any:
 @route("POST", "/api/admin/servers/:id/power", gates=admin("admin:servers:manage"))
 def power(req: Request) -> Any:
     state = req.state
-    body = req.json({}) or {}
-    action = body.get("action") if isinstance(body, dict) else None
+    action = req.json_object().get("action")
     if action not in ("start", "stop", "restart", "kill"):
         raise HttpError(400, "Invalid action. Must be start, stop, restart or kill.")
     cfg = _cfg(req)
@@ -471,9 +458,7 @@ def power(req: Request) -> Any:
         raise HttpError(403, "Server is hibernated and cannot be started or restarted")
     if not node_online(state, cfg["nodeId"]):
         raise HttpError(502, "The operation was aborted.")
-    live = wings(state, cfg["nodeId"]).get(cfg["uuid"])
-    if live is None:
-        raise HttpError(404, "Server not found on node after sync attempt")
+    live = found(wings(state, cfg["nodeId"]), cfg["uuid"], "Server not found on node after sync attempt")
     live["state"] = "running" if action in ("start", "restart") else "offline"
     cfg["desiredPowerState"] = action in ("start", "restart")
     user_log(state, caller(req).get("id"), f"server:power:{action}", cfg["uuid"], "server")
@@ -515,8 +500,7 @@ def _owner_notice(state: Any, cfg: dict[str, Any], skip_reason: str | None) -> d
 def suspend(req: Request) -> Any:
     state = req.state
     cfg = _cfg(req, "Server not found on any node")
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     dmca = bool(body.get("dmca"))
     reason = body.get("reason") or ("DMCA takedown" if dmca else "Suspended by administrator")
     if _probe(state, cfg, own_first=True) is None:
@@ -560,8 +544,7 @@ def _clamp(value: Any, low: int, high: int, default: int) -> int:
 def throttle(req: Request) -> Any:
     state = req.state
     cfg = _cfg(req, "Server config not found")
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     cap = _clamp(body.get("cpuLimitPercent"), 5, 100, 20)
     duration = _clamp(body.get("durationSeconds"), 30, 86400, 900)
     reason = str(body.get("reason") or "antiabuse throttle")[:600]
@@ -586,8 +569,7 @@ def _dedicated_gate(req: Request) -> None:
 @route("POST", "/api/admin/servers/:id/dedicated-ip", gates=(("A", "admin:access"),))
 def add_dedicated_ip(req: Request) -> Any:
     _dedicated_gate(req)
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     ip, kind = body.get("ip"), body.get("type")
     if not ip or not kind:
         raise HttpError(400, "ip and type are required")
@@ -624,8 +606,7 @@ def add_dedicated_ip(req: Request) -> Any:
 @route("DELETE", "/api/admin/servers/:id/dedicated-ip", gates=(("A", "admin:access"),))
 def remove_dedicated_ip(req: Request) -> Any:
     _dedicated_gate(req)
-    body = req.json({}) or {}
-    ip = body.get("ip") if isinstance(body, dict) else None
+    ip = req.json_object().get("ip")
     if not ip:
         raise HttpError(400, "ip is required")
     cfg = _cfg(req)
@@ -687,8 +668,7 @@ def list_mounts(req: Request) -> Any:
 
 @route("POST", "/api/admin/mounts", gates=admin("admin:servers:manage"))
 def create_mount(req: Request) -> Any:
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     if not body.get("name") or not body.get("source") or not body.get("target"):
         raise HttpError(400, "name, source, and target are required")
     mounts = req.state.mounts
@@ -702,14 +682,12 @@ def create_mount(req: Request) -> Any:
 
 @route("PUT", "/api/admin/mounts/:id", gates=admin("admin:servers:manage"))
 def update_mount(req: Request) -> Any:
-    mount = req.state.mounts.get(req.param_int("id"))
-    if mount is None:
-        raise HttpError(404, "Mount not found")
-    body = req.json({}) or {}
+    mount = req.row(req.state.mounts, "Mount not found")
+    body = req.json_object()
     for key in ("name", "description", "source", "target", "allowed_eggs"):
-        if isinstance(body, dict) and key in body:
+        if key in body:
             mount[key] = body[key]
-    if isinstance(body, dict) and "read_only" in body:
+    if "read_only" in body:
         mount["read_only"] = bool(body["read_only"])
     mount["updatedAt"] = now_iso(req.state)
     return Raw(200, "text/plain;charset=utf-8", OBJECT_TEXT)
@@ -729,8 +707,7 @@ def delete_mount(req: Request) -> Any:
 @route("POST", "/api/admin/servers/:id/mounts", gates=(("A", "admin:access"),))
 def attach_mount(req: Request) -> Any:
     _mount_gate(req)
-    body = req.json({}) or {}
-    mount_id = body.get("mountId") if isinstance(body, dict) else None
+    mount_id = req.json_object().get("mountId")
     if mount_id in (None, ""):
         raise HttpError(400, "mountId is required")
     try:
@@ -753,10 +730,7 @@ def detach_mount(req: Request) -> Any:
     _mount_gate(req)
     links = table(req.state, "server_mounts")
     mount_id = req.param_int("mountId")
-    found = [k for k, v in links.items() if v["serverUuid"] == req.params["id"] and v["mountId"] == mount_id]
-    if not found:
-        raise HttpError(404, "Mount link not found")
-    for k in found:
+    for k in keys_where(links, "Mount link not found", serverUuid=req.params["id"], mountId=mount_id):
         del links[k]
     return {"success": True}
 

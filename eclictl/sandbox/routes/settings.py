@@ -18,6 +18,7 @@ import json
 import math
 from typing import Any
 
+from eclictl.sandbox import js
 from eclictl.sandbox.router import Request, admin, route
 from eclictl.settings_schema import DEFAULT_FLAGS, FLAG_CACHE_SECONDS
 
@@ -37,21 +38,6 @@ def seed(state: Any, rng: Any) -> None:
 
 
 # -- JavaScript coercions the handler relies on ---------------------------------------------------
-def js_string(value: Any) -> str:
-    """`String(value)`."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, list):
-        return ",".join("" if v is None else js_string(v) for v in value)
-    if isinstance(value, dict):
-        return "[object Object]"
-    return str(value)
-
-
 def js_number(value: Any) -> float:
     """`Number(value)` (NaN for what JavaScript cannot convert)."""
     if value is None:
@@ -155,22 +141,21 @@ def get_settings(req: Request) -> Any:
 @route("PUT", "/api/admin/settings", gates=admin("admin:settings"))
 def put_settings(req: Request) -> Any:
     """docs/panel/settings.md#writing-settings: only the keys present are written; unknown keys ignored; NO type checking."""
-    body = req.json({})
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     s = req.state.settings
     for key in ("registrationEnabled", "registrationNotice", "geoBlockCountries", "kycRequiredCountries",
                 "countryAgeRules", "billingTaxRules", "org_formation_fee", "org_dns_addon_price"):
         if key in body:
-            s[key] = js_string(body[key])
+            s[key] = js.string(body[key])
     if "billingCurrency" in body:
-        s["billingCurrency"] = js_string(body["billingCurrency"]).strip().upper()
+        s["billingCurrency"] = js.string(body["billingCurrency"]).strip().upper()
     if "gamblingEnabled" in body:
         s["gamblingEnabled"] = "false" if body["gamblingEnabled"] in (False, "false", "0") or (
             body["gamblingEnabled"] == 0 and not isinstance(body["gamblingEnabled"], bool)) else "true"
     for key, default in (("gamblingResourceLuckyChance", 0.0777), ("gamblingPowerDenyChance", 0.5)):
         if key in body:
             value = js_number(body[key])
-            s[key] = js_string(default if math.isnan(value) else min(1.0, max(0.0, value)))
+            s[key] = js.string(default if math.isnan(value) else min(1.0, max(0.0, value)))
     if "portalDescriptions" in body:
         s["portalDescriptions"] = json.dumps(body["portalDescriptions"])
     if isinstance(body.get("featureToggles"), dict):

@@ -102,8 +102,7 @@ def list_short_urls(req: Request) -> Any:
 
 @route("POST", "/api/admin/shorturls", gates=admin("admin.shorturl.add"))
 def create_short_url(req: Request) -> Any:
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     code = normalize_code(body.get("code"))
     prefix = "root" if str(body.get("prefix") or "a") == "root" else "a"
     target = redirect_target(body.get("targetUrl"))
@@ -118,15 +117,12 @@ def create_short_url(req: Request) -> Any:
 
 @route("PUT", "/api/admin/shorturls/:id", gates=(("A", "admin:access"),))
 def update_short_url(req: Request) -> Any:
-    row = req.state.short_urls.get(req.param_int("id"))
-    if row is None:
-        raise HttpError(404, NOT_FOUND)
+    row = req.row(req.state.short_urls, NOT_FOUND)
     if not allowed(req.principal, "S", "admin.shorturl.edit.any", req.state):
         own = row.get("ownerId") == req.principal.user.get("id")
         if not own or not allowed(req.principal, "S", "admin.shorturl.edit.own", req.state):
             raise HttpError(403, DENIED)
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     code = normalize_code(body.get("code") or row["code"])
     prefix = "root" if str(body.get("prefix") or row["prefix"]) == "root" else "a"
     target = redirect_target(body.get("targetUrl") or row["targetUrl"])
@@ -137,8 +133,6 @@ def update_short_url(req: Request) -> Any:
 
 @route("DELETE", "/api/admin/shorturls/:id", gates=admin("admin.shorturl.remove"))
 def delete_short_url(req: Request) -> Any:
-    row = req.state.short_urls.get(req.param_int("id"))
-    if row is None:
-        raise HttpError(404, NOT_FOUND)
+    row = req.row(req.state.short_urls, NOT_FOUND)
     del req.state.short_urls[row["id"]]
     return {"success": True}

@@ -46,10 +46,7 @@ def seed(state: Any, rng: Any) -> None:
 
 
 def _find(req: Request) -> dict[str, Any]:
-    rec = req.state.student_verifications.get(req.param_int("id"))
-    if rec is None:
-        raise HttpError(404, "Not found")
-    return rec
+    return req.row(req.state.student_verifications, "Not found")
 
 
 @route("GET", "/api/admin/student-verifications", gates=GATE)
@@ -65,8 +62,8 @@ def list_records(req: Request) -> Any:
 @route("PUT", "/api/admin/student-verifications/:id", gates=GATE)
 def decide(req: Request) -> Any:
     rec = _find(req)
-    body = req.json({}) or {}
-    status = body.get("status") if isinstance(body, dict) else None
+    body = req.json_object()
+    status = body.get("status")
     if status not in ("verified", "failed"):  # the declared schema is not enforced
         raise HttpError(400, "status must be verified or failed")
     rec["status"] = status
@@ -105,12 +102,9 @@ def deassign_student(req: Request) -> Any:
     from eclictl.sandbox.routes.servers import user_log
 
     require(req, "H", "admin:student:deassign")
-    user = req.state.users.get(req.param_int("id"))
-    if user is None:
-        raise HttpError(404, "User not found")
-    body = req.json({}) or {}
-    remove_portal = True if not isinstance(body, dict) or body.get("removePortal") is None \
-        else bool(body.get("removePortal"))
+    user = req.row(req.state.users, "User not found")
+    remove_portal = req.json_object().get("removePortal")
+    remove_portal = True if remove_portal is None else bool(remove_portal)
     user.update(studentVerified=False, studentVerifiedAt=None, studentVerifiedUntil=None, educationLimits=None)
     if remove_portal and user.get("portalType") == "educational":
         user.update(portalType="free", limits=None)

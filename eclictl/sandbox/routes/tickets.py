@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from eclictl.sandbox import js
+from eclictl.sandbox.auth import allowed
 from eclictl.sandbox.router import HttpError, Request, admin, route
 from eclictl.sandbox.routes.export_jobs import parse_iso
 from eclictl.sandbox.state import iso, now
@@ -86,13 +88,7 @@ def _b36(n: int) -> str:
 
 
 def _holds(req: Request, perm: str) -> bool:
-    from eclictl.sandbox.auth import require
-
-    try:
-        require(req, "H", perm)
-    except HttpError:
-        return False
-    return True
+    return allowed(req.principal, "H", perm, req.state)
 
 
 def _order_key(ticket: dict[str, Any], current: datetime) -> tuple[int, str]:
@@ -130,10 +126,7 @@ def list_tickets(req: Request) -> Any:
     if not (_holds(req, "tickets:read") or _holds(req, "admin:ticket:staff")):
         raise HttpError(403, "Forbidden")
     state = req.state
-    try:
-        page = max(1, int(req.arg("page") or 1))
-    except ValueError:
-        page = 1
+    page = req.int_arg("page", 1)
     q = (req.arg("q") or "").strip()
     priority = req.arg("priority")
     status = (req.arg("status") or "").strip().lower()
@@ -164,12 +157,8 @@ def update_ticket(req: Request) -> Any:
     staff = full or _holds(req, "admin:ticket:staff")
     if not staff:
         raise HttpError(403, "Admin permission tickets:write required.")
-    ticket = req.state.tickets.get(req.param_int("id"))
-    if ticket is None:
-        raise HttpError(404, "Ticket not found")
-    body = req.json({}) or {}
-    if not isinstance(body, dict):
-        body = {}
+    ticket = req.row(req.state.tickets, "Ticket not found")
+    body = req.json_object()
     stamp = iso(now(req.state))
     messages = ticket.setdefault("messages", [])
     if full:
@@ -185,8 +174,8 @@ def update_ticket(req: Request) -> Any:
             if isinstance(body.get(key), bool):
                 ticket[key] = body[key]
         if "archived" in body:
-            ticket["archived"] = _js_truthy(body["archived"])
-    new_status = _normalise(body["status"]) if _js_truthy(body.get("status")) else None
+            ticket["archived"] = js.truthy(body["archived"])
+    new_status = _normalise(body["status"]) if js.truthy(body.get("status")) else None
     if new_status is not None and new_status != ticket.get("status"):
         messages.append({"sender": "system", "message": f"Status changed from {ticket.get('status') or 'unknown'} "
                          f"to {new_status}.", "created": stamp})
@@ -201,30 +190,15 @@ def update_ticket(req: Request) -> Any:
         if new_status is None:
             ticket["status"] = "replied" if sender == "staff" else "awaiting_staff_reply"
     elif full and "adminReply" in body:
-        ticket["adminReply"] = _transliterate(_js_string(body["adminReply"]))  # null becomes the text "null"
+        ticket["adminReply"] = _transliterate(js.string(body["adminReply"]))  # null becomes the text "null"
     ticket["updatedAt"] = stamp
     return {"success": True, "ticket": dict(ticket)}
 
 
 def _normalise(status: Any) -> str:
     """normalizeTicketStatus (adminHandler.ts): aliases to the canonical name, anything else lower-cased."""
-    word = _js_string(status).lower()
+    word = js.string(status).lower()
     return ALIASES.get(word, word or "opened")
-
-
-def _js_truthy(value: Any) -> bool:
-    return value not in (None, False, 0, "") and value == value
-
-
-def _js_string(value: Any) -> str:
-    """JavaScript's String(x) for JSON values."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _js_number(value: Any) -> Any:
@@ -252,8 +226,8 @@ def _transliterate(text: str) -> str:
 
 @route("POST", "/api/admin/tickets/archive", gates=admin("tickets:write"))
 def archive(req: Request) -> Any:
-    body = req.json({}) or {}
-    ids = body.get("ids") if isinstance(body, dict) else None
+    body = req.json_object()
+    ids = body.get("ids")
     if not isinstance(ids, list) or not ids:
         raise HttpError(400, "ids array is required")
     numbers = [i for i in ids if isinstance(i, (int, float)) and not isinstance(i, bool)]

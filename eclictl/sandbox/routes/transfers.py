@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Request, route
+from eclictl.sandbox.router import HttpError, Request, found, route
 from eclictl.sandbox.routes.servers import node_online, nodes
 
 NODE_GATE = (("A", "nodes:transfers"),)
@@ -45,9 +45,7 @@ def wings_finish(state: Any, uuid: str) -> None:
 
 def _cfg(req: Request) -> dict[str, Any]:
     """requireProvider('wings'): an unknown server is 404, a Proxmox one 400."""
-    cfg = req.state.servers.get(req.params["id"])
-    if cfg is None:
-        raise HttpError(404, "Server not found")
+    cfg = found(req.state.servers, req.params["id"], "Server not found")
     node = nodes(req.state).get(cfg.get("nodeId")) or {}
     if node.get("provider") == "proxmox":
         raise HttpError(400, "This endpoint is only available for Wings nodes")
@@ -80,8 +78,7 @@ def list_transfers(req: Request) -> Any:
 def mass_transfer(req: Request) -> Any:
     state = req.state
     node_id = req.param_int("nodeId")
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     if node_id not in nodes(state):
         raise HttpError(404, "Node not found")
     dest = _number(body.get("node_uuid"))
@@ -127,8 +124,7 @@ def _move_allocations(state: Any, cfg: dict[str, Any], node_id: int) -> None:
 def start_transfer(req: Request) -> Any:
     state = req.state
     cfg = _cfg(req)
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     if cfg.get("destinationNodeId") is not None:
         raise HttpError(409, "Server is already being transferred")
     raw = body.get("node_uuid") if body.get("node_uuid") is not None else body.get("targetNodeId")

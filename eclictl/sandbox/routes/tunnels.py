@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from eclictl.sandbox.router import HttpError, Request, route
+from eclictl.sandbox.router import HttpError, Request, found, route
 from eclictl.sandbox.routes.export_jobs import parse_iso
 from eclictl.sandbox.state import iso, now
 
@@ -146,8 +146,7 @@ def _token(device: dict[str, Any]) -> str:
 
 @route("POST", "/api/tunnel/devices")
 def create_device(req: Request) -> Any:
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     kind = body.get("kind") if body.get("kind") in ("client", "server") else "client"
     owner = body.get("owner_user_id", body.get("ownerUserId"))
     if (kind == "server" or owner is not None) and not _is_admin_role(req):
@@ -170,8 +169,7 @@ def create_device(req: Request) -> Any:
 
 @route("POST", "/api/tunnel/device/approve")
 def approve_device(req: Request) -> Any:
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     user_code = body.get("user_code") or body.get("userCode") or req.arg("user_code") or req.arg("userCode")
     device_code = body.get("device_code") or body.get("deviceCode") or req.arg("device_code") or req.arg("deviceCode")
     if not user_code and not device_code:
@@ -196,19 +194,17 @@ def approve_device(req: Request) -> Any:
     return {"ok": True}
 
 
-def _device_or_error(req: Request) -> dict[str, Any]:
+def _by_path_id(req: Request, rows: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """The row `:id` names: the handler's own 400 `invalid_id` for NaN, 404 `not_found` for no row."""
     ident = req.param_checked("id")
     if ident is None:
         raise HttpError(400, "invalid_id")
-    device = req.state.tunnel_devices.get(ident)
-    if device is None:
-        raise HttpError(404, "not_found")
-    return device
+    return found(rows, ident, "not_found")
 
 
 @route("POST", "/api/tunnel/devices/:id/delete")
 def delete_device(req: Request) -> Any:
-    device = _device_or_error(req)
+    device = _by_path_id(req, req.state.tunnel_devices)
     if not (_is_admin_key(req) or _is_admin_role(req) or device.get("ownerUserId") == _user(req).get("id")):
         raise HttpError(403, "forbidden")
     code = device["device_code"]
@@ -221,7 +217,7 @@ def delete_device(req: Request) -> Any:
 
 @route("POST", "/api/tunnel/devices/:id/regenerate-token")
 def regenerate_token(req: Request) -> Any:
-    device = _device_or_error(req)
+    device = _by_path_id(req, req.state.tunnel_devices)
     if not (_is_admin_key(req) or _is_admin_role(req)):
         raise HttpError(403, "forbidden")
     if not device.get("approved"):
@@ -238,12 +234,7 @@ def _own_codes(req: Request) -> set[str]:
 
 def _allocation_or_error(req: Request) -> dict[str, Any]:
     _require_rollout(req)
-    ident = req.param_checked("id")
-    if ident is None:
-        raise HttpError(400, "invalid_id")
-    alloc = req.state.tunnel_allocations.get(ident)
-    if alloc is None:
-        raise HttpError(404, "not_found")
+    alloc = _by_path_id(req, req.state.tunnel_allocations)
     mine = _own_codes(req) & {alloc.get("clientDevice"), alloc.get("serverDevice")}
     if not (mine or _is_admin_role(req)):
         raise HttpError(403, "forbidden")
@@ -270,8 +261,7 @@ def close_allocation(req: Request) -> Any:
 @route("POST", "/api/tunnel/allocations/:id/edit")
 def edit_allocation(req: Request) -> Any:
     alloc = _allocation_or_error(req)
-    body = req.json({}) or {}
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     port = body.get("local_port", body.get("localPort"))
     if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
         raise HttpError(400, "invalid_local_port")

@@ -15,10 +15,7 @@ def list_users(req: Request) -> Any:
     """q: all digits = exact id; else e-mail substring (names are encrypted and never match)."""
     state = req.state
     q = (req.arg("q") or "").strip()
-    try:
-        page = max(1, int(req.arg("page") or 1))
-    except ValueError:
-        page = 1
+    page = req.int_arg("page", 1)
     start = (page - 1) * PER_PAGE
     if q:
         rows = [u for _, u in sorted(state.users.items())]
@@ -138,10 +135,7 @@ def _ensure_extras(state: Any) -> None:
 
 def _target(req: _Request) -> dict[str, Any]:
     _ensure_extras(req.state)
-    user = req.state.users.get(req.param_int("id"))
-    if user is None:
-        raise _HttpError(404, "User not found")
-    return user
+    return req.row(req.state.users, "User not found")
 
 
 def _caller(req: _Request) -> dict[str, Any]:
@@ -264,8 +258,7 @@ def _as_trimmed(value: Any) -> Any:
 def edit_user(req: _Request) -> Any:
     from eclictl.sandbox.auth import require
 
-    body = req.json({})
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     if "suspended" in body or "inactive" in body:
         require(req, "H", "users:suspend")
     if "supportBanned" in body or "supportBanReason" in body:
@@ -419,8 +412,7 @@ def current_plan(req: _Request) -> Any:
 
 @_route("POST", "/api/admin/users/:id/apply-plan", gates=_admin("users:write"))
 def apply_plan(req: _Request) -> Any:
-    body = req.json({})
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     raw = body.get("planId")
     if raw is None or raw == "":
         raise _HttpError(400, "planId is required")
