@@ -16,10 +16,11 @@ from eclictl.errors import RejectedError, UsageError
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, parse_assignments
 from eclictl.output.columns import Col
 from eclictl.sections._servers_api import (SENSITIVE, SERVERS, ServerArg, _allocations, _cpu, _duration,  # noqa: F401
-                                           _env_pairs, _ip_type, _owner, _pick, _server_path, _size, act, server_id,
+                                           _env_pairs, _ip_type, _owner, _server_path, _size, act, server_id,
                                            warn_if_offline)
 from eclictl.sections._fields import Bulk, Field, Write, add_writes
 from eclictl.sections._spec import build, detail_view, register
+from eclictl.writes import given
 
 EDIT_PANEL = "Changes"
 LIMITS_PANEL = "Limits"
@@ -122,7 +123,7 @@ def edit(
     if allocation and clear_allocations:
         raise UsageError("--allocation and --clear-allocations are exclusive")
     body: dict[str, Any] = parse_assignments(set_ or [])
-    body.update(_pick(name=name, description=description, eggId=egg, memory=_size(memory),
+    body.update(given(name=name, description=description, eggId=egg, memory=_size(memory),
                       disk=_size(disk, "--disk"), cpu=_cpu(cpu), swap=swap, threads=threads))
     from eclictl.writes import refuse_clears
 
@@ -206,7 +207,7 @@ def suspend(
     from eclictl.context import current
 
     ctx = current()
-    body = _pick(reason=reason, dmca=True if dmca else None)
+    body = given(reason=reason, dmca=True if dmca else None)
 
     def one(ref: str) -> Any:
         uuid = server_id(ref)
@@ -312,7 +313,7 @@ def throttle(
     if source is not None and len(source) > 120:
         raise UsageError("--source is limited to 120 characters")
     uuid = server_id(ref)
-    body = _pick(cpuLimitPercent=cpu, durationSeconds=seconds, reason=reason, source=source)
+    body = given(cpuLimitPercent=cpu, durationSeconds=seconds, reason=reason, source=source)
     res = act(ctx.api, uuid, "throttle", lambda: ctx.api.post(_server_path(uuid, "/throttle"), body)) or {}
     ctx.info("the restore timer lives in the panel process: a panel restart before it fires keeps the cap for good")
     return res
@@ -341,7 +342,7 @@ def ip_add(
     ctx = current()
     kind = _ip_type(ip, type_)
     uuid = server_id(ref)
-    res = ctx.api.post(_server_path(uuid, "/dedicated-ip"), _pick(ip=ip, type=kind, fqdn=fqdn)) or {}
+    res = ctx.api.post(_server_path(uuid, "/dedicated-ip"), given(ip=ip, type=kind, fqdn=fqdn)) or {}
     warn_if_offline(ctx, uuid, "the dedicated IP")
     return {"uuid": uuid, "ip": res.get("ip", ip), "type": res.get("type", kind), "assigned": True}
 

@@ -12,9 +12,9 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from eclictl.errors import NotFoundError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._fields import ask, numbers, on_listed
 from eclictl.sections._spec import Filter, Section, build, user_ref
 
 PATH = "/api/admin/student-verifications"
@@ -63,12 +63,9 @@ def _run(refs: list[str], action: str, call: Callable[[Any, dict[str, Any]], Any
     from eclictl.context import current
 
     ctx = current()
-    items = ctx.read_ids(refs)
-    bad = [i for i in items if not i.isdigit()]
-    if bad:
-        raise UsageError(f"student verification ids are numbers, got '{bad[0]}'")
+    items = numbers("student verification")(ctx, ctx.read_ids(refs))
     if confirm:
-        ctx.confirm(confirm.format(n=len(items), ids=", ".join(items[:10])), yes=yes, what=action)
+        ctx.confirm(ask(confirm)(items), yes=yes, what=action)
     known = STUDENTS.rows_by_id(ctx.api)
     flagged: set[Any] = set()
     if revokes:
@@ -80,14 +77,8 @@ def _run(refs: list[str], action: str, call: Callable[[Any, dict[str, Any]], Any
             clear = answer.strip().lower() in ("y", "yes")
     left: list[Any] = []
 
-    def one(item: str) -> Any:
-        rec = known.get(item)
-        if rec is None:
-            raise NotFoundError("Not found")
-        reason = skip(rec)
-        if reason:
-            return ("skipped", reason)
-        call(ctx.api, rec)
+    def flag_step(rec: dict[str, Any]) -> Any:
+        """After the write: the user's studentVerified, which the panel leaves set."""
         uid = rec.get("userId")
         if uid in flagged:
             if clear:
@@ -96,6 +87,8 @@ def _run(refs: list[str], action: str, call: Callable[[Any, dict[str, Any]], Any
             return ("done", f"user {uid} still has studentVerified")
         return None
 
+    step = on_listed(skip, lambda api, item, rec: call(api, rec), flag_step)
+    one = lambda item: step(ctx, item, known)  # noqa: E731
     report = BulkRunner(ctx).run(action, items, one)
     if left:
         users = sorted(set(left))
