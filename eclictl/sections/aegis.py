@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from eclictl.errors import UsageError
-from eclictl.options import command
+from eclictl.options import command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build
 
@@ -33,8 +33,7 @@ AEGIS = Section(
 )
 app = build(AEGIS)
 
-NodeOpt = Annotated[Optional[int], typer.Option("--node", metavar="ID", help="Only this node id.",
-                                                rich_help_panel=FILTER_PANEL, show_default=False)]
+NodeOpt = opt(int, "--node", metavar="ID", help="Only this node id.", panel=FILTER_PANEL)
 WebOpt = Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")]
 STATUS_COLUMNS = (Col("nodeId", "NODE"), Col("nodeName", "NAME"), Col("ageSec", "AGE"), Col("rps", "RPS"),
                   Col("dropRps", "DROP"), Col("blocklistCount", "BLOCKED"), Col("openAttacks", "ATTACKS"))

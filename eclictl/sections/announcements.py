@@ -16,7 +16,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build
 
@@ -60,11 +60,9 @@ def _message_text(ctx: Any, message: str | None, message_file: Path | None) -> s
 def send(
     subject: Annotated[str, typer.Option("--subject", "-s", help="Subject (the panel appends ' — Eclipse Systems').",
                                          rich_help_panel=MESSAGE_PANEL)],
-    message: Annotated[Optional[str], typer.Option("--message", "-m", help="Markdown body.",
-                                                   rich_help_panel=MESSAGE_PANEL, show_default=False)] = None,
-    message_file: Annotated[Optional[Path], typer.Option("--message-file", "-F", help="Markdown body from a file "
-                                                         "('-' = stdin).", rich_help_panel=MESSAGE_PANEL,
-                                                         show_default=False)] = None,
+    message: opt(str, "--message", "-m", help="Markdown body.", panel=MESSAGE_PANEL) = None,
+    message_file: opt(Path, "--message-file", "-F", help="Markdown body from a file ('-' = stdin).",
+                      panel=MESSAGE_PANEL) = None,
     test: Annotated[bool, typer.Option("--test", help="Send only to your own e-mail address, now.",
                                        rich_help_panel=AUDIENCE_PANEL)] = False,
     force: Annotated[bool, typer.Option("--force", help="Ignore users' product-update opt-in (mail everyone).",
@@ -133,9 +131,8 @@ def _entry(row: dict[str, Any]) -> dict[str, Any]:
 @app.command("list", epilog="Examples:\n\n  eclictl announcements list\n\n  eclictl announcements list --user 1 -o json")
 @command()
 def list_broadcasts(
-    user: Annotated[Optional[str], typer.Option("--user", "-u", metavar="USER", help="Only broadcasts sent by this "
-                                                "admin: user id or exact e-mail (much faster).",
-                                                rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    user: opt(str, "--user", "-u", metavar="USER", help="Only broadcasts sent by this admin: user id or exact e-mail "
+              "(much faster).", panel=FILTER_PANEL) = None,
     pages: Annotated[int, typer.Option("--pages", help="Read at most this many pages of 500 log entries.",
                                        min=1)] = 10,
 ) -> Any:
@@ -152,11 +149,9 @@ def list_broadcasts(
              "  eclictl announcements status --user 1 -o json")
 @command()
 def status(
-    subject: Annotated[Optional[str], typer.Option("--subject", "-s", help="The broadcast's subject (exact).",
-                                                   show_default=False)] = None,
-    user: Annotated[Optional[str], typer.Option("--user", "-u", metavar="USER", help="The sending admin: user id "
-                                                "or exact e-mail.", rich_help_panel=FILTER_PANEL,
-                                                show_default=False)] = None,
+    subject: opt(str, "--subject", "-s", help="The broadcast's subject (exact).") = None,
+    user: opt(str, "--user", "-u", metavar="USER", help="The sending admin: user id or exact e-mail.",
+              panel=FILTER_PANEL) = None,
     pages: Annotated[int, typer.Option("--pages", help="Read at most this many pages of 500 log entries.",
                                        min=1)] = 10,
     pending_ok: Annotated[bool, typer.Option("--pending-ok", help="Exit 0 (status: pending) when no completion "

@@ -17,7 +17,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build
 from eclictl.sections._fraud_alerts import parse_since, parse_time
@@ -131,25 +131,19 @@ def list_incidents(
     status: Annotated[Optional[str], typer.Option("--status", help=f"Only this status: {STATUS_HELP} "
                                                   "(filtered locally).", rich_help_panel=FILTER_PANEL,
                                                   show_default=False)] = None,
-    severity: Annotated[Optional[str], typer.Option("--severity", help="Only this AI category: low, medium, "
-                                                    "high, critical (aiCategory; filtered locally).",
-                                                    rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    node: Annotated[Optional[str], typer.Option("--node", help="Only incidents on this node name (locally).",
-                                                rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    severity: opt(str, "--severity", help="Only this AI category: low, medium, high, critical (aiCategory; filtered "
+                  "locally).", panel=FILTER_PANEL) = None,
+    node: opt(str, "--node", help="Only incidents on this node name (locally).", panel=FILTER_PANEL) = None,
     since: SinceOpt = None,
-    detection_type: Annotated[Optional[str], typer.Option("--detection-type", help="Detection type contains "
-                                                          "this text (server-side).", rich_help_panel=FILTER_PANEL,
-                                                          show_default=False)] = None,
-    action: Annotated[Optional[str], typer.Option("--action", help="Enforcement action contains this text "
-                                                  "(server-side).", rich_help_panel=FILTER_PANEL,
-                                                  show_default=False)] = None,
+    detection_type: opt(str, "--detection-type", help="Detection type contains this text (server-side).",
+                        panel=FILTER_PANEL) = None,
+    action: opt(str, "--action", help="Enforcement action contains this text (server-side).",
+                panel=FILTER_PANEL) = None,
     order: Annotated[str, typer.Option("--order", help="desc (newest first) or asc.")] = "desc",
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Show at most N incidents.",
-                                                 show_default=False)] = None,
+    limit: opt(int, "--limit", "-n", min=1, help="Show at most N incidents.") = None,
     all_pages: Annotated[bool, typer.Option("--all", help="Fetch every page (the panel reaches at most the "
                                             "5000 newest incidents).")] = False,
-    page: Annotated[Optional[int], typer.Option("--page", min=1, help="Start at this page (100 per page).",
-                                                show_default=False)] = None,
+    page: opt(int, "--page", min=1, help="Start at this page (100 per page).") = None,
 ) -> Any:
     """List anti-abuse incidents, newest first (one page of 100 unless --limit, --all or a filter)."""
     from eclictl.output.render import View
@@ -312,8 +306,7 @@ BULK_JSON = ('{"action", "dry_run", "total", "counts": {<status>: n}, <status>: 
 def set_status(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Incident ids; '-' reads them from stdin.")],
     status: Annotated[str, typer.Argument(metavar="STATUS", help=STATUS_HELP)],
-    note: Annotated[Optional[str], typer.Option("--note", help="Resolution note (max 800 characters).",
-                                                show_default=False)] = None,
+    note: opt(str, "--note", help="Resolution note (max 800 characters).") = None,
     dry_run: DryRunOpt = False,
     max_affected: MaxAffectedOpt = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=500, help="Incidents per bulk request.",

@@ -16,7 +16,7 @@ import typer
 
 from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.inputs import loads_json
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, add_writes
 from eclictl.sections._spec import Filter, Section, build, detail_view
@@ -131,25 +131,16 @@ def _form_body(title: Optional[str], description: Optional[str], kind: Optional[
     return {k: v for k, v in body.items() if v is not None}
 
 
-TitleOpt = Annotated[Optional[str], typer.Option("--title", help="Title (max 200).", rich_help_panel=FORM_PANEL,
-                                                 show_default=False)]
-DescOpt = Annotated[Optional[str], typer.Option("--description", help="Text shown above the questions.",
-                                                rich_help_panel=FORM_PANEL, show_default=False)]
-KindOpt = Annotated[Optional[Kind], typer.Option("--kind", help="Form kind.", rich_help_panel=FORM_PANEL,
-                                                 show_default=False)]
-VisOpt = Annotated[Optional[Visibility], typer.Option("--visibility", help="Who may submit.",
-                                                      rich_help_panel=FORM_PANEL, show_default=False)]
-StatusOpt = Annotated[Optional[FormStatus], typer.Option("--status", help="Form status.",
-                                                         rich_help_panel=FORM_PANEL, show_default=False)]
-SlugOpt = Annotated[Optional[str], typer.Option("--slug", help="URL slug (made unique by the panel).",
-                                                rich_help_panel=FORM_PANEL, show_default=False)]
-MaxOpt = Annotated[Optional[int], typer.Option("--max-per-user", min=1, help="Submissions per user.",
-                                               rich_help_panel=FORM_PANEL, show_default=False)]
-CooldownOpt = Annotated[Optional[int], typer.Option("--ip-cooldown", min=0, help="Seconds between submissions "
-                                                    "per IP (anonymous forms: at least 3600).",
-                                                    rich_help_panel=FORM_PANEL, show_default=False)]
-SchemaOpt = Annotated[Optional[Path], typer.Option("--schema", help="JSON file with {questions: [...]}; '-' "
-                                                   "reads stdin.", rich_help_panel=FORM_PANEL, show_default=False)]
+TitleOpt = opt(str, "--title", help="Title (max 200).", panel=FORM_PANEL)
+DescOpt = opt(str, "--description", help="Text shown above the questions.", panel=FORM_PANEL)
+KindOpt = opt(Kind, "--kind", help="Form kind.", panel=FORM_PANEL)
+VisOpt = opt(Visibility, "--visibility", help="Who may submit.", panel=FORM_PANEL)
+StatusOpt = opt(FormStatus, "--status", help="Form status.", panel=FORM_PANEL)
+SlugOpt = opt(str, "--slug", help="URL slug (made unique by the panel).", panel=FORM_PANEL)
+MaxOpt = opt(int, "--max-per-user", min=1, help="Submissions per user.", panel=FORM_PANEL)
+CooldownOpt = opt(int, "--ip-cooldown", min=0, help="Seconds between submissions per IP (anonymous forms: at least "
+                  "3600).", panel=FORM_PANEL)
+SchemaOpt = opt(Path, "--schema", help="JSON file with {questions: [...]}; '-' reads stdin.", panel=FORM_PANEL)
 
 
 @forms.command("create", epilog="Examples:\n\n  eclictl applications forms create --title 'Staff 2025' "
@@ -269,12 +260,10 @@ def invites_list(ref: Annotated[str, typer.Argument(metavar="FORM", help="Form i
 @command(writes=True)
 def invites_create(
     ref: Annotated[str, typer.Argument(metavar="FORM", help="A private_invite form's id, slug or title.")],
-    label: Annotated[Optional[str], typer.Option("--label", help="Note for staff.", show_default=False)] = None,
-    email: Annotated[Optional[str], typer.Option("--email", help="Who it is for.", show_default=False)] = None,
-    max_uses: Annotated[Optional[int], typer.Option("--max-uses", min=1, help="Uses before it stops working.",
-                                                    show_default=False)] = None,
-    expires_hours: Annotated[Optional[int], typer.Option("--expires-hours", min=1, help="Lifetime in hours.",
-                                                         show_default=False)] = None,
+    label: opt(str, "--label", help="Note for staff.") = None,
+    email: opt(str, "--email", help="Who it is for.") = None,
+    max_uses: opt(int, "--max-uses", min=1, help="Uses before it stops working.") = None,
+    expires_hours: opt(int, "--expires-hours", min=1, help="Lifetime in hours.") = None,
 ) -> Any:
     """Create an invite link for a private_invite form (prints the link once)."""
     from eclictl.context import current

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, Sequence
 import typer
 
 from eclictl.errors import NotFoundError, PartialFailure, RejectedError, UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fraud_alerts import (PATH, _filter, _user_id, fetch_alerts, iso, note_undated,  # noqa: F401
                                             parse_since, parse_time, resolve_user_id, utcnow)
@@ -71,15 +71,13 @@ def _ctx() -> "AppContext":
 # -- reading alerts -------------------------------------------------------------------------
 
 
-ReasonOpt = Annotated[Optional[str], typer.Option(
-    "--reason-contains", help="Only alerts whose reason contains this text (case-insensitive).",
-    rich_help_panel=FILTER_PANEL, show_default=False)]
+ReasonOpt = opt(str, "--reason-contains", help="Only alerts whose reason contains this text (case-insensitive).",
+                panel=FILTER_PANEL)
 UndatedOpt = Annotated[bool, typer.Option(
     "--include-undated", help="With --since: also alerts without a detection time (users flagged by hand; the "
     "panel dates only automatic flags).", rich_help_panel=FILTER_PANEL)]
-SuspendedOpt = Annotated[Optional[bool], typer.Option(
-    "--suspended/--not-suspended", help="Only alerts of suspended / of active users.",
-    rich_help_panel=FILTER_PANEL, show_default=False)]
+SuspendedOpt = opt(bool, "--suspended/--not-suspended", help="Only alerts of suspended / of active users.",
+                   panel=FILTER_PANEL)
 
 
 def alert_view(rows: Any, *, detail: bool = False) -> Any:
@@ -98,8 +96,7 @@ def list_alerts(
     include_undated: UndatedOpt = False,
     reason_contains: ReasonOpt = None,
     suspended: SuspendedOpt = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Show at most N alerts.",
-                                                 show_default=False)] = None,
+    limit: opt(int, "--limit", "-n", min=1, help="Show at most N alerts.") = None,
 ) -> Any:
     """List fraud alerts (flagged users), newest first; filters are applied locally."""
     ctx = _ctx()
@@ -283,8 +280,7 @@ def flag(
 @command(bulk=True)
 def suspend(
     refs: Annotated[list[str], typer.Argument(metavar="USER...", help=USER_REFS)],
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Replaces the alert's reason.",
-                                                  show_default=False)] = None,
+    reason: opt(str, "--reason", help="Replaces the alert's reason.") = None,
     yes: YesOpt = False,
 ) -> Any:
     """Suspend flagged users through their alert (e-mails them; root users are refused)."""
@@ -386,10 +382,9 @@ def dismiss(
                                             rich_help_panel=SAFETY_PANEL)] = DEFAULT_BATCH,
     yes: YesOpt = False,
     quiet: QuietOpt = False,
-    since_last_run: Annotated[Optional[Path], typer.Option(
-        "--since-last-run", metavar="STATEFILE", help="Only alerts newer than the previous successful run; "
-        "the cursor is stored in STATEFILE (needs --all-matching).", rich_help_panel=CRON_PANEL,
-        show_default=False)] = None,
+    since_last_run: opt(Path, "--since-last-run", metavar="STATEFILE", help="Only alerts newer than the previous "
+                        "successful run; the cursor is stored in STATEFILE (needs --all-matching).",
+                        panel=CRON_PANEL) = None,
 ) -> Any:
     """Dismiss fraud alerts in bulk, then verify per user (the panel's count is what it was sent)."""
     ctx = _ctx()

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from eclictl.errors import EclictlError, UsageError
-from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.options import DryRunOpt, YesOpt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._spec import Section, build
 
@@ -173,9 +173,8 @@ def list_rules() -> Any:
 def add(
     countries: Annotated[list[str], typer.Argument(metavar="CC[:LEVEL]...", help="ISO country codes, optionally "
                                                    "with their own level (ru:5).")],
-    level: Annotated[Optional[int], typer.Option("--level", "-l", min=0, max=5, help="Level 0-5 for codes without "
-                                                 "one (1 no KYC, 2 no free, 3 no edu, 4 subuser-only, 5 no "
-                                                 "registration).", show_default=False)] = None,
+    level: opt(int, "--level", "-l", min=0, max=5, help="Level 0-5 for codes without one (1 no KYC, 2 no "
+               "free, 3 no edu, 4 subuser-only, 5 no registration).") = None,
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
 ) -> Any:

@@ -20,7 +20,7 @@ import typer
 
 from eclictl.errors import UsageError
 from eclictl.inputs import loads_json
-from eclictl.options import YesOpt, command
+from eclictl.options import YesOpt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, Field, Write, add_writes
 from eclictl.sections._spec import Filter, Section, build, detail_view, register
@@ -194,8 +194,7 @@ FIELDS = (
     _lim("portCount", "--ports", "Ports per server (portCount)."),
     _lim("tunnelPortCount", "--tunnel-ports", "Tunnel ports (tunnelPortCount)."),
 )
-SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Any other plan field, field=value (typed).",
-                                                     rich_help_panel=PLAN_PANEL, show_default=False)]
+SetOpt = opt(list[str], "--set", help="Any other plan field, field=value (typed).", panel=PLAN_PANEL)
 CLEAR = Field("clear", "--clear", list[str], f"Refused: the panel cannot set a limit ({', '.join(NULLABLE)}) back to "
               "null; it ignores null and keeps the value. Set a number instead.", panel=LIMITS_PANEL)
 ORDER = ("name", "type_", "price", "description", "default", "hidden", "features", "memory", "disk", "cpu",
@@ -244,12 +243,9 @@ PlanArg = Annotated[str, typer.Argument(metavar="ID|NAME", help="The plan's id o
 @command(writes=True)
 def boost(
     ref: PlanArg,
-    percent: Annotated[Optional[float], typer.Option("--percent", help="Boost in percent, 0-1000.",
-                                                     show_default=False)] = None,
-    expires: Annotated[Optional[str], typer.Option("--expires", help="ISO 8601 end (default: 30 days from now).",
-                                                   show_default=False)] = None,
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Why (shown with the boost).",
-                                                  show_default=False)] = None,
+    percent: opt(float, "--percent", help="Boost in percent, 0-1000.") = None,
+    expires: opt(str, "--expires", help="ISO 8601 end (default: 30 days from now).") = None,
+    reason: opt(str, "--reason", help="Why (shown with the boost).") = None,
     remove: Annotated[bool, typer.Option("--remove", help="Remove the plan's boost instead (percent 0; the panel "
                                          "keeps the old dates and reason on the plan).")] = False,
 ) -> Any:

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from eclictl.errors import EclictlError, RejectedError, UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._roles_api import (KNOWN_UNCATALOGUED, PATH, _is_known_wildcard, _role_perms,  # noqa: F401
                                          _values, check_permission, check_permissions, create_role,
@@ -110,13 +110,10 @@ WildcardOpt = Annotated[bool, typer.Option("--allow-wildcard", help="Allow grant
 @command(undoable=True)
 def create(
     name: Annotated[str, typer.Argument(help="The new role's name (unique; cannot be renamed later).")],
-    description: Annotated[Optional[str], typer.Option("--description", "-d", help="What the role is for "
-                                                       "(cannot be changed later).", show_default=False)] = None,
-    parent: Annotated[Optional[str], typer.Option("--parent", help="Parent role (id or name) whose "
-                                                  "permissions are inherited, one level deep.",
-                                                  show_default=False)] = None,
-    permissions: Annotated[Optional[list[str]], typer.Option("--permission", "-p", help="Grant this "
-                                                             "permission (repeatable).", show_default=False)] = None,
+    description: opt(str, "--description", "-d", help="What the role is for (cannot be changed later).") = None,
+    parent: opt(str, "--parent", help="Parent role (id or name) whose permissions are inherited, one level "
+                "deep.") = None,
+    permissions: opt(list[str], "--permission", "-p", help="Grant this permission (repeatable).") = None,
     allow_wildcard: WildcardOpt = False,
 ) -> Any:
     """Create a role, optionally with a parent and permissions."""
@@ -288,8 +285,7 @@ UNKNOWN_COLUMNS = (Col("value", "PERMISSION"), Col("roles"), Col("note"))
              "  eclictl roles permissions --category KYC\n\n  eclictl roles permissions --unknown")
 @command()
 def permissions(
-    category: Annotated[Optional[str], typer.Option("--category", help="Only this category (case-insensitive).",
-                                                    show_default=False)] = None,
+    category: opt(str, "--category", help="Only this category (case-insensitive).") = None,
     unknown: Annotated[bool, typer.Option("--unknown", help="Instead list strings granted on roles that the "
                                           "catalogue lacks.")] = False,
 ) -> Any:
@@ -329,8 +325,8 @@ PruneOpt = Annotated[bool, typer.Option("--prune", help="Also delete panel roles
 @app.command("export", epilog="Examples:\n\n  eclictl roles export -f roles.toml\n\n  eclictl roles export > roles.toml")
 @command(output=False)
 def export(
-    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE", help="Write to FILE (0600, "
-                                                "replaced atomically) instead of stdout.", rich_help_panel=FILE_PANEL, show_default=False)] = None,
+    file: opt(str, "--file", "-f", metavar="FILE", help="Write to FILE (0600, replaced atomically) instead of stdout.",
+              panel=FILE_PANEL) = None,
 ) -> Any:
     """Write every role (description, parent, sorted permissions) as TOML."""
     ctx = _ctx()
@@ -385,10 +381,9 @@ def apply(
     dry_run: DryRunOpt = False,
     allow_wildcard: Annotated[bool, typer.Option("--allow-wildcard", help="Allow the file to grant '*'.",
                                                  rich_help_panel=SAFETY_PANEL)] = False,
-    max_affected: Annotated[Optional[int], typer.Option(
-        "--max-affected", min=0, metavar="N", help="Refuse (exit 7, nothing changed) when more than N existing "
-        "roles would be changed (grant/revoke) or deleted. Default: no limit, or 10 with --prune.",
-        rich_help_panel=SAFETY_PANEL, show_default=False)] = None,
+    max_affected: opt(int, "--max-affected", min=0, metavar="N", help="Refuse (exit 7, nothing changed) when more "
+                      "than N existing roles would be changed (grant/revoke) or deleted. Default: no limit, or 10 "
+                      "with --prune.", panel=SAFETY_PANEL) = None,
     allow_empty: Annotated[bool, typer.Option("--allow-empty", help="With --prune, accept a file that lists no "
                                               "role (it plans to delete every role).",
                                               rich_help_panel=SAFETY_PANEL)] = False,

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from eclictl.errors import RejectedError, UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, parse_assignments
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, opt, parse_assignments
 from eclictl.output.columns import Col
 from eclictl.sections._servers_api import (SENSITIVE, SERVERS, ServerArg, _allocations, _cpu, _duration,  # noqa: F401
                                            _env_pairs, _ip_type, _owner, _server_path, _size, act, server_id,
@@ -81,39 +81,26 @@ add_writes(app, SERVERS)
 @command()
 def edit(
     ref: ServerArg,
-    name: Annotated[Optional[str], typer.Option("--name", rich_help_panel=EDIT_PANEL, show_default=False,
-                                                help="New name.")] = None,
-    description: Annotated[Optional[str], typer.Option("--description", rich_help_panel=EDIT_PANEL,
-                                                       help="New description.", show_default=False)] = None,
-    owner: Annotated[Optional[str], typer.Option("--owner", metavar="USER", help="Transfer to this user: id "
-                                                 "(not validated) or exact e-mail.", rich_help_panel=EDIT_PANEL,
-                                                 show_default=False)] = None,
-    egg: Annotated[Optional[int], typer.Option("--egg", help="Egg id.", rich_help_panel=EDIT_PANEL,
-                                               show_default=False)] = None,
-    memory: Annotated[Optional[str], typer.Option("--memory", help="MB or size like 4G.",
-                                                  rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
-    disk: Annotated[Optional[str], typer.Option("--disk", help="MB or size like 40G.",
-                                                rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
-    cpu: Annotated[Optional[str], typer.Option("--cpu", help="Percent of one core, or '2 cores'.",
-                                               rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
-    swap: Annotated[Optional[int], typer.Option("--swap", help="Swap in MB.", rich_help_panel=LIMITS_PANEL,
-                                                show_default=False)] = None,
-    threads: Annotated[Optional[str], typer.Option("--threads", help="CPU pinning like 0-3,5 (the panel cannot "
-                                                   "clear it: an empty value is ignored).",
-                                                   rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
-    env: Annotated[Optional[list[str]], typer.Option("--env", help="KEY=VALUE; merged into the current "
-                                                     "environment (the panel replaces it whole).",
-                                                     rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-    unset_env: Annotated[Optional[list[str]], typer.Option("--unset-env", help="Remove this variable.",
-                                                           rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-    allocation: Annotated[Optional[list[str]], typer.Option(
-        "--allocation", help="IP:PORT[=FQDN]; replaces all allocations (dedicated IPs stay); first = default.",
-        rich_help_panel=EDIT_PANEL, show_default=False)] = None,
+    name: opt(str, "--name", panel=EDIT_PANEL, help="New name.") = None,
+    description: opt(str, "--description", panel=EDIT_PANEL, help="New description.") = None,
+    owner: opt(str, "--owner", metavar="USER", help="Transfer to this user: id (not validated) or exact e-mail.",
+               panel=EDIT_PANEL) = None,
+    egg: opt(int, "--egg", help="Egg id.", panel=EDIT_PANEL) = None,
+    memory: opt(str, "--memory", help="MB or size like 4G.", panel=LIMITS_PANEL) = None,
+    disk: opt(str, "--disk", help="MB or size like 40G.", panel=LIMITS_PANEL) = None,
+    cpu: opt(str, "--cpu", help="Percent of one core, or '2 cores'.", panel=LIMITS_PANEL) = None,
+    swap: opt(int, "--swap", help="Swap in MB.", panel=LIMITS_PANEL) = None,
+    threads: opt(str, "--threads", help="CPU pinning like 0-3,5 (the panel cannot clear it: an empty value is "
+                 "ignored).", panel=LIMITS_PANEL) = None,
+    env: opt(list[str], "--env", help="KEY=VALUE; merged into the current environment (the panel replaces it whole).",
+             panel=EDIT_PANEL) = None,
+    unset_env: opt(list[str], "--unset-env", help="Remove this variable.", panel=EDIT_PANEL) = None,
+    allocation: opt(list[str], "--allocation", help="IP:PORT[=FQDN]; replaces all allocations (dedicated IPs stay); "
+                    "first = default.", panel=EDIT_PANEL) = None,
     clear_allocations: Annotated[bool, typer.Option("--clear-allocations", help="Remove every allocation "
                                                     "except dedicated IPs.", rich_help_panel=EDIT_PANEL)] = False,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Any other field=value (typed), e.g. "
-                                                      "hibernated=true, ioWeight=300.",
-                                                      rich_help_panel=EDIT_PANEL, show_default=False)] = None,
+    set_: opt(list[str], "--set", help="Any other field=value (typed), e.g. hibernated=true, ioWeight=300.",
+              panel=EDIT_PANEL) = None,
     dry_run: DryRunOpt = False,
 ) -> Any:
     """Change a server's settings and limits, then sync it to Wings."""
@@ -197,8 +184,7 @@ add_writes(app, replace(SERVERS, writes=(
 @command(bulk=True)
 def suspend(
     refs: RefsArg,
-    reason: Annotated[Optional[str], typer.Option("--reason", "-r", help="Shown to the owner [Suspended by "
-                                                  "administrator].", show_default=False)] = None,
+    reason: opt(str, "--reason", "-r", help="Shown to the owner [Suspended by administrator].") = None,
     dmca: Annotated[bool, typer.Option("--dmca", help="Mark as a DMCA takedown (deletion date +30 days).")] = False,
     yes: YesOpt = False,
     dry_run: BulkDryRun = False,
@@ -290,14 +276,10 @@ def mark_started(ref: ServerArg) -> Any:
 @command(writes=True)
 def throttle(
     ref: ServerArg,
-    cpu: Annotated[Optional[int], typer.Option("--cpu", help="CPU cap in percent, 5-100 [panel default 20].",
-                                               show_default=False)] = None,
-    duration: Annotated[Optional[str], typer.Option("--duration", help="30s-1d, e.g. 900, 15m, 2h [panel "
-                                                    "default 15m].", show_default=False)] = None,
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Why (max 600 characters).",
-                                                  show_default=False)] = None,
-    source: Annotated[Optional[str], typer.Option("--source", help="Who asked (max 120) [antiabuse].",
-                                                  show_default=False)] = None,
+    cpu: opt(int, "--cpu", help="CPU cap in percent, 5-100 [panel default 20].") = None,
+    duration: opt(str, "--duration", help="30s-1d, e.g. 900, 15m, 2h [panel default 15m].") = None,
+    reason: opt(str, "--reason", help="Why (max 600 characters).") = None,
+    source: opt(str, "--source", help="Who asked (max 120) [antiabuse].") = None,
 ) -> Any:
     """Cap a server's CPU for a while (anti-abuse); the panel restores it afterwards."""
     from eclictl.context import current
@@ -331,10 +313,8 @@ app.add_typer(dedicated_ip, name="dedicated-ip")
 def ip_add(
     ref: ServerArg,
     ip: Annotated[str, typer.Argument(help="The IPv4 or IPv6 address.")],
-    type_: Annotated[Optional[str], typer.Option("--type", help="ipv4 or ipv6 (detected).",
-                                                 show_default=False)] = None,
-    fqdn: Annotated[Optional[str], typer.Option("--fqdn", help="Host name for the address.",
-                                                show_default=False)] = None,
+    type_: opt(str, "--type", help="ipv4 or ipv6 (detected).") = None,
+    fqdn: opt(str, "--fqdn", help="Host name for the address.") = None,
 ) -> Any:
     """Assign a dedicated IP to a KVM server and sync it."""
     from eclictl.context import current

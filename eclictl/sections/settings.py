@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from eclictl.errors import EclictlError, UsageError
-from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.options import DryRunOpt, YesOpt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._settings_lib import PATH, fetch_settings, put_settings
 from eclictl.sections._spec import Section, build
@@ -286,8 +286,8 @@ FileOpt = Annotated[str, typer.Option("--file", "-f", metavar="FILE", help="The 
              "  eclictl settings export > settings.toml")
 @command(output=False)
 def export(
-    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE", help="Write to FILE (0600, "
-                                                "replaced atomically; '-' or none: stdout).", rich_help_panel=FILE_PANEL, show_default=False)] = None,
+    file: opt(str, "--file", "-f", metavar="FILE", help="Write to FILE (0600, replaced atomically; '-' or none: "
+              "stdout).", panel=FILE_PANEL) = None,
 ) -> Any:
     """Write the panel settings as TOML (for diff/apply)."""
     ctx = _ctx()

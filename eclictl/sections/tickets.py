@@ -14,7 +14,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import DryRunOpt, command
+from eclictl.options import DryRunOpt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Field, Write, add_writes
 from eclictl.sections._spec import Filter, Section, build, detail_view, register
@@ -160,8 +160,7 @@ def show(
 def reply(
     ref: Annotated[str, typer.Argument(metavar="ID", help="The ticket's id.")],
     message: Annotated[str, typer.Argument(help="The reply text; '-' reads stdin.")],
-    status: Annotated[Optional[str], typer.Option(
-        "--status", help="Also set this status (default: the panel sets 'replied').", show_default=False)] = None,
+    status: opt(str, "--status", help="Also set this status (default: the panel sets 'replied').") = None,
     as_user: Annotated[bool, typer.Option("--as-user", help="Post as the ticket's user (replyAs: user).")] = False,
 ) -> Any:
     """Reply to a ticket as staff (no e-mail is sent to the user by this route)."""
@@ -222,8 +221,7 @@ UNASSIGNED = 0
 @command(bulk=True)
 def assign(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Ticket ids; '-' reads stdin.")],
-    to: Annotated[Optional[str], typer.Option("--to", metavar="USER", help="Staff member to assign: user id or "
-                                              "exact e-mail.", show_default=False)] = None,
+    to: opt(str, "--to", metavar="USER", help="Staff member to assign: user id or exact e-mail.") = None,
     unassign: Annotated[bool, typer.Option("--unassign", help="Clear the assignee. The panel ignores null here, "
                                            "so assignedTo becomes 0, which the portal shows as unassigned.")] = False,
     dry_run: DryRunOpt = False,

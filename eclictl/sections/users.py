@@ -15,7 +15,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.options import DryRunOpt, YesOpt, command, opt
 from eclictl.output.columns import Col, Group
 from eclictl.sections._fields import Bulk, add_writes
 from eclictl.sections._spec import Filter, Section, build, detail_view
@@ -231,14 +231,11 @@ def apply_plan(
     plan_id: Annotated[int, typer.Argument(metavar="PLAN", help="The plan's id.")],
     temporary: Annotated[bool, typer.Option("--temporary", help="Mark the order '(temporary)' (no automatic "
                                             "revert).", rich_help_panel=PLAN_PANEL)] = False,
-    expires_at: Annotated[Optional[str], typer.Option("--expires-at", help="Expiry date (default: 30 days).",
-                                                      rich_help_panel=PLAN_PANEL, show_default=False)] = None,
+    expires_at: opt(str, "--expires-at", help="Expiry date (default: 30 days).", panel=PLAN_PANEL) = None,
     lifetime: Annotated[bool, typer.Option("--lifetime", help="A lifetime order (billingType lifetime).",
                                            rich_help_panel=PLAN_PANEL)] = False,
-    notes: Annotated[Optional[str], typer.Option("--notes", help="Order notes.", rich_help_panel=PLAN_PANEL,
-                                                 show_default=False)] = None,
-    org: Annotated[Optional[int], typer.Option("--org", help="Also set this organisation's tier.",
-                                               rich_help_panel=PLAN_PANEL, show_default=False)] = None,
+    notes: opt(str, "--notes", help="Order notes.", panel=PLAN_PANEL) = None,
+    org: opt(int, "--org", help="Also set this organisation's tier.", panel=PLAN_PANEL) = None,
     yes: YesOpt = False,
 ) -> Any:
     """Put a user on a plan (cancels their other non-org active orders; needs users:write)."""
@@ -287,10 +284,8 @@ add_writes(app, replace(USERS, writes=(
 @command()
 def export(
     ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)],
-    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE",
-                                                help="Write the JSON export to FILE (0600, replaced atomically; "
-                                                "real values even in privacy mode) instead of stdout.",
-                                                rich_help_panel="Output", show_default=False)] = None,
+    file: opt(str, "--file", "-f", metavar="FILE", help="Write the JSON export to FILE (0600, replaced atomically; "
+              "real values even in privacy mode) instead of stdout.", panel="Output") = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait: the panel gathers everything "
                                            "in-request.", min=1, rich_help_panel="Connection")] = 900.0,
     yes: YesOpt = False,
