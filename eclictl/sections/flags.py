@@ -15,19 +15,12 @@ import typer
 from eclictl.errors import UsageError
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._spec import FILTER_PANEL, Section, build
-from eclictl.sections.settings import NoVerifyOpt, WaitOpt
+from eclictl.sections._spec import FILTER_PANEL, build
+from eclictl.sections.settings import NoVerifyOpt, WaitOpt, settings_section
 
-FLAGS = Section(
-    name="flags",
-    help="Feature flags: list, enable, disable (one PUT, verified after the panel's 10 s cache).",
-    path="/api/admin/settings",
-    permission="admin:settings",
-    tab="settings",
-    verbs=(),
-    searchable=False,
-    examples=("eclictl flags list", "eclictl flags disable ai blog --yes"),
-)
+FLAGS = settings_section(
+    "flags", "Feature flags: list, enable, disable (one PUT, verified after the panel's 10 s cache).",
+    ("eclictl flags list", "eclictl flags disable ai blog --yes"))
 app = build(FLAGS)
 
 LIST_COLUMNS = (Col("flag"), Col("enabled"), Col("default"), Col("changed"), Col("enforced", max_width=60))

@@ -18,21 +18,15 @@ import typer
 from eclictl.errors import EclictlError, UsageError
 from eclictl.options import DryRunOpt, YesOpt, command, opt
 from eclictl.output.columns import Col
-from eclictl.sections._spec import Section, build
+from eclictl.sections._spec import build
+from eclictl.sections.settings import settings_section
 
 METRICS_PATH = "/api/admin/geo-block/metrics"
 KEY = "geoBlockCountries"
 
-GEOBLOCK = Section(
-    name="geoblock",
-    help="Geo-blocking rules (geoBlockCountries): list, add, remove; per-country metrics.",
-    path="/api/admin/settings",
-    permission="admin:settings",
-    tab="settings",
-    verbs=(),
-    searchable=False,
-    examples=("eclictl geoblock list", "eclictl geoblock add ru by --level 5 --yes"),
-)
+GEOBLOCK = settings_section(
+    "geoblock", "Geo-blocking rules (geoBlockCountries): list, add, remove; per-country metrics.",
+    ("eclictl geoblock list", "eclictl geoblock add ru by --level 5 --yes"))
 app = build(GEOBLOCK)
 
 RULE_COLUMNS = (Col("country"), Col("level"), Col("effect", max_width=50), Col("entry"), Col("note", max_width=50))

@@ -21,16 +21,17 @@ from eclictl.sections._spec import Section, build
 FILE_PANEL = "Settings as code"
 VERIFY_PANEL = "Verify"
 
-SETTINGS = Section(
-    name="settings",
-    help="Panel settings: show, set (typed), export/diff/apply as TOML.",
-    path=PATH,
-    permission="admin:settings",
-    tab="settings",
-    verbs=(),
-    searchable=False,
-    examples=("eclictl settings show", "eclictl settings set billingCurrency=EUR"),
-)
+
+def settings_section(name: str, help: str, examples: tuple[str, ...]) -> Section:
+    """A section over the panel's one settings record (GET/PUT on PATH, gated by admin:settings,
+    the portal's settings tab): only custom verbs, nothing to list or search by name."""
+    return Section(name=name, help=help, path=PATH, permission="admin:settings", tab="settings", verbs=(),
+                   searchable=False, examples=examples)
+
+
+SETTINGS = settings_section(
+    "settings", "Panel settings: show, set (typed), export/diff/apply as TOML.",
+    ("eclictl settings show", "eclictl settings set billingCurrency=EUR"))
 app = build(SETTINGS)
 
 CHANGE_COLUMNS = (Col("key"), Col("panel"), Col("file"))
