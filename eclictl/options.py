@@ -62,6 +62,12 @@ def opt(kind: Any, *names: str, help: str | None = None, panel: str | None = Non
     return Annotated[Optional[kind], typer.Option(*names, help=help, show_default=False, **more)]
 
 
+
+def batch_opt(items: str) -> Any:
+    """`--batch-size N` of a verb that sends its items in bulk requests (at most 500 a request)."""
+    return Annotated[int, typer.Option("--batch-size", min=1, max=500, help=f"{items} per bulk request.",
+                                       rich_help_panel=SAFETY_PANEL)]
+
 _OUTPUT_PARAMS = {
     "output": OutputOpt,
     "columns": ColumnsOpt,

@@ -17,7 +17,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, opt
+from eclictl.options import DryRunOpt, YesOpt, batch_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build
 from eclictl.sections._fraud_alerts import parse_since, parse_time
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 BASE = "/api/admin/antiabuse/incidents"
 PAGE_SIZE = 100
 DEFAULT_BATCH = 100
+BatchOpt = batch_opt("Incidents")
 STATUS_WORDS = {"resolve": "accepted", "solved": "accepted", "accepted": "accepted",
                 "dismiss": "rejected", "dismissed": "rejected", "rejected": "rejected",
                 "archive": "archived", "archived": "archived",
@@ -309,8 +310,7 @@ def set_status(
     note: opt(str, "--note", help="Resolution note (max 800 characters).") = None,
     dry_run: DryRunOpt = False,
     max_affected: MaxAffectedOpt = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=500, help="Incidents per bulk request.",
-                                            rich_help_panel=SAFETY_PANEL)] = DEFAULT_BATCH,
+    batch_size: BatchOpt = DEFAULT_BATCH,
     quiet: QuietOpt = False,
 ) -> Any:
     """Set the status of incidents (bulk route for several), then verify each one."""
@@ -384,8 +384,7 @@ def delete(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Incident ids; '-' reads them from stdin.")],
     dry_run: DryRunOpt = False,
     max_affected: MaxAffectedOpt = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=500, help="Incidents per bulk request.",
-                                            rich_help_panel=SAFETY_PANEL)] = DEFAULT_BATCH,
+    batch_size: BatchOpt = DEFAULT_BATCH,
     yes: YesOpt = False,
     quiet: QuietOpt = False,
 ) -> Any:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, Sequence
 import typer
 
 from eclictl.errors import NotFoundError, PartialFailure, RejectedError, UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, opt
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, batch_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fraud_alerts import (PATH, _filter, _user_id, fetch_alerts, iso, note_undated,  # noqa: F401
                                             parse_since, parse_time, resolve_user_id, utcnow)
@@ -36,6 +36,7 @@ CRON_PANEL = "Scheduling"
 USER_REF = "User id or exact e-mail."
 USER_REFS = "User ids or e-mails; '-' reads them from stdin."
 DEFAULT_BATCH = 50
+BatchOpt = batch_opt("Users")
 DISMISS_STATUSES = ("dismissed", "already_clear", "not_found", "failed", "would_dismiss")
 CURSOR_VERSION = 1
 
@@ -378,8 +379,7 @@ def dismiss(
     suspended: SuspendedOpt = None,
     dry_run: DryRunOpt = False,
     max_affected: MaxAffectedOpt = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=500, help="Users per bulk request.",
-                                            rich_help_panel=SAFETY_PANEL)] = DEFAULT_BATCH,
+    batch_size: BatchOpt = DEFAULT_BATCH,
     yes: YesOpt = False,
     quiet: QuietOpt = False,
     since_last_run: opt(Path, "--since-last-run", metavar="STATEFILE", help="Only alerts newer than the previous "
