@@ -10,7 +10,7 @@ the role links and the current plan; `PUT` answers only `{success}`, so `edit` r
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
@@ -372,6 +372,24 @@ def _role_items(ctx: Any, role_refs: list[str]) -> list[dict[str, Any]]:
     return list(found.values())
 
 
+def _each_role(ref: str, role_refs: list[str], action: str, one: Callable[..., Any], *, exists: bool = False) -> None:
+    """What assign and unassign share: the user (`exists`: checked first), each named role once, the
+    user's role links (remembered for `eclictl undo` / --revert-after), then `one(ctx, user_id, role,
+    links)` per role, one at a time, with the per-role report."""
+    from eclictl.bulk import BulkRunner, finish
+    from eclictl.safety.undo import remember
+
+    ctx = _ctx()
+    user_id = resolve_user_id(ctx.api, ref)
+    if exists:
+        user_row(ctx.api, user_id)
+    by_name = {str(r["name"]): r for r in _role_items(ctx, role_refs)}
+    links = _links(ctx.api, user_id)
+    remember(ctx, "user-roles", user_id, rows=links)
+    finish(ctx, BulkRunner(ctx, concurrency=1).run(action.format(user_id), list(by_name),
+                                                   lambda name: one(ctx, user_id, by_name[name], links)))
+
+
 @app.command("assign", epilog="Examples:\n\n  eclictl users assign 42 support\n\n"
              "  eclictl users assign jane@example.com support billing\n\n"
              "  eclictl users assign 42 support --revert-after 8h --reason 'on call tonight'")
@@ -381,28 +399,14 @@ def assign(
     role_refs: Annotated[list[str], typer.Argument(metavar="ROLE...", help="Role ids or names.")],
 ) -> Any:
     """Give a user roles (idempotent: a role the user already holds is skipped, never duplicated)."""
-    from eclictl.bulk import BulkRunner, finish
 
-    ctx = _ctx()
-    user_id = resolve_user_id(ctx.api, ref)
-    user_row(ctx.api, user_id)
-    wanted = _role_items(ctx, role_refs)
-    links = _links(ctx.api, user_id)
-    held = {(link.get("role") or {}).get("id") for link in links}
-    by_name = {str(r["name"]): r for r in wanted}
-    from eclictl.safety.undo import remember
-
-    remember(ctx, "user-roles", user_id, rows=links)  # for `eclictl undo` / --revert-after
-
-    def one(name: str) -> Any:
-        role = by_name[name]
-        if role["id"] in held:
+    def one(ctx: Any, user_id: int, role: dict[str, Any], links: list[dict[str, Any]]) -> Any:
+        if role["id"] in {(link.get("role") or {}).get("id") for link in links}:
             return ("skipped", "already assigned")
         ctx.api.post(f"/api/users/{user_id}/roles", {"roleId": int(role["id"])})
         return None
 
-    finish(ctx, BulkRunner(ctx, concurrency=1).run(f"assign roles to user {user_id}", list(by_name), one))
-    return None
+    return _each_role(ref, role_refs, "assign roles to user {}", one, exists=True)
 
 
 @app.command("unassign", epilog="Examples:\n\n  eclictl users unassign 42 support\n\n"
@@ -413,24 +417,13 @@ def unassign(
     role_refs: Annotated[list[str], typer.Argument(metavar="ROLE...", help="Role ids or names.")],
 ) -> Any:
     """Take roles away from a user (every duplicate link of the role is removed)."""
-    from eclictl.bulk import BulkRunner, finish
 
-    ctx = _ctx()
-    user_id = resolve_user_id(ctx.api, ref)
-    wanted = _role_items(ctx, role_refs)
-    links = _links(ctx.api, user_id)
-    by_name = {str(r["name"]): r for r in wanted}
-    from eclictl.safety.undo import remember
-
-    remember(ctx, "user-roles", user_id, rows=links)  # for `eclictl undo` / --revert-after
-
-    def one(name: str) -> Any:
-        mine = [link for link in links if (link.get("role") or {}).get("id") == by_name[name]["id"]]
+    def one(ctx: Any, user_id: int, role: dict[str, Any], links: list[dict[str, Any]]) -> Any:
+        mine = [link for link in links if (link.get("role") or {}).get("id") == role["id"]]
         if not mine:
             return ("skipped", "not assigned")
         for link in mine:
             ctx.api.delete(f"/api/users/{user_id}/roles/{link['id']}")
         return None
 
-    finish(ctx, BulkRunner(ctx, concurrency=1).run(f"unassign roles from user {user_id}", list(by_name), one))
-    return None
+    return _each_role(ref, role_refs, "unassign roles from user {}", one)
