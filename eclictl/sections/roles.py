@@ -11,7 +11,7 @@ role's name, description or parent after creation.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
@@ -205,12 +205,20 @@ def delete(
 
 
 # -- grant / revoke -------------------------------------------------------------------------
-def _perms_and_role(ctx: Any, ref: str, perms: list[str]) -> tuple[list[str], list[dict[str, Any]], dict[str, Any]]:
-    """grant/revoke: the permissions (arguments or stdin), every role (the state `remember` keeps)
-    and the role named by `ref`."""
+def _each_perm(ref: str, perms: list[str], action: str, step: Callable[..., Callable[[str], Any]]) -> None:
+    """grant/revoke: the permissions (arguments or stdin), the role named by `ref`, every role
+    remembered (for `eclictl undo` / --revert-after), then one permission at a time with the report.
+    `step(ctx, items, roles, role)` reads what it needs first and returns the per-permission call."""
+    from eclictl.bulk import BulkRunner, finish
+    from eclictl.safety.undo import remember
+
+    ctx = _ctx()
     items = ctx.read_ids(perms)
     roles = fetch_roles(ctx.api)
-    return items, roles, find_role(roles, ref)
+    role = find_role(roles, ref)
+    one = step(ctx, items, roles, role)
+    remember(ctx, "role", str(role.get("name")), rows=roles)
+    finish(ctx, BulkRunner(ctx, concurrency=1).run(f"{action} role {role.get('name')}", items, one))
 
 
 PermsArg = Annotated[list[str], typer.Argument(metavar="PERM...", help="Permission strings; '-' reads stdin.")]
@@ -226,24 +234,21 @@ def grant(
     allow_wildcard: WildcardOpt = False,
 ) -> Any:
     """Grant permissions to a role (one already granted is skipped, never duplicated)."""
-    from eclictl.bulk import BulkRunner, finish
 
-    ctx = _ctx()
-    items, roles, role = _perms_and_role(ctx, ref, perms)
-    role_id = int(role["id"])
-    check_permissions(ctx, items, allow_wildcard=allow_wildcard)
-    held = set(_values(_role_perms(ctx.api, role_id)))
-    from eclictl.safety.undo import remember
+    def step(ctx: Any, items: list[str], roles: list[dict[str, Any]], role: dict[str, Any]) -> Callable[[str], Any]:
+        role_id = int(role["id"])
+        check_permissions(ctx, items, allow_wildcard=allow_wildcard)
+        held = set(_values(_role_perms(ctx.api, role_id)))
 
-    remember(ctx, "role", str(role.get("name")), rows=roles)  # for `eclictl undo` / --revert-after
+        def one(perm: str) -> Any:
+            if perm in held:
+                return ("skipped", "already granted")
+            grant_one(ctx, role_id, perm)
+            return None
 
-    def one(perm: str) -> Any:
-        if perm in held:
-            return ("skipped", "already granted")
-        grant_one(ctx, role_id, perm)
-        return None
+        return one
 
-    finish(ctx, BulkRunner(ctx, concurrency=1).run(f"grant to role {role.get('name')}", items, one))
+    _each_perm(ref, perms, "grant to", step)
     return None
 
 
@@ -255,24 +260,21 @@ def revoke(
     perms: PermsArg,
 ) -> Any:
     """Revoke permissions from a role (only that role's rows; never another role's)."""
-    from eclictl.bulk import BulkRunner, finish
 
-    ctx = _ctx()
-    items, roles, role = _perms_and_role(ctx, ref, perms)
-    role_id = int(role["id"])
-    inherited = set(_values(role_detail(roles, role)["inheritedPermissions"]))
-    from eclictl.safety.undo import remember
+    def step(ctx: Any, items: list[str], roles: list[dict[str, Any]], role: dict[str, Any]) -> Callable[[str], Any]:
+        role_id = int(role["id"])
+        inherited = set(_values(role_detail(roles, role)["inheritedPermissions"]))
 
-    remember(ctx, "role", str(role.get("name")), rows=roles)  # for `eclictl undo` / --revert-after
+        def one(perm: str) -> Any:
+            if revoke_one(ctx, role_id, perm):
+                return None
+            if perm in inherited:
+                return ("skipped", "not granted here: inherited from the parent role")
+            return ("skipped", "not granted")
 
-    def one(perm: str) -> Any:
-        if revoke_one(ctx, role_id, perm):
-            return None
-        if perm in inherited:
-            return ("skipped", "not granted here: inherited from the parent role")
-        return ("skipped", "not granted")
+        return one
 
-    finish(ctx, BulkRunner(ctx, concurrency=1).run(f"revoke from role {role.get('name')}", items, one))
+    _each_perm(ref, perms, "revoke from", step)
     return None
 
 

@@ -187,4 +187,6 @@ def test_undo_verbs_remember_the_state_they_change(path: tuple[str, ...]) -> Non
         source += inspect.getsource(getattr(module, helpers[path[0]]))
     if path == ("roles", "apply"):
         source += inspect.getsource(importlib.import_module("eclictl.sections.roles").execute)
+    if path in (("roles", "grant"), ("roles", "revoke")):
+        source += inspect.getsource(importlib.import_module("eclictl.sections.roles")._each_perm)
     assert re.search(r"\bremember(_settings)?\(", source), path
