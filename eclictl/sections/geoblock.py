@@ -108,11 +108,14 @@ def _codes(values: list[str], *, iso_only: bool) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _write(ctx: Any, current: str, new: str, changes: list[dict[str, Any]], *, dry_run: bool, yes: bool,
-           question: str, what: str) -> Any:
+def _write(ctx: Any, levels: dict[str, int | None], *, dry_run: bool, yes: bool, question: str) -> Any:
+    """add/remove: the rules with `levels` applied (None removes a country), shown, confirmed,
+    remembered for undo, written in one PUT and checked against what the panel stored."""
     from eclictl.output.render import View
     from eclictl.sections.settings import put_settings
 
+    current = _current(ctx)
+    new, changes = edit_rules(current, levels)
     if new == current or all(c["status"] in ("unchanged", "not present") for c in changes):
         ctx.info("nothing to change")
         return View(changes, columns=CHANGE_COLUMNS, id_field="country", json_data={KEY: current, "changes": changes})
@@ -120,7 +123,7 @@ def _write(ctx: Any, current: str, new: str, changes: list[dict[str, Any]], *, d
         ctx.info(f"would set {KEY} to: {new!r}")
         return View(changes, columns=CHANGE_COLUMNS, id_field="country",
                     json_data={"dryRun": True, KEY: new, "changes": changes})
-    ctx.confirm(question, yes=yes, what=what)
+    ctx.confirm(question, yes=yes, what="change geo-blocking")
     from eclictl.safety.undo import remember_settings
 
     remember_settings(ctx, {KEY: new}, {KEY: current})  # for `eclictl undo` / --revert-after
@@ -186,10 +189,8 @@ def add(
         else:
             value = level
         levels[_codes([code], iso_only=True)[0]] = value
-    current = _current(ctx)
-    new, changes = edit_rules(current, levels)
     summary = ", ".join(f"{c}:{lv}" for c, lv in levels.items())
-    return _write(ctx, current, new, changes, dry_run=dry_run, yes=yes, what="change geo-blocking",
+    return _write(ctx, levels, dry_run=dry_run, yes=yes,
                   question=f"Set geo-block levels {summary}? Users from those countries lose access accordingly.")
 
 
@@ -205,9 +206,7 @@ def remove(
     """Remove the geo-block rules of countries (other entries are kept as they are)."""
     ctx = _ctx()
     codes = _codes(countries, iso_only=False)
-    current = _current(ctx)
-    new, changes = edit_rules(current, {c: None for c in codes})
-    return _write(ctx, current, new, changes, dry_run=dry_run, yes=yes, what="change geo-blocking",
+    return _write(ctx, {c: None for c in codes}, dry_run=dry_run, yes=yes,
                   question=f"Remove the geo-block rules of {', '.join(codes)}?")
 
 
