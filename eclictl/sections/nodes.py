@@ -308,6 +308,14 @@ def _node_view(body: Any, fallback: dict[str, Any]) -> Any:
     return detail_view(NODES, clean(node) if isinstance(node, dict) else fallback)
 
 
+def _node_body(name: str | None, url: str | None, fqdn: str | None, node_type: str | None, uuid: str | None,
+               deployments: bool | None, assignments: list[str] | None, *, creating: bool) -> dict[str, Any]:
+    """create/edit: the named options, then the --set pairs, as one body with every field checked."""
+    pairs = _named(name=name, url=url, fqdn=fqdn, nodeType=node_type, nodeId=uuid,
+                   deploymentsDisabled=None if deployments is None else not deployments)
+    return _assignments(pairs + list(assignments or []), creating=creating)
+
+
 NameOpt = opt(str, "--name", help="Unique node name.", panel=NEW_PANEL)
 UrlOpt = opt(str, "--url", help="Public Wings URL, e.g. https://fra1.example:8080.", panel=NEW_PANEL)
 FqdnOpt = opt(str, "--fqdn", help="Node host name.", panel=NEW_PANEL)
@@ -341,9 +349,7 @@ def create(
     from eclictl.context import current
 
     ctx = current()
-    pairs = _named(name=name, url=url, fqdn=fqdn, nodeType=node_type, nodeId=uuid,
-                   deploymentsDisabled=None if deployments is None else not deployments) + list(assignments or [])
-    body = _assignments(pairs, creating=True)
+    body = _node_body(name, url, fqdn, node_type, uuid, deployments, assignments, creating=True)
     if not body.get("name") or not body.get("url"):
         raise UsageError("--name and --url are required")
     if body.get("provider") == "proxmox":
@@ -374,9 +380,7 @@ def edit(
     from eclictl.context import current
 
     ctx = current()
-    pairs = _named(name=name, url=url, fqdn=fqdn, nodeType=node_type, nodeId=uuid,
-                   deploymentsDisabled=None if deployments is None else not deployments) + list(assignments or [])
-    body = _assignments(pairs, creating=False)
+    body = _node_body(name, url, fqdn, node_type, uuid, deployments, assignments, creating=False)
     if not body:
         raise UsageError("nothing to change", hint="pass --set field=value or a named option")
     _check_ranges(body)
