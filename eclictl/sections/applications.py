@@ -18,7 +18,7 @@ from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.inputs import loads_json
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, opt
 from eclictl.output.columns import Col
-from eclictl.sections._fields import Bulk, add_writes
+from eclictl.sections._fields import Bulk, Field, Write, add_writes
 from eclictl.sections._spec import Filter, Section, build, detail_view
 
 BASE = "/api/admin/applications"
@@ -119,70 +119,46 @@ def _schema(path: Optional[Path]) -> Any:
     return data
 
 
-def _form_body(title: Optional[str], description: Optional[str], kind: Optional[Kind],
-               visibility: Optional[Visibility], status: Optional[FormStatus], slug: Optional[str],
-               max_per_user: Optional[int], cooldown: Optional[int], schema: Optional[Path]) -> dict[str, Any]:
-    if title is not None and (not title.strip() or len(title) > 200):
+def _title(title: str) -> str:
+    if not title.strip() or len(title) > 200:
         raise UsageError("--title must be 1-200 characters")
-    body = {"title": title, "description": description, "kind": kind.value if kind else None,
-            "visibility": visibility.value if visibility else None, "status": status.value if status else None,
-            "slug": slug, "maxSubmissionsPerUser": max_per_user, "ipCooldownSeconds": cooldown,
-            "schema": _schema(schema)}
-    return {k: v for k, v in body.items() if v is not None}
+    return title
 
 
-TitleOpt = opt(str, "--title", help="Title (max 200).", panel=FORM_PANEL)
-DescOpt = opt(str, "--description", help="Text shown above the questions.", panel=FORM_PANEL)
-KindOpt = opt(Kind, "--kind", help="Form kind.", panel=FORM_PANEL)
-VisOpt = opt(Visibility, "--visibility", help="Who may submit.", panel=FORM_PANEL)
-StatusOpt = opt(FormStatus, "--status", help="Form status.", panel=FORM_PANEL)
-SlugOpt = opt(str, "--slug", help="URL slug (made unique by the panel).", panel=FORM_PANEL)
-MaxOpt = opt(int, "--max-per-user", min=1, help="Submissions per user.", panel=FORM_PANEL)
-CooldownOpt = opt(int, "--ip-cooldown", min=0, help="Seconds between submissions per IP (anonymous forms: at least "
-                  "3600).", panel=FORM_PANEL)
-SchemaOpt = opt(Path, "--schema", help="JSON file with {questions: [...]}; '-' reads stdin.", panel=FORM_PANEL)
+def _answered_form(ctx: Any, ident: Any, body: dict[str, Any], answer: Any) -> Any:
+    """The form the panel answered with ({form: ...}); else, after an edit, the form read again."""
+    form = answer.get("form") if isinstance(answer, dict) else None
+    if isinstance(form, dict):
+        return form
+    return FORMS.fetch(ctx.api, str(ident)) if ident is not None else (answer or {})
 
 
-@forms.command("create", epilog="Examples:\n\n  eclictl applications forms create --title 'Staff 2025' "
-               "--schema questions.json\n\n  eclictl applications forms create --title 'Beta testers' "
-               "--visibility private_invite -o json")
-@command(writes=True)
-def forms_create(title: Annotated[str, typer.Option("--title", help="Title (max 200).", show_default=False,
-                                                    rich_help_panel=FORM_PANEL)],
-                 description: DescOpt = None, kind: KindOpt = None, visibility: VisOpt = None,
-                 status: StatusOpt = None, slug: SlugOpt = None, max_per_user: MaxOpt = None,
-                 ip_cooldown: CooldownOpt = None, schema: SchemaOpt = None) -> Any:
-    """Create an application form."""
-    from eclictl.context import current
-
-    ctx = current()
-    body = _form_body(title, description, kind, visibility, status, slug, max_per_user, ip_cooldown, schema)
-    res = ctx.api.post(f"{BASE}/forms", body) or {}
-    form = res.get("form") if isinstance(res, dict) else None
-    return detail_view(FORMS, form if isinstance(form, dict) else res)
-
-
-@forms.command("edit", epilog="Examples:\n\n  eclictl applications forms edit 3 --status closed\n\n"
-               "  eclictl applications forms edit staff-2025 --schema questions.json --dry-run")
-@command()
-def forms_edit(ref: Annotated[str, typer.Argument(metavar="FORM", help="Form id, slug or exact title.")],
-               title: TitleOpt = None, description: DescOpt = None, kind: KindOpt = None,
-               visibility: VisOpt = None, status: StatusOpt = None, slug: SlugOpt = None,
-               max_per_user: MaxOpt = None, ip_cooldown: CooldownOpt = None, schema: SchemaOpt = None,
-               dry_run: DryRunOpt = False) -> Any:
-    """Change a form (only the options given)."""
-    from eclictl.context import current
-
-    ctx = current()
-    body = _form_body(title, description, kind, visibility, status, slug, max_per_user, ip_cooldown, schema)
-    if not body:
-        raise UsageError("nothing to change", hint="pass --title, --status, --schema...")
-    fid = form_id(ref)
-    if dry_run:
-        return {"id": fid, "method": "PUT", "path": f"{BASE}/forms/{fid}", "body": body}
-    res = ctx.api.put(f"{BASE}/forms/{fid}", body) or {}
-    form = res.get("form") if isinstance(res, dict) else None
-    return detail_view(FORMS, form if isinstance(form, dict) else FORMS.fetch(ctx.api, str(fid)))
+FORM_FIELDS = (
+    Field("title", "--title", str, "Title (max 200).", required=True, check=_title, panel=FORM_PANEL),
+    Field("description", "--description", str, "Text shown above the questions.", panel=FORM_PANEL),
+    Field("kind", "--kind", Kind, "Form kind.", panel=FORM_PANEL),
+    Field("visibility", "--visibility", Visibility, "Who may submit.", panel=FORM_PANEL),
+    Field("status", "--status", FormStatus, "Form status.", panel=FORM_PANEL),
+    Field("slug", "--slug", str, "URL slug (made unique by the panel).", panel=FORM_PANEL),
+    Field("maxSubmissionsPerUser", "--max-per-user", int, "Submissions per user.", min=1, panel=FORM_PANEL),
+    Field("ipCooldownSeconds", "--ip-cooldown", int, "Seconds between submissions per IP (anonymous forms: at "
+          "least 3600).", min=0, panel=FORM_PANEL),
+    Field("schema", "--schema", Path, "JSON file with {questions: [...]}; '-' reads stdin.", check=_schema,
+          panel=FORM_PANEL),
+)
+add_writes(forms, replace(FORMS, fields=FORM_FIELDS, writes=(
+    Write("create", "Create an application form.",
+          "Examples:\n\n  eclictl applications forms create --title 'Staff 2025' --schema questions.json\n\n"
+          "  eclictl applications forms create --title 'Beta testers' --visibility private_invite -o json",
+          "POST", f"{BASE}/forms", reread=_answered_form),
+    Write("edit", "Change a form (only the options given).",
+          "Examples:\n\n  eclictl applications forms edit 3 --status closed\n\n"
+          "  eclictl applications forms edit staff-2025 --schema questions.json --dry-run",
+          "PUT", f"{BASE}/forms/{{id}}", ref="FORM", ref_help="Form id, slug or exact title.",
+          resolve=lambda ctx, ref, body, extras: form_id(ref), reread=_answered_form, dry_run=True,
+          nothing=("nothing to change", "pass --title, --status, --schema..."),
+          dry_run_view=lambda ident, method, path, body: {"id": ident, "method": method, "path": path, "body": body}),
+)))
 
 
 @forms.command("delete", epilog="Examples:\n\n  eclictl applications forms delete 3 --yes\n\n"
