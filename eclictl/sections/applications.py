@@ -295,23 +295,18 @@ def submissions_decide(
                                           rich_help_panel=SAFETY_PANEL)] = False,
 ) -> Any:
     """Set submissions' status (accept, reject, archive, or back to pending)."""
-    from eclictl.bulk import BulkRunner, finish
+    from eclictl.bulk import confirm_and_run
     from eclictl.context import current
-    from eclictl.output.render import View
 
     status = _DECISION_ALIASES.get(decision.lower(), decision.lower())
     if status not in {d.value for d in Decision}:
         raise UsageError(f"unknown status '{decision}'", hint="use accepted, rejected, archived or pending")
     ctx = current()
     items = _int_ids(ctx.read_ids(ids), "submission")
-    if dry_run:
-        return View([{"item": i, "action": status} for i in items], id_field="item")
-    if len(items) > 1:
-        ctx.confirm(f"Mark {len(items)} submissions {status}?", yes=yes, what=f"mark submissions {status}")
-    report = BulkRunner(ctx).run(f"mark submissions {status}", items,
-                                 lambda i: ctx.api.put(f"{BASE}/submissions/{i}", {"status": status}))
-    finish(ctx, report)
-    return None
+    return confirm_and_run(ctx, f"mark submissions {status}", items,
+                           lambda i: ctx.api.put(f"{BASE}/submissions/{i}", {"status": status}), yes=yes,
+                           question=f"Mark {len(items)} submissions {status}?" if len(items) > 1 else None,
+                           what=f"mark submissions {status}", dry_run=dry_run, dry_action=status)
 
 
 @submissions.command("delete", epilog="Examples:\n\n  eclictl applications submissions delete 17 --yes\n\n"

@@ -293,7 +293,6 @@ def confirm_payment(
     yes: YesOpt = False,
 ) -> Any:
     """Mark orders paid: active for a month, the user's other active orders cancelled, plan limits raised."""
-    from eclictl.bulk import run_items
     from eclictl.context import current
 
     ctx = current()
@@ -305,11 +304,8 @@ def confirm_payment(
         body["txId"] = tx_id
     if notes:
         body["notes"] = notes
-    ctx.confirm(f"Confirm payment of {len(items)} orders: {', '.join(items[:10])}? Other active orders of those "
-                "users are cancelled.", yes=yes, what="confirm payments")
-
-    return run_items(ctx, "confirm payments", items,
-                     lambda item: _payment_result(item, _payment_call(ctx, f"{PATH}/{item}/confirm-payment", body)))
+    return _payments(ctx, "confirm", items, body, yes, f"Confirm payment of {len(items)} orders: "
+                     f"{', '.join(items[:10])}? Other active orders of those users are cancelled.")
 
 
 @app.command("reject-payment", epilog="Examples:\n\n  eclictl orders reject-payment 1042 --reason 'no funds received' --yes")
@@ -320,16 +316,23 @@ def reject_payment(
     yes: YesOpt = False,
 ) -> Any:
     """Reject pending payments: the orders are cancelled (the user gets no e-mail)."""
-    from eclictl.bulk import run_items
     from eclictl.context import current
 
     ctx = current()
     items = _order_ids(ctx, refs)
     body: dict[str, Any] = {"reason": reason} if reason else {}
-    ctx.confirm(f"Reject the payment of {len(items)} orders: {', '.join(items[:10])}?", yes=yes,
-                what="reject payments")
-    return run_items(ctx, "reject payments", items,
-                     lambda item: _payment_result(item, _payment_call(ctx, f"{PATH}/{item}/reject-payment", body)))
+    return _payments(ctx, "reject", items, body, yes,
+                     f"Reject the payment of {len(items)} orders: {', '.join(items[:10])}?")
+
+
+def _payments(ctx: Any, verb: str, items: list[str], body: dict[str, Any], yes: bool, question: str) -> Any:
+    """confirm-payment/reject-payment: one confirmation, then `POST /api/orders/:id/<verb>-payment` per
+    order (one order: its own result and exit code)."""
+    from eclictl.bulk import confirm_and_run
+
+    return confirm_and_run(ctx, f"{verb} payments", items, lambda item: _payment_result(
+        item, _payment_call(ctx, f"{PATH}/{item}/{verb}-payment", body)), question=question, yes=yes,
+        what=f"{verb} payments", direct=True)
 
 
 def _payment_result(item: str, answer: Any) -> dict[str, Any]:

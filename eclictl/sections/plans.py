@@ -357,17 +357,17 @@ def prices_remove(
     yes: YesOpt = False,
 ) -> Any:
     """Remove per-country prices (customers there pay the base price again)."""
-    from eclictl.bulk import run_items
+    from eclictl.bulk import confirm_and_run
     from eclictl.context import current
 
     ctx = current()
     codes = [_country(c) for c in ctx.read_ids(countries)]
     plan_id = _plan_ref_id(ctx, ref)
-    ctx.confirm(f"Remove the regional prices of plan {plan_id} for {', '.join(codes)}?", yes=yes,
-                what="remove regional prices")
 
     def remove_one(code: str) -> Any:
         ctx.api.delete(f"{PRICES_PATH}/{plan_id}/{code}")
         return {"planId": plan_id, "countryCode": code, "removed": True}
 
-    return run_items(ctx, "remove regional prices", codes, remove_one)
+    return confirm_and_run(ctx, "remove regional prices", codes, remove_one, yes=yes, direct=True,
+                           question=f"Remove the regional prices of plan {plan_id} for {', '.join(codes)}?",
+                           what="remove regional prices")
