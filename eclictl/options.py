@@ -62,6 +62,14 @@ def opt(kind: Any, *names: str, help: str | None = None, panel: str | None = Non
     return Annotated[Optional[kind], typer.Option(*names, help=help, show_default=False, **more)]
 
 
+def bool_opt(*names: str, help: str | None = None, panel: str | None = None, **more: Any) -> Any:
+    """`Annotated[bool, typer.Option(*names, ...)]`: an on/off option (the parameter's default, usually
+    False, is the verb's); `panel` is the help panel."""
+    if panel is not None:
+        more["rich_help_panel"] = panel
+    return Annotated[bool, typer.Option(*names, help=help, **more)]
+
+
 
 def batch_opt(items: str) -> Any:
     """`--batch-size N` of a verb that sends its items in bulk requests (at most 500 a request)."""

@@ -10,13 +10,13 @@ effect (suspended and inactive users are always skipped).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Iterator, Optional
+from typing import Annotated, Any, Iterator
 
 import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, opt
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build
 
@@ -63,10 +63,9 @@ def send(
     message: opt(str, "--message", "-m", help="Markdown body.", panel=MESSAGE_PANEL) = None,
     message_file: opt(Path, "--message-file", "-F", help="Markdown body from a file ('-' = stdin).",
                       panel=MESSAGE_PANEL) = None,
-    test: Annotated[bool, typer.Option("--test", help="Send only to your own e-mail address, now.",
-                                       rich_help_panel=AUDIENCE_PANEL)] = False,
-    force: Annotated[bool, typer.Option("--force", help="Ignore users' product-update opt-in (mail everyone).",
-                                        rich_help_panel=AUDIENCE_PANEL)] = False,
+    test: bool_opt("--test", help="Send only to your own e-mail address, now.", panel=AUDIENCE_PANEL) = False,
+    force: bool_opt("--force", help="Ignore users' product-update opt-in (mail everyone).",
+                    panel=AUDIENCE_PANEL) = False,
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
 ) -> Any:
@@ -154,8 +153,8 @@ def status(
               panel=FILTER_PANEL) = None,
     pages: Annotated[int, typer.Option("--pages", help="Read at most this many pages of 500 log entries.",
                                        min=1)] = 10,
-    pending_ok: Annotated[bool, typer.Option("--pending-ok", help="Exit 0 (status: pending) when no completion "
-                                             "is logged yet, instead of 6.", rich_help_panel=SAFETY_PANEL)] = False,
+    pending_ok: bool_opt("--pending-ok", help="Exit 0 (status: pending) when no completion is logged yet, instead of "
+                         "6.", panel=SAFETY_PANEL) = False,
 ) -> Any:
     """Show whether the latest broadcast (or the one with --subject) finished, and how many got it."""
     from eclictl.context import current

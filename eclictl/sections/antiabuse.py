@@ -17,7 +17,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import DryRunOpt, YesOpt, batch_opt, command, opt
+from eclictl.options import DryRunOpt, YesOpt, batch_opt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build
 from eclictl.sections._fraud_alerts import parse_since, parse_time
@@ -142,8 +142,8 @@ def list_incidents(
                 panel=FILTER_PANEL) = None,
     order: Annotated[str, typer.Option("--order", help="desc (newest first) or asc.")] = "desc",
     limit: opt(int, "--limit", "-n", min=1, help="Show at most N incidents.") = None,
-    all_pages: Annotated[bool, typer.Option("--all", help="Fetch every page (the panel reaches at most the "
-                                            "5000 newest incidents).")] = False,
+    all_pages: bool_opt("--all", help="Fetch every page (the panel reaches at most the 5000 newest "
+                        "incidents).") = False,
     page: opt(int, "--page", min=1, help="Start at this page (100 per page).") = None,
 ) -> Any:
     """List anti-abuse incidents, newest first (one page of 100 unless --limit, --all or a filter)."""
@@ -206,9 +206,8 @@ def _full_row(api: Any, incident_id: int) -> dict[str, Any] | None:
 @command()
 def show(
     ident: Annotated[int, typer.Argument(metavar="ID", help="Incident id.", min=1)],
-    full: Annotated[bool, typer.Option("--full", help="Add the raw submission (content, meta, ipAddress) from "
-                                       "the applications routes (role admin/rootAdmin/*, feature "
-                                       "'applications').")] = False,
+    full: bool_opt("--full", help="Add the raw submission (content, meta, ipAddress) from the applications "
+                   "routes (role admin/rootAdmin/*, feature 'applications').") = False,
 ) -> Any:
     """Show one incident (from the list: the panel has no single-incident route)."""
     from eclictl.output.render import View

@@ -16,10 +16,10 @@ import typer
 
 from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.inputs import loads_json
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, opt
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, Field, Write, add_writes
-from eclictl.sections._spec import Filter, Section, build, detail_view
+from eclictl.sections._spec import Filter, Section, build
 
 BASE = "/api/admin/applications"
 FORM_PANEL = "Form"
@@ -167,9 +167,8 @@ add_writes(forms, replace(FORMS, fields=FORM_FIELDS, writes=(
 def forms_delete(
     refs: Annotated[list[str], typer.Argument(metavar="FORM...", help="Form ids or slugs; '-' reads stdin.")],
     yes: YesOpt = False,
-    force: Annotated[bool, typer.Option("--force", help="Allow deleting the anti-abuse incident form (erases "
-                                        "incident history and server abuse reports).",
-                                        rich_help_panel=SAFETY_PANEL)] = False,
+    force: bool_opt("--force", help="Allow deleting the anti-abuse incident form (erases incident history and server "
+                    "abuse reports).", panel=SAFETY_PANEL) = False,
     dry_run: DryRunOpt = False,
 ) -> Any:
     """Delete forms together with their invites and ALL their submissions."""
@@ -291,8 +290,7 @@ def submissions_decide(
                                             "(also accept, reject, archive, reopen).")],
     ids: Annotated[list[str], typer.Argument(metavar="SUBMISSION...", help="Submission ids; '-' reads stdin.")],
     yes: YesOpt = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would change.",
-                                          rich_help_panel=SAFETY_PANEL)] = False,
+    dry_run: bool_opt("--dry-run", help="List what would change.", panel=SAFETY_PANEL) = False,
 ) -> Any:
     """Set submissions' status (accept, reject, archive, or back to pending)."""
     from eclictl.bulk import confirm_and_run

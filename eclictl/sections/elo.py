@@ -9,13 +9,13 @@ stored as the text "null": eclictl never sends it (a cleared text field is sent 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
-from eclictl.options import YesOpt, command, opt
+from eclictl.options import YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._spec import Filter, Section, build, detail_view, register
 
@@ -86,10 +86,10 @@ def elo_edit(
     demo: opt(str, "--demo", metavar="URL", panel=EDIT_PANEL) = None,
     screenshots: opt(list[str], "--screenshot", metavar="URL", help="Repeat for each; replaces the list.",
                      panel=EDIT_PANEL) = None,
-    clear_readme: Annotated[bool, typer.Option("--clear-readme", rich_help_panel=EDIT_PANEL)] = False,
-    clear_github: Annotated[bool, typer.Option("--clear-github", rich_help_panel=EDIT_PANEL)] = False,
-    clear_demo: Annotated[bool, typer.Option("--clear-demo", rich_help_panel=EDIT_PANEL)] = False,
-    clear_screenshots: Annotated[bool, typer.Option("--clear-screenshots", rich_help_panel=EDIT_PANEL)] = False,
+    clear_readme: bool_opt("--clear-readme", panel=EDIT_PANEL) = False,
+    clear_github: bool_opt("--clear-github", panel=EDIT_PANEL) = False,
+    clear_demo: bool_opt("--clear-demo", panel=EDIT_PANEL) = False,
+    clear_screenshots: bool_opt("--clear-screenshots", panel=EDIT_PANEL) = False,
     well_made: opt(bool, "--well-made/--not-well-made", help="Resource bonus x1.25.", panel=MOD_PANEL) = None,
     status: opt(str, "--status", help="active, changes_requested or disqualified (e-mails the owner; disqualified "
                 "suspends the server).", panel=MOD_PANEL) = None,

@@ -11,12 +11,12 @@ Georgia!), so prefer ISO codes.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from eclictl.errors import EclictlError, UsageError
-from eclictl.options import DryRunOpt, YesOpt, command, opt
+from eclictl.options import DryRunOpt, YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._spec import build
 from eclictl.sections.settings import settings_section
@@ -214,7 +214,7 @@ def remove(
              "  eclictl geoblock metrics -o json")
 @command()
 def metrics(
-    by_country: Annotated[bool, typer.Option("--by-country", help="One row per billing country instead.")] = False,
+    by_country: bool_opt("--by-country", help="One row per billing country instead.") = False,
 ) -> Any:
     """Show how many users each geo-block level affects (needs admin:geoblock:view; slow on big panels)."""
     from eclictl.output.render import View

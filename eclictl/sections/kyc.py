@@ -9,7 +9,7 @@ caller may see them (S(admin:kyc:view:id): admin keys of non-root owners never c
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 

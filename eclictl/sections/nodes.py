@@ -16,7 +16,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import DryRunOpt, command, opt
+from eclictl.options import DryRunOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, add_writes
 from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, register
@@ -123,13 +123,12 @@ def _redact_guard(ctx: Any) -> None:
              "  eclictl nodes list --type paid --no-servers -o json")
 @command()
 def list_nodes(
-    unhealthy: Annotated[bool, typer.Option("--unhealthy", help="Only nodes the panel considers unhealthy "
-                                            "(last ping failed or older than 120 s).",
-                                            rich_help_panel=FILTER_PANEL)] = False,
+    unhealthy: bool_opt("--unhealthy", help="Only nodes the panel considers unhealthy (last ping failed or older than "
+                        "120 s).", panel=FILTER_PANEL) = False,
     node_type: opt(str, "--type", help="free, paid, free_and_paid or enterprise.", panel=FILTER_PANEL) = None,
-    servers: Annotated[bool, typer.Option("--servers/--no-servers", help="Count servers per node (one extra, "
-                                          "slow call that needs admin:servers:read).")] = True,
-    web: Annotated[bool, typer.Option("--web", help="Open the portal's Nodes tab instead.")] = False,
+    servers: bool_opt("--servers/--no-servers", help="Count servers per node (one extra, slow call that needs "
+                      "admin:servers:read).") = True,
+    web: bool_opt("--web", help="Open the portal's Nodes tab instead.") = False,
 ) -> Any:
     """List nodes with their health (panel pings) and server counts; never shows secrets."""
     from eclictl.context import current
@@ -335,9 +334,8 @@ def create(
     name: NameOpt = None,
     url: UrlOpt = None,
     token: opt(str, "--token", help="The Wings token; '-' reads it from stdin.", panel=NEW_PANEL) = None,
-    generate_token: Annotated[bool, typer.Option("--generate-token", help="Let the panel mint a random token (needs "
-                                                 "nodes:read-creds; read it later with `eclictl nodes token`).",
-                                                 rich_help_panel=NEW_PANEL)] = False,
+    generate_token: bool_opt("--generate-token", help="Let the panel mint a random token (needs nodes:read-creds; "
+                             "read it later with `eclictl nodes token`).", panel=NEW_PANEL) = False,
     fqdn: FqdnOpt = None,
     node_type: TypeOpt = None,
     uuid: UuidOpt = None,

@@ -20,7 +20,7 @@ import typer
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
 from eclictl.inputs import loads_json
-from eclictl.options import SAFETY_PANEL, ForceOpt, YesOpt, command, opt
+from eclictl.options import SAFETY_PANEL, ForceOpt, YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, add_writes, numbers
 from eclictl.sections._spec import FILTER_PANEL, Filter, Section, build, detail_view, user_ref
@@ -169,8 +169,7 @@ def issue(
                "replaces it by one line for the plan).", panel=ORDER_PANEL) = None,
     expires: opt(str, "--expires", help="ISO 8601 expiry (default +30 days).", panel=ORDER_PANEL) = None,
     notes: opt(str, "--notes", help="Internal notes.", panel=ORDER_PANEL) = None,
-    lifetime: Annotated[bool, typer.Option("--lifetime", help="A lifetime order (+100 years).",
-                                           rich_help_panel=ORDER_PANEL)] = False,
+    lifetime: bool_opt("--lifetime", help="A lifetime order (+100 years).", panel=ORDER_PANEL) = False,
 ) -> Any:
     """Issue an order for a user (orders:issue); amount 0 activates it and cancels their other orders."""
     from eclictl.context import current
@@ -233,8 +232,7 @@ def edit(
     description: opt(str, "--description", help="New description.", panel=ORDER_PANEL) = None,
     amount: opt(float, "--amount", help="New total (>= 0).", panel=ORDER_PANEL) = None,
     plan: opt(int, "--plan", help="New plan id.", panel=ORDER_PANEL) = None,
-    clear_plan: Annotated[bool, typer.Option("--clear-plan", help="Detach the plan (planId null).",
-                                             rich_help_panel=ORDER_PANEL)] = False,
+    clear_plan: bool_opt("--clear-plan", help="Detach the plan (planId null).", panel=ORDER_PANEL) = False,
     items: opt(str, "--items", help="JSON [{description, quantity, price}] or a marker.", panel=ORDER_PANEL) = None,
     user: opt(str, "--user", help="Move the order to this user id or e-mail.", panel=ORDER_PANEL) = None,
 ) -> Any:
@@ -400,8 +398,7 @@ def _stream_to_stdout(ctx: Any, path: str, label: str) -> None:
                      "  eclictl orders payment-methods list --enabled -o json")
 @command()
 def methods_list(
-    enabled: Annotated[bool, typer.Option("--enabled", help="Only enabled methods.",
-                                          rich_help_panel=FILTER_PANEL)] = False,
+    enabled: bool_opt("--enabled", help="Only enabled methods.", panel=FILTER_PANEL) = False,
 ) -> Any:
     """List the checkout payment methods (admin:payment:manage, login session only)."""
     from eclictl.api.errors import ApiAuthError

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from eclictl.errors import UsageError
 from eclictl.inputs import loads_json
-from eclictl.options import YesOpt, command, opt
+from eclictl.options import YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, Field, Write, add_writes
 from eclictl.sections._spec import Filter, Section, build, detail_view, register
@@ -246,8 +246,8 @@ def boost(
     percent: opt(float, "--percent", help="Boost in percent, 0-1000.") = None,
     expires: opt(str, "--expires", help="ISO 8601 end (default: 30 days from now).") = None,
     reason: opt(str, "--reason", help="Why (shown with the boost).") = None,
-    remove: Annotated[bool, typer.Option("--remove", help="Remove the plan's boost instead (percent 0; the panel "
-                                         "keeps the old dates and reason on the plan).")] = False,
+    remove: bool_opt("--remove", help="Remove the plan's boost instead (percent 0; the panel keeps the old "
+                     "dates and reason on the plan).") = False,
 ) -> Any:
     """Set a temporary resource boost on a plan (starts now), or set it to 0% with --remove."""
     from eclictl.context import current
@@ -289,7 +289,7 @@ def _check_iso(value: str, flag: str) -> None:
 @command()
 def reapply_limits(
     ref: PlanArg,
-    force: Annotated[bool, typer.Option("--force", help="Also overwrite users with custom limits.")] = False,
+    force: bool_opt("--force", help="Also overwrite users with custom limits.") = False,
     yes: YesOpt = False,
 ) -> Any:
     """Copy the plan's limits onto every user of its portal type (runs in the background on the panel)."""

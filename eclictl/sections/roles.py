@@ -11,12 +11,12 @@ role's name, description or parent after creation.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Callable
 
 import typer
 
 from eclictl.errors import EclictlError, RejectedError, UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, opt
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._roles_api import (KNOWN_UNCATALOGUED, PATH, _is_known_wildcard, _role_perms,  # noqa: F401
                                          _values, check_permission, check_permissions, create_role,
@@ -100,8 +100,7 @@ def show(ref: RoleArg) -> Any:
                 empty=f"role {detail['name']} has no permissions")
 
 
-WildcardOpt = Annotated[bool, typer.Option("--allow-wildcard", help="Allow granting '*'.",
-                                           rich_help_panel=SAFETY_PANEL)]
+WildcardOpt = bool_opt("--allow-wildcard", help="Allow granting '*'.", panel=SAFETY_PANEL)
 
 
 @app.command("create", epilog="Examples:\n\n  eclictl roles create support --description 'Support staff' "
@@ -165,8 +164,8 @@ def _remove_assignments(ctx: Any, role_id: int) -> int:
 @command(undoable=True)
 def delete(
     ref: RoleArg,
-    force: Annotated[bool, typer.Option("--force", help="Revoke its permissions and remove it from every user "
-                                        "first (the panel refuses otherwise).", rich_help_panel=SAFETY_PANEL)] = False,
+    force: bool_opt("--force", help="Revoke its permissions and remove it from every user first (the panel refuses "
+                    "otherwise).", panel=SAFETY_PANEL) = False,
     yes: YesOpt = False,
 ) -> Any:
     """Delete a role (the panel refuses while it has permissions, users or child roles)."""
@@ -288,8 +287,7 @@ UNKNOWN_COLUMNS = (Col("value", "PERMISSION"), Col("roles"), Col("note"))
 @command()
 def permissions(
     category: opt(str, "--category", help="Only this category (case-insensitive).") = None,
-    unknown: Annotated[bool, typer.Option("--unknown", help="Instead list strings granted on roles that the "
-                                          "catalogue lacks.")] = False,
+    unknown: bool_opt("--unknown", help="Instead list strings granted on roles that the catalogue lacks.") = False,
 ) -> Any:
     """List the panel's permission catalogue (category, description, admin flag)."""
     from eclictl.output.render import View
@@ -320,8 +318,7 @@ def permissions(
 # -- roles as code ----------------------------------------------------------------------------
 FileOpt = Annotated[str, typer.Option("--file", "-f", metavar="FILE", help="The roles TOML file.",
                                       rich_help_panel=FILE_PANEL)]
-PruneOpt = Annotated[bool, typer.Option("--prune", help="Also delete panel roles the file does not list.",
-                                        rich_help_panel=FILE_PANEL)]
+PruneOpt = bool_opt("--prune", help="Also delete panel roles the file does not list.", panel=FILE_PANEL)
 
 
 @app.command("export", epilog="Examples:\n\n  eclictl roles export -f roles.toml\n\n  eclictl roles export > roles.toml")
@@ -381,14 +378,12 @@ def apply(
     file: FileOpt,
     prune: PruneOpt = False,
     dry_run: DryRunOpt = False,
-    allow_wildcard: Annotated[bool, typer.Option("--allow-wildcard", help="Allow the file to grant '*'.",
-                                                 rich_help_panel=SAFETY_PANEL)] = False,
+    allow_wildcard: bool_opt("--allow-wildcard", help="Allow the file to grant '*'.", panel=SAFETY_PANEL) = False,
     max_affected: opt(int, "--max-affected", min=0, metavar="N", help="Refuse (exit 7, nothing changed) when more "
                       "than N existing roles would be changed (grant/revoke) or deleted. Default: no limit, or 10 "
                       "with --prune.", panel=SAFETY_PANEL) = None,
-    allow_empty: Annotated[bool, typer.Option("--allow-empty", help="With --prune, accept a file that lists no "
-                                              "role (it plans to delete every role).",
-                                              rich_help_panel=SAFETY_PANEL)] = False,
+    allow_empty: bool_opt("--allow-empty", help="With --prune, accept a file that lists no role (it plans to delete "
+                          "every role).", panel=SAFETY_PANEL) = False,
     yes: YesOpt = False,
 ) -> Any:
     """Make the panel's roles match the file (creates parents first), then verify."""

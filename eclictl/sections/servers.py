@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from enum import Enum
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Callable
 
 import typer
 
 from eclictl.errors import RejectedError, UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, opt, parse_assignments
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, bool_opt, command, opt, parse_assignments
 from eclictl.output.columns import Col
 from eclictl.sections._servers_api import (SENSITIVE, SERVERS, ServerArg, _allocations, _cpu, _duration,  # noqa: F401
                                            _env_pairs, _ip_type, _owner, _server_path, _size, act, server_id,
@@ -97,8 +97,8 @@ def edit(
     unset_env: opt(list[str], "--unset-env", help="Remove this variable.", panel=EDIT_PANEL) = None,
     allocation: opt(list[str], "--allocation", help="IP:PORT[=FQDN]; replaces all allocations (dedicated IPs stay); "
                     "first = default.", panel=EDIT_PANEL) = None,
-    clear_allocations: Annotated[bool, typer.Option("--clear-allocations", help="Remove every allocation "
-                                                    "except dedicated IPs.", rich_help_panel=EDIT_PANEL)] = False,
+    clear_allocations: bool_opt("--clear-allocations", help="Remove every allocation except dedicated IPs.",
+                                panel=EDIT_PANEL) = False,
     set_: opt(list[str], "--set", help="Any other field=value (typed), e.g. hibernated=true, ioWeight=300.",
               panel=EDIT_PANEL) = None,
     dry_run: DryRunOpt = False,
@@ -162,8 +162,7 @@ def _servers_verb(action: str, summary: str, epilog: str, one: Callable[..., Any
 
 
 RefsArg = Annotated[list[str], typer.Argument(metavar="SERVER...", help="UUIDs or exact names; '-' reads stdin.")]
-BulkDryRun = Annotated[bool, typer.Option("--dry-run", help="List what would be done; do nothing.",
-                                          rich_help_panel=SAFETY_PANEL)]
+BulkDryRun = bool_opt("--dry-run", help="List what would be done; do nothing.", panel=SAFETY_PANEL)
 
 
 def _delete(ctx: Any, ref: str) -> Any:
@@ -185,7 +184,7 @@ add_writes(app, replace(SERVERS, writes=(
 def suspend(
     refs: RefsArg,
     reason: opt(str, "--reason", "-r", help="Shown to the owner [Suspended by administrator].") = None,
-    dmca: Annotated[bool, typer.Option("--dmca", help="Mark as a DMCA takedown (deletion date +30 days).")] = False,
+    dmca: bool_opt("--dmca", help="Mark as a DMCA takedown (deletion date +30 days).") = False,
     yes: YesOpt = False,
     dry_run: BulkDryRun = False,
 ) -> Any:

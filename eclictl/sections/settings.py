@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from eclictl.errors import EclictlError, UsageError
-from eclictl.options import DryRunOpt, YesOpt, command, opt
+from eclictl.options import DryRunOpt, YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._settings_lib import PATH, fetch_settings, put_settings
 from eclictl.sections._spec import Section, build
@@ -40,8 +40,7 @@ FLAG_RESULT_COLUMNS = (Col("flag"), Col("wanted"), Col("before"), Col("now"), Co
 
 WaitOpt = Annotated[float, typer.Option("--wait", metavar="SECONDS", min=0, help="How long to wait before reading "
                                         "flags back (the panel caches them for 10 s).", rich_help_panel=VERIFY_PANEL)]
-NoVerifyOpt = Annotated[bool, typer.Option("--no-verify", help="Do not wait and read the flags back.",
-                                           rich_help_panel=VERIFY_PANEL)]
+NoVerifyOpt = bool_opt("--no-verify", help="Do not wait and read the flags back.", panel=VERIFY_PANEL)
 
 
 def _ctx() -> Any:

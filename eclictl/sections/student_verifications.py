@@ -12,7 +12,7 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from eclictl.options import YesOpt, command, opt
+from eclictl.options import YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fields import ask, numbers, on_listed
 from eclictl.sections._spec import Filter, Section, build, user_ref
@@ -109,8 +109,8 @@ def _note(rec: dict[str, Any], note: str | None) -> dict[str, Any]:
 NoteOpt = opt(str, "--note", help="Appended to the record's admin notes.")
 ClearOpt = opt(bool, "--clear-flag/--keep-flag", help="Also clear the user's studentVerified (deassign-student) and "
                "verify it; asked on a terminal when not given.", panel=FLAG_PANEL)
-PortalOpt = Annotated[bool, typer.Option("--remove-portal", help="With --clear-flag: also turn an educational "
-                                         "portal into free (limits reset).", rich_help_panel=FLAG_PANEL)]
+PortalOpt = bool_opt("--remove-portal", help="With --clear-flag: also turn an educational portal into free (limits "
+                     "reset).", panel=FLAG_PANEL)
 
 
 @app.command("approve", epilog="Examples:\n\n  eclictl student-verifications approve 12 --note 'enrolment letter ok'\n\n"

@@ -10,12 +10,12 @@ the role links and the current plan; `PUT` answers only `{success}`, so `edit` r
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Callable
 
 import typer
 
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import DryRunOpt, YesOpt, command, opt
+from eclictl.options import DryRunOpt, YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col, Group
 from eclictl.sections._fields import Bulk, add_writes
 from eclictl.sections._spec import Filter, Section, build, detail_view
@@ -126,7 +126,7 @@ def _ctx() -> Any:
 @command()
 def show(
     ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)],
-    web: Annotated[bool, typer.Option("--web", help="Open the user in the web portal instead.")] = False,
+    web: bool_opt("--web", help="Open the user in the web portal instead.") = False,
 ) -> Any:
     """Show one user: profile, orgs, servers, orders, roles and current plan."""
     ctx = _ctx()
@@ -229,11 +229,10 @@ def plan(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)])
 def apply_plan(
     ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)],
     plan_id: Annotated[int, typer.Argument(metavar="PLAN", help="The plan's id.")],
-    temporary: Annotated[bool, typer.Option("--temporary", help="Mark the order '(temporary)' (no automatic "
-                                            "revert).", rich_help_panel=PLAN_PANEL)] = False,
+    temporary: bool_opt("--temporary", help="Mark the order '(temporary)' (no automatic revert).",
+                        panel=PLAN_PANEL) = False,
     expires_at: opt(str, "--expires-at", help="Expiry date (default: 30 days).", panel=PLAN_PANEL) = None,
-    lifetime: Annotated[bool, typer.Option("--lifetime", help="A lifetime order (billingType lifetime).",
-                                           rich_help_panel=PLAN_PANEL)] = False,
+    lifetime: bool_opt("--lifetime", help="A lifetime order (billingType lifetime).", panel=PLAN_PANEL) = False,
     notes: opt(str, "--notes", help="Order notes.", panel=PLAN_PANEL) = None,
     org: opt(int, "--org", help="Also set this organisation's tier.", panel=PLAN_PANEL) = None,
     yes: YesOpt = False,
