@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
@@ -302,8 +302,9 @@ def confirm_payment(
         body["txId"] = tx_id
     if notes:
         body["notes"] = notes
-    return _payments(ctx, "confirm", items, body, yes, f"Confirm payment of {len(items)} orders: "
-                     f"{', '.join(items[:10])}? Other active orders of those users are cancelled.")
+    return _payments(ctx, "confirm payments", items, yes, f"Confirm payment of {len(items)} orders: "
+                     f"{', '.join(items[:10])}? Other active orders of those users are cancelled.",
+                     lambda item: _payment_call(ctx, f"{PATH}/{item}/confirm-payment", body))
 
 
 @app.command("reject-payment", epilog="Examples:\n\n  eclictl orders reject-payment 1042 --reason 'no funds received' --yes")
@@ -319,18 +320,18 @@ def reject_payment(
     ctx = current()
     items = _order_ids(ctx, refs)
     body: dict[str, Any] = {"reason": reason} if reason else {}
-    return _payments(ctx, "reject", items, body, yes,
-                     f"Reject the payment of {len(items)} orders: {', '.join(items[:10])}?")
+    return _payments(ctx, "reject payments", items, yes,
+                     f"Reject the payment of {len(items)} orders: {', '.join(items[:10])}?",
+                     lambda item: _payment_call(ctx, f"{PATH}/{item}/reject-payment", body))
 
 
-def _payments(ctx: Any, verb: str, items: list[str], body: dict[str, Any], yes: bool, question: str) -> Any:
-    """confirm-payment/reject-payment: one confirmation, then `POST /api/orders/:id/<verb>-payment` per
-    order (one order: its own result and exit code)."""
+def _payments(ctx: Any, action: str, items: list[str], yes: bool, question: str, call: Callable[[str], Any]) -> Any:
+    """confirm-payment/reject-payment: one confirmation, then `call(order id)` per order, each answer
+    judged by _payment_result (one order: its own result and exit code)."""
     from eclictl.bulk import confirm_and_run
 
-    return confirm_and_run(ctx, f"{verb} payments", items, lambda item: _payment_result(
-        item, _payment_call(ctx, f"{PATH}/{item}/{verb}-payment", body)), question=question, yes=yes,
-        what=f"{verb} payments", direct=True)
+    return confirm_and_run(ctx, action, items, lambda item: _payment_result(item, call(item)), question=question,
+                           yes=yes, what=action, direct=True)
 
 
 def _payment_result(item: str, answer: Any) -> dict[str, Any]:
