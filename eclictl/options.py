@@ -52,6 +52,30 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confir
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.",
                                          rich_help_panel=SAFETY_PANEL)]
 
+
+def opt(kind: Any, *names: str, help: str | None = None, panel: str | None = None, **more: Any) -> Any:
+    """`Annotated[Optional[kind], typer.Option(*names, ...)]` with no default shown: the shape of most
+    verb options, which default to None (= not given). `panel` is the help panel; `more` goes to
+    typer.Option (metavar, min, ...)."""
+    if panel is not None:
+        more["rich_help_panel"] = panel
+    return Annotated[Optional[kind], typer.Option(*names, help=help, show_default=False, **more)]
+
+
+def bool_opt(*names: str, help: str | None = None, panel: str | None = None, **more: Any) -> Any:
+    """`Annotated[bool, typer.Option(*names, ...)]`: an on/off option (the parameter's default, usually
+    False, is the verb's); `panel` is the help panel."""
+    if panel is not None:
+        more["rich_help_panel"] = panel
+    return Annotated[bool, typer.Option(*names, help=help, **more)]
+
+
+
+def batch_opt(items: str) -> Any:
+    """`--batch-size N` of a verb that sends its items in bulk requests (at most 500 a request)."""
+    return Annotated[int, typer.Option("--batch-size", min=1, max=500, help=f"{items} per bulk request.",
+                                       rich_help_panel=SAFETY_PANEL)]
+
 _OUTPUT_PARAMS = {
     "output": OutputOpt,
     "columns": ColumnsOpt,

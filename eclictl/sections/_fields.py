@@ -359,9 +359,10 @@ def records(section: Any) -> Hook:
     return lambda ctx, items: section.rows_by_id(ctx.api)
 
 
-def on_record(skip: Hook, call: Hook, note: str = "") -> Hook:
+def on_listed(skip: Hook, act: Hook, after: Hook | None = None) -> Hook:
     """A Bulk `one` for verbs on listed records (with `lookup=records(section)`): an id the listing
-    lacks fails "Not found", `skip(record)` -> why to leave it alone (skipped), else `call(api, id)`."""
+    lacks fails "Not found", `skip(record)` -> why to leave it alone (skipped), else `act(api, item,
+    record)`, then `after(record)` -> the item's outcome (None: plain done)."""
 
     def one(ctx: Any, item: str, known: dict[str, dict[str, Any]]) -> Any:
         rec = known.get(item)
@@ -370,10 +371,16 @@ def on_record(skip: Hook, call: Hook, note: str = "") -> Hook:
         reason = skip(rec)
         if reason:
             return ("skipped", reason)
-        call(ctx.api, int(item))
-        return ("done", note) if note else None
+        act(ctx.api, item, rec)
+        return after(rec) if after is not None else None
 
     return one
+
+
+def on_record(skip: Hook, call: Hook, note: str = "") -> Hook:
+    """`on_listed` for a call by numeric id, `call(api, id)`; `note` is each done item's message."""
+    return on_listed(skip, lambda api, item, rec: call(api, int(item)),
+                     (lambda rec: ("done", note)) if note else None)
 
 
 def ask(template: str) -> Hook:

@@ -18,33 +18,38 @@ PROVIDERS = ("wings", "proxmox")
 NODE_SECRETS = frozenset({"token", "rootUser", "rootPassword", "proxmoxSecret", "proxmoxTokenId", "secret"})
 
 
+def _cleared(raw: str) -> bool:
+    """"", null and none mean "clear" (never sent as the word null)."""
+    return raw.strip().lower() in ("", "null", "none")
+
+
 def _text(raw: str) -> Any:
-    """Text as typed; "", null and none mean "clear" (never sent as the word null)."""
-    return None if raw.strip().lower() in ("", "null", "none") else raw
+    """Text as typed, or None to clear."""
+    return None if _cleared(raw) else raw
+
+
+def _typed(raw: str, conv: Callable[[str], Any], expected: str) -> Any:
+    """None to clear, else `conv(raw)`; a ValueError names what was `expected`."""
+    if _cleared(raw):
+        return None
+    try:
+        return conv(raw)
+    except ValueError:
+        raise ValueError(expected) from None
 
 
 def _int_in(lo: int, hi: int) -> Callable[[str], Any]:
     def conv(raw: str) -> Any:
-        if raw.strip().lower() in ("null", "none", ""):
-            return None
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValueError(f"an integer {lo}-{hi}") from None
-        if not lo <= value <= hi:
+        value = _typed(raw, int, f"an integer {lo}-{hi}")
+        if value is not None and not lo <= value <= hi:
             raise ValueError(f"an integer {lo}-{hi}")
         return value
     return conv
 
 
 def _number(raw: str) -> Any:
-    if raw.strip().lower() in ("null", "none", ""):
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError("a number") from None
-    return int(value) if value.is_integer() else value
+    value = _typed(raw, float, "a number")
+    return int(value) if value is not None and value.is_integer() else value
 
 
 def _bool(raw: str) -> bool:

@@ -13,7 +13,6 @@ from eclictl.errors import EclictlError, ExitCode, NotFoundError, UsageError
 from eclictl.options import split_pair
 from eclictl.output.columns import Col
 from eclictl.sections._spec import Filter, Section
-from eclictl.writes import given as _pick  # noqa: F401 - servers.py's name for it
 
 #: The SERVER argument of the one-server verbs.
 ServerArg = Annotated[str, typer.Argument(metavar="SERVER", help="Server UUID or exact name.")]
@@ -176,7 +175,7 @@ def _duration(text: str) -> int:
     return int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
 
 
-def _ip_type(ip: str, given: str | None) -> str:
+def _ip_type(ip: str, wanted: str | None) -> str:
     import ipaddress
 
     try:
@@ -184,8 +183,8 @@ def _ip_type(ip: str, given: str | None) -> str:
     except ValueError:
         raise UsageError(f"'{ip}' is not an IP address") from None
     detected = "ipv4" if version == 4 else "ipv6"
-    if given and given != detected:
-        raise UsageError(f"{ip} is an {detected} address, not {given}")
+    if wanted and wanted != detected:
+        raise UsageError(f"{ip} is an {detected} address, not {wanted}")
     return detected
 
 

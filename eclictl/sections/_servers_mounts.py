@@ -109,32 +109,29 @@ add_writes(mounts, replace(MOUNTS, writes=(
 MountArg = Annotated[int, typer.Argument(metavar="MOUNT", help="Mount id.")]
 
 
-@mounts.command("attach", epilog="Examples:\n\n  eclictl servers mounts attach lobby-1 2")
-@command(writes=True)
-def mounts_attach(
-    ref: ServerArg,
-    mount_id: MountArg,
-) -> Any:
-    """Attach a mount to a server (applies at the server's next sync, e.g. an edit)."""
+def _link(ref: str, mount_id: int, attach: bool) -> dict[str, Any]:
+    """attach/detach: the server's UUID, then its mount link added (POST) or removed (DELETE)."""
     from eclictl.context import current
 
     ctx = current()
     uuid = server_id(ref)
-    ctx.api.post(_server_path(uuid, "/mounts"), {"mountId": mount_id})
-    ctx.info("the panel does not sync on attach: the mount reaches Wings at the server's next sync")
-    return {"uuid": uuid, "mountId": mount_id, "attached": True}
+    if attach:
+        ctx.api.post(_server_path(uuid, "/mounts"), {"mountId": mount_id})
+        ctx.info("the panel does not sync on attach: the mount reaches Wings at the server's next sync")
+    else:
+        ctx.api.delete(_server_path(uuid, f"/mounts/{mount_id}"))
+    return {"uuid": uuid, "mountId": mount_id, "attached": attach}
+
+
+@mounts.command("attach", epilog="Examples:\n\n  eclictl servers mounts attach lobby-1 2")
+@command(writes=True)
+def mounts_attach(ref: ServerArg, mount_id: MountArg) -> Any:
+    """Attach a mount to a server (applies at the server's next sync, e.g. an edit)."""
+    return _link(ref, mount_id, attach=True)
 
 
 @mounts.command("detach", epilog="Examples:\n\n  eclictl servers mounts detach lobby-1 2")
 @command(writes=True)
-def mounts_detach(
-    ref: ServerArg,
-    mount_id: MountArg,
-) -> Any:
+def mounts_detach(ref: ServerArg, mount_id: MountArg) -> Any:
     """Detach a mount from a server."""
-    from eclictl.context import current
-
-    ctx = current()
-    uuid = server_id(ref)
-    ctx.api.delete(_server_path(uuid, f"/mounts/{mount_id}"))
-    return {"uuid": uuid, "mountId": mount_id, "attached": False}
+    return _link(ref, mount_id, attach=False)

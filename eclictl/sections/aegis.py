@@ -9,12 +9,10 @@ verified client addresses are personal data: masked by --redact.
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any, Optional
-
-import typer
+from typing import Any
 
 from eclictl.errors import UsageError
-from eclictl.options import command
+from eclictl.options import bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build
 
@@ -33,9 +31,8 @@ AEGIS = Section(
 )
 app = build(AEGIS)
 
-NodeOpt = Annotated[Optional[int], typer.Option("--node", metavar="ID", help="Only this node id.",
-                                                rich_help_panel=FILTER_PANEL, show_default=False)]
-WebOpt = Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")]
+NodeOpt = opt(int, "--node", metavar="ID", help="Only this node id.", panel=FILTER_PANEL)
+WebOpt = bool_opt("--web", help="Open this tab of the web portal instead.")
 STATUS_COLUMNS = (Col("nodeId", "NODE"), Col("nodeName", "NAME"), Col("ageSec", "AGE"), Col("rps", "RPS"),
                   Col("dropRps", "DROP"), Col("blocklistCount", "BLOCKED"), Col("openAttacks", "ATTACKS"))
 EVENT_COLUMNS = (Col("nodeId", "NODE"), Col("open"), Col("method"), Col("startTs", "START"), Col("durationSec", "SECS"),
@@ -100,7 +97,7 @@ def aegis_status(node: NodeOpt = None, web: WebOpt = False) -> Any:
 @command()
 def aegis_blocked(
     node: NodeOpt = None,
-    verified: Annotated[bool, typer.Option("--verified", help="List verified (allowed) addresses instead.")] = False,
+    verified: bool_opt("--verified", help="List verified (allowed) addresses instead.") = False,
     web: WebOpt = False,
 ) -> Any:
     """Client addresses each node's daemon blocks (or has verified), as of its last push."""
@@ -125,8 +122,7 @@ def aegis_blocked(
 @command()
 def aegis_events(
     node: NodeOpt = None,
-    open_only: Annotated[bool, typer.Option("--open", help="Only attacks still running.",
-                                            rich_help_panel=FILTER_PANEL)] = False,
+    open_only: bool_opt("--open", help="Only attacks still running.", panel=FILTER_PANEL) = False,
     web: WebOpt = False,
 ) -> Any:
     """Attack events per node: running ones first, then up to 200 closed ones, newest first."""

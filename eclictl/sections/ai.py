@@ -17,7 +17,7 @@ import typer
 
 from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.inputs import loads_json
-from eclictl.options import YesOpt, command
+from eclictl.options import YesOpt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, Field, Write, add_writes
 from eclictl.sections._scrub import AI_DENIED_HINT, ScrubbedSection, safe_url, scrub, with_hint  # noqa: F401
@@ -151,9 +151,7 @@ def _link_row(body: Any, **extra: Any) -> dict[str, Any]:
 
 # -- models -----------------------------------------------------------------------------------
 
-LimitsOpt = Annotated[Optional[str], typer.Option(
-    "--limits", help="Limits as a JSON object, e.g. '{\"requestsPerDay\": 100}'.", rich_help_panel=MODEL_PANEL,
-    show_default=False)]
+LimitsOpt = opt(str, "--limits", help="Limits as a JSON object, e.g. '{\"requestsPerDay\": 100}'.", panel=MODEL_PANEL)
 #: The arguments the link verbs share.
 ModelArg = Annotated[str, typer.Argument(metavar="MODEL", help="Model id or exact name.")]
 PlanArg = Annotated[str, typer.Argument(metavar="PLAN", help="Plan id.")]

@@ -10,13 +10,13 @@ effect (suspended and inactive users are always skipped).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Iterator, Optional
+from typing import Annotated, Any, Iterator
 
 import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build
 
@@ -60,15 +60,12 @@ def _message_text(ctx: Any, message: str | None, message_file: Path | None) -> s
 def send(
     subject: Annotated[str, typer.Option("--subject", "-s", help="Subject (the panel appends ' — Eclipse Systems').",
                                          rich_help_panel=MESSAGE_PANEL)],
-    message: Annotated[Optional[str], typer.Option("--message", "-m", help="Markdown body.",
-                                                   rich_help_panel=MESSAGE_PANEL, show_default=False)] = None,
-    message_file: Annotated[Optional[Path], typer.Option("--message-file", "-F", help="Markdown body from a file "
-                                                         "('-' = stdin).", rich_help_panel=MESSAGE_PANEL,
-                                                         show_default=False)] = None,
-    test: Annotated[bool, typer.Option("--test", help="Send only to your own e-mail address, now.",
-                                       rich_help_panel=AUDIENCE_PANEL)] = False,
-    force: Annotated[bool, typer.Option("--force", help="Ignore users' product-update opt-in (mail everyone).",
-                                        rich_help_panel=AUDIENCE_PANEL)] = False,
+    message: opt(str, "--message", "-m", help="Markdown body.", panel=MESSAGE_PANEL) = None,
+    message_file: opt(Path, "--message-file", "-F", help="Markdown body from a file ('-' = stdin).",
+                      panel=MESSAGE_PANEL) = None,
+    test: bool_opt("--test", help="Send only to your own e-mail address, now.", panel=AUDIENCE_PANEL) = False,
+    force: bool_opt("--force", help="Ignore users' product-update opt-in (mail everyone).",
+                    panel=AUDIENCE_PANEL) = False,
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
 ) -> Any:
@@ -133,9 +130,8 @@ def _entry(row: dict[str, Any]) -> dict[str, Any]:
 @app.command("list", epilog="Examples:\n\n  eclictl announcements list\n\n  eclictl announcements list --user 1 -o json")
 @command()
 def list_broadcasts(
-    user: Annotated[Optional[str], typer.Option("--user", "-u", metavar="USER", help="Only broadcasts sent by this "
-                                                "admin: user id or exact e-mail (much faster).",
-                                                rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    user: opt(str, "--user", "-u", metavar="USER", help="Only broadcasts sent by this admin: user id or exact e-mail "
+              "(much faster).", panel=FILTER_PANEL) = None,
     pages: Annotated[int, typer.Option("--pages", help="Read at most this many pages of 500 log entries.",
                                        min=1)] = 10,
 ) -> Any:
@@ -152,15 +148,13 @@ def list_broadcasts(
              "  eclictl announcements status --user 1 -o json")
 @command()
 def status(
-    subject: Annotated[Optional[str], typer.Option("--subject", "-s", help="The broadcast's subject (exact).",
-                                                   show_default=False)] = None,
-    user: Annotated[Optional[str], typer.Option("--user", "-u", metavar="USER", help="The sending admin: user id "
-                                                "or exact e-mail.", rich_help_panel=FILTER_PANEL,
-                                                show_default=False)] = None,
+    subject: opt(str, "--subject", "-s", help="The broadcast's subject (exact).") = None,
+    user: opt(str, "--user", "-u", metavar="USER", help="The sending admin: user id or exact e-mail.",
+              panel=FILTER_PANEL) = None,
     pages: Annotated[int, typer.Option("--pages", help="Read at most this many pages of 500 log entries.",
                                        min=1)] = 10,
-    pending_ok: Annotated[bool, typer.Option("--pending-ok", help="Exit 0 (status: pending) when no completion "
-                                             "is logged yet, instead of 6.", rich_help_panel=SAFETY_PANEL)] = False,
+    pending_ok: bool_opt("--pending-ok", help="Exit 0 (status: pending) when no completion is logged yet, instead of "
+                         "6.", panel=SAFETY_PANEL) = False,
 ) -> Any:
     """Show whether the latest broadcast (or the one with --subject) finished, and how many got it."""
     from eclictl.context import current

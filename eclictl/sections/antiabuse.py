@@ -17,7 +17,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
+from eclictl.options import DryRunOpt, YesOpt, batch_opt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build
 from eclictl.sections._fraud_alerts import parse_since, parse_time
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 BASE = "/api/admin/antiabuse/incidents"
 PAGE_SIZE = 100
 DEFAULT_BATCH = 100
+BatchOpt = batch_opt("Incidents")
 STATUS_WORDS = {"resolve": "accepted", "solved": "accepted", "accepted": "accepted",
                 "dismiss": "rejected", "dismissed": "rejected", "rejected": "rejected",
                 "archive": "archived", "archived": "archived",
@@ -131,25 +132,19 @@ def list_incidents(
     status: Annotated[Optional[str], typer.Option("--status", help=f"Only this status: {STATUS_HELP} "
                                                   "(filtered locally).", rich_help_panel=FILTER_PANEL,
                                                   show_default=False)] = None,
-    severity: Annotated[Optional[str], typer.Option("--severity", help="Only this AI category: low, medium, "
-                                                    "high, critical (aiCategory; filtered locally).",
-                                                    rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    node: Annotated[Optional[str], typer.Option("--node", help="Only incidents on this node name (locally).",
-                                                rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    severity: opt(str, "--severity", help="Only this AI category: low, medium, high, critical (aiCategory; filtered "
+                  "locally).", panel=FILTER_PANEL) = None,
+    node: opt(str, "--node", help="Only incidents on this node name (locally).", panel=FILTER_PANEL) = None,
     since: SinceOpt = None,
-    detection_type: Annotated[Optional[str], typer.Option("--detection-type", help="Detection type contains "
-                                                          "this text (server-side).", rich_help_panel=FILTER_PANEL,
-                                                          show_default=False)] = None,
-    action: Annotated[Optional[str], typer.Option("--action", help="Enforcement action contains this text "
-                                                  "(server-side).", rich_help_panel=FILTER_PANEL,
-                                                  show_default=False)] = None,
+    detection_type: opt(str, "--detection-type", help="Detection type contains this text (server-side).",
+                        panel=FILTER_PANEL) = None,
+    action: opt(str, "--action", help="Enforcement action contains this text (server-side).",
+                panel=FILTER_PANEL) = None,
     order: Annotated[str, typer.Option("--order", help="desc (newest first) or asc.")] = "desc",
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Show at most N incidents.",
-                                                 show_default=False)] = None,
-    all_pages: Annotated[bool, typer.Option("--all", help="Fetch every page (the panel reaches at most the "
-                                            "5000 newest incidents).")] = False,
-    page: Annotated[Optional[int], typer.Option("--page", min=1, help="Start at this page (100 per page).",
-                                                show_default=False)] = None,
+    limit: opt(int, "--limit", "-n", min=1, help="Show at most N incidents.") = None,
+    all_pages: bool_opt("--all", help="Fetch every page (the panel reaches at most the 5000 newest "
+                        "incidents).") = False,
+    page: opt(int, "--page", min=1, help="Start at this page (100 per page).") = None,
 ) -> Any:
     """List anti-abuse incidents, newest first (one page of 100 unless --limit, --all or a filter)."""
     from eclictl.output.render import View
@@ -211,9 +206,8 @@ def _full_row(api: Any, incident_id: int) -> dict[str, Any] | None:
 @command()
 def show(
     ident: Annotated[int, typer.Argument(metavar="ID", help="Incident id.", min=1)],
-    full: Annotated[bool, typer.Option("--full", help="Add the raw submission (content, meta, ipAddress) from "
-                                       "the applications routes (role admin/rootAdmin/*, feature "
-                                       "'applications').")] = False,
+    full: bool_opt("--full", help="Add the raw submission (content, meta, ipAddress) from the applications "
+                   "routes (role admin/rootAdmin/*, feature 'applications').") = False,
 ) -> Any:
     """Show one incident (from the list: the panel has no single-incident route)."""
     from eclictl.output.render import View
@@ -312,12 +306,10 @@ BULK_JSON = ('{"action", "dry_run", "total", "counts": {<status>: n}, <status>: 
 def set_status(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Incident ids; '-' reads them from stdin.")],
     status: Annotated[str, typer.Argument(metavar="STATUS", help=STATUS_HELP)],
-    note: Annotated[Optional[str], typer.Option("--note", help="Resolution note (max 800 characters).",
-                                                show_default=False)] = None,
+    note: opt(str, "--note", help="Resolution note (max 800 characters).") = None,
     dry_run: DryRunOpt = False,
     max_affected: MaxAffectedOpt = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=500, help="Incidents per bulk request.",
-                                            rich_help_panel=SAFETY_PANEL)] = DEFAULT_BATCH,
+    batch_size: BatchOpt = DEFAULT_BATCH,
     quiet: QuietOpt = False,
 ) -> Any:
     """Set the status of incidents (bulk route for several), then verify each one."""
@@ -391,8 +383,7 @@ def delete(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Incident ids; '-' reads them from stdin.")],
     dry_run: DryRunOpt = False,
     max_affected: MaxAffectedOpt = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=500, help="Incidents per bulk request.",
-                                            rich_help_panel=SAFETY_PANEL)] = DEFAULT_BATCH,
+    batch_size: BatchOpt = DEFAULT_BATCH,
     yes: YesOpt = False,
     quiet: QuietOpt = False,
 ) -> Any:

@@ -16,10 +16,10 @@ import typer
 
 from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.inputs import loads_json
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
-from eclictl.sections._fields import Bulk, add_writes
-from eclictl.sections._spec import Filter, Section, build, detail_view
+from eclictl.sections._fields import Bulk, Field, Write, add_writes
+from eclictl.sections._spec import Filter, Section, build
 
 BASE = "/api/admin/applications"
 FORM_PANEL = "Form"
@@ -119,79 +119,46 @@ def _schema(path: Optional[Path]) -> Any:
     return data
 
 
-def _form_body(title: Optional[str], description: Optional[str], kind: Optional[Kind],
-               visibility: Optional[Visibility], status: Optional[FormStatus], slug: Optional[str],
-               max_per_user: Optional[int], cooldown: Optional[int], schema: Optional[Path]) -> dict[str, Any]:
-    if title is not None and (not title.strip() or len(title) > 200):
+def _title(title: str) -> str:
+    if not title.strip() or len(title) > 200:
         raise UsageError("--title must be 1-200 characters")
-    body = {"title": title, "description": description, "kind": kind.value if kind else None,
-            "visibility": visibility.value if visibility else None, "status": status.value if status else None,
-            "slug": slug, "maxSubmissionsPerUser": max_per_user, "ipCooldownSeconds": cooldown,
-            "schema": _schema(schema)}
-    return {k: v for k, v in body.items() if v is not None}
+    return title
 
 
-TitleOpt = Annotated[Optional[str], typer.Option("--title", help="Title (max 200).", rich_help_panel=FORM_PANEL,
-                                                 show_default=False)]
-DescOpt = Annotated[Optional[str], typer.Option("--description", help="Text shown above the questions.",
-                                                rich_help_panel=FORM_PANEL, show_default=False)]
-KindOpt = Annotated[Optional[Kind], typer.Option("--kind", help="Form kind.", rich_help_panel=FORM_PANEL,
-                                                 show_default=False)]
-VisOpt = Annotated[Optional[Visibility], typer.Option("--visibility", help="Who may submit.",
-                                                      rich_help_panel=FORM_PANEL, show_default=False)]
-StatusOpt = Annotated[Optional[FormStatus], typer.Option("--status", help="Form status.",
-                                                         rich_help_panel=FORM_PANEL, show_default=False)]
-SlugOpt = Annotated[Optional[str], typer.Option("--slug", help="URL slug (made unique by the panel).",
-                                                rich_help_panel=FORM_PANEL, show_default=False)]
-MaxOpt = Annotated[Optional[int], typer.Option("--max-per-user", min=1, help="Submissions per user.",
-                                               rich_help_panel=FORM_PANEL, show_default=False)]
-CooldownOpt = Annotated[Optional[int], typer.Option("--ip-cooldown", min=0, help="Seconds between submissions "
-                                                    "per IP (anonymous forms: at least 3600).",
-                                                    rich_help_panel=FORM_PANEL, show_default=False)]
-SchemaOpt = Annotated[Optional[Path], typer.Option("--schema", help="JSON file with {questions: [...]}; '-' "
-                                                   "reads stdin.", rich_help_panel=FORM_PANEL, show_default=False)]
+def _answered_form(ctx: Any, ident: Any, body: dict[str, Any], answer: Any) -> Any:
+    """The form the panel answered with ({form: ...}); else, after an edit, the form read again."""
+    form = answer.get("form") if isinstance(answer, dict) else None
+    if isinstance(form, dict):
+        return form
+    return FORMS.fetch(ctx.api, str(ident)) if ident is not None else (answer or {})
 
 
-@forms.command("create", epilog="Examples:\n\n  eclictl applications forms create --title 'Staff 2025' "
-               "--schema questions.json\n\n  eclictl applications forms create --title 'Beta testers' "
-               "--visibility private_invite -o json")
-@command(writes=True)
-def forms_create(title: Annotated[str, typer.Option("--title", help="Title (max 200).", show_default=False,
-                                                    rich_help_panel=FORM_PANEL)],
-                 description: DescOpt = None, kind: KindOpt = None, visibility: VisOpt = None,
-                 status: StatusOpt = None, slug: SlugOpt = None, max_per_user: MaxOpt = None,
-                 ip_cooldown: CooldownOpt = None, schema: SchemaOpt = None) -> Any:
-    """Create an application form."""
-    from eclictl.context import current
-
-    ctx = current()
-    body = _form_body(title, description, kind, visibility, status, slug, max_per_user, ip_cooldown, schema)
-    res = ctx.api.post(f"{BASE}/forms", body) or {}
-    form = res.get("form") if isinstance(res, dict) else None
-    return detail_view(FORMS, form if isinstance(form, dict) else res)
-
-
-@forms.command("edit", epilog="Examples:\n\n  eclictl applications forms edit 3 --status closed\n\n"
-               "  eclictl applications forms edit staff-2025 --schema questions.json --dry-run")
-@command()
-def forms_edit(ref: Annotated[str, typer.Argument(metavar="FORM", help="Form id, slug or exact title.")],
-               title: TitleOpt = None, description: DescOpt = None, kind: KindOpt = None,
-               visibility: VisOpt = None, status: StatusOpt = None, slug: SlugOpt = None,
-               max_per_user: MaxOpt = None, ip_cooldown: CooldownOpt = None, schema: SchemaOpt = None,
-               dry_run: DryRunOpt = False) -> Any:
-    """Change a form (only the options given)."""
-    from eclictl.context import current
-
-    ctx = current()
-    body = _form_body(title, description, kind, visibility, status, slug, max_per_user, ip_cooldown, schema)
-    if not body:
-        raise UsageError("nothing to change", hint="pass --title, --status, --schema...")
-    fid = form_id(ref)
-    if dry_run:
-        return {"id": fid, "method": "PUT", "path": f"{BASE}/forms/{fid}", "body": body}
-    res = ctx.api.put(f"{BASE}/forms/{fid}", body) or {}
-    form = res.get("form") if isinstance(res, dict) else None
-    return detail_view(FORMS, form if isinstance(form, dict) else FORMS.fetch(ctx.api, str(fid)))
+FORM_FIELDS = (
+    Field("title", "--title", str, "Title (max 200).", required=True, check=_title, panel=FORM_PANEL),
+    Field("description", "--description", str, "Text shown above the questions.", panel=FORM_PANEL),
+    Field("kind", "--kind", Kind, "Form kind.", panel=FORM_PANEL),
+    Field("visibility", "--visibility", Visibility, "Who may submit.", panel=FORM_PANEL),
+    Field("status", "--status", FormStatus, "Form status.", panel=FORM_PANEL),
+    Field("slug", "--slug", str, "URL slug (made unique by the panel).", panel=FORM_PANEL),
+    Field("maxSubmissionsPerUser", "--max-per-user", int, "Submissions per user.", min=1, panel=FORM_PANEL),
+    Field("ipCooldownSeconds", "--ip-cooldown", int, "Seconds between submissions per IP (anonymous forms: at "
+          "least 3600).", min=0, panel=FORM_PANEL),
+    Field("schema", "--schema", Path, "JSON file with {questions: [...]}; '-' reads stdin.", check=_schema,
+          panel=FORM_PANEL),
+)
+add_writes(forms, replace(FORMS, fields=FORM_FIELDS, writes=(
+    Write("create", "Create an application form.",
+          "Examples:\n\n  eclictl applications forms create --title 'Staff 2025' --schema questions.json\n\n"
+          "  eclictl applications forms create --title 'Beta testers' --visibility private_invite -o json",
+          "POST", f"{BASE}/forms", reread=_answered_form),
+    Write("edit", "Change a form (only the options given).",
+          "Examples:\n\n  eclictl applications forms edit 3 --status closed\n\n"
+          "  eclictl applications forms edit staff-2025 --schema questions.json --dry-run",
+          "PUT", f"{BASE}/forms/{{id}}", ref="FORM", ref_help="Form id, slug or exact title.",
+          resolve=lambda ctx, ref, body, extras: form_id(ref), reread=_answered_form, dry_run=True,
+          nothing=("nothing to change", "pass --title, --status, --schema..."),
+          dry_run_view=lambda ident, method, path, body: {"id": ident, "method": method, "path": path, "body": body}),
+)))
 
 
 @forms.command("delete", epilog="Examples:\n\n  eclictl applications forms delete 3 --yes\n\n"
@@ -200,9 +167,8 @@ def forms_edit(ref: Annotated[str, typer.Argument(metavar="FORM", help="Form id,
 def forms_delete(
     refs: Annotated[list[str], typer.Argument(metavar="FORM...", help="Form ids or slugs; '-' reads stdin.")],
     yes: YesOpt = False,
-    force: Annotated[bool, typer.Option("--force", help="Allow deleting the anti-abuse incident form (erases "
-                                        "incident history and server abuse reports).",
-                                        rich_help_panel=SAFETY_PANEL)] = False,
+    force: bool_opt("--force", help="Allow deleting the anti-abuse incident form (erases incident history and server "
+                    "abuse reports).", panel=SAFETY_PANEL) = False,
     dry_run: DryRunOpt = False,
 ) -> Any:
     """Delete forms together with their invites and ALL their submissions."""
@@ -269,12 +235,10 @@ def invites_list(ref: Annotated[str, typer.Argument(metavar="FORM", help="Form i
 @command(writes=True)
 def invites_create(
     ref: Annotated[str, typer.Argument(metavar="FORM", help="A private_invite form's id, slug or title.")],
-    label: Annotated[Optional[str], typer.Option("--label", help="Note for staff.", show_default=False)] = None,
-    email: Annotated[Optional[str], typer.Option("--email", help="Who it is for.", show_default=False)] = None,
-    max_uses: Annotated[Optional[int], typer.Option("--max-uses", min=1, help="Uses before it stops working.",
-                                                    show_default=False)] = None,
-    expires_hours: Annotated[Optional[int], typer.Option("--expires-hours", min=1, help="Lifetime in hours.",
-                                                         show_default=False)] = None,
+    label: opt(str, "--label", help="Note for staff.") = None,
+    email: opt(str, "--email", help="Who it is for.") = None,
+    max_uses: opt(int, "--max-uses", min=1, help="Uses before it stops working.") = None,
+    expires_hours: opt(int, "--expires-hours", min=1, help="Lifetime in hours.") = None,
 ) -> Any:
     """Create an invite link for a private_invite form (prints the link once)."""
     from eclictl.context import current
@@ -326,27 +290,21 @@ def submissions_decide(
                                             "(also accept, reject, archive, reopen).")],
     ids: Annotated[list[str], typer.Argument(metavar="SUBMISSION...", help="Submission ids; '-' reads stdin.")],
     yes: YesOpt = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would change.",
-                                          rich_help_panel=SAFETY_PANEL)] = False,
+    dry_run: bool_opt("--dry-run", help="List what would change.", panel=SAFETY_PANEL) = False,
 ) -> Any:
     """Set submissions' status (accept, reject, archive, or back to pending)."""
-    from eclictl.bulk import BulkRunner, finish
+    from eclictl.bulk import confirm_and_run
     from eclictl.context import current
-    from eclictl.output.render import View
 
     status = _DECISION_ALIASES.get(decision.lower(), decision.lower())
     if status not in {d.value for d in Decision}:
         raise UsageError(f"unknown status '{decision}'", hint="use accepted, rejected, archived or pending")
     ctx = current()
     items = _int_ids(ctx.read_ids(ids), "submission")
-    if dry_run:
-        return View([{"item": i, "action": status} for i in items], id_field="item")
-    if len(items) > 1:
-        ctx.confirm(f"Mark {len(items)} submissions {status}?", yes=yes, what=f"mark submissions {status}")
-    report = BulkRunner(ctx).run(f"mark submissions {status}", items,
-                                 lambda i: ctx.api.put(f"{BASE}/submissions/{i}", {"status": status}))
-    finish(ctx, report)
-    return None
+    return confirm_and_run(ctx, f"mark submissions {status}", items,
+                           lambda i: ctx.api.put(f"{BASE}/submissions/{i}", {"status": status}), yes=yes,
+                           question=f"Mark {len(items)} submissions {status}?" if len(items) > 1 else None,
+                           what=f"mark submissions {status}", dry_run=dry_run, dry_action=status)
 
 
 @submissions.command("delete", epilog="Examples:\n\n  eclictl applications submissions delete 17 --yes\n\n"

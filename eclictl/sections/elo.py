@@ -9,13 +9,13 @@ stored as the text "null": eclictl never sends it (a cleared text field is sent 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
-from eclictl.options import YesOpt, command
+from eclictl.options import YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._spec import Filter, Section, build, detail_view, register
 
@@ -76,34 +76,24 @@ def _text(clear: bool, value: str | None, opt: str) -> str | None:
 @command(writes=True)
 def elo_edit(
     ref: Annotated[str, typer.Argument(metavar="ID|TITLE", help="The project's id or exact title.")],
-    score: Annotated[Optional[int], typer.Option("--score", help="ELO score, 100-99999.", rich_help_panel=EDIT_PANEL,
-                                                 show_default=False)] = None,
-    k: Annotated[Optional[int], typer.Option("--k", help="K-factor, 8-64.", rich_help_panel=EDIT_PANEL,
-                                             show_default=False)] = None,
-    skip_tokens: Annotated[Optional[int], typer.Option("--skip-tokens", help="0 to the project's maximum.",
-                                                       rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-    title: Annotated[Optional[str], typer.Option("--title", rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-    description: Annotated[Optional[str], typer.Option("--description", rich_help_panel=EDIT_PANEL,
-                                                       show_default=False)] = None,
-    readme: Annotated[Optional[str], typer.Option("--readme", rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-    github: Annotated[Optional[str], typer.Option("--github", metavar="URL", rich_help_panel=EDIT_PANEL,
-                                                  show_default=False)] = None,
-    demo: Annotated[Optional[str], typer.Option("--demo", metavar="URL", rich_help_panel=EDIT_PANEL,
-                                                show_default=False)] = None,
-    screenshots: Annotated[Optional[list[str]], typer.Option("--screenshot", metavar="URL", help="Repeat for each; "
-                                                              "replaces the list.", rich_help_panel=EDIT_PANEL,
-                                                              show_default=False)] = None,
-    clear_readme: Annotated[bool, typer.Option("--clear-readme", rich_help_panel=EDIT_PANEL)] = False,
-    clear_github: Annotated[bool, typer.Option("--clear-github", rich_help_panel=EDIT_PANEL)] = False,
-    clear_demo: Annotated[bool, typer.Option("--clear-demo", rich_help_panel=EDIT_PANEL)] = False,
-    clear_screenshots: Annotated[bool, typer.Option("--clear-screenshots", rich_help_panel=EDIT_PANEL)] = False,
-    well_made: Annotated[Optional[bool], typer.Option("--well-made/--not-well-made", help="Resource bonus x1.25.",
-                                                      rich_help_panel=MOD_PANEL, show_default=False)] = None,
-    status: Annotated[Optional[str], typer.Option("--status", help="active, changes_requested or disqualified "
-                                                  "(e-mails the owner; disqualified suspends the server).",
-                                                  rich_help_panel=MOD_PANEL, show_default=False)] = None,
-    note: Annotated[Optional[str], typer.Option("--note", help="Moderation note ('' clears it).",
-                                                rich_help_panel=MOD_PANEL, show_default=False)] = None,
+    score: opt(int, "--score", help="ELO score, 100-99999.", panel=EDIT_PANEL) = None,
+    k: opt(int, "--k", help="K-factor, 8-64.", panel=EDIT_PANEL) = None,
+    skip_tokens: opt(int, "--skip-tokens", help="0 to the project's maximum.", panel=EDIT_PANEL) = None,
+    title: opt(str, "--title", panel=EDIT_PANEL) = None,
+    description: opt(str, "--description", panel=EDIT_PANEL) = None,
+    readme: opt(str, "--readme", panel=EDIT_PANEL) = None,
+    github: opt(str, "--github", metavar="URL", panel=EDIT_PANEL) = None,
+    demo: opt(str, "--demo", metavar="URL", panel=EDIT_PANEL) = None,
+    screenshots: opt(list[str], "--screenshot", metavar="URL", help="Repeat for each; replaces the list.",
+                     panel=EDIT_PANEL) = None,
+    clear_readme: bool_opt("--clear-readme", panel=EDIT_PANEL) = False,
+    clear_github: bool_opt("--clear-github", panel=EDIT_PANEL) = False,
+    clear_demo: bool_opt("--clear-demo", panel=EDIT_PANEL) = False,
+    clear_screenshots: bool_opt("--clear-screenshots", panel=EDIT_PANEL) = False,
+    well_made: opt(bool, "--well-made/--not-well-made", help="Resource bonus x1.25.", panel=MOD_PANEL) = None,
+    status: opt(str, "--status", help="active, changes_requested or disqualified (e-mails the owner; disqualified "
+                "suspends the server).", panel=MOD_PANEL) = None,
+    note: opt(str, "--note", help="Moderation note ('' clears it).", panel=MOD_PANEL) = None,
     yes: YesOpt = False,
 ) -> Any:
     """Change the given fields; only those that differ are sent (asks before a status change)."""

@@ -13,27 +13,20 @@ from typing import Annotated, Any
 import typer
 
 from eclictl.errors import UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, bool_opt, command
 from eclictl.output.columns import Col
-from eclictl.sections._spec import FILTER_PANEL, Section, build
-from eclictl.sections.settings import NoVerifyOpt, WaitOpt
+from eclictl.sections._spec import FILTER_PANEL, build
+from eclictl.sections.settings import NoVerifyOpt, WaitOpt, settings_section
 
-FLAGS = Section(
-    name="flags",
-    help="Feature flags: list, enable, disable (one PUT, verified after the panel's 10 s cache).",
-    path="/api/admin/settings",
-    permission="admin:settings",
-    tab="settings",
-    verbs=(),
-    searchable=False,
-    examples=("eclictl flags list", "eclictl flags disable ai blog --yes"),
-)
+FLAGS = settings_section(
+    "flags", "Feature flags: list, enable, disable (one PUT, verified after the panel's 10 s cache).",
+    ("eclictl flags list", "eclictl flags disable ai blog --yes"))
 app = build(FLAGS)
 
 LIST_COLUMNS = (Col("flag"), Col("enabled"), Col("default"), Col("changed"), Col("enforced", max_width=60))
 NamesArg = Annotated[list[str], typer.Argument(metavar="NAME...", help="Flag names; '-' reads stdin.")]
-AllowUnknownOpt = Annotated[bool, typer.Option("--allow-unknown", help="Allow names neither eclictl nor the panel "
-                                               "knows (the panel stores any name).", rich_help_panel=SAFETY_PANEL)]
+AllowUnknownOpt = bool_opt("--allow-unknown", help="Allow names neither eclictl nor the panel knows (the panel stores "
+                           "any name).", panel=SAFETY_PANEL)
 
 
 def _ctx() -> Any:
@@ -46,8 +39,7 @@ def _ctx() -> Any:
              "  eclictl flags list -o json")
 @command()
 def list_flags(
-    changed: Annotated[bool, typer.Option("--changed", help="Only flags that differ from the panel's default.",
-                                          rich_help_panel=FILTER_PANEL)] = False,
+    changed: bool_opt("--changed", help="Only flags that differ from the panel's default.", panel=FILTER_PANEL) = False,
 ) -> Any:
     """List the feature flags, their defaults and where the panel enforces them."""
     from eclictl.output.render import View

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, Sequence
 import typer
 
 from eclictl.errors import NotFoundError, PartialFailure, RejectedError, UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, batch_opt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fraud_alerts import (PATH, _filter, _user_id, fetch_alerts, iso, note_undated,  # noqa: F401
                                             parse_since, parse_time, resolve_user_id, utcnow)
@@ -36,6 +36,7 @@ CRON_PANEL = "Scheduling"
 USER_REF = "User id or exact e-mail."
 USER_REFS = "User ids or e-mails; '-' reads them from stdin."
 DEFAULT_BATCH = 50
+BatchOpt = batch_opt("Users")
 DISMISS_STATUSES = ("dismissed", "already_clear", "not_found", "failed", "would_dismiss")
 CURSOR_VERSION = 1
 
@@ -71,15 +72,12 @@ def _ctx() -> "AppContext":
 # -- reading alerts -------------------------------------------------------------------------
 
 
-ReasonOpt = Annotated[Optional[str], typer.Option(
-    "--reason-contains", help="Only alerts whose reason contains this text (case-insensitive).",
-    rich_help_panel=FILTER_PANEL, show_default=False)]
-UndatedOpt = Annotated[bool, typer.Option(
-    "--include-undated", help="With --since: also alerts without a detection time (users flagged by hand; the "
-    "panel dates only automatic flags).", rich_help_panel=FILTER_PANEL)]
-SuspendedOpt = Annotated[Optional[bool], typer.Option(
-    "--suspended/--not-suspended", help="Only alerts of suspended / of active users.",
-    rich_help_panel=FILTER_PANEL, show_default=False)]
+ReasonOpt = opt(str, "--reason-contains", help="Only alerts whose reason contains this text (case-insensitive).",
+                panel=FILTER_PANEL)
+UndatedOpt = bool_opt("--include-undated", help="With --since: also alerts without a detection time (users flagged by "
+                      "hand; the panel dates only automatic flags).", panel=FILTER_PANEL)
+SuspendedOpt = opt(bool, "--suspended/--not-suspended", help="Only alerts of suspended / of active users.",
+                   panel=FILTER_PANEL)
 
 
 def alert_view(rows: Any, *, detail: bool = False) -> Any:
@@ -98,8 +96,7 @@ def list_alerts(
     include_undated: UndatedOpt = False,
     reason_contains: ReasonOpt = None,
     suspended: SuspendedOpt = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Show at most N alerts.",
-                                                 show_default=False)] = None,
+    limit: opt(int, "--limit", "-n", min=1, help="Show at most N alerts.") = None,
 ) -> Any:
     """List fraud alerts (flagged users), newest first; filters are applied locally."""
     ctx = _ctx()
@@ -146,11 +143,10 @@ def _scan_row(user: str, data: Any) -> dict[str, Any]:
 def scan(
     refs: Annotated[Optional[list[str]], typer.Argument(metavar="[USER]...", help=USER_REFS,
                                                         show_default=False)] = None,
-    all_users: Annotated[bool, typer.Option("--all", help="Start the panel's sweep of the first 5000 users "
-                                            "(runs for hours in the background; no progress endpoint).",
-                                            rich_help_panel=SCAN_PANEL)] = False,
-    wait: Annotated[bool, typer.Option("--wait", help="With --all: poll your activity log until the sweep "
-                                       "reports completion (needs logs:read).", rich_help_panel=SCAN_PANEL)] = False,
+    all_users: bool_opt("--all", help="Start the panel's sweep of the first 5000 users (runs for hours in the "
+                        "background; no progress endpoint).", panel=SCAN_PANEL) = False,
+    wait: bool_opt("--wait", help="With --all: poll your activity log until the sweep reports completion (needs "
+                   "logs:read).", panel=SCAN_PANEL) = False,
     poll: Annotated[float, typer.Option("--poll-interval", min=1, help="Seconds between --wait polls.",
                                         rich_help_panel=SCAN_PANEL)] = 30.0,
     wait_timeout: Annotated[float, typer.Option("--wait-timeout", min=1, help="Give up waiting after this many "
@@ -257,8 +253,7 @@ def _wait_for_sweep(ctx: "AppContext", started: datetime, poll: float, wait_time
 def flag(
     ref: Annotated[str, typer.Argument(metavar="USER", help=USER_REF)],
     reason: Annotated[str, typer.Option("--reason", help="Why (stored as fraudReason; shown to staff).")],
-    suspend: Annotated[bool, typer.Option("--suspend", help="Also suspend the user (e-mails them).",
-                                          rich_help_panel=SAFETY_PANEL)] = False,
+    suspend: bool_opt("--suspend", help="Also suspend the user (e-mails them).", panel=SAFETY_PANEL) = False,
     yes: YesOpt = False,
 ) -> Any:
     """Flag a user for fraud (the panel's user edit; --suspend uses the alert's suspend action)."""
@@ -283,8 +278,7 @@ def flag(
 @command(bulk=True)
 def suspend(
     refs: Annotated[list[str], typer.Argument(metavar="USER...", help=USER_REFS)],
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Replaces the alert's reason.",
-                                                  show_default=False)] = None,
+    reason: opt(str, "--reason", help="Replaces the alert's reason.") = None,
     yes: YesOpt = False,
 ) -> Any:
     """Suspend flagged users through their alert (e-mails them; root users are refused)."""
@@ -374,22 +368,20 @@ detected at or after it, and the file is replaced atomically only after a fully 
 def dismiss(
     refs: Annotated[Optional[list[str]], typer.Argument(metavar="[USER]...", help=USER_REFS,
                                                         show_default=False)] = None,
-    all_matching: Annotated[bool, typer.Option("--all-matching", help="Dismiss every alert matching the filters.",
-                                               rich_help_panel=FILTER_PANEL)] = False,
+    all_matching: bool_opt("--all-matching", help="Dismiss every alert matching the filters.",
+                           panel=FILTER_PANEL) = False,
     since: SinceOpt = None,
     include_undated: UndatedOpt = False,
     reason_contains: ReasonOpt = None,
     suspended: SuspendedOpt = None,
     dry_run: DryRunOpt = False,
     max_affected: MaxAffectedOpt = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=500, help="Users per bulk request.",
-                                            rich_help_panel=SAFETY_PANEL)] = DEFAULT_BATCH,
+    batch_size: BatchOpt = DEFAULT_BATCH,
     yes: YesOpt = False,
     quiet: QuietOpt = False,
-    since_last_run: Annotated[Optional[Path], typer.Option(
-        "--since-last-run", metavar="STATEFILE", help="Only alerts newer than the previous successful run; "
-        "the cursor is stored in STATEFILE (needs --all-matching).", rich_help_panel=CRON_PANEL,
-        show_default=False)] = None,
+    since_last_run: opt(Path, "--since-last-run", metavar="STATEFILE", help="Only alerts newer than the previous "
+                        "successful run; the cursor is stored in STATEFILE (needs --all-matching).",
+                        panel=CRON_PANEL) = None,
 ) -> Any:
     """Dismiss fraud alerts in bulk, then verify per user (the panel's count is what it was sent)."""
     ctx = _ctx()

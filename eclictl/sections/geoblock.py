@@ -11,28 +11,22 @@ Georgia!), so prefer ISO codes.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from eclictl.errors import EclictlError, UsageError
-from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.options import DryRunOpt, YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
-from eclictl.sections._spec import Section, build
+from eclictl.sections._spec import build
+from eclictl.sections.settings import settings_section
 
 METRICS_PATH = "/api/admin/geo-block/metrics"
 KEY = "geoBlockCountries"
 
-GEOBLOCK = Section(
-    name="geoblock",
-    help="Geo-blocking rules (geoBlockCountries): list, add, remove; per-country metrics.",
-    path="/api/admin/settings",
-    permission="admin:settings",
-    tab="settings",
-    verbs=(),
-    searchable=False,
-    examples=("eclictl geoblock list", "eclictl geoblock add ru by --level 5 --yes"),
-)
+GEOBLOCK = settings_section(
+    "geoblock", "Geo-blocking rules (geoBlockCountries): list, add, remove; per-country metrics.",
+    ("eclictl geoblock list", "eclictl geoblock add ru by --level 5 --yes"))
 app = build(GEOBLOCK)
 
 RULE_COLUMNS = (Col("country"), Col("level"), Col("effect", max_width=50), Col("entry"), Col("note", max_width=50))
@@ -114,11 +108,14 @@ def _codes(values: list[str], *, iso_only: bool) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _write(ctx: Any, current: str, new: str, changes: list[dict[str, Any]], *, dry_run: bool, yes: bool,
-           question: str, what: str) -> Any:
+def _write(ctx: Any, levels: dict[str, int | None], *, dry_run: bool, yes: bool, question: str) -> Any:
+    """add/remove: the rules with `levels` applied (None removes a country), shown, confirmed,
+    remembered for undo, written in one PUT and checked against what the panel stored."""
     from eclictl.output.render import View
     from eclictl.sections.settings import put_settings
 
+    current = _current(ctx)
+    new, changes = edit_rules(current, levels)
     if new == current or all(c["status"] in ("unchanged", "not present") for c in changes):
         ctx.info("nothing to change")
         return View(changes, columns=CHANGE_COLUMNS, id_field="country", json_data={KEY: current, "changes": changes})
@@ -126,7 +123,7 @@ def _write(ctx: Any, current: str, new: str, changes: list[dict[str, Any]], *, d
         ctx.info(f"would set {KEY} to: {new!r}")
         return View(changes, columns=CHANGE_COLUMNS, id_field="country",
                     json_data={"dryRun": True, KEY: new, "changes": changes})
-    ctx.confirm(question, yes=yes, what=what)
+    ctx.confirm(question, yes=yes, what="change geo-blocking")
     from eclictl.safety.undo import remember_settings
 
     remember_settings(ctx, {KEY: new}, {KEY: current})  # for `eclictl undo` / --revert-after
@@ -173,9 +170,8 @@ def list_rules() -> Any:
 def add(
     countries: Annotated[list[str], typer.Argument(metavar="CC[:LEVEL]...", help="ISO country codes, optionally "
                                                    "with their own level (ru:5).")],
-    level: Annotated[Optional[int], typer.Option("--level", "-l", min=0, max=5, help="Level 0-5 for codes without "
-                                                 "one (1 no KYC, 2 no free, 3 no edu, 4 subuser-only, 5 no "
-                                                 "registration).", show_default=False)] = None,
+    level: opt(int, "--level", "-l", min=0, max=5, help="Level 0-5 for codes without one (1 no KYC, 2 no "
+               "free, 3 no edu, 4 subuser-only, 5 no registration).") = None,
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
 ) -> Any:
@@ -193,10 +189,8 @@ def add(
         else:
             value = level
         levels[_codes([code], iso_only=True)[0]] = value
-    current = _current(ctx)
-    new, changes = edit_rules(current, levels)
     summary = ", ".join(f"{c}:{lv}" for c, lv in levels.items())
-    return _write(ctx, current, new, changes, dry_run=dry_run, yes=yes, what="change geo-blocking",
+    return _write(ctx, levels, dry_run=dry_run, yes=yes,
                   question=f"Set geo-block levels {summary}? Users from those countries lose access accordingly.")
 
 
@@ -212,9 +206,7 @@ def remove(
     """Remove the geo-block rules of countries (other entries are kept as they are)."""
     ctx = _ctx()
     codes = _codes(countries, iso_only=False)
-    current = _current(ctx)
-    new, changes = edit_rules(current, {c: None for c in codes})
-    return _write(ctx, current, new, changes, dry_run=dry_run, yes=yes, what="change geo-blocking",
+    return _write(ctx, {c: None for c in codes}, dry_run=dry_run, yes=yes,
                   question=f"Remove the geo-block rules of {', '.join(codes)}?")
 
 
@@ -222,7 +214,7 @@ def remove(
              "  eclictl geoblock metrics -o json")
 @command()
 def metrics(
-    by_country: Annotated[bool, typer.Option("--by-country", help="One row per billing country instead.")] = False,
+    by_country: bool_opt("--by-country", help="One row per billing country instead.") = False,
 ) -> Any:
     """Show how many users each geo-block level affects (needs admin:geoblock:view; slow on big panels)."""
     from eclictl.output.render import View

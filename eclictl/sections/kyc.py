@@ -9,11 +9,11 @@ caller may see them (S(admin:kyc:view:id): admin keys of non-root owners never c
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
-from eclictl.options import command
+from eclictl.options import command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, add_writes, ask, numbers, on_record, records, run_bulk
 from eclictl.sections._spec import Filter, Section, build
@@ -73,8 +73,8 @@ REJECT = _reject()
 @command(bulk=True)
 def reject(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help=IDS_HELP)],
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Shown in this report only: the panel has no "
-                                                  "reason field and e-mails nobody.", show_default=False)] = None,
+    reason: opt(str, "--reason", help="Shown in this report only: the panel has no reason field and e-mails "
+                "nobody.") = None,
 ) -> Any:
     from eclictl.context import current
 

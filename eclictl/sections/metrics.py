@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from eclictl.errors import UsageError
-from eclictl.options import YesOpt, command
+from eclictl.options import YesOpt, bool_opt, command
 from eclictl.output.columns import Col
 from eclictl.sections._spec import Section, build
 
@@ -63,7 +63,7 @@ def _view(body: dict[str, Any], series: bool) -> Any:
 @command()
 def show(
     days: Annotated[int, typer.Option("--days", help="Window in days (7-365).")] = 30,
-    series: Annotated[bool, typer.Option("--series", help="Show the per-day series instead of the summary.")] = False,
+    series: bool_opt("--series", help="Show the per-day series instead of the summary.") = False,
     watch: Annotated[Optional[float], typer.Option(
         "--watch", metavar="SECONDS", help=f"Refresh every SECONDS (>= {MIN_WATCH:g}) until Ctrl-C. Each poll "
         "is recorded in the admin audit trail.", rich_help_panel=WATCH_PANEL, show_default=False)] = None,

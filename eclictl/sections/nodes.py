@@ -16,7 +16,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import DryRunOpt, command
+from eclictl.options import DryRunOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, add_writes
 from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, register
@@ -123,14 +123,12 @@ def _redact_guard(ctx: Any) -> None:
              "  eclictl nodes list --type paid --no-servers -o json")
 @command()
 def list_nodes(
-    unhealthy: Annotated[bool, typer.Option("--unhealthy", help="Only nodes the panel considers unhealthy "
-                                            "(last ping failed or older than 120 s).",
-                                            rich_help_panel=FILTER_PANEL)] = False,
-    node_type: Annotated[Optional[str], typer.Option("--type", help="free, paid, free_and_paid or enterprise.",
-                                                     rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    servers: Annotated[bool, typer.Option("--servers/--no-servers", help="Count servers per node (one extra, "
-                                          "slow call that needs admin:servers:read).")] = True,
-    web: Annotated[bool, typer.Option("--web", help="Open the portal's Nodes tab instead.")] = False,
+    unhealthy: bool_opt("--unhealthy", help="Only nodes the panel considers unhealthy (last ping failed or older than "
+                        "120 s).", panel=FILTER_PANEL) = False,
+    node_type: opt(str, "--type", help="free, paid, free_and_paid or enterprise.", panel=FILTER_PANEL) = None,
+    servers: bool_opt("--servers/--no-servers", help="Count servers per node (one extra, slow call that needs "
+                      "admin:servers:read).") = True,
+    web: bool_opt("--web", help="Open the portal's Nodes tab instead.") = False,
 ) -> Any:
     """List nodes with their health (panel pings) and server counts; never shows secrets."""
     from eclictl.context import current
@@ -252,8 +250,7 @@ def heartbeats(
     node: NodeArg,
     since: Annotated[str, typer.Option("--since", help="How far back: 30m, 6h, 2d (max 7d) or an ISO time.",
                                        rich_help_panel=FILTER_PANEL)] = "24h",
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Only the newest N pings.",
-                                                 rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    limit: opt(int, "--limit", "-n", help="Only the newest N pings.", panel=FILTER_PANEL) = None,
 ) -> Any:
     """The panel's pings of one node (30 s apart), oldest first, with a latency sparkline on a terminal."""
     from eclictl.context import current
@@ -310,24 +307,23 @@ def _node_view(body: Any, fallback: dict[str, Any]) -> Any:
     return detail_view(NODES, clean(node) if isinstance(node, dict) else fallback)
 
 
-NameOpt = Annotated[Optional[str], typer.Option("--name", help="Unique node name.", rich_help_panel=NEW_PANEL,
-                                                show_default=False)]
-UrlOpt = Annotated[Optional[str], typer.Option("--url", help="Public Wings URL, e.g. https://fra1.example:8080.",
-                                               rich_help_panel=NEW_PANEL, show_default=False)]
-FqdnOpt = Annotated[Optional[str], typer.Option("--fqdn", help="Node host name.", rich_help_panel=NEW_PANEL,
-                                                show_default=False)]
-TypeOpt = Annotated[Optional[str], typer.Option("--type", help="free, paid, free_and_paid or enterprise.",
-                                                rich_help_panel=NEW_PANEL, show_default=False)]
-UuidOpt = Annotated[Optional[str], typer.Option("--uuid", help="Wings node UUID (nodeId).",
-                                                rich_help_panel=NEW_PANEL, show_default=False)]
-DeployOpt = Annotated[Optional[bool], typer.Option("--deployments/--no-deployments",
-                                                   help="Allow new servers on this node.",
-                                                   rich_help_panel=NEW_PANEL, show_default=False)]
-SetOpt = Annotated[Optional[list[str]], typer.Option("--set", metavar="FIELD=VALUE",
-                                                     help="Any writable field, typed and checked before sending. "
-                                                     "Empty/null values are refused on edit: the panel ignores "
-                                                     "them (only ipv6ExcludedPorts= clears).",
-                                                     rich_help_panel=NEW_PANEL, show_default=False)]
+def _node_body(name: str | None, url: str | None, fqdn: str | None, node_type: str | None, uuid: str | None,
+               deployments: bool | None, assignments: list[str] | None, *, creating: bool) -> dict[str, Any]:
+    """create/edit: the named options, then the --set pairs, as one body with every field checked."""
+    pairs = _named(name=name, url=url, fqdn=fqdn, nodeType=node_type, nodeId=uuid,
+                   deploymentsDisabled=None if deployments is None else not deployments)
+    return _assignments(pairs + list(assignments or []), creating=creating)
+
+
+NameOpt = opt(str, "--name", help="Unique node name.", panel=NEW_PANEL)
+UrlOpt = opt(str, "--url", help="Public Wings URL, e.g. https://fra1.example:8080.", panel=NEW_PANEL)
+FqdnOpt = opt(str, "--fqdn", help="Node host name.", panel=NEW_PANEL)
+TypeOpt = opt(str, "--type", help="free, paid, free_and_paid or enterprise.", panel=NEW_PANEL)
+UuidOpt = opt(str, "--uuid", help="Wings node UUID (nodeId).", panel=NEW_PANEL)
+DeployOpt = opt(bool, "--deployments/--no-deployments", help="Allow new servers on this node.", panel=NEW_PANEL)
+SetOpt = opt(list[str], "--set", metavar="FIELD=VALUE", help="Any writable field, typed and checked before sending. "
+             "Empty/null values are refused on edit: the panel ignores them (only ipv6ExcludedPorts= clears).",
+             panel=NEW_PANEL)
 
 
 @app.command("create", epilog="Examples:\n\n  eclictl nodes create --name node-fra-2 --url https://fra2.example:8080 "
@@ -337,11 +333,9 @@ SetOpt = Annotated[Optional[list[str]], typer.Option("--set", metavar="FIELD=VAL
 def create(
     name: NameOpt = None,
     url: UrlOpt = None,
-    token: Annotated[Optional[str], typer.Option("--token", help="The Wings token; '-' reads it from stdin.",
-                                                 rich_help_panel=NEW_PANEL, show_default=False)] = None,
-    generate_token: Annotated[bool, typer.Option("--generate-token", help="Let the panel mint a random token (needs "
-                                                 "nodes:read-creds; read it later with `eclictl nodes token`).",
-                                                 rich_help_panel=NEW_PANEL)] = False,
+    token: opt(str, "--token", help="The Wings token; '-' reads it from stdin.", panel=NEW_PANEL) = None,
+    generate_token: bool_opt("--generate-token", help="Let the panel mint a random token (needs nodes:read-creds; "
+                             "read it later with `eclictl nodes token`).", panel=NEW_PANEL) = False,
     fqdn: FqdnOpt = None,
     node_type: TypeOpt = None,
     uuid: UuidOpt = None,
@@ -353,9 +347,7 @@ def create(
     from eclictl.context import current
 
     ctx = current()
-    pairs = _named(name=name, url=url, fqdn=fqdn, nodeType=node_type, nodeId=uuid,
-                   deploymentsDisabled=None if deployments is None else not deployments) + list(assignments or [])
-    body = _assignments(pairs, creating=True)
+    body = _node_body(name, url, fqdn, node_type, uuid, deployments, assignments, creating=True)
     if not body.get("name") or not body.get("url"):
         raise UsageError("--name and --url are required")
     if body.get("provider") == "proxmox":
@@ -386,9 +378,7 @@ def edit(
     from eclictl.context import current
 
     ctx = current()
-    pairs = _named(name=name, url=url, fqdn=fqdn, nodeType=node_type, nodeId=uuid,
-                   deploymentsDisabled=None if deployments is None else not deployments) + list(assignments or [])
-    body = _assignments(pairs, creating=False)
+    body = _node_body(name, url, fqdn, node_type, uuid, deployments, assignments, creating=False)
     if not body:
         raise UsageError("nothing to change", hint="pass --set field=value or a named option")
     _check_ranges(body)

@@ -13,14 +13,14 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
 from eclictl.inputs import loads_json
-from eclictl.options import SAFETY_PANEL, ForceOpt, YesOpt, command
+from eclictl.options import SAFETY_PANEL, ForceOpt, YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, add_writes, numbers
 from eclictl.sections._spec import FILTER_PANEL, Filter, Section, build, detail_view, user_ref
@@ -158,27 +158,18 @@ def _payment_call(ctx: Any, path: str, body: dict[str, Any]) -> Any:
 @command(writes=True)
 def issue(
     user: Annotated[str, typer.Argument(metavar="USER", help="User id or exact e-mail.")],
-    plan: Annotated[Optional[int], typer.Option("--plan", help="Plan id (applied to the user at once, even "
-                                                "while unpaid).", rich_help_panel=ORDER_PANEL, show_default=False)] = None,
-    amount: Annotated[Optional[float], typer.Option("--amount", help="Amount; default: the plan's (regional) price "
-                                                    "(tax for the user's country goes to taxAmount/taxRate only). "
-                                                    "0, or a free plan, activates at once.",
-                                                    rich_help_panel=ORDER_PANEL, show_default=False)] = None,
-    tax_amount: Annotated[Optional[float], typer.Option("--tax-amount", help="Tax part of --amount.",
-                                                        rich_help_panel=ORDER_PANEL, show_default=False)] = None,
-    tax_rate: Annotated[Optional[float], typer.Option("--tax-rate", help="Tax rate in percent (0-100).",
-                                                      rich_help_panel=ORDER_PANEL, show_default=False)] = None,
-    description: Annotated[Optional[str], typer.Option("--description", help="Shown on the invoice.",
-                                                       rich_help_panel=ORDER_PANEL, show_default=False)] = None,
-    items: Annotated[Optional[str], typer.Option("--items", help="JSON [{description, quantity, price}] or a "
-                                                 "marker (with --plan the panel replaces it by one line for the "
-                                                 "plan).", rich_help_panel=ORDER_PANEL, show_default=False)] = None,
-    expires: Annotated[Optional[str], typer.Option("--expires", help="ISO 8601 expiry (default +30 days).",
-                                                   rich_help_panel=ORDER_PANEL, show_default=False)] = None,
-    notes: Annotated[Optional[str], typer.Option("--notes", help="Internal notes.", rich_help_panel=ORDER_PANEL,
-                                                 show_default=False)] = None,
-    lifetime: Annotated[bool, typer.Option("--lifetime", help="A lifetime order (+100 years).",
-                                           rich_help_panel=ORDER_PANEL)] = False,
+    plan: opt(int, "--plan", help="Plan id (applied to the user at once, even while unpaid).",
+              panel=ORDER_PANEL) = None,
+    amount: opt(float, "--amount", help="Amount; default: the plan's (regional) price (tax for the user's country "
+                "goes to taxAmount/taxRate only). 0, or a free plan, activates at once.", panel=ORDER_PANEL) = None,
+    tax_amount: opt(float, "--tax-amount", help="Tax part of --amount.", panel=ORDER_PANEL) = None,
+    tax_rate: opt(float, "--tax-rate", help="Tax rate in percent (0-100).", panel=ORDER_PANEL) = None,
+    description: opt(str, "--description", help="Shown on the invoice.", panel=ORDER_PANEL) = None,
+    items: opt(str, "--items", help="JSON [{description, quantity, price}] or a marker (with --plan the panel "
+               "replaces it by one line for the plan).", panel=ORDER_PANEL) = None,
+    expires: opt(str, "--expires", help="ISO 8601 expiry (default +30 days).", panel=ORDER_PANEL) = None,
+    notes: opt(str, "--notes", help="Internal notes.", panel=ORDER_PANEL) = None,
+    lifetime: bool_opt("--lifetime", help="A lifetime order (+100 years).", panel=ORDER_PANEL) = False,
 ) -> Any:
     """Issue an order for a user (orders:issue); amount 0 activates it and cancels their other orders."""
     from eclictl.context import current
@@ -236,22 +227,14 @@ def edit(
     status: Annotated[Optional[str], typer.Option("--status", help=f"New status ({', '.join(KNOWN_STATUSES)}); "
                                                   "not validated by the panel.", rich_help_panel=ORDER_PANEL,
                                                   show_default=False)] = None,
-    notes: Annotated[Optional[str], typer.Option("--notes", help="Replace the notes (an org_order marker is kept).",
-                                                 rich_help_panel=ORDER_PANEL, show_default=False)] = None,
-    expires: Annotated[Optional[str], typer.Option("--expires", help="ISO 8601 expiry.", rich_help_panel=ORDER_PANEL,
-                                                   show_default=False)] = None,
-    description: Annotated[Optional[str], typer.Option("--description", help="New description.",
-                                                       rich_help_panel=ORDER_PANEL, show_default=False)] = None,
-    amount: Annotated[Optional[float], typer.Option("--amount", help="New total (>= 0).",
-                                                    rich_help_panel=ORDER_PANEL, show_default=False)] = None,
-    plan: Annotated[Optional[int], typer.Option("--plan", help="New plan id.", rich_help_panel=ORDER_PANEL,
-                                                show_default=False)] = None,
-    clear_plan: Annotated[bool, typer.Option("--clear-plan", help="Detach the plan (planId null).",
-                                             rich_help_panel=ORDER_PANEL)] = False,
-    items: Annotated[Optional[str], typer.Option("--items", help="JSON [{description, quantity, price}] or a marker.",
-                                                 rich_help_panel=ORDER_PANEL, show_default=False)] = None,
-    user: Annotated[Optional[str], typer.Option("--user", help="Move the order to this user id or e-mail.",
-                                                rich_help_panel=ORDER_PANEL, show_default=False)] = None,
+    notes: opt(str, "--notes", help="Replace the notes (an org_order marker is kept).", panel=ORDER_PANEL) = None,
+    expires: opt(str, "--expires", help="ISO 8601 expiry.", panel=ORDER_PANEL) = None,
+    description: opt(str, "--description", help="New description.", panel=ORDER_PANEL) = None,
+    amount: opt(float, "--amount", help="New total (>= 0).", panel=ORDER_PANEL) = None,
+    plan: opt(int, "--plan", help="New plan id.", panel=ORDER_PANEL) = None,
+    clear_plan: bool_opt("--clear-plan", help="Detach the plan (planId null).", panel=ORDER_PANEL) = False,
+    items: opt(str, "--items", help="JSON [{description, quantity, price}] or a marker.", panel=ORDER_PANEL) = None,
+    user: opt(str, "--user", help="Move the order to this user id or e-mail.", panel=ORDER_PANEL) = None,
 ) -> Any:
     """Change an order; an active/paid/completed order with a plan re-applies the plan to the user."""
     from eclictl.context import current
@@ -303,14 +286,11 @@ add_writes(app, replace(ORDERS, writes=(
 @command(bulk=True)
 def confirm_payment(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Order ids; '-' reads stdin.")],
-    tx_id: Annotated[Optional[str], typer.Option("--tx-id", help="Payment reference (one order only).",
-                                                 show_default=False)] = None,
-    notes: Annotated[Optional[str], typer.Option("--notes", help="Appended to the order's notes.",
-                                                 show_default=False)] = None,
+    tx_id: opt(str, "--tx-id", help="Payment reference (one order only).") = None,
+    notes: opt(str, "--notes", help="Appended to the order's notes.") = None,
     yes: YesOpt = False,
 ) -> Any:
     """Mark orders paid: active for a month, the user's other active orders cancelled, plan limits raised."""
-    from eclictl.bulk import run_items
     from eclictl.context import current
 
     ctx = current()
@@ -322,32 +302,36 @@ def confirm_payment(
         body["txId"] = tx_id
     if notes:
         body["notes"] = notes
-    ctx.confirm(f"Confirm payment of {len(items)} orders: {', '.join(items[:10])}? Other active orders of those "
-                "users are cancelled.", yes=yes, what="confirm payments")
-
-    return run_items(ctx, "confirm payments", items,
-                     lambda item: _payment_result(item, _payment_call(ctx, f"{PATH}/{item}/confirm-payment", body)))
+    return _payments(ctx, "confirm payments", items, yes, f"Confirm payment of {len(items)} orders: "
+                     f"{', '.join(items[:10])}? Other active orders of those users are cancelled.",
+                     lambda item: _payment_call(ctx, f"{PATH}/{item}/confirm-payment", body))
 
 
 @app.command("reject-payment", epilog="Examples:\n\n  eclictl orders reject-payment 1042 --reason 'no funds received' --yes")
 @command(bulk=True)
 def reject_payment(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Order ids; '-' reads stdin.")],
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Appended to the notes ('Payment rejected: ...').",
-                                                  show_default=False)] = None,
+    reason: opt(str, "--reason", help="Appended to the notes ('Payment rejected: ...').") = None,
     yes: YesOpt = False,
 ) -> Any:
     """Reject pending payments: the orders are cancelled (the user gets no e-mail)."""
-    from eclictl.bulk import run_items
     from eclictl.context import current
 
     ctx = current()
     items = _order_ids(ctx, refs)
     body: dict[str, Any] = {"reason": reason} if reason else {}
-    ctx.confirm(f"Reject the payment of {len(items)} orders: {', '.join(items[:10])}?", yes=yes,
-                what="reject payments")
-    return run_items(ctx, "reject payments", items,
-                     lambda item: _payment_result(item, _payment_call(ctx, f"{PATH}/{item}/reject-payment", body)))
+    return _payments(ctx, "reject payments", items, yes,
+                     f"Reject the payment of {len(items)} orders: {', '.join(items[:10])}?",
+                     lambda item: _payment_call(ctx, f"{PATH}/{item}/reject-payment", body))
+
+
+def _payments(ctx: Any, action: str, items: list[str], yes: bool, question: str, call: Callable[[str], Any]) -> Any:
+    """confirm-payment/reject-payment: one confirmation, then `call(order id)` per order, each answer
+    judged by _payment_result (one order: its own result and exit code)."""
+    from eclictl.bulk import confirm_and_run
+
+    return confirm_and_run(ctx, action, items, lambda item: _payment_result(item, call(item)), question=question,
+                           yes=yes, what=action, direct=True)
 
 
 def _payment_result(item: str, answer: Any) -> dict[str, Any]:
@@ -363,9 +347,8 @@ def _payment_result(item: str, answer: Any) -> dict[str, Any]:
 @command()
 def invoice(
     ref: Annotated[str, typer.Argument(metavar="ID", help="Order id.")],
-    file: Annotated[Optional[str], typer.Option("--file", "-f", help="Write the PDF here; '-' = stdout (only when "
-                                                "piped). Default: the panel's name, invoice-<id>.pdf.",
-                                                show_default=False)] = None,
+    file: opt(str, "--file", "-f", help="Write the PDF here; '-' = stdout (only when piped). Default: the "
+              "panel's name, invoice-<id>.pdf.") = None,
     force: ForceOpt = False,
 ) -> Any:
     """Download an order's invoice PDF (holds billing name and address: kept 0600)."""
@@ -416,8 +399,7 @@ def _stream_to_stdout(ctx: Any, path: str, label: str) -> None:
                      "  eclictl orders payment-methods list --enabled -o json")
 @command()
 def methods_list(
-    enabled: Annotated[bool, typer.Option("--enabled", help="Only enabled methods.",
-                                          rich_help_panel=FILTER_PANEL)] = False,
+    enabled: bool_opt("--enabled", help="Only enabled methods.", panel=FILTER_PANEL) = False,
 ) -> Any:
     """List the checkout payment methods (admin:payment:manage, login session only)."""
     from eclictl.api.errors import ApiAuthError

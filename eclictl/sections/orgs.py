@@ -154,17 +154,13 @@ def members_remove(
     yes: YesOpt = False,
 ) -> Any:
     """Remove members from an organisation (the owner cannot be removed)."""
-    from eclictl.bulk import BulkRunner, finish
+    from eclictl.bulk import confirm_and_run
     from eclictl.context import current
 
     ctx = current()
     items = ctx.read_ids(users)
     oid = org_id(ref)
-    ctx.confirm(f"Remove {len(items)} member(s) from organisation {oid}?", yes=yes, what="remove members")
-
-    def one(user: str) -> Any:
-        ctx.api.delete(f"/api/admin/organisations/{oid}/members/{_user_id(user)}")
-
-    report = BulkRunner(ctx).run(f"remove members of org {oid}", items, one)
-    finish(ctx, report)
-    return None
+    return confirm_and_run(ctx, f"remove members of org {oid}", items,
+                           lambda user: ctx.api.delete(f"/api/admin/organisations/{oid}/members/{_user_id(user)}"),
+                           question=f"Remove {len(items)} member(s) from organisation {oid}?", what="remove members",
+                           yes=yes)

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from eclictl.errors import UsageError
 from eclictl.inputs import loads_json
-from eclictl.options import YesOpt, command
+from eclictl.options import YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, Field, Write, add_writes
 from eclictl.sections._spec import Filter, Section, build, detail_view, register
@@ -194,8 +194,7 @@ FIELDS = (
     _lim("portCount", "--ports", "Ports per server (portCount)."),
     _lim("tunnelPortCount", "--tunnel-ports", "Tunnel ports (tunnelPortCount)."),
 )
-SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Any other plan field, field=value (typed).",
-                                                     rich_help_panel=PLAN_PANEL, show_default=False)]
+SetOpt = opt(list[str], "--set", help="Any other plan field, field=value (typed).", panel=PLAN_PANEL)
 CLEAR = Field("clear", "--clear", list[str], f"Refused: the panel cannot set a limit ({', '.join(NULLABLE)}) back to "
               "null; it ignores null and keeps the value. Set a number instead.", panel=LIMITS_PANEL)
 ORDER = ("name", "type_", "price", "description", "default", "hidden", "features", "memory", "disk", "cpu",
@@ -244,14 +243,11 @@ PlanArg = Annotated[str, typer.Argument(metavar="ID|NAME", help="The plan's id o
 @command(writes=True)
 def boost(
     ref: PlanArg,
-    percent: Annotated[Optional[float], typer.Option("--percent", help="Boost in percent, 0-1000.",
-                                                     show_default=False)] = None,
-    expires: Annotated[Optional[str], typer.Option("--expires", help="ISO 8601 end (default: 30 days from now).",
-                                                   show_default=False)] = None,
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Why (shown with the boost).",
-                                                  show_default=False)] = None,
-    remove: Annotated[bool, typer.Option("--remove", help="Remove the plan's boost instead (percent 0; the panel "
-                                         "keeps the old dates and reason on the plan).")] = False,
+    percent: opt(float, "--percent", help="Boost in percent, 0-1000.") = None,
+    expires: opt(str, "--expires", help="ISO 8601 end (default: 30 days from now).") = None,
+    reason: opt(str, "--reason", help="Why (shown with the boost).") = None,
+    remove: bool_opt("--remove", help="Remove the plan's boost instead (percent 0; the panel keeps the old "
+                     "dates and reason on the plan).") = False,
 ) -> Any:
     """Set a temporary resource boost on a plan (starts now), or set it to 0% with --remove."""
     from eclictl.context import current
@@ -293,7 +289,7 @@ def _check_iso(value: str, flag: str) -> None:
 @command()
 def reapply_limits(
     ref: PlanArg,
-    force: Annotated[bool, typer.Option("--force", help="Also overwrite users with custom limits.")] = False,
+    force: bool_opt("--force", help="Also overwrite users with custom limits.") = False,
     yes: YesOpt = False,
 ) -> Any:
     """Copy the plan's limits onto every user of its portal type (runs in the background on the panel)."""
@@ -361,17 +357,17 @@ def prices_remove(
     yes: YesOpt = False,
 ) -> Any:
     """Remove per-country prices (customers there pay the base price again)."""
-    from eclictl.bulk import run_items
+    from eclictl.bulk import confirm_and_run
     from eclictl.context import current
 
     ctx = current()
     codes = [_country(c) for c in ctx.read_ids(countries)]
     plan_id = _plan_ref_id(ctx, ref)
-    ctx.confirm(f"Remove the regional prices of plan {plan_id} for {', '.join(codes)}?", yes=yes,
-                what="remove regional prices")
 
     def remove_one(code: str) -> Any:
         ctx.api.delete(f"{PRICES_PATH}/{plan_id}/{code}")
         return {"planId": plan_id, "countryCode": code, "removed": True}
 
-    return run_items(ctx, "remove regional prices", codes, remove_one)
+    return confirm_and_run(ctx, "remove regional prices", codes, remove_one, yes=yes, direct=True,
+                           question=f"Remove the regional prices of plan {plan_id} for {', '.join(codes)}?",
+                           what="remove regional prices")

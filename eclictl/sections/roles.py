@@ -11,12 +11,12 @@ role's name, description or parent after creation.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable
 
 import typer
 
 from eclictl.errors import EclictlError, RejectedError, UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._roles_api import (KNOWN_UNCATALOGUED, PATH, _is_known_wildcard, _role_perms,  # noqa: F401
                                          _values, check_permission, check_permissions, create_role,
@@ -100,8 +100,7 @@ def show(ref: RoleArg) -> Any:
                 empty=f"role {detail['name']} has no permissions")
 
 
-WildcardOpt = Annotated[bool, typer.Option("--allow-wildcard", help="Allow granting '*'.",
-                                           rich_help_panel=SAFETY_PANEL)]
+WildcardOpt = bool_opt("--allow-wildcard", help="Allow granting '*'.", panel=SAFETY_PANEL)
 
 
 @app.command("create", epilog="Examples:\n\n  eclictl roles create support --description 'Support staff' "
@@ -110,13 +109,10 @@ WildcardOpt = Annotated[bool, typer.Option("--allow-wildcard", help="Allow grant
 @command(undoable=True)
 def create(
     name: Annotated[str, typer.Argument(help="The new role's name (unique; cannot be renamed later).")],
-    description: Annotated[Optional[str], typer.Option("--description", "-d", help="What the role is for "
-                                                       "(cannot be changed later).", show_default=False)] = None,
-    parent: Annotated[Optional[str], typer.Option("--parent", help="Parent role (id or name) whose "
-                                                  "permissions are inherited, one level deep.",
-                                                  show_default=False)] = None,
-    permissions: Annotated[Optional[list[str]], typer.Option("--permission", "-p", help="Grant this "
-                                                             "permission (repeatable).", show_default=False)] = None,
+    description: opt(str, "--description", "-d", help="What the role is for (cannot be changed later).") = None,
+    parent: opt(str, "--parent", help="Parent role (id or name) whose permissions are inherited, one level "
+                "deep.") = None,
+    permissions: opt(list[str], "--permission", "-p", help="Grant this permission (repeatable).") = None,
     allow_wildcard: WildcardOpt = False,
 ) -> Any:
     """Create a role, optionally with a parent and permissions."""
@@ -168,8 +164,8 @@ def _remove_assignments(ctx: Any, role_id: int) -> int:
 @command(undoable=True)
 def delete(
     ref: RoleArg,
-    force: Annotated[bool, typer.Option("--force", help="Revoke its permissions and remove it from every user "
-                                        "first (the panel refuses otherwise).", rich_help_panel=SAFETY_PANEL)] = False,
+    force: bool_opt("--force", help="Revoke its permissions and remove it from every user first (the panel refuses "
+                    "otherwise).", panel=SAFETY_PANEL) = False,
     yes: YesOpt = False,
 ) -> Any:
     """Delete a role (the panel refuses while it has permissions, users or child roles)."""
@@ -208,12 +204,20 @@ def delete(
 
 
 # -- grant / revoke -------------------------------------------------------------------------
-def _perms_and_role(ctx: Any, ref: str, perms: list[str]) -> tuple[list[str], list[dict[str, Any]], dict[str, Any]]:
-    """grant/revoke: the permissions (arguments or stdin), every role (the state `remember` keeps)
-    and the role named by `ref`."""
+def _each_perm(ref: str, perms: list[str], action: str, step: Callable[..., Callable[[str], Any]]) -> None:
+    """grant/revoke: the permissions (arguments or stdin), the role named by `ref`, every role
+    remembered (for `eclictl undo` / --revert-after), then one permission at a time with the report.
+    `step(ctx, items, roles, role)` reads what it needs first and returns the per-permission call."""
+    from eclictl.bulk import BulkRunner, finish
+    from eclictl.safety.undo import remember
+
+    ctx = _ctx()
     items = ctx.read_ids(perms)
     roles = fetch_roles(ctx.api)
-    return items, roles, find_role(roles, ref)
+    role = find_role(roles, ref)
+    one = step(ctx, items, roles, role)
+    remember(ctx, "role", str(role.get("name")), rows=roles)
+    finish(ctx, BulkRunner(ctx, concurrency=1).run(f"{action} role {role.get('name')}", items, one))
 
 
 PermsArg = Annotated[list[str], typer.Argument(metavar="PERM...", help="Permission strings; '-' reads stdin.")]
@@ -229,24 +233,21 @@ def grant(
     allow_wildcard: WildcardOpt = False,
 ) -> Any:
     """Grant permissions to a role (one already granted is skipped, never duplicated)."""
-    from eclictl.bulk import BulkRunner, finish
 
-    ctx = _ctx()
-    items, roles, role = _perms_and_role(ctx, ref, perms)
-    role_id = int(role["id"])
-    check_permissions(ctx, items, allow_wildcard=allow_wildcard)
-    held = set(_values(_role_perms(ctx.api, role_id)))
-    from eclictl.safety.undo import remember
+    def step(ctx: Any, items: list[str], roles: list[dict[str, Any]], role: dict[str, Any]) -> Callable[[str], Any]:
+        role_id = int(role["id"])
+        check_permissions(ctx, items, allow_wildcard=allow_wildcard)
+        held = set(_values(_role_perms(ctx.api, role_id)))
 
-    remember(ctx, "role", str(role.get("name")), rows=roles)  # for `eclictl undo` / --revert-after
+        def one(perm: str) -> Any:
+            if perm in held:
+                return ("skipped", "already granted")
+            grant_one(ctx, role_id, perm)
+            return None
 
-    def one(perm: str) -> Any:
-        if perm in held:
-            return ("skipped", "already granted")
-        grant_one(ctx, role_id, perm)
-        return None
+        return one
 
-    finish(ctx, BulkRunner(ctx, concurrency=1).run(f"grant to role {role.get('name')}", items, one))
+    _each_perm(ref, perms, "grant to", step)
     return None
 
 
@@ -258,24 +259,21 @@ def revoke(
     perms: PermsArg,
 ) -> Any:
     """Revoke permissions from a role (only that role's rows; never another role's)."""
-    from eclictl.bulk import BulkRunner, finish
 
-    ctx = _ctx()
-    items, roles, role = _perms_and_role(ctx, ref, perms)
-    role_id = int(role["id"])
-    inherited = set(_values(role_detail(roles, role)["inheritedPermissions"]))
-    from eclictl.safety.undo import remember
+    def step(ctx: Any, items: list[str], roles: list[dict[str, Any]], role: dict[str, Any]) -> Callable[[str], Any]:
+        role_id = int(role["id"])
+        inherited = set(_values(role_detail(roles, role)["inheritedPermissions"]))
 
-    remember(ctx, "role", str(role.get("name")), rows=roles)  # for `eclictl undo` / --revert-after
+        def one(perm: str) -> Any:
+            if revoke_one(ctx, role_id, perm):
+                return None
+            if perm in inherited:
+                return ("skipped", "not granted here: inherited from the parent role")
+            return ("skipped", "not granted")
 
-    def one(perm: str) -> Any:
-        if revoke_one(ctx, role_id, perm):
-            return None
-        if perm in inherited:
-            return ("skipped", "not granted here: inherited from the parent role")
-        return ("skipped", "not granted")
+        return one
 
-    finish(ctx, BulkRunner(ctx, concurrency=1).run(f"revoke from role {role.get('name')}", items, one))
+    _each_perm(ref, perms, "revoke from", step)
     return None
 
 
@@ -288,10 +286,8 @@ UNKNOWN_COLUMNS = (Col("value", "PERMISSION"), Col("roles"), Col("note"))
              "  eclictl roles permissions --category KYC\n\n  eclictl roles permissions --unknown")
 @command()
 def permissions(
-    category: Annotated[Optional[str], typer.Option("--category", help="Only this category (case-insensitive).",
-                                                    show_default=False)] = None,
-    unknown: Annotated[bool, typer.Option("--unknown", help="Instead list strings granted on roles that the "
-                                          "catalogue lacks.")] = False,
+    category: opt(str, "--category", help="Only this category (case-insensitive).") = None,
+    unknown: bool_opt("--unknown", help="Instead list strings granted on roles that the catalogue lacks.") = False,
 ) -> Any:
     """List the panel's permission catalogue (category, description, admin flag)."""
     from eclictl.output.render import View
@@ -322,15 +318,14 @@ def permissions(
 # -- roles as code ----------------------------------------------------------------------------
 FileOpt = Annotated[str, typer.Option("--file", "-f", metavar="FILE", help="The roles TOML file.",
                                       rich_help_panel=FILE_PANEL)]
-PruneOpt = Annotated[bool, typer.Option("--prune", help="Also delete panel roles the file does not list.",
-                                        rich_help_panel=FILE_PANEL)]
+PruneOpt = bool_opt("--prune", help="Also delete panel roles the file does not list.", panel=FILE_PANEL)
 
 
 @app.command("export", epilog="Examples:\n\n  eclictl roles export -f roles.toml\n\n  eclictl roles export > roles.toml")
 @command(output=False)
 def export(
-    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE", help="Write to FILE (0600, "
-                                                "replaced atomically) instead of stdout.", rich_help_panel=FILE_PANEL, show_default=False)] = None,
+    file: opt(str, "--file", "-f", metavar="FILE", help="Write to FILE (0600, replaced atomically) instead of stdout.",
+              panel=FILE_PANEL) = None,
 ) -> Any:
     """Write every role (description, parent, sorted permissions) as TOML."""
     ctx = _ctx()
@@ -383,15 +378,12 @@ def apply(
     file: FileOpt,
     prune: PruneOpt = False,
     dry_run: DryRunOpt = False,
-    allow_wildcard: Annotated[bool, typer.Option("--allow-wildcard", help="Allow the file to grant '*'.",
-                                                 rich_help_panel=SAFETY_PANEL)] = False,
-    max_affected: Annotated[Optional[int], typer.Option(
-        "--max-affected", min=0, metavar="N", help="Refuse (exit 7, nothing changed) when more than N existing "
-        "roles would be changed (grant/revoke) or deleted. Default: no limit, or 10 with --prune.",
-        rich_help_panel=SAFETY_PANEL, show_default=False)] = None,
-    allow_empty: Annotated[bool, typer.Option("--allow-empty", help="With --prune, accept a file that lists no "
-                                              "role (it plans to delete every role).",
-                                              rich_help_panel=SAFETY_PANEL)] = False,
+    allow_wildcard: bool_opt("--allow-wildcard", help="Allow the file to grant '*'.", panel=SAFETY_PANEL) = False,
+    max_affected: opt(int, "--max-affected", min=0, metavar="N", help="Refuse (exit 7, nothing changed) when more "
+                      "than N existing roles would be changed (grant/revoke) or deleted. Default: no limit, or 10 "
+                      "with --prune.", panel=SAFETY_PANEL) = None,
+    allow_empty: bool_opt("--allow-empty", help="With --prune, accept a file that lists no role (it plans to delete "
+                          "every role).", panel=SAFETY_PANEL) = False,
     yes: YesOpt = False,
 ) -> Any:
     """Make the panel's roles match the file (creates parents first), then verify."""

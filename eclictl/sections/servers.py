@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from enum import Enum
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Callable
 
 import typer
 
 from eclictl.errors import RejectedError, UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, command, parse_assignments
+from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, bool_opt, command, opt, parse_assignments
 from eclictl.output.columns import Col
 from eclictl.sections._servers_api import (SENSITIVE, SERVERS, ServerArg, _allocations, _cpu, _duration,  # noqa: F401
-                                           _env_pairs, _ip_type, _owner, _pick, _server_path, _size, act, server_id,
+                                           _env_pairs, _ip_type, _owner, _server_path, _size, act, server_id,
                                            warn_if_offline)
 from eclictl.sections._fields import Bulk, Field, Write, add_writes
 from eclictl.sections._spec import build, detail_view, register
+from eclictl.writes import given
 
 EDIT_PANEL = "Changes"
 LIMITS_PANEL = "Limits"
@@ -80,39 +81,26 @@ add_writes(app, SERVERS)
 @command()
 def edit(
     ref: ServerArg,
-    name: Annotated[Optional[str], typer.Option("--name", rich_help_panel=EDIT_PANEL, show_default=False,
-                                                help="New name.")] = None,
-    description: Annotated[Optional[str], typer.Option("--description", rich_help_panel=EDIT_PANEL,
-                                                       help="New description.", show_default=False)] = None,
-    owner: Annotated[Optional[str], typer.Option("--owner", metavar="USER", help="Transfer to this user: id "
-                                                 "(not validated) or exact e-mail.", rich_help_panel=EDIT_PANEL,
-                                                 show_default=False)] = None,
-    egg: Annotated[Optional[int], typer.Option("--egg", help="Egg id.", rich_help_panel=EDIT_PANEL,
-                                               show_default=False)] = None,
-    memory: Annotated[Optional[str], typer.Option("--memory", help="MB or size like 4G.",
-                                                  rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
-    disk: Annotated[Optional[str], typer.Option("--disk", help="MB or size like 40G.",
-                                                rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
-    cpu: Annotated[Optional[str], typer.Option("--cpu", help="Percent of one core, or '2 cores'.",
-                                               rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
-    swap: Annotated[Optional[int], typer.Option("--swap", help="Swap in MB.", rich_help_panel=LIMITS_PANEL,
-                                                show_default=False)] = None,
-    threads: Annotated[Optional[str], typer.Option("--threads", help="CPU pinning like 0-3,5 (the panel cannot "
-                                                   "clear it: an empty value is ignored).",
-                                                   rich_help_panel=LIMITS_PANEL, show_default=False)] = None,
-    env: Annotated[Optional[list[str]], typer.Option("--env", help="KEY=VALUE; merged into the current "
-                                                     "environment (the panel replaces it whole).",
-                                                     rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-    unset_env: Annotated[Optional[list[str]], typer.Option("--unset-env", help="Remove this variable.",
-                                                           rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-    allocation: Annotated[Optional[list[str]], typer.Option(
-        "--allocation", help="IP:PORT[=FQDN]; replaces all allocations (dedicated IPs stay); first = default.",
-        rich_help_panel=EDIT_PANEL, show_default=False)] = None,
-    clear_allocations: Annotated[bool, typer.Option("--clear-allocations", help="Remove every allocation "
-                                                    "except dedicated IPs.", rich_help_panel=EDIT_PANEL)] = False,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Any other field=value (typed), e.g. "
-                                                      "hibernated=true, ioWeight=300.",
-                                                      rich_help_panel=EDIT_PANEL, show_default=False)] = None,
+    name: opt(str, "--name", panel=EDIT_PANEL, help="New name.") = None,
+    description: opt(str, "--description", panel=EDIT_PANEL, help="New description.") = None,
+    owner: opt(str, "--owner", metavar="USER", help="Transfer to this user: id (not validated) or exact e-mail.",
+               panel=EDIT_PANEL) = None,
+    egg: opt(int, "--egg", help="Egg id.", panel=EDIT_PANEL) = None,
+    memory: opt(str, "--memory", help="MB or size like 4G.", panel=LIMITS_PANEL) = None,
+    disk: opt(str, "--disk", help="MB or size like 40G.", panel=LIMITS_PANEL) = None,
+    cpu: opt(str, "--cpu", help="Percent of one core, or '2 cores'.", panel=LIMITS_PANEL) = None,
+    swap: opt(int, "--swap", help="Swap in MB.", panel=LIMITS_PANEL) = None,
+    threads: opt(str, "--threads", help="CPU pinning like 0-3,5 (the panel cannot clear it: an empty value is "
+                 "ignored).", panel=LIMITS_PANEL) = None,
+    env: opt(list[str], "--env", help="KEY=VALUE; merged into the current environment (the panel replaces it whole).",
+             panel=EDIT_PANEL) = None,
+    unset_env: opt(list[str], "--unset-env", help="Remove this variable.", panel=EDIT_PANEL) = None,
+    allocation: opt(list[str], "--allocation", help="IP:PORT[=FQDN]; replaces all allocations (dedicated IPs stay); "
+                    "first = default.", panel=EDIT_PANEL) = None,
+    clear_allocations: bool_opt("--clear-allocations", help="Remove every allocation except dedicated IPs.",
+                                panel=EDIT_PANEL) = False,
+    set_: opt(list[str], "--set", help="Any other field=value (typed), e.g. hibernated=true, ioWeight=300.",
+              panel=EDIT_PANEL) = None,
     dry_run: DryRunOpt = False,
 ) -> Any:
     """Change a server's settings and limits, then sync it to Wings."""
@@ -122,7 +110,7 @@ def edit(
     if allocation and clear_allocations:
         raise UsageError("--allocation and --clear-allocations are exclusive")
     body: dict[str, Any] = parse_assignments(set_ or [])
-    body.update(_pick(name=name, description=description, eggId=egg, memory=_size(memory),
+    body.update(given(name=name, description=description, eggId=egg, memory=_size(memory),
                       disk=_size(disk, "--disk"), cpu=_cpu(cpu), swap=swap, threads=threads))
     from eclictl.writes import refuse_clears
 
@@ -174,8 +162,7 @@ def _servers_verb(action: str, summary: str, epilog: str, one: Callable[..., Any
 
 
 RefsArg = Annotated[list[str], typer.Argument(metavar="SERVER...", help="UUIDs or exact names; '-' reads stdin.")]
-BulkDryRun = Annotated[bool, typer.Option("--dry-run", help="List what would be done; do nothing.",
-                                          rich_help_panel=SAFETY_PANEL)]
+BulkDryRun = bool_opt("--dry-run", help="List what would be done; do nothing.", panel=SAFETY_PANEL)
 
 
 def _delete(ctx: Any, ref: str) -> Any:
@@ -196,9 +183,8 @@ add_writes(app, replace(SERVERS, writes=(
 @command(bulk=True)
 def suspend(
     refs: RefsArg,
-    reason: Annotated[Optional[str], typer.Option("--reason", "-r", help="Shown to the owner [Suspended by "
-                                                  "administrator].", show_default=False)] = None,
-    dmca: Annotated[bool, typer.Option("--dmca", help="Mark as a DMCA takedown (deletion date +30 days).")] = False,
+    reason: opt(str, "--reason", "-r", help="Shown to the owner [Suspended by administrator].") = None,
+    dmca: bool_opt("--dmca", help="Mark as a DMCA takedown (deletion date +30 days).") = False,
     yes: YesOpt = False,
     dry_run: BulkDryRun = False,
 ) -> Any:
@@ -206,7 +192,7 @@ def suspend(
     from eclictl.context import current
 
     ctx = current()
-    body = _pick(reason=reason, dmca=True if dmca else None)
+    body = given(reason=reason, dmca=True if dmca else None)
 
     def one(ref: str) -> Any:
         uuid = server_id(ref)
@@ -289,14 +275,10 @@ def mark_started(ref: ServerArg) -> Any:
 @command(writes=True)
 def throttle(
     ref: ServerArg,
-    cpu: Annotated[Optional[int], typer.Option("--cpu", help="CPU cap in percent, 5-100 [panel default 20].",
-                                               show_default=False)] = None,
-    duration: Annotated[Optional[str], typer.Option("--duration", help="30s-1d, e.g. 900, 15m, 2h [panel "
-                                                    "default 15m].", show_default=False)] = None,
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Why (max 600 characters).",
-                                                  show_default=False)] = None,
-    source: Annotated[Optional[str], typer.Option("--source", help="Who asked (max 120) [antiabuse].",
-                                                  show_default=False)] = None,
+    cpu: opt(int, "--cpu", help="CPU cap in percent, 5-100 [panel default 20].") = None,
+    duration: opt(str, "--duration", help="30s-1d, e.g. 900, 15m, 2h [panel default 15m].") = None,
+    reason: opt(str, "--reason", help="Why (max 600 characters).") = None,
+    source: opt(str, "--source", help="Who asked (max 120) [antiabuse].") = None,
 ) -> Any:
     """Cap a server's CPU for a while (anti-abuse); the panel restores it afterwards."""
     from eclictl.context import current
@@ -312,7 +294,7 @@ def throttle(
     if source is not None and len(source) > 120:
         raise UsageError("--source is limited to 120 characters")
     uuid = server_id(ref)
-    body = _pick(cpuLimitPercent=cpu, durationSeconds=seconds, reason=reason, source=source)
+    body = given(cpuLimitPercent=cpu, durationSeconds=seconds, reason=reason, source=source)
     res = act(ctx.api, uuid, "throttle", lambda: ctx.api.post(_server_path(uuid, "/throttle"), body)) or {}
     ctx.info("the restore timer lives in the panel process: a panel restart before it fires keeps the cap for good")
     return res
@@ -330,10 +312,8 @@ app.add_typer(dedicated_ip, name="dedicated-ip")
 def ip_add(
     ref: ServerArg,
     ip: Annotated[str, typer.Argument(help="The IPv4 or IPv6 address.")],
-    type_: Annotated[Optional[str], typer.Option("--type", help="ipv4 or ipv6 (detected).",
-                                                 show_default=False)] = None,
-    fqdn: Annotated[Optional[str], typer.Option("--fqdn", help="Host name for the address.",
-                                                show_default=False)] = None,
+    type_: opt(str, "--type", help="ipv4 or ipv6 (detected).") = None,
+    fqdn: opt(str, "--fqdn", help="Host name for the address.") = None,
 ) -> Any:
     """Assign a dedicated IP to a KVM server and sync it."""
     from eclictl.context import current
@@ -341,7 +321,7 @@ def ip_add(
     ctx = current()
     kind = _ip_type(ip, type_)
     uuid = server_id(ref)
-    res = ctx.api.post(_server_path(uuid, "/dedicated-ip"), _pick(ip=ip, type=kind, fqdn=fqdn)) or {}
+    res = ctx.api.post(_server_path(uuid, "/dedicated-ip"), given(ip=ip, type=kind, fqdn=fqdn)) or {}
     warn_if_offline(ctx, uuid, "the dedicated IP")
     return {"uuid": uuid, "ip": res.get("ip", ip), "type": res.get("type", kind), "assigned": True}
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from eclictl.errors import EclictlError, UsageError
-from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.options import DryRunOpt, YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._settings_lib import PATH, fetch_settings, put_settings
 from eclictl.sections._spec import Section, build
@@ -21,16 +21,17 @@ from eclictl.sections._spec import Section, build
 FILE_PANEL = "Settings as code"
 VERIFY_PANEL = "Verify"
 
-SETTINGS = Section(
-    name="settings",
-    help="Panel settings: show, set (typed), export/diff/apply as TOML.",
-    path=PATH,
-    permission="admin:settings",
-    tab="settings",
-    verbs=(),
-    searchable=False,
-    examples=("eclictl settings show", "eclictl settings set billingCurrency=EUR"),
-)
+
+def settings_section(name: str, help: str, examples: tuple[str, ...]) -> Section:
+    """A section over the panel's one settings record (GET/PUT on PATH, gated by admin:settings,
+    the portal's settings tab): only custom verbs, nothing to list or search by name."""
+    return Section(name=name, help=help, path=PATH, permission="admin:settings", tab="settings", verbs=(),
+                   searchable=False, examples=examples)
+
+
+SETTINGS = settings_section(
+    "settings", "Panel settings: show, set (typed), export/diff/apply as TOML.",
+    ("eclictl settings show", "eclictl settings set billingCurrency=EUR"))
 app = build(SETTINGS)
 
 CHANGE_COLUMNS = (Col("key"), Col("panel"), Col("file"))
@@ -39,8 +40,7 @@ FLAG_RESULT_COLUMNS = (Col("flag"), Col("wanted"), Col("before"), Col("now"), Co
 
 WaitOpt = Annotated[float, typer.Option("--wait", metavar="SECONDS", min=0, help="How long to wait before reading "
                                         "flags back (the panel caches them for 10 s).", rich_help_panel=VERIFY_PANEL)]
-NoVerifyOpt = Annotated[bool, typer.Option("--no-verify", help="Do not wait and read the flags back.",
-                                           rich_help_panel=VERIFY_PANEL)]
+NoVerifyOpt = bool_opt("--no-verify", help="Do not wait and read the flags back.", panel=VERIFY_PANEL)
 
 
 def _ctx() -> Any:
@@ -286,8 +286,8 @@ FileOpt = Annotated[str, typer.Option("--file", "-f", metavar="FILE", help="The 
              "  eclictl settings export > settings.toml")
 @command(output=False)
 def export(
-    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE", help="Write to FILE (0600, "
-                                                "replaced atomically; '-' or none: stdout).", rich_help_panel=FILE_PANEL, show_default=False)] = None,
+    file: opt(str, "--file", "-f", metavar="FILE", help="Write to FILE (0600, replaced atomically; '-' or none: "
+              "stdout).", panel=FILE_PANEL) = None,
 ) -> Any:
     """Write the panel settings as TOML (for diff/apply)."""
     ctx = _ctx()

@@ -8,11 +8,11 @@ every server; everyone else, including admin-type keys of non-root owners, only 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
-from eclictl.options import command
+from eclictl.options import bool_opt, command, opt
 
 app = typer.Typer(name="soc", help="SOC: security data reported by servers, and API usage per user or "
                   "organisation.", no_args_is_help=True, add_completion=False,
@@ -38,14 +38,12 @@ EMPTY_USAGE = ("no usage recorded: the panel logs requests before it knows the c
              "  eclictl soc overview --server 2efc4e15-c2ff-4e92-9736-96dec5ecece7 -o json")
 @command()
 def overview(
-    server: Annotated[Optional[str], typer.Option("--server", metavar="UUID", help="Only rows of this server "
-                                                  "(UUID, dashes optional).", rich_help_panel=FILTER_PANEL,
-                                                  show_default=False)] = None,
-    by_server: Annotated[bool, typer.Option("--by-server", help="One line per server: rows and the newest "
-                                            "timestamp.", rich_help_panel=FILTER_PANEL)] = False,
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, metavar="N", help="At most N rows "
-                                                 "(the panel sends at most 500, newest first).",
-                                                 rich_help_panel=FILTER_PANEL, show_default=False)] = None,
+    server: opt(str, "--server", metavar="UUID", help="Only rows of this server (UUID, dashes optional).",
+                panel=FILTER_PANEL) = None,
+    by_server: bool_opt("--by-server", help="One line per server: rows and the newest timestamp.",
+                        panel=FILTER_PANEL) = False,
+    limit: opt(int, "--limit", "-n", min=1, metavar="N", help="At most N rows (the panel sends at most 500, newest "
+               "first).", panel=FILTER_PANEL) = None,
 ) -> Any:
     """Show the newest SOC data rows (500 for soc:read holders, else your own servers' 200)."""
     from eclictl.context import current
@@ -154,8 +152,8 @@ def _usage(kind: str, ref: str, raw: bool) -> Any:
     return View(rows, id_field="endpoint", columns=[Col("endpoint", max_width=80), Col("count")])
 
 
-RawOpt = Annotated[bool, typer.Option("--raw", help="Keep the full URLs as the panel stores them (no grouping by "
-                                      "path).", rich_help_panel=FILTER_PANEL)]
+RawOpt = bool_opt("--raw", help="Keep the full URLs as the panel stores them (no grouping by path).",
+                  panel=FILTER_PANEL)
 
 
 NOTE = ("Note: any logged-in user may read these (no permission check on the panel), and they are nearly "

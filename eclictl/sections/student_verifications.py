@@ -12,9 +12,9 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import YesOpt, command
+from eclictl.options import YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
+from eclictl.sections._fields import ask, numbers, on_listed
 from eclictl.sections._spec import Filter, Section, build, user_ref
 
 PATH = "/api/admin/student-verifications"
@@ -63,12 +63,9 @@ def _run(refs: list[str], action: str, call: Callable[[Any, dict[str, Any]], Any
     from eclictl.context import current
 
     ctx = current()
-    items = ctx.read_ids(refs)
-    bad = [i for i in items if not i.isdigit()]
-    if bad:
-        raise UsageError(f"student verification ids are numbers, got '{bad[0]}'")
+    items = numbers("student verification")(ctx, ctx.read_ids(refs))
     if confirm:
-        ctx.confirm(confirm.format(n=len(items), ids=", ".join(items[:10])), yes=yes, what=action)
+        ctx.confirm(ask(confirm)(items), yes=yes, what=action)
     known = STUDENTS.rows_by_id(ctx.api)
     flagged: set[Any] = set()
     if revokes:
@@ -80,14 +77,8 @@ def _run(refs: list[str], action: str, call: Callable[[Any, dict[str, Any]], Any
             clear = answer.strip().lower() in ("y", "yes")
     left: list[Any] = []
 
-    def one(item: str) -> Any:
-        rec = known.get(item)
-        if rec is None:
-            raise NotFoundError("Not found")
-        reason = skip(rec)
-        if reason:
-            return ("skipped", reason)
-        call(ctx.api, rec)
+    def flag_step(rec: dict[str, Any]) -> Any:
+        """After the write: the user's studentVerified, which the panel leaves set."""
         uid = rec.get("userId")
         if uid in flagged:
             if clear:
@@ -96,6 +87,8 @@ def _run(refs: list[str], action: str, call: Callable[[Any, dict[str, Any]], Any
             return ("done", f"user {uid} still has studentVerified")
         return None
 
+    step = on_listed(skip, lambda api, item, rec: call(api, rec), flag_step)
+    one = lambda item: step(ctx, item, known)  # noqa: E731
     report = BulkRunner(ctx).run(action, items, one)
     if left:
         users = sorted(set(left))
@@ -113,13 +106,11 @@ def _note(rec: dict[str, Any], note: str | None) -> dict[str, Any]:
     return {"adminNotes": f"{old}\n{note}" if old else note}
 
 
-NoteOpt = Annotated[Optional[str], typer.Option("--note", help="Appended to the record's admin notes.",
-                                                show_default=False)]
-ClearOpt = Annotated[Optional[bool], typer.Option(
-    "--clear-flag/--keep-flag", help="Also clear the user's studentVerified (deassign-student) and verify it; "
-    "asked on a terminal when not given.", rich_help_panel=FLAG_PANEL, show_default=False)]
-PortalOpt = Annotated[bool, typer.Option("--remove-portal", help="With --clear-flag: also turn an educational "
-                                         "portal into free (limits reset).", rich_help_panel=FLAG_PANEL)]
+NoteOpt = opt(str, "--note", help="Appended to the record's admin notes.")
+ClearOpt = opt(bool, "--clear-flag/--keep-flag", help="Also clear the user's studentVerified (deassign-student) and "
+               "verify it; asked on a terminal when not given.", panel=FLAG_PANEL)
+PortalOpt = bool_opt("--remove-portal", help="With --clear-flag: also turn an educational portal into free (limits "
+                     "reset).", panel=FLAG_PANEL)
 
 
 @app.command("approve", epilog="Examples:\n\n  eclictl student-verifications approve 12 --note 'enrolment letter ok'\n\n"

@@ -8,13 +8,13 @@ ids that do not exist, so `archive` re-reads the archived list to report each id
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import DryRunOpt, command
+from eclictl.options import DryRunOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Field, Write, add_writes
 from eclictl.sections._spec import Filter, Section, build, detail_view, register
@@ -140,7 +140,7 @@ def _checked(ctx: Any, ticket_id: int, body: dict[str, Any], answer: Any) -> dic
 @command()
 def show(
     ref: Annotated[str, typer.Argument(metavar="ID", help="The ticket's id.")],
-    web: Annotated[bool, typer.Option("--web", help="Open the web portal's tab instead.")] = False,
+    web: bool_opt("--web", help="Open the web portal's tab instead.") = False,
 ) -> Any:
     """Show one ticket with its whole conversation."""
     from eclictl.context import current
@@ -160,9 +160,8 @@ def show(
 def reply(
     ref: Annotated[str, typer.Argument(metavar="ID", help="The ticket's id.")],
     message: Annotated[str, typer.Argument(help="The reply text; '-' reads stdin.")],
-    status: Annotated[Optional[str], typer.Option(
-        "--status", help="Also set this status (default: the panel sets 'replied').", show_default=False)] = None,
-    as_user: Annotated[bool, typer.Option("--as-user", help="Post as the ticket's user (replyAs: user).")] = False,
+    status: opt(str, "--status", help="Also set this status (default: the panel sets 'replied').") = None,
+    as_user: bool_opt("--as-user", help="Post as the ticket's user (replyAs: user).") = False,
 ) -> Any:
     """Reply to a ticket as staff (no e-mail is sent to the user by this route)."""
     from eclictl.context import current
@@ -222,10 +221,9 @@ UNASSIGNED = 0
 @command(bulk=True)
 def assign(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Ticket ids; '-' reads stdin.")],
-    to: Annotated[Optional[str], typer.Option("--to", metavar="USER", help="Staff member to assign: user id or "
-                                              "exact e-mail.", show_default=False)] = None,
-    unassign: Annotated[bool, typer.Option("--unassign", help="Clear the assignee. The panel ignores null here, "
-                                           "so assignedTo becomes 0, which the portal shows as unassigned.")] = False,
+    to: opt(str, "--to", metavar="USER", help="Staff member to assign: user id or exact e-mail.") = None,
+    unassign: bool_opt("--unassign", help="Clear the assignee. The panel ignores null here, so assignedTo "
+                       "becomes 0, which the portal shows as unassigned.") = False,
     dry_run: DryRunOpt = False,
 ) -> Any:
     """Assign tickets to a staff member (needs tickets:write); each ticket is read back to confirm."""
@@ -273,7 +271,7 @@ add_writes(app, TICKETS, "edit")
 @command()
 def archive(
     refs: Annotated[list[str], typer.Argument(metavar="ID...", help="Ticket ids; '-' reads stdin.")],
-    undo: Annotated[bool, typer.Option("--undo", help="Unarchive instead.")] = False,
+    undo: bool_opt("--undo", help="Unarchive instead.") = False,
     dry_run: DryRunOpt = False,
 ) -> Any:
     """Archive (or --undo: unarchive) tickets; each id is checked against the archived list afterwards."""

@@ -10,12 +10,12 @@ the role links and the current plan; `PUT` answers only `{success}`, so `edit` r
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable
 
 import typer
 
 from eclictl.errors import NotFoundError, UsageError
-from eclictl.options import DryRunOpt, YesOpt, command
+from eclictl.options import DryRunOpt, YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col, Group
 from eclictl.sections._fields import Bulk, add_writes
 from eclictl.sections._spec import Filter, Section, build, detail_view
@@ -126,7 +126,7 @@ def _ctx() -> Any:
 @command()
 def show(
     ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)],
-    web: Annotated[bool, typer.Option("--web", help="Open the user in the web portal instead.")] = False,
+    web: bool_opt("--web", help="Open the user in the web portal instead.") = False,
 ) -> Any:
     """Show one user: profile, orgs, servers, orders, roles and current plan."""
     ctx = _ctx()
@@ -229,16 +229,12 @@ def plan(ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)])
 def apply_plan(
     ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)],
     plan_id: Annotated[int, typer.Argument(metavar="PLAN", help="The plan's id.")],
-    temporary: Annotated[bool, typer.Option("--temporary", help="Mark the order '(temporary)' (no automatic "
-                                            "revert).", rich_help_panel=PLAN_PANEL)] = False,
-    expires_at: Annotated[Optional[str], typer.Option("--expires-at", help="Expiry date (default: 30 days).",
-                                                      rich_help_panel=PLAN_PANEL, show_default=False)] = None,
-    lifetime: Annotated[bool, typer.Option("--lifetime", help="A lifetime order (billingType lifetime).",
-                                           rich_help_panel=PLAN_PANEL)] = False,
-    notes: Annotated[Optional[str], typer.Option("--notes", help="Order notes.", rich_help_panel=PLAN_PANEL,
-                                                 show_default=False)] = None,
-    org: Annotated[Optional[int], typer.Option("--org", help="Also set this organisation's tier.",
-                                               rich_help_panel=PLAN_PANEL, show_default=False)] = None,
+    temporary: bool_opt("--temporary", help="Mark the order '(temporary)' (no automatic revert).",
+                        panel=PLAN_PANEL) = False,
+    expires_at: opt(str, "--expires-at", help="Expiry date (default: 30 days).", panel=PLAN_PANEL) = None,
+    lifetime: bool_opt("--lifetime", help="A lifetime order (billingType lifetime).", panel=PLAN_PANEL) = False,
+    notes: opt(str, "--notes", help="Order notes.", panel=PLAN_PANEL) = None,
+    org: opt(int, "--org", help="Also set this organisation's tier.", panel=PLAN_PANEL) = None,
     yes: YesOpt = False,
 ) -> Any:
     """Put a user on a plan (cancels their other non-org active orders; needs users:write)."""
@@ -287,10 +283,8 @@ add_writes(app, replace(USERS, writes=(
 @command()
 def export(
     ref: Annotated[str, typer.Argument(metavar="ID|EMAIL", help=USER_REF)],
-    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="FILE",
-                                                help="Write the JSON export to FILE (0600, replaced atomically; "
-                                                "real values even in privacy mode) instead of stdout.",
-                                                rich_help_panel="Output", show_default=False)] = None,
+    file: opt(str, "--file", "-f", metavar="FILE", help="Write the JSON export to FILE (0600, replaced atomically; "
+              "real values even in privacy mode) instead of stdout.", panel="Output") = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait: the panel gathers everything "
                                            "in-request.", min=1, rich_help_panel="Connection")] = 900.0,
     yes: YesOpt = False,
@@ -377,6 +371,24 @@ def _role_items(ctx: Any, role_refs: list[str]) -> list[dict[str, Any]]:
     return list(found.values())
 
 
+def _each_role(ref: str, role_refs: list[str], action: str, one: Callable[..., Any], *, exists: bool = False) -> None:
+    """What assign and unassign share: the user (`exists`: checked first), each named role once, the
+    user's role links (remembered for `eclictl undo` / --revert-after), then `one(ctx, user_id, role,
+    links)` per role, one at a time, with the per-role report."""
+    from eclictl.bulk import BulkRunner, finish
+    from eclictl.safety.undo import remember
+
+    ctx = _ctx()
+    user_id = resolve_user_id(ctx.api, ref)
+    if exists:
+        user_row(ctx.api, user_id)
+    by_name = {str(r["name"]): r for r in _role_items(ctx, role_refs)}
+    links = _links(ctx.api, user_id)
+    remember(ctx, "user-roles", user_id, rows=links)
+    finish(ctx, BulkRunner(ctx, concurrency=1).run(action.format(user_id), list(by_name),
+                                                   lambda name: one(ctx, user_id, by_name[name], links)))
+
+
 @app.command("assign", epilog="Examples:\n\n  eclictl users assign 42 support\n\n"
              "  eclictl users assign jane@example.com support billing\n\n"
              "  eclictl users assign 42 support --revert-after 8h --reason 'on call tonight'")
@@ -386,28 +398,14 @@ def assign(
     role_refs: Annotated[list[str], typer.Argument(metavar="ROLE...", help="Role ids or names.")],
 ) -> Any:
     """Give a user roles (idempotent: a role the user already holds is skipped, never duplicated)."""
-    from eclictl.bulk import BulkRunner, finish
 
-    ctx = _ctx()
-    user_id = resolve_user_id(ctx.api, ref)
-    user_row(ctx.api, user_id)
-    wanted = _role_items(ctx, role_refs)
-    links = _links(ctx.api, user_id)
-    held = {(link.get("role") or {}).get("id") for link in links}
-    by_name = {str(r["name"]): r for r in wanted}
-    from eclictl.safety.undo import remember
-
-    remember(ctx, "user-roles", user_id, rows=links)  # for `eclictl undo` / --revert-after
-
-    def one(name: str) -> Any:
-        role = by_name[name]
-        if role["id"] in held:
+    def one(ctx: Any, user_id: int, role: dict[str, Any], links: list[dict[str, Any]]) -> Any:
+        if role["id"] in {(link.get("role") or {}).get("id") for link in links}:
             return ("skipped", "already assigned")
         ctx.api.post(f"/api/users/{user_id}/roles", {"roleId": int(role["id"])})
         return None
 
-    finish(ctx, BulkRunner(ctx, concurrency=1).run(f"assign roles to user {user_id}", list(by_name), one))
-    return None
+    return _each_role(ref, role_refs, "assign roles to user {}", one, exists=True)
 
 
 @app.command("unassign", epilog="Examples:\n\n  eclictl users unassign 42 support\n\n"
@@ -418,24 +416,13 @@ def unassign(
     role_refs: Annotated[list[str], typer.Argument(metavar="ROLE...", help="Role ids or names.")],
 ) -> Any:
     """Take roles away from a user (every duplicate link of the role is removed)."""
-    from eclictl.bulk import BulkRunner, finish
 
-    ctx = _ctx()
-    user_id = resolve_user_id(ctx.api, ref)
-    wanted = _role_items(ctx, role_refs)
-    links = _links(ctx.api, user_id)
-    by_name = {str(r["name"]): r for r in wanted}
-    from eclictl.safety.undo import remember
-
-    remember(ctx, "user-roles", user_id, rows=links)  # for `eclictl undo` / --revert-after
-
-    def one(name: str) -> Any:
-        mine = [link for link in links if (link.get("role") or {}).get("id") == by_name[name]["id"]]
+    def one(ctx: Any, user_id: int, role: dict[str, Any], links: list[dict[str, Any]]) -> Any:
+        mine = [link for link in links if (link.get("role") or {}).get("id") == role["id"]]
         if not mine:
             return ("skipped", "not assigned")
         for link in mine:
             ctx.api.delete(f"/api/users/{user_id}/roles/{link['id']}")
         return None
 
-    finish(ctx, BulkRunner(ctx, concurrency=1).run(f"unassign roles from user {user_id}", list(by_name), one))
-    return None
+    return _each_role(ref, role_refs, "unassign roles from user {}", one)

@@ -181,10 +181,12 @@ def test_undo_verbs_remember_the_state_they_change(path: tuple[str, ...]) -> Non
     """Each verb undo covers calls eclictl.safety.undo.remember* itself (not just the option)."""
     verbs = dict(all_verbs())
     source = inspect.getsource(_function(verbs[path]))
-    helpers = {"flags": "change", "geoblock": "_write"}
+    helpers = {"flags": "change", "geoblock": "_write", "users": "_each_role"}
     if path[0] in helpers:
         module = importlib.import_module(f"eclictl.sections.{path[0]}")
         source += inspect.getsource(getattr(module, helpers[path[0]]))
     if path == ("roles", "apply"):
         source += inspect.getsource(importlib.import_module("eclictl.sections.roles").execute)
+    if path in (("roles", "grant"), ("roles", "revoke")):
+        source += inspect.getsource(importlib.import_module("eclictl.sections.roles")._each_perm)
     assert re.search(r"\bremember(_settings)?\(", source), path

@@ -110,3 +110,39 @@ def test_require_names_a_missing_option_before_checking_another(cli: Any, sandbo
     r = cli("coupons", "create", "--type", "bogus", "--value", "5")
     assert r.exit_code == 2 and "--type must be percentage or fixed" in r.stderr, r
     assert not [q for q in sandbox.requests if q[0] == "POST"]
+
+
+class _Api:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+
+
+class _Ctx:
+    def __init__(self) -> None:
+        self.api = _Api()
+
+
+def test_on_listed_skips_fails_unknown_acts_then_runs_the_after_step() -> None:
+    from eclictl.errors import NotFoundError
+    from eclictl.sections._fields import on_listed
+
+    known = {"1": {"id": 1, "done": True}, "2": {"id": 2, "done": False}}
+    one = on_listed(lambda r: "already done" if r["done"] else None,
+                    lambda api, item, rec: api.calls.append((item, rec["id"])),
+                    lambda rec: ("done", f"after {rec['id']}"))
+    ctx = _Ctx()
+    assert one(ctx, "1", known) == ("skipped", "already done")
+    assert one(ctx, "2", known) == ("done", "after 2")
+    with pytest.raises(NotFoundError):
+        one(ctx, "3", known)
+    assert ctx.api.calls == [("2", 2)]  # neither the skipped nor the unknown id was acted on
+
+
+def test_on_record_calls_by_numeric_id_with_its_note() -> None:
+    from eclictl.sections._fields import on_record
+
+    ctx = _Ctx()
+    one = on_record(lambda r: None, lambda api, ident: api.calls.append(("call", ident)), note="queued")
+    assert one(ctx, "7", {"7": {"id": 7}}) == ("done", "queued")
+    assert on_record(lambda r: None, lambda api, ident: None)(ctx, "7", {"7": {"id": 7}}) is None
+    assert ctx.api.calls == [("call", 7)]
