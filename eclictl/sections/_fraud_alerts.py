@@ -2,48 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Iterable
 
 from eclictl.errors import UsageError
+from eclictl.times import iso, parse_since, parse_time, utcnow  # noqa: F401 (fraud, antiabuse)
 
 PATH = "/api/admin/fraud-alerts"
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$", re.I)
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def parse_since(text: str, *, now: datetime | None = None, option: str = "--since") -> datetime:
-    """`30d`, `12h`, `90m`, `2w`, `45s` before now, or a date / ISO timestamp (UTC when no zone)."""
-    match = _DURATION.match(text)
-    if match:
-        amount, unit = int(match.group(1)), match.group(2).lower()
-        return (now or utcnow()) - timedelta(**{_UNITS[unit]: amount})
-    when = parse_time(text.strip())
-    if when is None:
-        raise UsageError(f"{option} expects a duration (30d, 12h, 90m, 2w) or a date (2025-05-01), got '{text}'")
-    return when
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A panel date (`2025-05-01T12:34:56.000Z`) or user date as an aware datetime; None if unparseable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
-
-def iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
 def fetch_alerts(api: Any) -> list[dict[str, Any]]:

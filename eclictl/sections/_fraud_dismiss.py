@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.inputs import loads_json
-from eclictl.sections._fraud_alerts import PATH, _user_id, fetch_alerts, iso, parse_time, resolve_user_id
+from eclictl.sections._fraud_alerts import PATH, _user_id, fetch_alerts, resolve_user_id
 from eclictl.sections._verified import Outcome, VerifiedReport, abort_on_access_error, batches
+from eclictl.times import iso, parse_time
 
 if TYPE_CHECKING:
     from eclictl.context import AppContext

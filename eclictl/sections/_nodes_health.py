@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from eclictl.errors import UsageError
+from eclictl.times import parse_time
 
 PATH = "/api/nodes"
 
@@ -15,16 +16,6 @@ STALE_S = 120  # docs/panel/nodes.md#heartbeats-and-health: newest ping older th
 
 
 SPARK = "▁▂▃▄▅▆▇█"
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _now() -> datetime:
@@ -52,7 +43,7 @@ def _get_dated(ctx: Any, path: str, params: dict[str, Any] | None = None) -> Any
 
 
 def _seconds_ago(value: Any) -> float | None:
-    moment = _parse_time(value)
+    moment = parse_time(value)
     return None if moment is None else max(0.0, (_now() - moment).total_seconds())
 
 
@@ -145,7 +136,7 @@ def _since_seconds(value: str) -> float:
     if m:
         seconds = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
     else:
-        moment = _parse_time(value.strip())
+        moment = parse_time(value.strip())
         if moment is None:
             raise UsageError(f"--since expects a duration like 30m, 6h, 7d or an ISO time, got '{value}'")
         seconds = (_now() - moment).total_seconds()

@@ -20,7 +20,7 @@ from eclictl.errors import NotFoundError, UsageError
 from eclictl.options import DryRunOpt, YesOpt, batch_opt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._spec import FILTER_PANEL, Section, build
-from eclictl.sections._fraud_alerts import parse_since, parse_time
+from eclictl.times import parse_since, parse_time
 from eclictl.sections._verified import (MaxAffectedOpt, Outcome, QuietOpt, SinceOpt, VerifiedReport,
                                         abort_on_access_error, batches, check_max_affected, finish_verified)
 
