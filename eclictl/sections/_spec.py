@@ -55,6 +55,7 @@ class ListOpts:
     page: str | None = "Start at this page."  # only on a paged list (PageSpec.page_param)
     page_min: bool = True  # as limit_min, for --page
     web: str | None = "Open this tab of the web portal instead."  # only where the section has a tab
+    filters_first: bool = False  # the filters come before --limit/--all/--page/--web in the help
 
 
 def user_ref(api: Any, value: str) -> int:
@@ -288,8 +289,9 @@ def _option(name: str, annotation: Any, default: Any) -> inspect.Parameter:
 
 
 def _list_params(section: Section, opts: ListOpts) -> list[inspect.Parameter]:
-    """The option block: --limit/-n, --all, --page, --web (as `opts` and the section say), then the filters."""
-    params = []
+    """The option block: --limit/-n, --all, --page, --web (as `opts` and the section say), then the filters
+    (or the filters first, with `opts.filters_first`)."""
+    params: list[inspect.Parameter] = []
     if opts.limit is not None:
         lim: dict[str, Any] = {"min": 1} if opts.limit_min else {}
         params.append(_option("limit", Annotated[Optional[int], typer.Option(
@@ -302,22 +304,22 @@ def _list_params(section: Section, opts: ListOpts) -> list[inspect.Parameter]:
             "--page", help=opts.page, show_default=False, **pmin)], None))
     if section.tab and opts.web is not None:
         params.append(_option("web", Annotated[bool, typer.Option("--web", help=opts.web)], False))
-    for flt in section.filters:
-        names = [f"--{flt.name.replace('_', '-')}"] + ([flt.short] if flt.short else [])
-        extra: dict[str, Any] = {"metavar": flt.metavar} if flt.metavar else {}
-        if flt.off:
-            ann: Any = Annotated[Optional[bool], typer.Option(f"{names[0]}/--{flt.off}", help=flt.help,
-                                                              rich_help_panel=FILTER_PANEL, show_default=False)]
-            default: Any = None
-        elif flt.is_flag:
-            ann = Annotated[bool, typer.Option(*names, help=flt.help, rich_help_panel=FILTER_PANEL)]
-            default = False
-        else:
-            ann = Annotated[Optional[flt.type], typer.Option(*names, help=flt.help, rich_help_panel=FILTER_PANEL,
-                                                             show_default=False, **extra)]
-            default = None
-        params.append(_option(flt.name, ann, default))
-    return params
+    filters = [_filter_param(flt) for flt in section.filters]
+    return filters + params if opts.filters_first else params + filters
+
+
+def _filter_param(flt: Filter) -> inspect.Parameter:
+    """One filter as a keyword option in the Filters panel."""
+    names = [f"--{flt.name.replace('_', '-')}"] + ([flt.short] if flt.short else [])
+    extra: dict[str, Any] = {"metavar": flt.metavar} if flt.metavar else {}
+    if flt.off:
+        return _option(flt.name, Annotated[Optional[bool], typer.Option(
+            f"{names[0]}/--{flt.off}", help=flt.help, rich_help_panel=FILTER_PANEL, show_default=False)], None)
+    if flt.is_flag:
+        return _option(flt.name, Annotated[bool, typer.Option(*names, help=flt.help,
+                                                              rich_help_panel=FILTER_PANEL)], False)
+    return _option(flt.name, Annotated[Optional[flt.type], typer.Option(
+        *names, help=flt.help, rich_help_panel=FILTER_PANEL, show_default=False, **extra)], None)
 
 
 def _filter_rows(rows: Iterator[dict[str, Any]], filters: list[tuple[Filter, Any]]) -> Iterator[dict[str, Any]]:

@@ -20,7 +20,7 @@ from eclictl.errors import NotFoundError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._rollouts_lib import PATH, fetch_rollouts
-from eclictl.sections._spec import FILTER_PANEL, Section, build, register
+from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build, register
 
 HASH_RANGE = 10000
 LIMITS = {"name": 128, "key": 64, "treatment": 32}
@@ -199,30 +199,22 @@ def _reread(ctx: Any, answer: Any, match: dict[str, Any], action: str) -> Any:
 
 
 # -- verbs ------------------------------------------------------------------------------------------
-@app.command("list", epilog="Examples:\n\n  eclictl rollouts list\n\n  eclictl rollouts list --active -o json\n\n"
-             "  eclictl rollouts list --web")
-@command()
-def list_rollouts(
-    active: Annotated[Optional[bool], typer.Option("--active/--inactive", help="Only active (or inactive) rollouts.",
-                                                   rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Show at most N rows.", min=1,
-                                                 show_default=False)] = None,
-    web: Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")] = False,
-) -> Any:
-    """List rollouts, newest first, with their bucket range as a percentage and override count."""
-    from eclictl.context import current
+def _list_view(rows: Any) -> Any:
+    """Rows with their computed range and percent; `-o json` keeps the panel's rows as they are."""
     from eclictl.output.render import View
 
-    ctx = current()
-    if web:
-        from eclictl.weblinks import open_tab
-
-        return open_tab(ctx, ROLLOUTS.tab)
-    rows = fetch_rollouts(ctx.api)
-    if active is not None:
-        rows = [r for r in rows if bool(r.get("active")) == active]
-    rows = rows[:limit] if limit is not None else rows
+    rows = list(rows)
     return View([_decorated(r) for r in rows], columns=ROLLOUTS.columns, json_data=rows, empty="no rollouts found")
+
+
+add_list(app, replace(
+    ROLLOUTS,
+    filters=(Filter("active", "Only active (or inactive) rollouts.", off="inactive"),),
+    list_opts=ListOpts(limit_min=True, all=None, filters_first=True),
+    list_rows=lambda ctx, params: fetch_rollouts(ctx.api),
+    list_render=_list_view,
+), "List rollouts, newest first, with their bucket range as a percentage and override count.",
+    ("eclictl rollouts list", "eclictl rollouts list --active -o json", "eclictl rollouts list --web"))
 
 
 #: The arguments of the one-rollout verbs.
