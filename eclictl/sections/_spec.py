@@ -100,6 +100,7 @@ class Section:
     list_opts: ListOpts = ListOpts()
     list_rows: Callable[[Any, dict[str, Any]], Iterable[dict[str, Any]]] | None = None
     list_render: Callable[[Iterable[dict[str, Any]]], Any] | None = None
+    empty: str | None = None  # what an empty `list` says on a terminal; None = "no <name> found"
 
     # -- data access used by generated and custom verbs -------------------------------------
     def path_for(self, template: str, ident: Any) -> str:
@@ -187,11 +188,19 @@ def _epilog(section: Section, verb: str) -> str:
     return "Examples:\n\n" + "\n\n".join(f"  {e}" for e in lines)
 
 
+def group(name: str, help: str, parent: typer.Typer | None = None) -> typer.Typer:
+    """A command group as every section's (-h, help when called bare), added to `parent` when given."""
+    app = typer.Typer(name=name, help=help, no_args_is_help=True, add_completion=False,
+                      context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode="rich")
+    if parent is not None:
+        parent.add_typer(app, name=name)
+    return app
+
+
 def build(section: Section) -> typer.Typer:
     """The section's Typer group with the generated verbs it declares."""
     register(section)
-    app = typer.Typer(name=section.name, help=section.help, no_args_is_help=True, add_completion=False,
-                      context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode="rich")
+    app = group(section.name, section.help)
     if "list" in section.verbs:
         app.command("list", help=f"List {section.name}.", epilog=_epilog(section, "list"))(_list_verb(section))
     if "show" in section.verbs:
@@ -212,7 +221,7 @@ def list_view(section: Section, rows: Any) -> Any:
     from eclictl.output.render import View
 
     return View(rows, columns=section.columns, id_field=section.id_field, sensitive=section.sensitive,
-                empty=f"no {section.name} found")
+                empty=section.empty or f"no {section.name} found")
 
 
 def detail_view(section: Section, record: Any) -> Any:

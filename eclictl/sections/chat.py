@@ -18,7 +18,7 @@ from eclictl.errors import EclictlError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, add_writes
-from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, list_view, register
+from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, group, list_view, register
 
 CHANNELS_PATH = "/api/chat/channels"
 BANS_PATH = "/api/chat/ip-bans"
@@ -52,8 +52,7 @@ BANS = Section(
 app = build(CHAT)
 channels_app = build(replace(CHANNELS, verbs=("show",)))
 register(CHANNELS)
-messages_app = typer.Typer(name="messages", help="Moderate messages: lookup, hide, unhide, delete, purge.",
-                           no_args_is_help=True, add_completion=False)
+messages_app = group("messages", "Moderate messages: lookup, hide, unhide, delete, purge.")
 bans_app = build(replace(BANS, verbs=()))
 register(BANS)
 app.add_typer(channels_app, name="channels")

@@ -18,7 +18,7 @@ from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._mailbox_lib import _ADDRESS, FOLDERS, PATH, _iter_folder, _page
-from eclictl.sections._spec import FILTER_PANEL, Section, register
+from eclictl.sections._spec import FILTER_PANEL, Section, group, register
 
 MAIL_PANEL = "Message"
 BOX_HELP = "Mailbox local part or alias: contact (hi, support, hello), security, legal (abuse), hq."
@@ -39,8 +39,7 @@ MAILBOXES = register(Section(
 MESSAGE_COLUMNS = (Col("id"), Col("receivedAt", "RECEIVED"), Col("fromAddress", "FROM", max_width=36),
                    Col("subject", max_width=40, sensitive="pii"), Col("read"), Col("replied"), Col("folder"))
 MESSAGE_SENSITIVE = {"subject": "pii", "html": "pii", "messageId": "pii", "attachments": "pii"}
-app = typer.Typer(name="mailboxes", help=MAILBOXES.help, no_args_is_help=True, add_completion=False,
-                  context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode="rich")
+app = group("mailboxes", MAILBOXES.help)
 
 BoxArg = Annotated[str, typer.Argument(metavar="MAILBOX", help=BOX_HELP)]
 FolderOpt = Annotated[Optional[str], typer.Option("--folder", help="INBOX (default), Sent, Trash or Junk.",

@@ -18,7 +18,7 @@ import typer
 from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.options import DryRunOpt, YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._spec import FILTER_PANEL, Section, register
+from eclictl.sections._spec import FILTER_PANEL, Section, group, register
 
 PATH = "/api/admin/payment-methods"
 TYPES = ("crypto", "paypal", "bank_transfer", "other")
@@ -44,8 +44,7 @@ METHODS = register(Section(
     session_only=True,
     examples=("eclictl payment-methods list --enabled", "eclictl payment-methods show btc"),
 ))
-app = typer.Typer(name="payment-methods", help=METHODS.help, no_args_is_help=True, add_completion=False,
-                  context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode="rich")
+app = group("payment-methods", METHODS.help)
 
 
 @contextlib.contextmanager

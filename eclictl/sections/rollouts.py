@@ -20,7 +20,7 @@ from eclictl.errors import NotFoundError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._rollouts_lib import PATH, fetch_rollouts
-from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build, register
+from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build, group, register
 
 HASH_RANGE = 10000
 LIMITS = {"name": 128, "key": 64, "treatment": 32}
@@ -45,10 +45,7 @@ ROLLOUTS = Section(
 app = build(replace(ROLLOUTS, verbs=()))  # list/show are custom (computed range and percent columns)
 register(ROLLOUTS)  # ...but the section still declares them for the section-wide tests and whoami
 
-overrides_app = typer.Typer(name="overrides", help="Per-user overrides (always in the rollout): list, add, remove.",
-                            no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
-                            context_settings={"help_option_names": ["-h", "--help"]})
-app.add_typer(overrides_app, name="overrides")
+overrides_app = group("overrides", "Per-user overrides (always in the rollout): list, add, remove.", app)
 
 
 # -- bucketing (docs/panel/settings.md#rollouts) -----------------------------------------------------

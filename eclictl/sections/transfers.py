@@ -36,6 +36,7 @@ TRANSFERS = register(Section(
     permission="nodes:transfers",
     tab="transfers",
     sensitive={"name": "servers"},
+    empty="no server is flagged as transferring",
     verbs=(),
     searchable=False,
     examples=("eclictl transfers list", "eclictl transfers progress 5f0c8a1e-..."),
@@ -93,17 +94,10 @@ def _transferring(ctx: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
-def _list_view(rows: Any) -> Any:
-    from eclictl.output.render import View
-
-    return View(list(rows), columns=TRANSFERS.columns, id_field="uuid", sensitive=TRANSFERS.sensitive,
-                empty="no server is flagged as transferring")
-
-
 add_list(app, replace(
     TRANSFERS,
     filters=(Filter("node", "Only transfers into this node (id or name).", param="node"),),
-    list_opts=ListOpts(limit=None, all=None, filters_first=True), list_rows=_transferring, list_render=_list_view,
+    list_opts=ListOpts(limit=None, all=None, filters_first=True), list_rows=_transferring,
 ), "Servers flagged as moving, per destination node (a flag can outlive a failed start: a hint, not proof).",
     ("eclictl transfers list", "eclictl transfers list --node node-fra-1 -o json", "eclictl transfers list --web"))
 

@@ -18,7 +18,7 @@ from eclictl.errors import UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, Field, Write, add_writes, listed, numbers
-from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build, detail_view
+from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build, detail_view, group
 
 DEVICES_PATH = "/api/tunnel/devices"
 ALLOC_PATH = "/api/tunnel/allocations"
@@ -66,15 +66,8 @@ ALLOCATIONS = Section(
 app = build(TUNNELS)
 
 
-def _group(name: str, help_text: str) -> typer.Typer:
-    group = typer.Typer(name=name, help=help_text, no_args_is_help=True, add_completion=False,
-                        context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode="rich")
-    app.add_typer(group, name=name)
-    return group
-
-
-devices_app = _group("devices", "Tunnel devices (client and server agents): list, show, create, approve, delete.")
-allocations_app = _group("allocations", "Tunnel port allocations: list, show, edit, close, delete.")
+devices_app = group("devices", "Tunnel devices (client and server agents): list, show, create, approve, delete.", app)
+allocations_app = group("allocations", "Tunnel port allocations: list, show, edit, close, delete.", app)
 
 
 def _ok_or_none(body: Any) -> Any:
@@ -230,8 +223,8 @@ add_writes(devices_app, replace(DEVICES, writes=(
 add_list(allocations_app, replace(
     ALLOCATIONS,
     filters=(Filter("status", "pending, active or closed.", match=_is("status")),
-             Filter("device", "Only this client or server device code.",
-                    match=lambda row, value: not value or value in (row.get("clientDevice"), row.get("serverDevice")))),
+             Filter("device", "Only this client or server device code.", match=lambda row, value: not value or
+                    value in (row.get("clientDevice"), row.get("serverDevice")))),
     list_opts=UNPAGED, list_rows=_records(ALLOCATIONS),
 ), "List allocations of your own and your organisations' devices (also for admins).",
     ("eclictl tunnels allocations list", "eclictl tunnels allocations list --status active -o json"))
