@@ -42,6 +42,9 @@ class Filter:
     #: Client-side test of one row, (row, value) -> bool, where a plain field comparison does not say it
     #: (several fields, a computed state); with is_flag it runs only when the flag is given.
     match: Callable[[dict[str, Any], Any], bool] | None = None
+    #: The help panel; None = the general options (an option that changes how rows are shown, not which:
+    #: with `param`, it reaches the section's own fetch, `Section.list_rows`).
+    panel: str | None = FILTER_PANEL
 
 
 @dataclass(frozen=True)
@@ -318,17 +321,18 @@ def _list_params(section: Section, opts: ListOpts) -> list[inspect.Parameter]:
 
 
 def _filter_param(flt: Filter) -> inspect.Parameter:
-    """One filter as a keyword option in the Filters panel."""
+    """One filter as a keyword option (in the Filters panel unless it says otherwise)."""
     names = [f"--{flt.name.replace('_', '-')}"] + ([flt.short] if flt.short else [])
-    extra: dict[str, Any] = {"metavar": flt.metavar} if flt.metavar else {}
+    extra: dict[str, Any] = {"rich_help_panel": flt.panel} if flt.panel else {}
     if flt.off:
         return _option(flt.name, Annotated[Optional[bool], typer.Option(
-            f"{names[0]}/--{flt.off}", help=flt.help, rich_help_panel=FILTER_PANEL, show_default=False)], None)
+            f"{names[0]}/--{flt.off}", help=flt.help, show_default=False, **extra)], None)
     if flt.is_flag:
-        return _option(flt.name, Annotated[bool, typer.Option(*names, help=flt.help,
-                                                              rich_help_panel=FILTER_PANEL)], False)
+        return _option(flt.name, Annotated[bool, typer.Option(*names, help=flt.help, **extra)], False)
+    if flt.metavar:
+        extra["metavar"] = flt.metavar
     return _option(flt.name, Annotated[Optional[flt.type], typer.Option(
-        *names, help=flt.help, rich_help_panel=FILTER_PANEL, show_default=False, **extra)], None)
+        *names, help=flt.help, show_default=False, **extra)], None)
 
 
 def _filter_rows(rows: Iterator[dict[str, Any]], filters: list[tuple[Filter, Any]]) -> Iterator[dict[str, Any]]:
