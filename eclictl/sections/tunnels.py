@@ -34,40 +34,27 @@ TUNNELS = Section(
     searchable=False,
     examples=("eclictl tunnels devices list", "eclictl tunnels allocations list"),
 )
-DEVICES = Section(
-    name="devices",
-    help="Tunnel devices.",
-    path=DEVICES_PATH,
-    pages=PageSpec(items_key="devices"),
-    columns=(
-        Col("id"), Col("name"), Col("kind"), Col("user_code", "CODE"), Col("organisation", "ORG"),
-        Col("serverType", "TYPE"), Col("approved"), Col("online"), Col("lastSeenAt", "LAST SEEN"),
-    ),
-    name_fields=("name", "user_code", "device_code"),
-    sensitive={"organisation": "orgs"},
-    permission="tunnels:read",
-    tab="tunnels",
-)
-ALLOCATIONS = Section(
-    name="allocations",
-    help="Tunnel allocations.",
-    path=ALLOC_PATH,
-    pages=PageSpec(items_key="allocations"),
-    columns=(
-        Col("id"), Col("host"), Col("port"), Col("protocol", "PROTO"), Col("status"), Col("localHost", "LOCAL"),
-        Col("localPort", "LPORT"), Col("clientDevice", "CLIENT", max_width=12),
-        Col("serverDevice", "SERVER", max_width=12), Col("serverOnline", "SRV-ONLINE"),
-    ),
-    name_fields=(),
-    permission="tunnels:read",
-    tab="tunnels",
-)
+
+
+def _part(name: str, help: str, columns: tuple[Col, ...], **more: Any) -> Section:
+    """A part of the tab: rows at /api/tunnel/<name> under the key <name>, read with tunnels:read."""
+    return Section(name=name, help=help, path=f"/api/tunnel/{name}", pages=PageSpec(items_key=name), columns=columns,
+                   permission="tunnels:read", tab="tunnels", **more)
+
+
+DEVICES = _part("devices", "Tunnel devices (client and server agents): list, show, create, approve, delete.", (
+    Col("id"), Col("name"), Col("kind"), Col("user_code", "CODE"), Col("organisation", "ORG"),
+    Col("serverType", "TYPE"), Col("approved"), Col("online"), Col("lastSeenAt", "LAST SEEN"),
+), name_fields=("name", "user_code", "device_code"), sensitive={"organisation": "orgs"})
+ALLOCATIONS = _part("allocations", "Tunnel port allocations: list, show, edit, close, delete.", (
+    Col("id"), Col("host"), Col("port"), Col("protocol", "PROTO"), Col("status"), Col("localHost", "LOCAL"),
+    Col("localPort", "LPORT"), Col("clientDevice", "CLIENT", max_width=12),
+    Col("serverDevice", "SERVER", max_width=12), Col("serverOnline", "SRV-ONLINE"),
+), name_fields=())
 
 app = build(TUNNELS)
-
-
-devices_app = group("devices", "Tunnel devices (client and server agents): list, show, create, approve, delete.", app)
-allocations_app = group("allocations", "Tunnel port allocations: list, show, edit, close, delete.", app)
+devices_app = group(DEVICES.name, DEVICES.help, app)
+allocations_app = group(ALLOCATIONS.name, ALLOCATIONS.help, app)
 
 
 def _ok_or_none(body: Any) -> Any:
