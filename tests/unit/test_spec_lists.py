@@ -55,3 +55,20 @@ def test_tunnel_device_filters_are_exact(cli: Any, sandbox: Any) -> None:
     r = cli("tunnels", "allocations", "list", "--device", server, "--status", "pending", "-o", "ids")
     assert r.exit_code == 0 and r.stdout.split() == ["3"]
     assert cli("tunnels", "allocations", "list", "--status", "Pending", "-o", "ids").stdout.split() == []
+
+
+def test_declared_rollout_writes_keep_their_messages(cli: Any, sandbox: Any) -> None:
+    """rollouts create/edit are declared fields now: the same refusals, before any request."""
+    before = len(sandbox.requests)
+    r = cli("rollouts", "create", "--name", "x")
+    assert r.exit_code == 2 and "--name and --key are required" in r.stderr
+    r = cli("rollouts", "create", "--name", "x", "--key", "k", "--percent", "5", "--range", "0-9")
+    assert r.exit_code == 2 and "use either --percent or --range, not both" in r.stderr
+    r = cli("rollouts", "edit", "new_dashboard")
+    assert r.exit_code == 2 and "nothing to change" in r.stderr and "--active/--inactive" in r.stderr
+    r = cli("rollouts", "edit", "new_dashboard", "--key", " ")
+    assert r.exit_code == 2 and "--key must not be empty" in r.stderr
+    assert len(sandbox.requests) == before
+    r = cli("rollouts", "create", "--name", " Spaced ", "--key", "spaced", "--inactive", "-o", "json")
+    assert r.exit_code == 0, r
+    assert (r.json()["name"], r.json()["active"], r.json()["hashRangeEnd"]) == ("Spaced", False, 9999)
