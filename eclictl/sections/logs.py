@@ -8,6 +8,7 @@ to the admin audit trail (docs/panel/conventions.md#the-admin-audit-trail), so k
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Iterator, Optional
@@ -78,10 +79,6 @@ app = build(LOGS)
 slow_app = group("slow-queries", SLOW.help, app)
 
 
-def _spec(per: int) -> PageSpec:
-    return PageSpec(items_key="logs", page_param="page", size_param="per", page_size=per, total_key="total")
-
-
 def _rows_view(rows: Any, log_type: LogType) -> Any:
     from eclictl.output.render import View
 
@@ -142,7 +139,7 @@ def list_logs(
     params: dict[str, Any] = {"type": log_type.value, "userId": _user(ctx, user)}
     if follow:
         return _follow(ctx, params, log_type, limit, per, interval, iterations)
-    rows = ctx.api.iterate(PATH, _spec(per), params, limit=limit, start_page=page,
+    rows = ctx.api.iterate(PATH, replace(LOGS.pages, page_size=per), params, limit=limit, start_page=page,
                            single_page=not (all_pages or limit is not None))
     return _rows_view(_guard(rows), log_type)
 
