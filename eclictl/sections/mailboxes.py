@@ -19,12 +19,12 @@ from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._mailbox_lib import _ADDRESS, FOLDERS, PATH, _iter_folder, _page
-from eclictl.sections._spec import FILTER_PANEL, ListOpts, Section, add_list, build, register
+from eclictl.sections._spec import FILTER_PANEL, ListOpts, Section, add_list, build
 
 MAIL_PANEL = "Message"
 BOX_HELP = "Mailbox local part or alias: contact (hi, support, hello), security, legal (abuse), hq."
 
-MAILBOXES = register(Section(
+MAILBOXES = Section(
     name="mailboxes",
     help="Company mailboxes: list, messages, show, mark, delete, send, reply, rotate-password, purge-from.",
     path=PATH,
@@ -36,7 +36,7 @@ MAILBOXES = register(Section(
     tab="company-mailboxes",
     verbs=(),
     examples=("eclictl mailboxes list", "eclictl mailboxes messages support --unread"),
-))
+)
 MESSAGE_COLUMNS = (Col("id"), Col("receivedAt", "RECEIVED"), Col("fromAddress", "FROM", max_width=36),
                    Col("subject", max_width=40, sensitive="pii"), Col("read"), Col("replied"), Col("folder"))
 MESSAGE_SENSITIVE = {"subject": "pii", "html": "pii", "messageId": "pii", "attachments": "pii"}

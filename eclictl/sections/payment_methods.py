@@ -19,7 +19,7 @@ import typer
 from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.options import DryRunOpt, YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build, register
+from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build
 
 PATH = "/api/admin/payment-methods"
 TYPES = ("crypto", "paypal", "bank_transfer", "other")
@@ -30,7 +30,7 @@ METHOD_PANEL = "Method"
 SESSION_HINT = ("payment methods accept only a login session: API keys (even root admin keys) always get 401; "
                 "run `eclictl auth login`")
 
-METHODS = register(Section(
+METHODS = Section(
     name="payment-methods",
     help="Checkout payment methods: list, show, add, edit, enable, disable, remove, import, export (login only).",
     path=PATH,
@@ -45,7 +45,7 @@ METHODS = register(Section(
     verbs=(),
     session_only=True,
     examples=("eclictl payment-methods list --enabled", "eclictl payment-methods show btc"),
-))
+)
 app = build(METHODS)
 
 

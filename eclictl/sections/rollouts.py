@@ -43,7 +43,7 @@ ROLLOUTS = Section(
     verbs=("list", "show"),
     examples=("eclictl rollouts list", "eclictl rollouts show new_dashboard"),
 )
-app = build(replace(ROLLOUTS, verbs=()))  # list/show are custom (computed range and percent columns)
+app = build(replace(ROLLOUTS, verbs=()))  # list (own view), show, create and edit are added below
 register(ROLLOUTS)  # ...but the section still declares them for the section-wide tests and whoami
 
 overrides_app = group("overrides", "Per-user overrides (always in the rollout): list, add, remove.", app)

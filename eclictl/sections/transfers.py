@@ -17,7 +17,7 @@ import typer
 from eclictl.errors import EclictlError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build, register
+from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build
 from eclictl.writes import given
 
 NODES_PATH = "/api/admin/nodes"
@@ -25,7 +25,7 @@ TRANSFER_PANEL = "Transfer"
 POLL_WARNING = ("a progress poll after the server left Wings' transfer list records it as moved to the "
                 "destination, even when the transfer failed or was cancelled")
 
-TRANSFERS = register(Section(
+TRANSFERS = Section(
     name="transfers",
     help="Server transfers between nodes: list, start, start-node, cancel, progress (never polled implicitly).",
     path="/api/admin/nodes/{id}/servers/transfers",
@@ -40,7 +40,7 @@ TRANSFERS = register(Section(
     verbs=(),
     searchable=False,
     examples=("eclictl transfers list", "eclictl transfers progress 5f0c8a1e-..."),
-))
+)
 app = build(TRANSFERS)
 
 
