@@ -42,6 +42,9 @@ class Filter:
     #: Client-side test of one row, (row, value) -> bool, where a plain field comparison does not say it
     #: (several fields, a computed state); with is_flag it runs only when the flag is given.
     match: Callable[[dict[str, Any], Any], bool] | None = None
+    #: The help panel; None = the general options (an option that changes how rows are shown, not which:
+    #: with `param`, it reaches the section's own fetch, `Section.list_rows`).
+    panel: str | None = FILTER_PANEL
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class ListOpts:
     page: str | None = "Start at this page."  # only on a paged list (PageSpec.page_param)
     page_min: bool = True  # as limit_min, for --page
     web: str | None = "Open this tab of the web portal instead."  # only where the section has a tab
+    filters_first: bool = False  # the filters come before --limit/--all/--page/--web in the help
 
 
 def user_ref(api: Any, value: str) -> int:
@@ -99,6 +103,7 @@ class Section:
     list_opts: ListOpts = ListOpts()
     list_rows: Callable[[Any, dict[str, Any]], Iterable[dict[str, Any]]] | None = None
     list_render: Callable[[Iterable[dict[str, Any]]], Any] | None = None
+    empty: str | None = None  # what an empty `list` says on a terminal; None = "no <name> found"
 
     # -- data access used by generated and custom verbs -------------------------------------
     def path_for(self, template: str, ident: Any) -> str:
@@ -186,11 +191,19 @@ def _epilog(section: Section, verb: str) -> str:
     return "Examples:\n\n" + "\n\n".join(f"  {e}" for e in lines)
 
 
+def group(name: str, help: str, parent: typer.Typer | None = None) -> typer.Typer:
+    """A command group as every section's (-h, help when called bare), added to `parent` when given."""
+    app = typer.Typer(name=name, help=help, no_args_is_help=True, add_completion=False,
+                      context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode="rich")
+    if parent is not None:
+        parent.add_typer(app, name=name)
+    return app
+
+
 def build(section: Section) -> typer.Typer:
     """The section's Typer group with the generated verbs it declares."""
     register(section)
-    app = typer.Typer(name=section.name, help=section.help, no_args_is_help=True, add_completion=False,
-                      context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode="rich")
+    app = group(section.name, section.help)
     if "list" in section.verbs:
         app.command("list", help=f"List {section.name}.", epilog=_epilog(section, "list"))(_list_verb(section))
     if "show" in section.verbs:
@@ -211,7 +224,7 @@ def list_view(section: Section, rows: Any) -> Any:
     from eclictl.output.render import View
 
     return View(rows, columns=section.columns, id_field=section.id_field, sensitive=section.sensitive,
-                empty=f"no {section.name} found")
+                empty=section.empty or f"no {section.name} found")
 
 
 def detail_view(section: Section, record: Any) -> Any:
@@ -288,8 +301,9 @@ def _option(name: str, annotation: Any, default: Any) -> inspect.Parameter:
 
 
 def _list_params(section: Section, opts: ListOpts) -> list[inspect.Parameter]:
-    """The option block: --limit/-n, --all, --page, --web (as `opts` and the section say), then the filters."""
-    params = []
+    """The option block: --limit/-n, --all, --page, --web (as `opts` and the section say), then the filters
+    (or the filters first, with `opts.filters_first`)."""
+    params: list[inspect.Parameter] = []
     if opts.limit is not None:
         lim: dict[str, Any] = {"min": 1} if opts.limit_min else {}
         params.append(_option("limit", Annotated[Optional[int], typer.Option(
@@ -302,22 +316,23 @@ def _list_params(section: Section, opts: ListOpts) -> list[inspect.Parameter]:
             "--page", help=opts.page, show_default=False, **pmin)], None))
     if section.tab and opts.web is not None:
         params.append(_option("web", Annotated[bool, typer.Option("--web", help=opts.web)], False))
-    for flt in section.filters:
-        names = [f"--{flt.name.replace('_', '-')}"] + ([flt.short] if flt.short else [])
-        extra: dict[str, Any] = {"metavar": flt.metavar} if flt.metavar else {}
-        if flt.off:
-            ann: Any = Annotated[Optional[bool], typer.Option(f"{names[0]}/--{flt.off}", help=flt.help,
-                                                              rich_help_panel=FILTER_PANEL, show_default=False)]
-            default: Any = None
-        elif flt.is_flag:
-            ann = Annotated[bool, typer.Option(*names, help=flt.help, rich_help_panel=FILTER_PANEL)]
-            default = False
-        else:
-            ann = Annotated[Optional[flt.type], typer.Option(*names, help=flt.help, rich_help_panel=FILTER_PANEL,
-                                                             show_default=False, **extra)]
-            default = None
-        params.append(_option(flt.name, ann, default))
-    return params
+    filters = [_filter_param(flt) for flt in section.filters]
+    return filters + params if opts.filters_first else params + filters
+
+
+def _filter_param(flt: Filter) -> inspect.Parameter:
+    """One filter as a keyword option (in the Filters panel unless it says otherwise)."""
+    names = [f"--{flt.name.replace('_', '-')}"] + ([flt.short] if flt.short else [])
+    extra: dict[str, Any] = {"rich_help_panel": flt.panel} if flt.panel else {}
+    if flt.off:
+        return _option(flt.name, Annotated[Optional[bool], typer.Option(
+            f"{names[0]}/--{flt.off}", help=flt.help, show_default=False, **extra)], None)
+    if flt.is_flag:
+        return _option(flt.name, Annotated[bool, typer.Option(*names, help=flt.help, **extra)], False)
+    if flt.metavar:
+        extra["metavar"] = flt.metavar
+    return _option(flt.name, Annotated[Optional[flt.type], typer.Option(
+        *names, help=flt.help, show_default=False, **extra)], None)
 
 
 def _filter_rows(rows: Iterator[dict[str, Any]], filters: list[tuple[Filter, Any]]) -> Iterator[dict[str, Any]]:

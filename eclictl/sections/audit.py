@@ -17,13 +17,11 @@ from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
 from eclictl.options import ForceOpt, LegacyFileOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._spec import FILTER_PANEL, group
 
-FILTER_PANEL = "Filters"
 PAGING_PANEL = "Paging"
 
-app = typer.Typer(name="audit", help="Audit: admins' audit trail and time report, a server's audit log and "
-                  "its export.", no_args_is_help=True, add_completion=False,
-                  context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode="rich")
+app = group("audit", "Audit: admins' audit trail and time report, a server's audit log and its export.")
 
 ADMIN_PAGES = PageSpec(items_key="entries", page_param="page", size_param="perPage", page_size=200,
                        total_key="total")

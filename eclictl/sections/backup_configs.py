@@ -19,7 +19,7 @@ from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.options import command
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, Field, Write, add_writes
-from eclictl.sections._spec import Section, build, register
+from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build, register
 
 PATH = "/api/admin/backup-configurations"
 HIDDEN = "<hidden>"
@@ -50,8 +50,8 @@ BACKUP_CONFIGS = Section(
 app = build(replace(BACKUP_CONFIGS, verbs=()))
 register(BACKUP_CONFIGS)  # every verb is below: the config blob is hidden in all of them
 
-ShowSecretsOpt = Annotated[bool, typer.Option(
-    "--show-secrets", help="Show the values inside `config` (storage credentials); only on a terminal.")]
+SHOW_SECRETS = "Show the values inside `config` (storage credentials); only on a terminal."
+ShowSecretsOpt = Annotated[bool, typer.Option("--show-secrets", help=SHOW_SECRETS)]
 WebOpt = Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")]
 
 
@@ -142,25 +142,20 @@ def _disk(value: str) -> str:
     return value
 
 
-@app.command("list", epilog="Examples:\n\n  eclictl backup-configs list\n\n  eclictl backup-configs list --disk s3 -o json")
-@command()
-def backup_configs_list(
-    disk: Annotated[Optional[str], typer.Option("--disk", help="Only this back end (local, s3, restic, pbs, kopia).",
-                                                rich_help_panel="Filters", show_default=False)] = None,
-    show_secrets: ShowSecretsOpt = False,
-    web: WebOpt = False,
-) -> Any:
-    """List backup configurations, newest first (config values hidden)."""
-    from eclictl.context import current
+def _listed(ctx: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    _check_show(ctx, params.get("show_secrets", False))
+    return [hide_config(r, params.get("show_secrets", False)) for r in _rows(ctx)]
 
-    ctx = current()
-    if web:
-        from eclictl.weblinks import open_tab
 
-        return open_tab(ctx, "backup-configs")
-    _check_show(ctx, show_secrets)
-    rows = [hide_config(r, show_secrets) for r in _rows(ctx)]
-    return _view([r for r in rows if disk is None or r.get("backupDisk") == disk])
+add_list(app, replace(
+    BACKUP_CONFIGS,
+    filters=(Filter("disk", "Only this back end (local, s3, restic, pbs, kopia).",
+                    match=lambda row, disk: row.get("backupDisk") == disk),
+             Filter("show_secrets", SHOW_SECRETS, is_flag=True, param="show_secrets", panel=None)),
+    list_opts=ListOpts(limit=None, all=None, filters_first=True), list_rows=_listed,
+    list_render=_view,
+), "List backup configurations, newest first (config values hidden).",
+    ("eclictl backup-configs list", "eclictl backup-configs list --disk s3 -o json"))
 
 
 @app.command("show", epilog="Examples:\n\n  eclictl backup-configs show 'S3 offsite (demo)'\n\n"

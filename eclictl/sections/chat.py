@@ -18,7 +18,7 @@ from eclictl.errors import EclictlError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, add_writes
-from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, list_view, register
+from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build, detail_view, group, register
 
 CHANNELS_PATH = "/api/chat/channels"
 BANS_PATH = "/api/chat/ip-bans"
@@ -52,15 +52,13 @@ BANS = Section(
 app = build(CHAT)
 channels_app = build(replace(CHANNELS, verbs=("show",)))
 register(CHANNELS)
-messages_app = typer.Typer(name="messages", help="Moderate messages: lookup, hide, unhide, delete, purge.",
-                           no_args_is_help=True, add_completion=False)
+messages_app = group("messages", "Moderate messages: lookup, hide, unhide, delete, purge.")
 bans_app = build(replace(BANS, verbs=()))
 register(BANS)
 app.add_typer(channels_app, name="channels")
 app.add_typer(messages_app, name="messages")
 app.add_typer(bans_app, name="bans")
 
-WebOpt = Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")]
 IDS_HELP = "Ids; '-' reads stdin."
 IdsArg = Annotated[list[str], typer.Argument(metavar="ID...", help=IDS_HELP)]
 
@@ -80,29 +78,24 @@ def _channel_id(ctx: Any, ref: str) -> int:
 
 
 # -- channels ------------------------------------------------------------------------------------
-@channels_app.command("list", epilog="Examples:\n\n  eclictl chat channels list\n\n"
-                      "  eclictl chat channels list --include-unlisted --type community -o json")
-@command()
-def channels_list(
-    include_unlisted: Annotated[bool, typer.Option("--include-unlisted", help="Also unlisted channels (archived ones "
-                                                   "never appear in a list).", rich_help_panel=FILTER_PANEL)] = False,
-    kind: Annotated[Optional[str], typer.Option("--type", help="community or public_anonymous.",
-                                                rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    web: WebOpt = False,
-) -> Any:
-    """List channels, newest first (listed ones, as the portal tab shows them)."""
-    from eclictl.context import current
-
-    ctx = current()
-    if web:
-        from eclictl.weblinks import open_tab
-
-        return open_tab(ctx, "chat")
-    if include_unlisted:
+def _channels(ctx: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Listed channels (the portal tab's route), or with --include-unlisted the route that filters by type."""
+    kind = params.get("type")
+    if params.get("include_unlisted"):
         rows = ctx.api.rows(CHANNELS_PATH, {"type": kind} if kind else None)
     else:
         rows = ctx.api.rows(CHANNELS_PATH + "/all")
-    return list_view(CHANNELS, [r for r in rows if kind is None or r.get("type") == kind])
+    return [r for r in rows if kind is None or r.get("type") == kind]
+
+
+add_list(channels_app, replace(
+    CHANNELS,
+    filters=(Filter("include_unlisted", "Also unlisted channels (archived ones never appear in a list).",
+                    is_flag=True, param="include_unlisted"),
+             Filter("type", "community or public_anonymous.", param="type")),
+    list_opts=ListOpts(limit=None, all=None, filters_first=True), list_rows=_channels,
+), "List channels, newest first (listed ones, as the portal tab shows them).",
+    ("eclictl chat channels list", "eclictl chat channels list --include-unlisted --type community -o json"))
 
 
 @channels_app.command("edit", epilog="Examples:\n\n  eclictl chat channels edit general --name 'General chat'\n\n"
@@ -262,24 +255,19 @@ def _bans(ctx: Any) -> list[dict[str, Any]]:
     return ctx.api.rows(BANS_PATH)
 
 
-@bans_app.command("list", epilog="Examples:\n\n  eclictl chat bans list --active\n\n  eclictl chat bans list -o json")
-@command()
-def bans_list(active: Annotated[bool, typer.Option("--active", help="Leave out expired bans (the panel lists the "
-                                                   "100 newest, expired ones too).", rich_help_panel=FILTER_PANEL)] = False,
-              web: WebOpt = False) -> Any:
-    """List the 100 newest chat bans."""
+def _unexpired(ban: dict[str, Any], active: bool) -> bool:
     from datetime import datetime, timezone
 
-    from eclictl.context import current
+    return not ban.get("expiresAt") or str(ban["expiresAt"])[:19] > datetime.now(timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%S")
 
-    ctx = current()
-    if web:
-        from eclictl.weblinks import open_tab
 
-        return open_tab(ctx, "chat")
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-    rows = [b for b in _bans(ctx) if not active or not b.get("expiresAt") or str(b["expiresAt"])[:19] > now]
-    return list_view(BANS, rows)
+add_list(bans_app, replace(
+    BANS,
+    filters=(Filter("active", "Leave out expired bans (the panel lists the 100 newest, expired ones too).",
+                    is_flag=True, match=_unexpired),),
+    list_opts=ListOpts(limit=None, all=None, filters_first=True), list_rows=lambda ctx, params: _bans(ctx),
+), "List the 100 newest chat bans.", ("eclictl chat bans list --active", "eclictl chat bans list -o json"))
 
 
 @bans_app.command("add", epilog="Examples:\n\n  eclictl chat bans add --user 42 --hours 24 --reason spam\n\n"

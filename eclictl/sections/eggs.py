@@ -13,6 +13,7 @@ Pure lint/mapping logic lives in eclictl/eggs_lib (no CLI imports; unit-tested a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Optional
 
 import typer
@@ -25,11 +26,10 @@ from eclictl.sections._eggs_files import (FINDING_COLUMNS, _collect, _counts, _d
                                           _import_one, _keep_stated_empties, _lint_summary, _mask_change, _plan,
                                           _plan_json, _plan_rows, _print_document, _report, _write_dir,
                                           load_sources)
-from eclictl.sections._spec import Section, build
+from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build
 
 FILES_PANEL = "Files"
 FETCH_PANEL = "Download"
-FILTER_PANEL = "Filters"
 
 EGGS = Section(
     name="eggs",
@@ -49,27 +49,15 @@ app = build(EGGS)
 
 
 # -- list / show ------------------------------------------------------------------------------
-@app.command("list", epilog="Examples:\n\n  eclictl eggs list\n\n  eclictl eggs list --hidden\n\n"
-             "  eclictl eggs list --name-contains minecraft -o json")
-@command()
-def list_eggs(
-    visible: Annotated[Optional[bool], typer.Option("--visible/--hidden", help="Only eggs users can see, or only "
-                                                    "hidden ones.", rich_help_panel=FILTER_PANEL,
-                                                    show_default=False)] = None,
-    name_contains: Annotated[Optional[str], typer.Option("--name-contains", metavar="TEXT", help="Only eggs whose "
-                                                         "name contains TEXT (case-insensitive).",
-                                                         rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Show at most N eggs.",
-                                                 show_default=False)] = None,
-) -> Any:
-    """List every egg, sorted by name (the panel has no paging or filters; these filter locally)."""
-    ctx = _ctx()
-    rows = [display(r) for r in fetch_rows(ctx)]
-    if visible is not None:
-        rows = [r for r in rows if bool(r.get("visible")) == visible]
-    if name_contains:
-        rows = [r for r in rows if name_contains.lower() in str(r.get("name") or "").lower()]
-    return _view(rows[:limit] if limit else rows, columns=EGGS.columns, empty="no eggs found")
+add_list(app, replace(
+    EGGS,
+    filters=(Filter("visible", "Only eggs users can see, or only hidden ones.", off="hidden"),
+             Filter("name_contains", "Only eggs whose name contains TEXT (case-insensitive).", field="name",
+                    contains=True, metavar="TEXT")),
+    list_opts=ListOpts(limit="Show at most N eggs.", limit_min=True, all=None, filters_first=True),
+    list_rows=lambda ctx, params: [display(r) for r in fetch_rows(ctx)],
+), "List every egg, sorted by name (the panel has no paging or filters; these filter locally).",
+    ("eclictl eggs list", "eclictl eggs list --hidden", "eclictl eggs list --name-contains minecraft -o json"))
 
 
 #: The EGG argument of the one-egg verbs.

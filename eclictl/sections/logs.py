@@ -8,6 +8,7 @@ to the admin audit trail (docs/panel/conventions.md#the-admin-audit-trail), so k
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Iterator, Optional
@@ -18,7 +19,7 @@ from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
 from eclictl.options import ForceOpt, LegacyFileOpt, YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._spec import FILTER_PANEL, Section, build
+from eclictl.sections._spec import FILTER_PANEL, Filter, ListOpts, Section, add_list, build, group
 
 PATH = "/api/admin/logs"
 SLOW_PATH = "/api/admin/slow-queries"
@@ -58,18 +59,24 @@ REQUEST_COLUMNS = (
     Col("id"), Col("timestamp", "TIME"), Col("userId", "USER"), Col("organisationId", "ORG"),
     Col("endpoint", max_width=60), Col("count"),
 )
-SLOW_COLUMNS = (Col("timestamp", "TIME"), Col("durationMs", "MS"), Col("query", max_width=80))
-SLOW_SENSITIVE = {"parameters": "subtree"}  # bound values: e-mails and other personal data
+SLOW = Section(
+    name="slow-queries",
+    help="Slow database queries held in the serving process's memory.",
+    path=SLOW_PATH,
+    columns=(Col("timestamp", "TIME"), Col("durationMs", "MS"), Col("query", max_width=80)),
+    id_field="timestamp",
+    permission="admin:metrics",
+    sensitive={"parameters": "subtree"},  # bound values: e-mails and other personal data
+    empty="no slow queries recorded",
+    filters=(Filter("min_ms", "Only queries at least this slow.", type=float, match=lambda row, ms: isinstance(
+        row.get("durationMs"), (int, float)) and row["durationMs"] >= ms),),
+    list_opts=ListOpts(limit_min=True, all=None, filters_first=True),
+    list_rows=lambda ctx, params: ctx.api.rows(SLOW_PATH),
+    searchable=False,
+)
 
 app = build(LOGS)
-slow_app = typer.Typer(name="slow-queries", help="Slow database queries held in the serving process's memory.",
-                       no_args_is_help=True, add_completion=False,
-                       context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode="rich")
-app.add_typer(slow_app, name="slow-queries")
-
-
-def _spec(per: int) -> PageSpec:
-    return PageSpec(items_key="logs", page_param="page", size_param="per", page_size=per, total_key="total")
+slow_app = group("slow-queries", SLOW.help, app)
 
 
 def _rows_view(rows: Any, log_type: LogType) -> Any:
@@ -132,7 +139,7 @@ def list_logs(
     params: dict[str, Any] = {"type": log_type.value, "userId": _user(ctx, user)}
     if follow:
         return _follow(ctx, params, log_type, limit, per, interval, iterations)
-    rows = ctx.api.iterate(PATH, _spec(per), params, limit=limit, start_page=page,
+    rows = ctx.api.iterate(PATH, replace(LOGS.pages, page_size=per), params, limit=limit, start_page=page,
                            single_page=not (all_pages or limit is not None))
     return _rows_view(_guard(rows), log_type)
 
@@ -218,25 +225,9 @@ def export(
     return {**saved, "type": log_type.value, "format": fmt.value, "private": private, "truncated": truncated}
 
 
-@slow_app.command("list", epilog="Examples:\n\n  eclictl logs slow-queries list\n\n"
-                  "  eclictl logs slow-queries list --min-ms 1000 -o json --redact")
-@command()
-def slow_list(
-    min_ms: Annotated[Optional[float], typer.Option("--min-ms", help="Only queries at least this slow.",
-                                                    rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Show at most N rows.", min=1,
-                                                 show_default=False)] = None,
-) -> Any:
-    """List the slowest recent queries (<= 100, newest first; per process, lost on restart; admin:metrics)."""
-    from eclictl.context import current
-    from eclictl.output.render import View
-
-    ctx = current()
-    rows = ctx.api.rows(SLOW_PATH)
-    if min_ms is not None:
-        rows = [r for r in rows if isinstance(r.get("durationMs"), (int, float)) and r["durationMs"] >= min_ms]
-    return View(rows[:limit] if limit else rows, columns=SLOW_COLUMNS, id_field="timestamp",
-                sensitive=SLOW_SENSITIVE, empty="no slow queries recorded")
+add_list(slow_app, SLOW, "List the slowest recent queries (<= 100, newest first; per process, lost on restart; "
+         "admin:metrics).", ("eclictl logs slow-queries list", "eclictl logs slow-queries list --min-ms 1000 -o json "
+                             "--redact"))
 
 
 @slow_app.command("clear", epilog="Examples:\n\n  eclictl logs slow-queries clear --yes")

@@ -9,6 +9,7 @@ the Sent copy is checked, a rotated password is shown once (terminal or 0600 fil
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Optional
 
 import typer
@@ -18,12 +19,12 @@ from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._mailbox_lib import _ADDRESS, FOLDERS, PATH, _iter_folder, _page
-from eclictl.sections._spec import FILTER_PANEL, Section, register
+from eclictl.sections._spec import FILTER_PANEL, ListOpts, Section, add_list, build
 
 MAIL_PANEL = "Message"
 BOX_HELP = "Mailbox local part or alias: contact (hi, support, hello), security, legal (abuse), hq."
 
-MAILBOXES = register(Section(
+MAILBOXES = Section(
     name="mailboxes",
     help="Company mailboxes: list, messages, show, mark, delete, send, reply, rotate-password, purge-from.",
     path=PATH,
@@ -35,12 +36,11 @@ MAILBOXES = register(Section(
     tab="company-mailboxes",
     verbs=(),
     examples=("eclictl mailboxes list", "eclictl mailboxes messages support --unread"),
-))
+)
 MESSAGE_COLUMNS = (Col("id"), Col("receivedAt", "RECEIVED"), Col("fromAddress", "FROM", max_width=36),
                    Col("subject", max_width=40, sensitive="pii"), Col("read"), Col("replied"), Col("folder"))
 MESSAGE_SENSITIVE = {"subject": "pii", "html": "pii", "messageId": "pii", "attachments": "pii"}
-app = typer.Typer(name="mailboxes", help=MAILBOXES.help, no_args_is_help=True, add_completion=False,
-                  context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode="rich")
+app = build(MAILBOXES)
 
 BoxArg = Annotated[str, typer.Argument(metavar="MAILBOX", help=BOX_HELP)]
 FolderOpt = Annotated[Optional[str], typer.Option("--folder", help="INBOX (default), Sent, Trash or Junk.",
@@ -70,24 +70,26 @@ def find_message(api: Any, box: str, ident: str, folder: str | None = None) -> d
     raise NotFoundError(f"no message {ident} in mailbox '{box}'" + (f" folder {folder}" if folder else ""))
 
 
-@app.command("list", epilog="Examples:\n\n  eclictl mailboxes list\n\n  eclictl mailboxes list --web")
-@command()
-def list_cmd(web: Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")] = False) -> Any:
-    """The company mailboxes you may open, with aliases and unread counts."""
-    from eclictl.output.render import View
-
-    ctx = _ctx()
-    if web:
-        from eclictl.weblinks import open_tab
-
-        return open_tab(ctx, MAILBOXES.tab)
+def _boxes(ctx: Any, params: dict[str, Any]) -> list[Any]:
     from eclictl.api.pagination import extract_items
 
-    boxes = extract_items(ctx.api.get(PATH), "mailboxes", f"GET {PATH}")
+    return extract_items(ctx.api.get(PATH), "mailboxes", f"GET {PATH}")
+
+
+def _boxes_view(boxes: Any) -> Any:
+    """Aliases joined into one column; `-o json` keeps the panel's answer as it is."""
+    from eclictl.output.render import View
+
+    boxes = list(boxes)
     rows = [dict(m, aliases=", ".join(a.get("localPart", "") for a in m.get("aliases") or [] if isinstance(a, dict)))
             for m in boxes if isinstance(m, dict)]
     return View(rows, columns=MAILBOXES.columns, id_field="localPart", empty="no mailbox you may open",
                 json_data=boxes)
+
+
+add_list(app, replace(MAILBOXES, list_opts=ListOpts(limit=None, all=None), list_rows=_boxes, list_render=_boxes_view),
+         "The company mailboxes you may open, with aliases and unread counts.",
+         ("eclictl mailboxes list", "eclictl mailboxes list --web"))
 
 
 @app.command("messages", epilog="Examples:\n\n  eclictl mailboxes messages support --unread\n\n"

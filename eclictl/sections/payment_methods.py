@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import time
+from dataclasses import replace
 from typing import Annotated, Any, Callable, Iterator, Optional
 
 import typer
@@ -18,7 +19,7 @@ import typer
 from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.options import DryRunOpt, YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._spec import FILTER_PANEL, Section, register
+from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build
 
 PATH = "/api/admin/payment-methods"
 TYPES = ("crypto", "paypal", "bank_transfer", "other")
@@ -29,7 +30,7 @@ METHOD_PANEL = "Method"
 SESSION_HINT = ("payment methods accept only a login session: API keys (even root admin keys) always get 401; "
                 "run `eclictl auth login`")
 
-METHODS = register(Section(
+METHODS = Section(
     name="payment-methods",
     help="Checkout payment methods: list, show, add, edit, enable, disable, remove, import, export (login only).",
     path=PATH,
@@ -40,12 +41,12 @@ METHODS = register(Section(
     permission="admin:payment:manage",
     tab="payments",
     sensitive={"address": "pii", "instructions": "pii"},
+    empty="no payment methods",
     verbs=(),
     session_only=True,
     examples=("eclictl payment-methods list --enabled", "eclictl payment-methods show btc"),
-))
-app = typer.Typer(name="payment-methods", help=METHODS.help, no_args_is_help=True, add_completion=False,
-                  context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode="rich")
+)
+app = build(METHODS)
 
 
 @contextlib.contextmanager
@@ -175,24 +176,12 @@ def _find(methods: list[dict[str, Any]], ref: str) -> dict[str, Any]:
 
 # -- read verbs ---------------------------------------------------------------------------------
 
-@app.command("list", epilog="Examples:\n\n  eclictl payment-methods list\n\n"
-             "  eclictl payment-methods list --enabled -o json\n\n  eclictl payment-methods list --web")
-@command()
-def list_cmd(
-    enabled: Annotated[bool, typer.Option("--enabled", help="Only enabled methods.", rich_help_panel=FILTER_PANEL)] = False,
-    web: Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")] = False,
-) -> Any:
-    """List every payment method, disabled ones included (admin:payment:manage, login session only)."""
-    from eclictl.context import current
-    from eclictl.output.render import View
-
-    ctx = current()
-    if web:
-        from eclictl.weblinks import open_tab
-
-        return open_tab(ctx, METHODS.tab)
-    rows = [m for m in read_methods(ctx) if m.get("enabled") or not enabled]
-    return View(rows, columns=METHODS.columns, sensitive=METHODS.sensitive, empty="no payment methods")
+add_list(app, replace(
+    METHODS, filters=(Filter("enabled", "Only enabled methods.", is_flag=True),),
+    list_opts=ListOpts(limit=None, all=None, filters_first=True), list_rows=lambda ctx, params: read_methods(ctx),
+), "List every payment method, disabled ones included (admin:payment:manage, login session only).",
+    ("eclictl payment-methods list", "eclictl payment-methods list --enabled -o json",
+     "eclictl payment-methods list --web"))
 
 
 @app.command("show", epilog="Examples:\n\n  eclictl payment-methods show btc\n\n  eclictl payment-methods show PayPal -o json")

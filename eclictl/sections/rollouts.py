@@ -19,8 +19,9 @@ import typer
 from eclictl.errors import NotFoundError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
+from eclictl.sections._fields import Field, Write, add_writes
 from eclictl.sections._rollouts_lib import PATH, fetch_rollouts
-from eclictl.sections._spec import FILTER_PANEL, Section, build, register
+from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build, group, register
 
 HASH_RANGE = 10000
 LIMITS = {"name": 128, "key": 64, "treatment": 32}
@@ -42,13 +43,10 @@ ROLLOUTS = Section(
     verbs=("list", "show"),
     examples=("eclictl rollouts list", "eclictl rollouts show new_dashboard"),
 )
-app = build(replace(ROLLOUTS, verbs=()))  # list/show are custom (computed range and percent columns)
+app = build(replace(ROLLOUTS, verbs=()))  # list (own view), show, create and edit are added below
 register(ROLLOUTS)  # ...but the section still declares them for the section-wide tests and whoami
 
-overrides_app = typer.Typer(name="overrides", help="Per-user overrides (always in the rollout): list, add, remove.",
-                            no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
-                            context_settings={"help_option_names": ["-h", "--help"]})
-app.add_typer(overrides_app, name="overrides")
+overrides_app = group("overrides", "Per-user overrides (always in the rollout): list, add, remove.", app)
 
 
 # -- bucketing (docs/panel/settings.md#rollouts) -----------------------------------------------------
@@ -185,8 +183,8 @@ def _detail(row: dict[str, Any]) -> Any:
     return View(_decorated(row), detail=True, json_data=row)
 
 
-def _reread(ctx: Any, answer: Any, match: dict[str, Any], action: str) -> Any:
-    """The panel answered `[object Object]` (or the entity): show the row as the list now has it."""
+def _reread(ctx: Any, answer: Any, match: dict[str, Any], action: str) -> dict[str, Any]:
+    """The panel answered `[object Object]` (or the entity): the row as the list now has it."""
     rows = fetch_rollouts(ctx.api)
     found = next((r for r in rows if all(r.get(k) == v for k, v in match.items())), None)
     if found is None and isinstance(answer, dict) and answer.get("id") is not None:
@@ -195,34 +193,26 @@ def _reread(ctx: Any, answer: Any, match: dict[str, Any], action: str) -> Any:
         raise NotFoundError(f"{action}: the panel said OK but the rollout is not in the list",
                             hint="check with `eclictl rollouts list`")
     ctx.info(CACHE_NOTE)
-    return _detail(found)
+    return found
 
 
 # -- verbs ------------------------------------------------------------------------------------------
-@app.command("list", epilog="Examples:\n\n  eclictl rollouts list\n\n  eclictl rollouts list --active -o json\n\n"
-             "  eclictl rollouts list --web")
-@command()
-def list_rollouts(
-    active: Annotated[Optional[bool], typer.Option("--active/--inactive", help="Only active (or inactive) rollouts.",
-                                                   rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Show at most N rows.", min=1,
-                                                 show_default=False)] = None,
-    web: Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")] = False,
-) -> Any:
-    """List rollouts, newest first, with their bucket range as a percentage and override count."""
-    from eclictl.context import current
+def _list_view(rows: Any) -> Any:
+    """Rows with their computed range and percent; `-o json` keeps the panel's rows as they are."""
     from eclictl.output.render import View
 
-    ctx = current()
-    if web:
-        from eclictl.weblinks import open_tab
-
-        return open_tab(ctx, ROLLOUTS.tab)
-    rows = fetch_rollouts(ctx.api)
-    if active is not None:
-        rows = [r for r in rows if bool(r.get("active")) == active]
-    rows = rows[:limit] if limit is not None else rows
+    rows = list(rows)
     return View([_decorated(r) for r in rows], columns=ROLLOUTS.columns, json_data=rows, empty="no rollouts found")
+
+
+add_list(app, replace(
+    ROLLOUTS,
+    filters=(Filter("active", "Only active (or inactive) rollouts.", off="inactive"),),
+    list_opts=ListOpts(limit_min=True, all=None, filters_first=True),
+    list_rows=lambda ctx, params: fetch_rollouts(ctx.api),
+    list_render=_list_view,
+), "List rollouts, newest first, with their bucket range as a percentage and override count.",
+    ("eclictl rollouts list", "eclictl rollouts list --active -o json", "eclictl rollouts list --web"))
 
 
 #: The arguments of the one-rollout verbs.
@@ -239,99 +229,69 @@ def show(ref: RolloutArg) -> Any:
     return _detail(_find(current().api, ref))
 
 
-NameOpt = Annotated[Optional[str], typer.Option("--name", help="Display name (max 128).",
-                                                rich_help_panel=FIELDS_PANEL, show_default=False)]
-KeyOpt = Annotated[Optional[str], typer.Option("--key", help="Unique client-facing key (max 64); changing it "
-                                               "re-buckets every user.", rich_help_panel=FIELDS_PANEL,
-                                               show_default=False)]
-DescOpt = Annotated[Optional[str], typer.Option("--description", help="Free text.", rich_help_panel=FIELDS_PANEL,
-                                                show_default=False)]
-TreatmentOpt = Annotated[Optional[str], typer.Option("--treatment", help="Treatment name users in the rollout get "
-                                                     "(max 32; default 'treatment').", rich_help_panel=FIELDS_PANEL,
-                                                     show_default=False)]
-PercentOpt = Annotated[Optional[float], typer.Option("--percent", help="Expose P % of users: buckets 0..P*100-1 "
-                                                     "(0.01 steps; 0 = nobody).", rich_help_panel=RANGE_PANEL,
-                                                     show_default=False)]
-RangeOpt = Annotated[Optional[str], typer.Option("--range", metavar="START-END", help="Bucket range, both ends "
-                                                 "inclusive, 0-9999 (0..-1 = nobody).", rich_help_panel=RANGE_PANEL,
-                                                 show_default=False)]
+def _clean(option: str, *, required: bool = False) -> Any:
+    return lambda value: _text(option, value, required=required)
 
 
-@app.command("create", epilog="Examples:\n\n  eclictl rollouts create --name 'New dashboard' --key new_dashboard "
-             "--percent 10\n\n  eclictl rollouts create --name Beta --key beta --range 0-999 --treatment v2 --inactive")
-@command(undoable=True)
-def create(
-    name: NameOpt = None,
-    key: KeyOpt = None,
-    description: DescOpt = None,
-    percent: PercentOpt = None,
-    range_: RangeOpt = None,
-    treatment: TreatmentOpt = None,
-    inactive: Annotated[bool, typer.Option("--inactive", help="Create it switched off (not evaluated).",
-                                           rich_help_panel=RANGE_PANEL)] = False,
-) -> Any:
-    """Create a rollout (default: active, 100 %, treatment 'treatment'); reached users within 30 s."""
-    from eclictl.context import current
+def _exposure_of(ctx: Any, body: dict[str, Any], extras: dict[str, Any]) -> None:
+    """--percent or --range become the bucket range (sent as JSON numbers)."""
+    body.update(_exposure(extras.get("percent"), extras.get("range")))
 
-    ctx = current()
-    if name is None or key is None:
-        raise UsageError("--name and --key are required")
-    body: dict[str, Any] = {"name": _text("name", name, required=True), "key": _text("key", key, required=True)}
-    if description is not None:
-        body["description"] = description.strip()
-    body.update(_exposure(percent, range_))
-    if treatment is not None:
-        body["treatment"] = _text("treatment", treatment)
-    body["active"] = not inactive
-    answer = ctx.api.post(PATH, body)
-    view = _reread(ctx, answer, {"key": body["key"]}, "create")
+
+def _created(ctx: Any, ident: Any, body: dict[str, Any], answer: Any) -> dict[str, Any]:
     from eclictl.safety.undo import remember
 
-    remember(ctx, "rollout", view.json_data["id"], before={"exists": False})  # undo deletes it again
-    return view
+    found = _reread(ctx, answer, {"key": body["key"]}, "create")
+    remember(ctx, "rollout", found["id"], before={"exists": False})  # undo deletes it again
+    return found
 
 
-@app.command("edit", epilog="Examples:\n\n  eclictl rollouts edit new_dashboard --percent 50\n\n"
-             "  eclictl rollouts edit 3 --inactive\n\n  eclictl rollouts edit beta --range 5000-9999 --treatment v3\n\n"
-             "  eclictl rollouts edit new_dashboard --percent 50 --revert-after 30m")
-@command(undoable=True)
-def edit(
-    ref: RolloutArg,
-    name: NameOpt = None,
-    key: KeyOpt = None,
-    description: DescOpt = None,
-    percent: PercentOpt = None,
-    range_: RangeOpt = None,
-    treatment: TreatmentOpt = None,
-    active: Annotated[Optional[bool], typer.Option("--active/--inactive", help="Switch evaluation on or off.",
-                                                   rich_help_panel=RANGE_PANEL, show_default=False)] = None,
-) -> Any:
-    """Change a rollout's fields or exposure (sent as JSON numbers/booleans); users see it within 30 s."""
-    from eclictl.context import current
+def _edit_target(ctx: Any, ref: str, body: dict[str, Any], extras: dict[str, Any]) -> Any:
+    from eclictl.safety.undo import remember
 
-    ctx = current()
-    body: dict[str, Any] = {}
-    if name is not None:
-        body["name"] = _text("name", name, required=True)
-    if key is not None:
-        body["key"] = _text("key", key, required=True)
-    if description is not None:
-        body["description"] = description.strip()
-    body.update(_exposure(percent, range_))
-    if treatment is not None:
-        body["treatment"] = _text("treatment", treatment)
-    if active is not None:
-        body["active"] = bool(active)
-    if not body:
-        raise UsageError("nothing to change", hint="give at least one of --name, --key, --description, --percent, "
-                                                   "--range, --treatment, --active/--inactive")
     rollout = _find(ctx.api, ref)
-    rollout_id = rollout["id"]
-    from eclictl.safety.undo import remember
+    remember(ctx, "rollout", rollout["id"], rows=[rollout])  # for `eclictl undo` / --revert-after
+    return rollout["id"]
 
-    remember(ctx, "rollout", rollout_id, rows=[rollout])  # for `eclictl undo` / --revert-after
-    answer = ctx.api.put(f"{PATH}/{rollout_id}", body)
-    return _reread(ctx, answer, {"id": rollout_id}, "edit")
+
+FIELDS = (
+    Field("name", "--name", str, "Display name (max 128).", panel=FIELDS_PANEL, check=_clean("name", required=True)),
+    Field("key", "--key", str, "Unique client-facing key (max 64); changing it re-buckets every user.",
+          panel=FIELDS_PANEL, check=_clean("key", required=True)),
+    Field("description", "--description", str, "Free text.", panel=FIELDS_PANEL, check=_clean("description")),
+    Field("treatment", "--treatment", str, "Treatment name users in the rollout get (max 32; default 'treatment').",
+          panel=FIELDS_PANEL, check=_clean("treatment")),
+    Field("active", "--inactive", bool, "Create it switched off (not evaluated).", verbs=("create",), default=False,
+          panel=RANGE_PANEL, to_body=lambda off: not off),
+    Field("active", "--active/--inactive", bool, "Switch evaluation on or off.", verbs=("edit",), panel=RANGE_PANEL),
+)
+EXPOSURE = (  # not body keys: `_exposure_of` turns them into hashRangeStart/hashRangeEnd
+    Field("percent", "--percent", float, "Expose P % of users: buckets 0..P*100-1 (0.01 steps; 0 = nobody).",
+          panel=RANGE_PANEL),
+    Field("range", "--range", str, "Bucket range, both ends inclusive, 0-9999 (0..-1 = nobody).", metavar="START-END",
+          panel=RANGE_PANEL),
+)
+WRITES = (
+    Write("create", "Create a rollout (default: active, 100 %, treatment 'treatment'); reached users within 30 s.",
+          "Examples:\n\n  eclictl rollouts create --name 'New dashboard' --key new_dashboard --percent 10\n\n"
+          "  eclictl rollouts create --name Beta --key beta --range 0-999 --treatment v2 --inactive",
+          "POST", PATH, fields=("name", "key", "description", "percent", "range", "treatment", "inactive"),
+          extra=EXPOSURE, require=(("name", "key"), "--name and --key are required"), prepare=_exposure_of,
+          reread=_created, view=_detail, writes=False, undoable=True),
+    Write("edit", "Change a rollout's fields or exposure (sent as JSON numbers/booleans); users see it within 30 s.",
+          "Examples:\n\n  eclictl rollouts edit new_dashboard --percent 50\n\n  eclictl rollouts edit 3 --inactive\n\n"
+          "  eclictl rollouts edit beta --range 5000-9999 --treatment v3\n\n"
+          "  eclictl rollouts edit new_dashboard --percent 50 --revert-after 30m",
+          "PUT", f"{PATH}/{{id}}", fields=("name", "key", "description", "percent", "range", "treatment", "active"),
+          extra=EXPOSURE, ref="ROLLOUT", ref_help="Rollout id, key or exact name.",
+          nothing=("nothing to change", "give at least one of --name, --key, --description, --percent, --range, "
+                                        "--treatment, --active/--inactive"),
+          prepare=_exposure_of, resolve=_edit_target,
+          reread=lambda ctx, ident, body, answer: _reread(ctx, answer, {"id": ident}, "edit"), view=_detail,
+          writes=False, undoable=True),
+)
+ROLLOUTS = register(replace(ROLLOUTS, fields=FIELDS, writes=WRITES))
+add_writes(app, ROLLOUTS)
 
 
 @app.command("delete", epilog="Examples:\n\n  eclictl rollouts delete beta_billing --yes\n\n"

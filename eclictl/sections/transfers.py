@@ -9,6 +9,7 @@ the server's node before and after.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, Optional
 
 import typer
@@ -16,7 +17,7 @@ import typer
 from eclictl.errors import EclictlError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._spec import FILTER_PANEL, Section, register
+from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build
 from eclictl.writes import given
 
 NODES_PATH = "/api/admin/nodes"
@@ -24,7 +25,7 @@ TRANSFER_PANEL = "Transfer"
 POLL_WARNING = ("a progress poll after the server left Wings' transfer list records it as moved to the "
                 "destination, even when the transfer failed or was cancelled")
 
-TRANSFERS = register(Section(
+TRANSFERS = Section(
     name="transfers",
     help="Server transfers between nodes: list, start, start-node, cancel, progress (never polled implicitly).",
     path="/api/admin/nodes/{id}/servers/transfers",
@@ -35,12 +36,12 @@ TRANSFERS = register(Section(
     permission="nodes:transfers",
     tab="transfers",
     sensitive={"name": "servers"},
+    empty="no server is flagged as transferring",
     verbs=(),
     searchable=False,
     examples=("eclictl transfers list", "eclictl transfers progress 5f0c8a1e-..."),
-))
-app = typer.Typer(name="transfers", help=TRANSFERS.help, no_args_is_help=True, add_completion=False,
-                  context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode="rich")
+)
+app = build(TRANSFERS)
 
 
 def _nodes(api: Any) -> dict[int, str]:
@@ -79,25 +80,10 @@ def _report(ctx: Any, uuid: str, before: dict[str, Any], after: dict[str, Any], 
             **extra}
 
 
-@app.command("list", epilog="Examples:\n\n  eclictl transfers list\n\n  eclictl transfers list --node node-fra-1 -o json"
-             "\n\n  eclictl transfers list --web")
-@command()
-def list_cmd(
-    node: Annotated[Optional[str], typer.Option("--node", help="Only transfers into this node (id or name).",
-                                                rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    web: Annotated[bool, typer.Option("--web", help="Open this tab of the web portal instead.")] = False,
-) -> Any:
-    """Servers flagged as moving, per destination node (a flag can outlive a failed start: a hint, not proof)."""
-    from eclictl.context import current
-    from eclictl.output.render import View
-
-    ctx = current()
-    if web:
-        from eclictl.weblinks import open_tab
-
-        return open_tab(ctx, TRANSFERS.tab)
+def _transferring(ctx: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each destination node's flagged servers, once each, with both node names."""
     names = _nodes(ctx.api)
-    wanted = [_node_ref(ctx.api, node, names)] if node else sorted(names)
+    wanted = [_node_ref(ctx.api, params["node"], names)] if params.get("node") else sorted(names)
     rows: dict[str, dict[str, Any]] = {}
     for node_id in wanted:  # a 403 (no nodes:transfers) is reported, never shown as "no transfers"
         body = ctx.api.get(TRANSFERS.path.format(id=node_id))
@@ -105,8 +91,15 @@ def list_cmd(
             if isinstance(row, dict) and row.get("uuid") not in rows:
                 rows[row["uuid"]] = {**row, "fromName": names.get(row.get("nodeId")),
                                      "toName": names.get(row.get("destinationNodeId"))}
-    return View(list(rows.values()), columns=TRANSFERS.columns, id_field="uuid", sensitive=TRANSFERS.sensitive,
-                empty="no server is flagged as transferring")
+    return list(rows.values())
+
+
+add_list(app, replace(
+    TRANSFERS,
+    filters=(Filter("node", "Only transfers into this node (id or name).", param="node"),),
+    list_opts=ListOpts(limit=None, all=None, filters_first=True), list_rows=_transferring,
+), "Servers flagged as moving, per destination node (a flag can outlive a failed start: a hint, not proof).",
+    ("eclictl transfers list", "eclictl transfers list --node node-fra-1 -o json", "eclictl transfers list --web"))
 
 
 ToOpt = Annotated[str, typer.Option("--to", help="Destination node (id or name).", rich_help_panel=TRANSFER_PANEL)]

@@ -18,7 +18,7 @@ from eclictl.errors import UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, Field, Write, add_writes, listed, numbers
-from eclictl.sections._spec import FILTER_PANEL, Section, build, detail_view, list_view
+from eclictl.sections._spec import Filter, ListOpts, Section, add_list, build, detail_view, group
 
 DEVICES_PATH = "/api/tunnel/devices"
 ALLOC_PATH = "/api/tunnel/allocations"
@@ -34,47 +34,27 @@ TUNNELS = Section(
     searchable=False,
     examples=("eclictl tunnels devices list", "eclictl tunnels allocations list"),
 )
-DEVICES = Section(
-    name="devices",
-    help="Tunnel devices.",
-    path=DEVICES_PATH,
-    pages=PageSpec(items_key="devices"),
-    columns=(
-        Col("id"), Col("name"), Col("kind"), Col("user_code", "CODE"), Col("organisation", "ORG"),
-        Col("serverType", "TYPE"), Col("approved"), Col("online"), Col("lastSeenAt", "LAST SEEN"),
-    ),
-    name_fields=("name", "user_code", "device_code"),
-    sensitive={"organisation": "orgs"},
-    permission="tunnels:read",
-    tab="tunnels",
-)
-ALLOCATIONS = Section(
-    name="allocations",
-    help="Tunnel allocations.",
-    path=ALLOC_PATH,
-    pages=PageSpec(items_key="allocations"),
-    columns=(
-        Col("id"), Col("host"), Col("port"), Col("protocol", "PROTO"), Col("status"), Col("localHost", "LOCAL"),
-        Col("localPort", "LPORT"), Col("clientDevice", "CLIENT", max_width=12),
-        Col("serverDevice", "SERVER", max_width=12), Col("serverOnline", "SRV-ONLINE"),
-    ),
-    name_fields=(),
-    permission="tunnels:read",
-    tab="tunnels",
-)
+
+
+def _part(name: str, help: str, columns: tuple[Col, ...], **more: Any) -> Section:
+    """A part of the tab: rows at /api/tunnel/<name> under the key <name>, read with tunnels:read."""
+    return Section(name=name, help=help, path=f"/api/tunnel/{name}", pages=PageSpec(items_key=name), columns=columns,
+                   permission="tunnels:read", tab="tunnels", **more)
+
+
+DEVICES = _part("devices", "Tunnel devices (client and server agents): list, show, create, approve, delete.", (
+    Col("id"), Col("name"), Col("kind"), Col("user_code", "CODE"), Col("organisation", "ORG"),
+    Col("serverType", "TYPE"), Col("approved"), Col("online"), Col("lastSeenAt", "LAST SEEN"),
+), name_fields=("name", "user_code", "device_code"), sensitive={"organisation": "orgs"})
+ALLOCATIONS = _part("allocations", "Tunnel port allocations: list, show, edit, close, delete.", (
+    Col("id"), Col("host"), Col("port"), Col("protocol", "PROTO"), Col("status"), Col("localHost", "LOCAL"),
+    Col("localPort", "LPORT"), Col("clientDevice", "CLIENT", max_width=12),
+    Col("serverDevice", "SERVER", max_width=12), Col("serverOnline", "SRV-ONLINE"),
+), name_fields=())
 
 app = build(TUNNELS)
-
-
-def _group(name: str, help_text: str) -> typer.Typer:
-    group = typer.Typer(name=name, help=help_text, no_args_is_help=True, add_completion=False,
-                        context_settings={"help_option_names": ["-h", "--help"]}, rich_markup_mode="rich")
-    app.add_typer(group, name=name)
-    return group
-
-
-devices_app = _group("devices", "Tunnel devices (client and server agents): list, show, create, approve, delete.")
-allocations_app = _group("allocations", "Tunnel port allocations: list, show, edit, close, delete.")
+devices_app = group(DEVICES.name, DEVICES.help, app)
+allocations_app = group(ALLOCATIONS.name, ALLOCATIONS.help, app)
 
 
 def _ok_or_none(body: Any) -> Any:
@@ -101,30 +81,26 @@ def _ask(action: str, *, always: bool = True) -> Any:
 
 # -- devices ---------------------------------------------------------------------------------
 
-@devices_app.command("list", epilog="Examples:\n\n  eclictl tunnels devices list\n\n"
-                     "  eclictl tunnels devices list --kind server --offline -o json")
-@command()
-def devices_list(
-    kind: Annotated[Optional[str], typer.Option("--kind", help="client or server.", rich_help_panel=FILTER_PANEL,
-                                                show_default=False)] = None,
-    online: Annotated[Optional[bool], typer.Option("--online/--offline", help="Only connected (or disconnected) "
-                                                   "devices.", rich_help_panel=FILTER_PANEL,
-                                                   show_default=False)] = None,
-    pending: Annotated[bool, typer.Option("--pending", help="Only devices not approved yet.",
-                                          rich_help_panel=FILTER_PANEL)] = False,
-) -> Any:
-    """List tunnel devices (admins see all; needs the tunnel_feature rollout)."""
-    from eclictl.context import current
+def _records(section: Section) -> Any:
+    """The section's own fetch for `list`: its rows, records only."""
+    return lambda ctx, params: (r for r in section.iter_rows(ctx.api) if isinstance(r, dict))
 
-    ctx = current()
-    rows = [r for r in DEVICES.iter_rows(ctx.api) if isinstance(r, dict)]
-    if kind:
-        rows = [r for r in rows if r.get("kind") == kind]
-    if online is not None:
-        rows = [r for r in rows if bool(r.get("online")) == online]
-    if pending:
-        rows = [r for r in rows if not r.get("approved")]
-    return list_view(DEVICES, rows)
+
+def _is(key: str) -> Any:
+    """A filter matching one field exactly (as the panel spells it); an empty value keeps every row."""
+    return lambda row, value: not value or row.get(key) == value
+
+
+UNPAGED = ListOpts(limit=None, all=None, web=None)
+add_list(devices_app, replace(
+    DEVICES,
+    filters=(Filter("kind", "client or server.", match=_is("kind")),
+             Filter("online", "Only connected (or disconnected) devices.", off="offline"),
+             Filter("pending", "Only devices not approved yet.", is_flag=True,
+                    match=lambda row, value: not row.get("approved"))),
+    list_opts=UNPAGED, list_rows=_records(DEVICES),
+), "List tunnel devices (admins see all; needs the tunnel_feature rollout).",
+    ("eclictl tunnels devices list", "eclictl tunnels devices list --kind server --offline -o json"))
 
 
 @devices_app.command("show", epilog="Examples:\n\n  eclictl tunnels devices show 3\n\n"
@@ -231,25 +207,14 @@ add_writes(devices_app, replace(DEVICES, writes=(
 
 # -- allocations -----------------------------------------------------------------------------
 
-@allocations_app.command("list", epilog="Examples:\n\n  eclictl tunnels allocations list\n\n"
-                         "  eclictl tunnels allocations list --status active -o json")
-@command()
-def allocations_list(
-    status: Annotated[Optional[str], typer.Option("--status", help="pending, active or closed.",
-                                                  rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-    device: Annotated[Optional[str], typer.Option("--device", help="Only this client or server device code.",
-                                                  rich_help_panel=FILTER_PANEL, show_default=False)] = None,
-) -> Any:
-    """List allocations of your own and your organisations' devices (also for admins)."""
-    from eclictl.context import current
-
-    ctx = current()
-    rows = [r for r in ALLOCATIONS.iter_rows(ctx.api) if isinstance(r, dict)]
-    if status:
-        rows = [r for r in rows if r.get("status") == status]
-    if device:
-        rows = [r for r in rows if device in (r.get("clientDevice"), r.get("serverDevice"))]
-    return list_view(ALLOCATIONS, rows)
+add_list(allocations_app, replace(
+    ALLOCATIONS,
+    filters=(Filter("status", "pending, active or closed.", match=_is("status")),
+             Filter("device", "Only this client or server device code.", match=lambda row, value: not value or
+                    value in (row.get("clientDevice"), row.get("serverDevice")))),
+    list_opts=UNPAGED, list_rows=_records(ALLOCATIONS),
+), "List allocations of your own and your organisations' devices (also for admins).",
+    ("eclictl tunnels allocations list", "eclictl tunnels allocations list --status active -o json"))
 
 
 @allocations_app.command("show", epilog="Examples:\n\n  eclictl tunnels allocations show 7")

@@ -176,11 +176,21 @@ def test_every_verb_undo_covers_takes_revert_after_and_only_those() -> None:
     assert with_revert == sorted(UNDO_VERBS)
 
 
+def _write_hooks(func: Any) -> str:
+    """The source of a declared write's own hooks (eclictl/sections/_fields.py Write): where a generated
+    verb's section code runs."""
+    from eclictl.sections._fields import Write
+
+    specs = [c.cell_contents for c in func.__closure__ or () if isinstance(c.cell_contents, Write)]
+    return "".join(inspect.getsource(hook) for spec in specs
+                   for hook in (spec.prepare, spec.resolve, spec.send, spec.reread) if hook is not None)
+
+
 @pytest.mark.parametrize("path", UNDO_VERBS, ids=lambda p: "-".join(p))
 def test_undo_verbs_remember_the_state_they_change(path: tuple[str, ...]) -> None:
     """Each verb undo covers calls eclictl.safety.undo.remember* itself (not just the option)."""
     verbs = dict(all_verbs())
-    source = inspect.getsource(_function(verbs[path]))
+    source = inspect.getsource(_function(verbs[path])) + _write_hooks(_function(verbs[path]))
     helpers = {"flags": "change", "geoblock": "_write", "users": "_each_role"}
     if path[0] in helpers:
         module = importlib.import_module(f"eclictl.sections.{path[0]}")
