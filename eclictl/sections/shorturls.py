@@ -9,12 +9,11 @@ both prefixes (`a` = /a/<code>, `root` = /<code>); `active` cannot be changed th
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import replace
 from enum import Enum
-from typing import Annotated, Any, Optional
+from typing import Any, Iterator
 from urllib.parse import urlsplit
-
-import typer
 
 from eclictl.errors import RejectedError, UsageError
 from eclictl.output.columns import Col
@@ -57,9 +56,6 @@ SHORTURLS = Section(
 )
 app = build(replace(SHORTURLS, verbs=("show", "delete")))  # `list` (own fetch) is added below, then create/edit
 
-PrefixOpt = Annotated[Optional[Prefix], typer.Option("--prefix", help="'a' serves /a/<code>, 'root' serves /<code>.",
-                                                     show_default=False)]
-
 
 def check_code(code: str, prefix: str | None) -> str:
     """The panel's normalisation (trim, strip slashes, lower-case) and rules, checked before sending."""
@@ -87,27 +83,27 @@ def check_target(target: str) -> str:
     return value
 
 
-def _rows(ctx: Any) -> list[dict[str, Any]]:
+@contextmanager
+def _null_owner(note: str = "") -> Iterator[None]:
+    """The panel's 422 on these routes: a short URL without owner breaks its response schema."""
     from eclictl.api.errors import ApiValidationError
 
     try:
-        return ctx.api.rows(PATH)
+        yield
     except ApiValidationError as exc:
-        if exc.status == 422:
-            raise RejectedError(f"{exc.message} (HTTP 422)", hint=NULL_OWNER_HINT) from None
-        raise
+        if exc.status != 422:
+            raise
+        raise RejectedError(f"{exc.message} (HTTP 422){note}", hint=NULL_OWNER_HINT) from None
+
+
+def _rows(ctx: Any) -> list[dict[str, Any]]:
+    with _null_owner():
+        return ctx.api.rows(PATH)
 
 
 def _write(ctx: Any, method: str, path: str, body: dict[str, Any]) -> Any:
-    from eclictl.api.errors import ApiValidationError
-
-    try:
+    with _null_owner("; the change may have been saved: check `eclictl shorturls list`"):
         return ctx.api.request(method, path, json_body=body).data
-    except ApiValidationError as exc:
-        if exc.status == 422:
-            raise RejectedError(f"{exc.message} (HTTP 422); the change may have been saved: check "
-                                f"`eclictl shorturls list`", hint=NULL_OWNER_HINT) from None
-        raise
 
 
 def _search(row: dict[str, Any], text: str) -> bool:

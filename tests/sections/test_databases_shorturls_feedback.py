@@ -266,6 +266,13 @@ def test_shorturls_null_owner_quirk_is_explained(cli: Any, sandbox: Any) -> None
     assert r.exit_code == 7 and "no owner" in r.stderr
 
 
+def test_shorturls_edit_of_an_ownerless_row_says_it_may_have_been_saved(cli: Any, sandbox: Any) -> None:
+    sandbox.state.short_urls[3]["ownerId"] = None
+    r = cli("shorturls", "edit", "3", "--target", "/saved-anyway")
+    assert r.exit_code == 7 and "may have been saved" in r.stderr and "no owner" in r.stderr
+    assert sandbox.state.short_urls[3]["targetUrl"] == "/saved-anyway"  # the panel wrote it before the 422
+
+
 # -- feedback --------------------------------------------------------------------------------
 
 def _visible(sandbox: Any) -> list[dict[str, Any]]:
