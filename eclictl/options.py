@@ -70,11 +70,11 @@ def bool_opt(*names: str, help: str | None = None, panel: str | None = None, **m
     return Annotated[bool, typer.Option(*names, help=help, **more)]
 
 
-
 def batch_opt(items: str) -> Any:
     """`--batch-size N` of a verb that sends its items in bulk requests (at most 500 a request)."""
     return Annotated[int, typer.Option("--batch-size", min=1, max=500, help=f"{items} per bulk request.",
                                        rich_help_panel=SAFETY_PANEL)]
+
 
 _OUTPUT_PARAMS = {
     "output": OutputOpt,
