@@ -121,7 +121,6 @@ def feature_for_path(path: str) -> str | None:
     return None
 
 
-
 def _key_of(message: str, body: Any) -> str | None:
     raw = body.get("error") if isinstance(body, dict) else None
     return panel_key(raw if isinstance(raw, str) else message)

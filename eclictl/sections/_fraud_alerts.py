@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from eclictl.errors import UsageError
-from eclictl.times import iso, parse_since, parse_time, utcnow  # noqa: F401 (fraud, antiabuse)
+from eclictl.times import parse_since, parse_time
 
 PATH = "/api/admin/fraud-alerts"
 

@@ -19,14 +19,14 @@ import typer
 from eclictl.errors import NotFoundError, PartialFailure, RejectedError, UsageError
 from eclictl.options import SAFETY_PANEL, DryRunOpt, YesOpt, batch_opt, bool_opt, command, opt
 from eclictl.output.columns import Col
-from eclictl.sections._fraud_alerts import (PATH, _filter, _user_id, fetch_alerts, iso, note_undated,  # noqa: F401
-                                            parse_since, parse_time, resolve_user_id, utcnow)
+from eclictl.sections._fraud_alerts import PATH, _filter, _user_id, fetch_alerts, note_undated, resolve_user_id
 from eclictl.sections._fraud_dismiss import (_explicit_targets, _next_cursor, _read_cursor, _send_batches,
                                              _state_path, _unflagged, _verify, write_state)
 from eclictl.sections._fields import Bulk, add_writes
 from eclictl.sections._spec import FILTER_PANEL, Section, build
 from eclictl.sections._verified import (MaxAffectedOpt, Outcome, QuietOpt, SinceOpt, VerifiedReport,
                                         check_max_affected, finish_verified)
+from eclictl.times import iso, parse_time, utcnow
 
 if TYPE_CHECKING:
     from eclictl.context import AppContext

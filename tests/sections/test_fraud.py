@@ -231,7 +231,7 @@ def test_since_last_run_skips_already_handled_alerts(cli: Any, sandbox: Any, tmp
 
 def test_parse_since_units_and_dates() -> None:
     from eclictl.errors import UsageError
-    from eclictl.sections.fraud import parse_since
+    from eclictl.times import parse_since
 
     now = datetime(2026, 1, 10, tzinfo=timezone.utc)
     assert parse_since("2d", now=now) == datetime(2026, 1, 8, tzinfo=timezone.utc)
