@@ -142,7 +142,7 @@ def found(rows: dict[Any, Any], key: Any, missing: str) -> Any:
 
 def keys_where(rows: dict[Any, Any], missing: str, **where: Any) -> list[Any]:
     """The keys of the rows whose fields equal `where` (a link table's rows), or 404 `missing` for none."""
-    keys = [k for k, row in rows.items() if all(row[name] == value for name, value in where.items())]
+    keys = [k for k, row in rows.items() if all(row.get(name) == value for name, value in where.items())]
     if not keys:
         raise HttpError(404, missing)
     return keys

@@ -8,7 +8,6 @@ entities, because the CLI's raw output follows whatever order the panel sends.
 from __future__ import annotations
 
 import hashlib
-import random
 import threading
 import time
 from datetime import datetime, timezone

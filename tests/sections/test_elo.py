@@ -70,6 +70,17 @@ def test_the_panel_stores_null_as_text(sandbox: Any) -> None:
     assert sandbox.state.elo_projects[3]["title"] == "null" and sandbox.state.elo_projects[3]["demoUrl"] == "null"
 
 
+def test_the_panel_trims_an_array_after_joining_it(sandbox: Any) -> None:
+    """adminHandler.ts: `String(body.moderationNote).trim() || null`: JS joins the array, then trims the
+    whole text once (the inner spaces stay)."""
+    import json
+
+    status, _, _ = sandbox.handle("PUT", "/api/admin/elo/3", {}, {"X-API-Key": sandbox.keys["admin"]},
+                                  json.dumps({"moderationNote": [" a ", "b "]}).encode(), "t")
+    assert status == 200
+    assert sandbox.state.elo_projects[3]["moderationNote"] == "a ,b"
+
+
 def test_edit_checks_ranges_before_sending(cli: Any, sandbox: Any) -> None:
     assert cli("elo", "edit", "1", "--score", "50").exit_code == 2
     assert cli("elo", "edit", "1", "--k", "100").exit_code == 2

@@ -11,9 +11,8 @@ from datetime import timedelta
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Request, admin, route
-from eclictl.sandbox.routes.export_jobs import parse_iso
 from eclictl.sandbox.routes.user_log import add_log
-from eclictl.sandbox.state import iso, now, table
+from eclictl.sandbox.state import iso, now, parse_iso, table
 
 USER_CAP = 1000
 

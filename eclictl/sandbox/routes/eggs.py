@@ -48,7 +48,7 @@ def _gated(method: str, pattern: str, *, listing: bool = False) -> Callable[[Han
             return Raw(403, "text/plain;charset=utf-8", b"")
 
         route(method, pattern)(gate)
-        return handler
+        return gate
 
     return register
 

@@ -15,20 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Raw, Request, admin, found, route
-from eclictl.sandbox.state import iso, now, table
+from eclictl.sandbox.state import iso, now, parse_iso, table
 
 GATE = admin("admin:export-jobs")
 RUNNER_CRON = "*/1 * * * *"
-
-
-def parse_iso(text: Any) -> datetime | None:
-    """Unlike state.parse_iso, a naive time stays naive (the jobs' own rows always carry `Z`)."""
-    if not isinstance(text, str):
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def jobs(state: Any) -> dict[str, dict[str, Any]]:

@@ -10,8 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from eclictl.sandbox.router import Request, admin, route
-from eclictl.sandbox.routes.export_jobs import parse_iso
-from eclictl.sandbox.state import iso, now
+from eclictl.sandbox.state import iso, now, parse_iso
 
 GATE = admin("admin:metrics")
 ONLINE = {"running", "online", "up", "healthy", "available"}

@@ -8,8 +8,7 @@ from typing import Any
 from eclictl.sandbox import js
 from eclictl.sandbox.auth import allowed
 from eclictl.sandbox.router import HttpError, Request, admin, route
-from eclictl.sandbox.routes.export_jobs import parse_iso
-from eclictl.sandbox.state import iso, now
+from eclictl.sandbox.state import iso, now, parse_iso
 
 PER = 50
 ALIASES = {

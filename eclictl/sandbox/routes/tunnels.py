@@ -13,8 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from eclictl.sandbox.router import HttpError, Request, found, route
-from eclictl.sandbox.routes.export_jobs import parse_iso
-from eclictl.sandbox.state import iso, now
+from eclictl.sandbox.state import iso, now, parse_iso
 
 ADMIN_ROLES = {"*", "admin", "rootAdmin"}
 ROLLOUT_KEY = "tunnel_feature"
