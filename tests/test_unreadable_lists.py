@@ -30,6 +30,10 @@ CASES = [
     (("soc", "overview"), "/api/soc/overview"),
     (("shorturls", "list"), "/api/admin/shorturls"),
     (("fraud", "list"), "/api/admin/fraud-alerts"),
+    (("rollouts", "overrides", "list", "1"), "/api/admin/rollouts/*/overrides"),
+    (("plans", "prices", "list", "1"), "/api/admin/regional-prices/*"),
+    (("applications", "invites", "list", "beta-testers"), "/api/admin/applications/forms/*/invites"),
+    (("soc", "usage", "user", "1"), "/api/soc/usage/user/*"),
 ]
 
 
@@ -74,3 +78,31 @@ def test_extract_items_names_what_arrived() -> None:
         extract_items({"error": "busy", "code": 3}, "items", "GET /x")
     with pytest.raises(ApiBadResponseError, match="nothing"):
         extract_items(None, None, "GET /x")
+
+
+def test_orders_payment_methods_refuse_an_object_without_methods(cli: Any, sandbox: Any) -> None:
+    """The checkout methods answer `{methods: [...]}`, and only to a login session (tokens, not keys)."""
+    from eclictl.sandbox.routes.core import start_session
+
+    env = {"ECLICTL_TOKEN": start_session(sandbox.state, sandbox.state.users[1])["token"]}
+    path = "/api/admin/payment-methods"
+    assert cli("orders", "payment-methods", "list", "-o", "json", key=None, env=env).exit_code == 0
+    r = cli("orders", "payment-methods", "list", "-o", "json", key=None, env=env, transport=_poisoned(sandbox, path))
+    assert r.exit_code == 1 and f"GET {path}" in r.stderr and "where a list" in r.stderr, r.stderr
+
+
+def test_node_server_counts_are_left_out_not_zero_when_unreadable(cli: Any, sandbox: Any) -> None:
+    """`nodes list` counts servers per node from /api/admin/servers: an answer it cannot read drops the
+    column with a warning, as a refused read does, instead of claiming every node runs 0 servers."""
+    r = cli("nodes", "list", "-o", "json", transport=_poisoned(sandbox, "/api/admin/servers"))
+    assert r.exit_code == 0, r
+    assert "server counts unavailable" in r.stderr and "where a list" in r.stderr, r.stderr
+    assert all("serverCount" not in row for row in r.json())
+
+
+def test_logs_follow_stops_on_an_answer_without_logs(cli: Any, sandbox: Any) -> None:
+    """`logs list --follow` polls `{logs: [...]}`: an unreadable poll ends it (exit 1) instead of
+    following on as if nothing new had happened."""
+    r = cli("logs", "list", "--follow", "--iterations", "1", "-o", "jsonl",
+            transport=_poisoned(sandbox, "/api/admin/logs"))
+    assert r.exit_code == 1 and "GET /api/admin/logs" in r.stderr and "where a list" in r.stderr, r.stderr

@@ -85,7 +85,8 @@ def _server_counts(ctx: Any) -> dict[Any, int] | None:
     That route pages by `page` (50 a page, `{servers, total, page, per}`) and its rows carry `uuid`,
     not `id`, so it is paged here by `total`/`per` and de-duplicated by uuid.
     """
-    from eclictl.api.errors import ApiStatusError
+    from eclictl.api.errors import ApiBadResponseError, ApiStatusError
+    from eclictl.api.pagination import rows_of
 
     counts: dict[Any, int] = {}
     seen: set[str] = set()
@@ -93,8 +94,7 @@ def _server_counts(ctx: Any) -> dict[Any, int] | None:
     try:
         while page <= 10_000:
             body = ctx.api.get("/api/admin/servers", params={"page": page})
-            items = body.get("servers") if isinstance(body, dict) else body
-            items = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+            items = rows_of(body, "servers", "GET /api/admin/servers")
             fresh = 0
             for item in items:
                 key = str(item.get("uuid") or "").replace("-", "").lower()
@@ -111,7 +111,7 @@ def _server_counts(ctx: Any) -> dict[Any, int] | None:
                     or (isinstance(per, int) and len(items) < per) or not isinstance(body, dict):
                 break
             page += 1
-    except ApiStatusError as exc:
+    except (ApiStatusError, ApiBadResponseError) as exc:  # never a count of 0 the panel did not give
         ctx.warn(f"server counts unavailable ({exc}); use --no-servers to skip them")
         return None
     return counts

@@ -226,8 +226,8 @@ def invites_list(ref: Annotated[str, typer.Argument(metavar="FORM", help="Form i
     from eclictl.output.render import View
 
     ctx = current()
-    rows = ctx.api.get(f"{BASE}/forms/{form_id(ref)}/invites")
-    return View(rows if isinstance(rows, list) else [], columns=INVITE_COLUMNS, empty="no invites")
+    rows = ctx.api.rows(f"{BASE}/forms/{form_id(ref)}/invites")
+    return View(rows, columns=INVITE_COLUMNS, empty="no invites")
 
 
 @invites.command("create", epilog="Examples:\n\n  eclictl applications invites create beta-testers --label "

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Iterator, Optional
 
 import typer
 
-from eclictl.api.pagination import PageSpec
+from eclictl.api.pagination import PageSpec, rows_of
 from eclictl.errors import UsageError
 from eclictl.options import ForceOpt, LegacyFileOpt, YesOpt, command
 from eclictl.output.columns import Col
@@ -166,7 +166,7 @@ def _follow(ctx: Any, params: dict[str, Any], log_type: LogType, limit: int | No
             body = ctx.api.get(PATH, query)
         except Exception as exc:  # noqa: BLE001 - re-raised with a hint
             raise _server_error_hint(exc) from None
-        rows = [r for r in (body.get("logs") if isinstance(body, dict) else None) or [] if isinstance(r, dict)]
+        rows = rows_of(body, "logs", f"GET {PATH}")
         if last_id is None:
             fresh = rows[: (limit or 20)]
         else:

@@ -20,7 +20,7 @@ import typer
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, UsageError
 from eclictl.inputs import loads_json
-from eclictl.options import SAFETY_PANEL, ForceOpt, YesOpt, bool_opt, command, opt
+from eclictl.options import ForceOpt, YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, add_writes, numbers
 from eclictl.sections._spec import FILTER_PANEL, Filter, Section, build, detail_view, user_ref
@@ -403,6 +403,7 @@ def methods_list(
 ) -> Any:
     """List the checkout payment methods (admin:payment:manage, login session only)."""
     from eclictl.api.errors import ApiAuthError
+    from eclictl.api.pagination import rows_of
     from eclictl.context import current
     from eclictl.output.render import View
 
@@ -413,8 +414,7 @@ def methods_list(
         if ctx.settings.api_key:
             exc.hint = "payment routes accept only a login session: run `eclictl auth login` (API keys get 401)"
         raise
-    rows = body.get("methods") if isinstance(body, dict) else body
-    rows = [r for r in (rows if isinstance(rows, list) else []) if isinstance(r, dict)]
+    rows = rows_of(body, "methods", f"GET {METHODS_PATH}")
     if enabled:
         rows = [r for r in rows if r.get("enabled")]
     return View(rows, columns=METHOD_COLUMNS, sensitive=SENSITIVE, empty="no payment methods")

@@ -324,8 +324,7 @@ def prices_list(ref: Annotated[str, typer.Argument(metavar="PLAN", help="The pla
 
     ctx = current()
     plan_id = _plan_ref_id(ctx, ref)
-    body = ctx.api.get(f"{PRICES_PATH}/{plan_id}")
-    rows = [r for r in (body if isinstance(body, list) else []) if isinstance(r, dict)]
+    rows = ctx.api.rows(f"{PRICES_PATH}/{plan_id}")
     return View(rows, columns=PRICE_COLUMNS, empty="no regional prices for this plan")
 
 

@@ -379,8 +379,7 @@ def overrides_list(
 
     ctx = current()
     rid = ref.strip() if ref.strip().isdigit() else _find(ctx.api, ref)["id"]
-    body = ctx.api.get(f"{PATH}/{rid}/overrides")
-    rows = [r for r in body if isinstance(r, dict)] if isinstance(body, list) else []
+    rows = ctx.api.rows(f"{PATH}/{rid}/overrides")
     if str(rid) == ref.strip():
         _note_orphans(ctx, rid, rows, "no overrides")
     return View(rows, columns=OVERRIDE_COLS, empty="no overrides")

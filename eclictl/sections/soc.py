@@ -136,7 +136,7 @@ def _usage(kind: str, ref: str, raw: bool) -> Any:
         raise UsageError(f"organisation ids are numbers, got '{ref}'")
     else:
         ident = int(ref)
-    rows = usage_rows(ctx.api.get(USAGE_PATH.format(kind=kind, id=ident)), raw)
+    rows = usage_rows(ctx.api.rows(USAGE_PATH.format(kind=kind, id=ident)), raw)
     if not rows:  # the panel answers [] for an id nobody has, too
         from eclictl.sections._exists import confirm_exists
 
