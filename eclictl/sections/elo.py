@@ -8,7 +8,6 @@ stored as the text "null": eclictl never sends it (a cleared text field is sent 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -17,7 +16,7 @@ from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
 from eclictl.options import YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
-from eclictl.sections._spec import Filter, Section, build, detail_view, register
+from eclictl.sections._spec import Filter, Section, build, detail_view
 
 PATH = "/api/admin/elo"
 STATUSES = ("active", "changes_requested", "disqualified")

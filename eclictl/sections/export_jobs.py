@@ -14,7 +14,7 @@ import typer
 
 from eclictl.api.pagination import PageSpec
 from eclictl.errors import UsageError
-from eclictl.options import SAFETY_PANEL, DryRunOpt, ForceOpt, LegacyFileOpt, command
+from eclictl.options import ForceOpt, LegacyFileOpt, command
 from eclictl.output.columns import Col
 from eclictl.sections._fields import Bulk, add_writes
 from eclictl.sections._spec import FILTER_PANEL, Section, build, list_view

@@ -18,7 +18,7 @@ from eclictl.api.pagination import PageSpec
 from eclictl.errors import NotFoundError, RejectedError, UsageError
 from eclictl.options import YesOpt, command
 from eclictl.output.columns import Col
-from eclictl.sections._mailbox_lib import _ADDRESS, FOLDERS, PATH, _iter_folder, _page
+from eclictl.sections._mailbox_lib import FOLDERS, PATH, _iter_folder, _page
 from eclictl.sections._spec import FILTER_PANEL, ListOpts, Section, add_list, build
 
 MAIL_PANEL = "Message"

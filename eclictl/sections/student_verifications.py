@@ -14,7 +14,6 @@ import typer
 
 from eclictl.options import YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col
-from eclictl.sections._fields import ask, numbers, on_listed
 from eclictl.sections._spec import Filter, Section, build, user_ref
 
 PATH = "/api/admin/student-verifications"
@@ -61,6 +60,7 @@ def _run(refs: list[str], action: str, call: Callable[[Any, dict[str, Any]], Any
          yes: bool = False, skip: Callable[[dict[str, Any]], str | None] = lambda r: None) -> None:
     from eclictl.bulk import BulkRunner, finish
     from eclictl.context import current
+    from eclictl.sections._fields import ask, numbers, on_listed
 
     ctx = current()
     items = numbers("student verification")(ctx, ctx.read_ids(refs))

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Callable
 
 import typer
 
-from eclictl.errors import NotFoundError, UsageError
+from eclictl.errors import NotFoundError
 from eclictl.options import DryRunOpt, YesOpt, bool_opt, command, opt
 from eclictl.output.columns import Col, Group
 from eclictl.sections._fields import Bulk, add_writes
